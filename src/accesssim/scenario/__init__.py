@@ -1,0 +1,24 @@
+"""Scenario files: the schema, YAML loading with line numbers, overlays and overrides."""
+
+from accesssim.scenario.errors import InputError, Problem, ScenarioError
+from accesssim.scenario.loading import (
+    Document,
+    apply_overrides,
+    load_document,
+    load_scenario,
+    validate_document,
+)
+from accesssim.scenario.schema import AGE_BANDS, Scenario
+
+__all__ = [
+    "AGE_BANDS",
+    "Document",
+    "InputError",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "load_document",
+    "load_scenario",
+    "validate_document",
+]

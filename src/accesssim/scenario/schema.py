@@ -1,0 +1,1244 @@
+"""The scenario schema: a territory, its population, demand, GPs and a policy mix.
+
+Every model is frozen and refuses unknown fields. Every field states its unit; every default
+names its source (a figure of CALIBRATION.md) or says "no published figure" and how it was
+chosen. Cross-field checks live in ``model_validator`` methods and report the exact field path
+of each problem (several at once), so a planner sees every mistake of a file in one go.
+
+Times are in days from the start of the simulation (day 0 = ``calendar.start_date``) or ISO
+dates (``2025-09-01``); both forms are accepted wherever a field says "day or date".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from accesssim.scenario.distributions import Distribution, Normal, Triangular
+
+__all__ = [
+    "AGE_BANDS",
+    "ByAge",
+    "Calendar",
+    "Commune",
+    "ContactRates",
+    "Demand",
+    "Epidemic",
+    "GPPool",
+    "GPSpec",
+    "Installation",
+    "MTAccess",
+    "MedicalAssistants",
+    "Nurses",
+    "Pharmacists",
+    "Policies",
+    "Population",
+    "PracticeMix",
+    "PracticeSpec",
+    "Retirement",
+    "Scenario",
+    "TeleEligibility",
+    "Teleconsultation",
+    "Territory",
+    "UnscheduledSlots",
+    "WeekSessions",
+    "WeekdayProfile",
+]
+
+AGE_BANDS: tuple[str, ...] = ("0-15", "16-59", "60-74", "75+")
+"""Age bands of the model (years, inclusive)."""
+AGE_BAND_BOUNDS: tuple[tuple[int, int], ...] = ((0, 15), (16, 59), (60, 74), (75, 99))
+
+_TOL = 1e-6
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+def _raise_problems(title: str, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
+    """Raise one ValidationError carrying every (field path, reason) of ``problems``."""
+    if not problems:
+        return
+    raise ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("cross_field", "{reason}", {"reason": reason}),
+                loc=loc,
+                input=None,
+            )
+            for loc, reason in problems
+        ],
+    )
+
+
+def _parse_when(value: Any) -> int | dt.date:
+    if isinstance(value, bool):
+        raise ValueError("expected a day number (int >= 0) or an ISO date (YYYY-MM-DD)")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a day number must be >= 0")
+        return value
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("expected a day number (int >= 0) or an ISO date (YYYY-MM-DD)")
+
+
+When = Annotated[
+    int | dt.date,
+    PlainValidator(_parse_when),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "format": "date"},
+            ]
+        }
+    ),
+]
+"""A moment: a day number from the start (int >= 0) or an ISO date."""
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+# --------------------------------------------------------------------------------------------
+# Small building blocks
+# --------------------------------------------------------------------------------------------
+
+
+class ByAge(_Frozen):
+    """One value per age band of the model (0-15, 16-59, 60-74, 75+ years)."""
+
+    age_0_15: float = Field(ge=0, description="Value for ages 0-15 (unit of the parent field).")
+    age_16_59: float = Field(ge=0, description="Value for ages 16-59 (unit of the parent field).")
+    age_60_74: float = Field(ge=0, description="Value for ages 60-74 (unit of the parent field).")
+    age_75_plus: float = Field(ge=0, description="Value for ages 75+ (unit of the parent field).")
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        """The four values in band order."""
+        return (self.age_0_15, self.age_16_59, self.age_60_74, self.age_75_plus)
+
+
+class AgeShares(ByAge):
+    """Shares per age band; they must sum to 1."""
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> Self:
+        total = sum(self.as_tuple())
+        if abs(total - 1.0) > _TOL:
+            raise ValueError(f"age shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+
+class ShareByAge(ByAge):
+    """A share in [0, 1] per age band."""
+
+    @model_validator(mode="after")
+    def _in_unit(self) -> Self:
+        problems = [
+            ((name,), f"a share must be in [0, 1], got {value}")
+            for name, value in zip(type(self).model_fields, self.as_tuple(), strict=True)
+            if value > 1.0
+        ]
+        _raise_problems("ShareByAge", problems)
+        return self
+
+
+class WeekSessions(_Frozen):
+    """Which half-day sessions are open on each weekday (``am``, ``pm``)."""
+
+    mon: list[Literal["am", "pm"]] = Field(default=["am", "pm"], description="Monday sessions.")
+    tue: list[Literal["am", "pm"]] = Field(default=["am", "pm"], description="Tuesday sessions.")
+    wed: list[Literal["am", "pm"]] = Field(default=["am", "pm"], description="Wednesday sessions.")
+    thu: list[Literal["am", "pm"]] = Field(default=["am", "pm"], description="Thursday sessions.")
+    fri: list[Literal["am", "pm"]] = Field(default=["am", "pm"], description="Friday sessions.")
+    sat: list[Literal["am", "pm"]] = Field(default=["am"], description="Saturday sessions.")
+    sun: list[Literal["am", "pm"]] = Field(default=[], description="Sunday sessions.")
+
+    def open_mask(self) -> list[list[bool]]:
+        """7 x 2 booleans: weekday (Monday first) x (am, pm)."""
+        days = (self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun)
+        return [["am" in d, "pm" in d] for d in days]
+
+    @property
+    def count(self) -> int:
+        """Open half-days per week."""
+        return sum(sum(row) for row in self.open_mask())
+
+
+class WeekdayProfile(_Frozen):
+    """Relative intensity of requests by weekday (normalised to mean 1 by the model)."""
+
+    mon: float = Field(default=1.25, ge=0, description="Monday relative intensity (1).")
+    tue: float = Field(default=1.05, ge=0, description="Tuesday relative intensity (1).")
+    wed: float = Field(default=1.0, ge=0, description="Wednesday relative intensity (1).")
+    thu: float = Field(default=1.0, ge=0, description="Thursday relative intensity (1).")
+    fri: float = Field(default=1.05, ge=0, description="Friday relative intensity (1).")
+    sat: float = Field(default=0.45, ge=0, description="Saturday relative intensity (1).")
+    sun: float = Field(default=0.2, ge=0, description="Sunday relative intensity (1).")
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return (self.mon, self.tue, self.wed, self.thu, self.fri, self.sat, self.sun)
+
+    @model_validator(mode="after")
+    def _positive(self) -> Self:
+        if sum(self.as_tuple()) <= 0:
+            raise ValueError("at least one weekday must have a positive intensity")
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Calendar, territory, population
+# --------------------------------------------------------------------------------------------
+
+
+class Calendar(_Frozen):
+    """The simulated period and the working week."""
+
+    start_date: dt.date = Field(
+        default=dt.date(2025, 1, 6),
+        description="Calendar date of day 0 (ISO date). A Monday by default; no published "
+        "figure, a choice.",
+    )
+    horizon_days: int = Field(
+        default=456,
+        gt=0,
+        le=3650,
+        description="Simulated days including the warm-up (days). Default: 91 days of warm-up "
+        "then one year (365 days) of measurement.",
+    )
+    warmup_days: int = Field(
+        default=91,
+        ge=0,
+        description="Days before metrics start counting (days). No published figure: 13 weeks, "
+        "longer than the longest planned lead time; check it with the MSER-5 helper.",
+    )
+    sessions: WeekSessions = Field(
+        default_factory=WeekSessions,
+        description="Half-days on which practices are open. Default Monday-Friday and Saturday "
+        "morning (11 half-days); each GP works some of them (see gps.sessions_per_week).",
+    )
+    morning_start_hour: float = Field(
+        default=8.0, ge=0, lt=24, description="Start of the morning session (hours, 0-24)."
+    )
+    afternoon_start_hour: float = Field(
+        default=14.0, ge=0, lt=24, description="Start of the afternoon session (hours, 0-24)."
+    )
+    request_start_hour: float = Field(
+        default=7.0,
+        ge=0,
+        lt=24,
+        description="Requests (calls, online bookings) arrive uniformly between this hour and "
+        "request_end_hour (hours, 0-24). No published figure.",
+    )
+    request_end_hour: float = Field(
+        default=20.0,
+        gt=0,
+        le=24,
+        description="End of the daily request window (hours, 0-24). No published figure.",
+    )
+    public_holidays: Literal["france", "none"] = Field(
+        default="france",
+        description="Public holidays without sessions: 'france' (the 11 French public holidays "
+        "of every year in the horizon, computed) or 'none'.",
+    )
+    closed_days: list[dt.date] = Field(
+        default_factory=list,
+        description="Further days without sessions in the whole territory (ISO dates).",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.warmup_days >= self.horizon_days:
+            problems.append(
+                (
+                    ("warmup_days",),
+                    f"the warm-up ({self.warmup_days} days) must be shorter "
+                    f"than the horizon ({self.horizon_days} days)",
+                )
+            )
+        if self.afternoon_start_hour <= self.morning_start_hour:
+            problems.append(
+                (("afternoon_start_hour",), "the afternoon must start after the morning")
+            )
+        if self.request_end_hour <= self.request_start_hour:
+            problems.append((("request_end_hour",), "the request window must end after it starts"))
+        if self.sessions.count == 0:
+            problems.append((("sessions",), "at least one half-day a week must be open"))
+        _raise_problems("Calendar", problems)
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        """Calendar date of the last simulated day."""
+        return self.start_date + dt.timedelta(days=self.horizon_days - 1)
+
+    def day_of(self, when: int | dt.date) -> int:
+        """Day number of a ``When`` value (days from ``start_date``)."""
+        if isinstance(when, dt.date):
+            return (when - self.start_date).days
+        return int(when)
+
+
+class Commune(_Frozen):
+    """A commune of the territory (INSEE figures)."""
+
+    insee: str = Field(
+        pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code (5 characters)."
+    )
+    name: str = Field(min_length=1, description="Commune name.")
+    population: int = Field(ge=0, description="Municipal population (inhabitants, INSEE).")
+    lat: float | None = Field(
+        default=None, ge=-90, le=90, description="Latitude of the town hall (degrees, WGS84)."
+    )
+    lon: float | None = Field(
+        default=None, ge=-180, le=180, description="Longitude of the town hall (degrees, WGS84)."
+    )
+
+
+class Territory(_Frozen):
+    """Where people live and GPs practise."""
+
+    name: str = Field(default="territory", min_length=1, description="Territory name.")
+    communes: list[Commune] = Field(
+        default_factory=list,
+        description="Communes of the territory. Empty: one aspatial commune holding the whole "
+        "population. Populations are used as given (the sum is the population size).",
+    )
+    distance_decay_km: float = Field(
+        default=10.0,
+        gt=0,
+        description="Distance (km) over which the weight of a non-MT GP in a patient's choice "
+        "falls by a factor e (weight = exp(-distance / decay)). No published figure.",
+    )
+    candidate_gps: int = Field(
+        default=24,
+        ge=1,
+        le=256,
+        description="How many of the nearest GPs a patient considers when the MT has no slot "
+        "(GPs). No published figure.",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        seen: dict[str, int] = {}
+        for i, c in enumerate(self.communes):
+            if c.insee in seen:
+                problems.append(
+                    (
+                        ("communes", i, "insee"),
+                        f"duplicate INSEE code {c.insee} (also at communes.{seen[c.insee]})",
+                    )
+                )
+            seen.setdefault(c.insee, i)
+        _raise_problems("Territory", problems)
+        return self
+
+
+class Population(_Frozen):
+    """The inhabitants: size, age structure, chronic conditions, declared GPs, turnover."""
+
+    size: int | None = Field(
+        default=None,
+        ge=0,
+        description="Inhabitants (people). Optional when the territory lists communes (their "
+        "populations are summed); if both are given they must agree.",
+    )
+    age_shares: AgeShares = Field(
+        default=AgeShares(age_0_15=0.185, age_16_59=0.515, age_60_74=0.19, age_75_plus=0.11),
+        description="Share of inhabitants per age band (1, sums to 1). No figure in "
+        "CALIBRATION.md: rounded from the French age pyramid (INSEE).",
+    )
+    female_share: Share = Field(
+        default=0.516,
+        description="Share of women (1). No figure in CALIBRATION.md: French population "
+        "(INSEE), about 51.6 %.",
+    )
+    ald_share: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.02, age_16_59=0.11, age_60_74=0.33, age_75_plus=0.58),
+        description="Share with a long-term condition (ALD) per age band (1). No published "
+        "figure by band: a rising profile giving about 19 % overall, close to the CNAM order "
+        "of magnitude (assumption).",
+    )
+    without_mt_share: Share = Field(
+        default=0.11,
+        description="Initial share of inhabitants without a declared GP (médecin traitant), "
+        "people without an ALD (1). Default 11 % of adults (CNAM, 30 June 2021); the same share "
+        "is used for children (no published figure).",
+    )
+    without_mt_share_ald: Share = Field(
+        default=0.054,
+        description="Initial share of ALD patients without an MT (1). CNAM 2022: 5.4 %.",
+    )
+    move_out_rate_per_year: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of inhabitants who move out each year, replaced by newcomers "
+        "without an MT (1/year). No published figure for CPTS territories; fitted with the "
+        "enrolment share so that the share without an MT is stable without policy.",
+    )
+    death_rate_per_year: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.0003, age_16_59=0.002, age_60_74=0.012, age_75_plus=0.06),
+        description="Annual death rate per age band (1/year); each death frees a list place "
+        "and is replaced by a newcomer of the same band without an MT (stationary population). "
+        "No figure in CALIBRATION.md: order of magnitude of French mortality by age.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Demand
+# --------------------------------------------------------------------------------------------
+
+
+class ContactRates(_Frozen):
+    """GP contacts wanted per inhabitant per year, by age band, without and with an ALD."""
+
+    non_ald: ByAge = Field(
+        default=ByAge(age_0_15=2.7, age_16_59=2.4, age_60_74=3.3, age_75_plus=4.5),
+        description="Requests per person per year without an ALD (1/year). No published table "
+        "by age (CALIBRATION.md): a rising profile, fitted so that GP acts per inhabitant are "
+        "3.3-3.7 (DREES APL 2022, Cour des comptes 2025).",
+    )
+    ald: ByAge = Field(
+        default=ByAge(age_0_15=4.5, age_16_59=6.5, age_60_74=7.0, age_75_plus=8.5),
+        description="Requests per person per year with an ALD (1/year). No published table: "
+        "about twice the non-ALD rate (assumption).",
+    )
+
+
+class Epidemic(_Frozen):
+    """A winter epidemic (influenza-like illness) adding 24 h unscheduled needs."""
+
+    attack_share: Share = Field(
+        default=0.041,
+        description="Share of inhabitants consulting a GP for the epidemic over one season (1). "
+        "Souty et al. 2019: 4.1 %.",
+    )
+    duration_weeks: float = Field(
+        default=9.0,
+        gt=0,
+        description="Length of the epidemic (weeks). Souty et al. 2019: about 9 weeks.",
+    )
+    peak_day_of_year: int = Field(
+        default=35,
+        ge=1,
+        le=366,
+        description="Day of the calendar year of the epidemic peak (day of year). No published "
+        "date in CALIBRATION.md: early February, typical of French influenza seasons.",
+    )
+
+
+class Demand(_Frozen):
+    """Requests for GP care: volume, kinds, timing, patience and routing attributes."""
+
+    contacts_per_year: ContactRates = Field(
+        default_factory=ContactRates, description="Request rates by age band and ALD."
+    )
+    unscheduled_share: Share = Field(
+        default=0.40,
+        description="Share of requests that are unscheduled needs (soins non programmés) (1). "
+        "Published range 11-12 % (strict urgency, DREES 2006) to about 50 % (MG France 2024); "
+        "fitted inside it so that half of appointments come within a day (DREES 2018).",
+    )
+    unscheduled_24h_share: Share = Field(
+        default=0.5,
+        description="Share of unscheduled needs that need care within 24 h, the rest within "
+        "48 h (1). No published figure.",
+    )
+    weekday_profile: WeekdayProfile = Field(
+        default_factory=WeekdayProfile,
+        description="Relative request intensity by weekday. No published GP figure: Mondays "
+        "heavier, as ED visits are 11 % higher on Mondays (DREES ER 1320, 2024).",
+    )
+    seasonal_amplitude: float = Field(
+        default=0.10,
+        ge=0,
+        lt=1,
+        description="Relative amplitude of a yearly cosine in all demand, peaking in mid-January "
+        "(1). No published figure.",
+    )
+    epidemic: Epidemic | None = Field(
+        default_factory=Epidemic,
+        description="Winter epidemic adding 24 h unscheduled needs (null: none).",
+    )
+    planned_asap_share: Share = Field(
+        default=0.35,
+        description="Share of planned requests wanting the earliest possible day (1); the others "
+        "are booked ahead (renewals, check-ups). No published figure; fitted to DREES 2018 waits.",
+    )
+    planned_lead_days: Distribution = Field(
+        default_factory=lambda: Triangular(low=1, mode=3, high=40),
+        description="For planned requests booked ahead: days between the request and the "
+        "desired earliest day (days). No published figure; fitted to DREES 2018 (routine check "
+        "median 6 days, all requests mean 6 days).",
+    )
+    planned_patience_days: Distribution = Field(
+        default_factory=lambda: Triangular(low=7, mode=21, high=60),
+        description="How long past the desired day a planned request waits for a slot before it "
+        "is forgone (days). No published figure.",
+    )
+    home_visit_share_75_plus: Share = Field(
+        default=0.25,
+        description="Share of requests of people aged 75+ that are home visits, taking two "
+        "slots (1). Derived: 15 M home visits of about 250 M GP acts in 2023 (Cour des comptes "
+        "2025), concentrated on the oldest; a home visit lasts 37 min against 18 (DREES 2019).",
+    )
+    ed_share_unmet_24h: Share = Field(
+        default=0.6,
+        description="Share of unmet 24 h needs severe enough to go to the emergency department "
+        "(1). No published figure; fitted to the DREES order of magnitude of ED visits that "
+        "primary care could have handled.",
+    )
+    ed_share_unmet_48h: Share = Field(
+        default=0.2,
+        description="Share of unmet 48 h needs that go to the emergency department (1). No "
+        "published figure.",
+    )
+    sore_throat_share: Share = Field(
+        default=0.06,
+        description="Share of unscheduled needs that are a sore throat (1). No published figure.",
+    )
+    cystitis_share: Share = Field(
+        default=0.03,
+        description="Share of unscheduled needs that are a cystitis (1); only women have one. "
+        "No published figure.",
+    )
+    enrol_share: Share = Field(
+        default=0.5,
+        description="Share of patients without an MT who ask to enrol after a consultation with "
+        "a GP who accepts new patients (1). No published figure; fitted so that the share "
+        "without an MT is stable without policy.",
+    )
+    unscheduled_tries_other_gps: bool = Field(
+        default=True,
+        description="Whether an unscheduled need whose MT and practice are full tries other "
+        "GPs of the territory who see non-enrolled patients before the shared rota.",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.sore_throat_share + self.cystitis_share > 1 + _TOL:
+            problems.append(
+                (("cystitis_share",), "sore_throat_share + cystitis_share must be <= 1")
+            )
+        for name in ("planned_lead_days", "planned_patience_days"):
+            d = getattr(self, name)
+            lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
+            if lows and min(lows) < 0:
+                problems.append(((name,), "days cannot be negative"))
+        _raise_problems("Demand", problems)
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# GPs and practices
+# --------------------------------------------------------------------------------------------
+
+PracticeKind = Literal["solo", "group", "msp", "centre"]
+
+
+class PracticeMix(_Frozen):
+    """Shares of generated GPs by kind of practice, and practice sizes."""
+
+    solo: Share = Field(default=0.35, description="Share of GPs in solo offices (1).")
+    group: Share = Field(default=0.35, description="Share of GPs in group offices (1).")
+    msp: Share = Field(
+        default=0.20, description="Share of GPs in multi-professional health houses (MSP) (1)."
+    )
+    centre: Share = Field(
+        default=0.10, description="Share of GPs in health centres (salaried GPs) (1)."
+    )
+    group_size: int = Field(default=3, ge=2, description="GPs per group office (GPs).")
+    msp_size: int = Field(default=5, ge=2, description="GPs per MSP (GPs).")
+    centre_size: int = Field(default=6, ge=2, description="GPs per health centre (GPs).")
+
+    @model_validator(mode="after")
+    def _sum(self) -> Self:
+        total = self.solo + self.group + self.msp + self.centre
+        if abs(total - 1.0) > _TOL:
+            raise ValueError(f"practice shares must sum to 1 (they sum to {total:.6g})")
+        return self
+
+
+class PracticeSpec(_Frozen):
+    """An explicit practice (for GPs listed one by one)."""
+
+    id: str = Field(min_length=1, description="Practice identifier, referenced by GPs.")
+    kind: PracticeKind = Field(default="group", description="Kind of practice.")
+    commune: str | None = Field(
+        default=None, description="INSEE code of its commune (default: the most populous)."
+    )
+    name: str | None = Field(default=None, description="Practice name.")
+
+
+class GPSpec(_Frozen):
+    """One GP listed explicitly."""
+
+    id: str = Field(min_length=1, description="GP identifier (unique).")
+    practice: str | None = Field(
+        default=None, description="Practice id (see gps.practices); none: a solo office."
+    )
+    commune: str | None = Field(
+        default=None,
+        description="INSEE code of the commune where the GP practises (default: the "
+        "practice's commune, else the most populous commune).",
+    )
+    fte: float = Field(default=1.0, gt=0, le=1.5, description="Full-time equivalent (1).")
+    list_capacity: int | None = Field(
+        default=None,
+        ge=0,
+        description="Maximum adult MT patients (people). Default: gps.list_capacity_per_fte "
+        "mean times FTE.",
+    )
+    accepts_new_patients: bool = Field(
+        default=False,
+        description="Whether the GP sees non-enrolled patients and takes new "
+        "MT patients while under capacity.",
+    )
+    age: int | None = Field(default=None, ge=25, le=80, description="Age (years).")
+    start: When = Field(default=0, description="First working day (day or date).")
+    leave: When | None = Field(
+        default=None, description="Day the GP stops practising (day or date); none: stays."
+    )
+
+
+class GPPool(_Frozen):
+    """The GPs of the territory: listed one by one (``roster``) and/or generated (``count``)."""
+
+    count: int | None = Field(
+        default=None,
+        ge=0,
+        description="Number of GPs to generate (GPs). If neither count nor roster is given, "
+        "the count is derived from density_per_100k.",
+    )
+    density_per_100k: float = Field(
+        default=78.0,
+        ge=0,
+        description="Liberal GPs per 100,000 inhabitants used when count is not given "
+        "(GPs/100k). DREES 2021: 78 per 100,000.",
+    )
+    roster: list[GPSpec] = Field(default_factory=list, description="GPs listed one by one.")
+    practices: list[PracticeSpec] = Field(
+        default_factory=list, description="Explicit practices referenced by the roster."
+    )
+    fte: Distribution = Field(
+        default_factory=lambda: Triangular(low=0.5, mode=1.0, high=1.0),
+        description="Full-time equivalent of generated GPs (1). No published figure: a "
+        "triangular distribution, mean 0.83.",
+    )
+    sessions_per_week: float = Field(
+        default=9.5,
+        gt=0,
+        le=14,
+        description="Half-day sessions worked per week by a full-time GP (half-days/week); "
+        "scaled by FTE. DREES GP panel 2019: 9.5 half-days.",
+    )
+    slots_per_session: float = Field(
+        default=12.0,
+        gt=0,
+        description="Consultation slots per half-day session (slots). Derived: about 5,000 acts "
+        "a year for a full-time GP (CNAM) over 45.8 working weeks (52 - 6.2 weeks of leave, "
+        "DREES 2019) x 9.5 half-days = 11.5 acts per half-day; 12 allows for unbooked slots.",
+    )
+    weeks_of_leave: float = Field(
+        default=6.2,
+        ge=0,
+        le=26,
+        description="Weeks of leave a year (weeks): 3 weeks in summer, the rest in one-week "
+        "blocks. DREES GP panel 2019: 6.2 weeks.",
+    )
+    list_capacity_per_fte: Distribution = Field(
+        default_factory=lambda: Normal(mu=1180.0, sd=280.0, low=400.0, high=2500.0),
+        description="Maximum adult MT list per FTE of generated GPs (people/FTE). No published "
+        "figure for the maximum; fitted so that mean lists are about 960-1,000 adults per FTE "
+        "GP (CNAM 2021).",
+    )
+    accepts_new_patients_share: Share = Field(
+        default=0.35,
+        description="Share of generated GPs who see non-enrolled patients and take new MT "
+        "patients (1). DREES panel 2022: 65 % refuse new MT patients.",
+    )
+    aged_60_plus_share: Share = Field(
+        default=0.34, description="Share of generated GPs aged 60+ (1). CNAM 2021: 34 %."
+    )
+    departure_rate_60_plus: float = Field(
+        default=0.092,
+        ge=0,
+        le=1,
+        description="Annual probability that a generated GP aged 60+ stops practising "
+        "(1/year). Derived: 2,327 cessations among 52,149 GPs in 2022 (4.5 %, CNAM), 70 % of "
+        "them retirements, spread over the 34 % of GPs aged 60+.",
+    )
+    departure_rate_under_60: float = Field(
+        default=0.020,
+        ge=0,
+        le=1,
+        description="Annual probability that a generated GP under 60 stops practising "
+        "(1/year). Derived as above: the 30 % of cessations that are not retirements.",
+    )
+    replacement_share: Share = Field(
+        default=1.0,
+        description="Share of departing generated GPs replaced by a newcomer in the same "
+        "practice (1). 2022: 2,357 installations vs 2,327 cessations (CNAM).",
+    )
+    replacement_delay_days: float = Field(
+        default=60.0,
+        ge=0,
+        description="Days between a departure and its replacement (days). No published figure.",
+    )
+    newcomer_list_capacity: int = Field(
+        default=1100,
+        ge=0,
+        description="List capacity of a replacing GP (people). No published figure.",
+    )
+    practice_mix: PracticeMix = Field(
+        default_factory=PracticeMix,
+        description="Kinds and sizes of practices of generated GPs. No published figure.",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        ids: dict[str, int] = {}
+        for i, g in enumerate(self.roster):
+            if g.id in ids:
+                problems.append((("roster", i, "id"), f"duplicate GP id {g.id!r}"))
+            ids.setdefault(g.id, i)
+        pids: set[str] = set()
+        for i, p in enumerate(self.practices):
+            if p.id in pids:
+                problems.append((("practices", i, "id"), f"duplicate practice id {p.id!r}"))
+            pids.add(p.id)
+        for i, g in enumerate(self.roster):
+            if g.practice is not None and g.practice not in pids:
+                problems.append(
+                    (
+                        ("roster", i, "practice"),
+                        f"unknown practice {g.practice!r} (not in gps.practices)",
+                    )
+                )
+        for name in ("fte", "list_capacity_per_fte"):
+            d = getattr(self, name)
+            lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
+            if lows and min(lows) < 0:
+                problems.append(((name,), "cannot be negative"))
+        _raise_problems("GPPool", problems)
+        return self
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------------
+
+
+class _Policy(_Frozen):
+    start: When = Field(
+        default=0, description="Day the policy starts (day or date); 0 = from the beginning."
+    )
+
+
+class UnscheduledSlots(_Policy):
+    """Slots reserved for unscheduled care in every session, and a shared CPTS rota."""
+
+    reserved_share: Share = Field(
+        default=0.2,
+        le=0.9,
+        description="Share of each session's slots reserved for unscheduled needs (1). No "
+        "published figure.",
+    )
+    release_time_hours: float = Field(
+        default=18.0,
+        ge=0,
+        lt=24,
+        description="Clock time at which reserved slots still free are released (hours, 0-24).",
+    )
+    release_day: Literal["previous", "same"] = Field(
+        default="previous",
+        description="Release on the day before the session ('previous', e.g. the evening "
+        "before) or on its own day ('same').",
+    )
+    unused: Literal["return", "lose"] = Field(
+        default="return",
+        description="What happens to released slots: 'return' to general booking, or 'lose'.",
+    )
+    shared_rota: bool = Field(
+        default=False,
+        description="CPTS shared unscheduled-care rota (SAS offer): any participating GP's "
+        "reserved slot serves any patient of the territory.",
+    )
+    rota_participation_share: Share = Field(
+        default=1.0, description="Share of GPs whose reserved slots are on the rota (1)."
+    )
+    rota_cost_per_year_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="Cost of running the rota (coordination, regulation) (EUR/year). No "
+        "published figure; CPTS ACI ceilings are EUR 220k-450k a year for all missions (2019).",
+    )
+
+
+class TeleEligibility(_Frozen):
+    """Share of requests that can be handled by teleconsultation, by kind and age band."""
+
+    planned: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.15, age_16_59=0.4, age_60_74=0.25, age_75_plus=0.1),
+        description="Planned requests (1). No published figure; users aged 15-44 are 45 % of "
+        "teleconsultations (DREES ER 1249).",
+    )
+    unscheduled_24h: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.3, age_16_59=0.5, age_60_74=0.35, age_75_plus=0.15),
+        description="Unscheduled 24 h needs (1). No published figure.",
+    )
+    unscheduled_48h: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.3, age_16_59=0.5, age_60_74=0.35, age_75_plus=0.15),
+        description="Unscheduled 48 h needs (1). No published figure.",
+    )
+
+
+class Teleconsultation(_Policy):
+    """Teleconsultation by territory GPs (their time) and by an external platform."""
+
+    gp_daily_capacity: float = Field(
+        default=0.0,
+        ge=0,
+        description="Teleconsultations a day offered by territory GPs (acts/day); each takes "
+        "minutes_per_act of GP time away from office slots.",
+    )
+    platform_daily_capacity: float = Field(
+        default=0.0,
+        ge=0,
+        description="Teleconsultations a day offered by an external platform (acts/day); never "
+        "the patient's MT, uses no territory GP time.",
+    )
+    minutes_per_act: float = Field(
+        default=10.0, gt=0, description="Length of a teleconsultation (min). DREES: about 10 min."
+    )
+    consultation_minutes: float = Field(
+        default=18.0,
+        gt=0,
+        description="Length of an office consultation, to convert GP time (min). DREES 2019.",
+    )
+    eligible: TeleEligibility = Field(
+        default_factory=TeleEligibility, description="Who can be served remotely."
+    )
+    open_days: Literal["weekdays", "all"] = Field(
+        default="all",
+        description="Days with teleconsultation capacity: 'weekdays' (Monday-Saturday) or 'all'.",
+    )
+    cost_per_act_eur: float = Field(
+        default=30.0,
+        ge=0,
+        description="Cost to the payer of one teleconsultation (EUR). No figure in "
+        "CALIBRATION.md: the GP consultation fee (EUR 30 since December 2024).",
+    )
+    platform_fixed_cost_per_year_eur: float = Field(
+        default=0.0, ge=0, description="Fixed cost of the platform contract (EUR/year)."
+    )
+
+
+class MedicalAssistants(_Policy):
+    """Medical assistants (assistants médicaux) working with volunteering GPs."""
+
+    count_fte: float | None = Field(
+        default=None,
+        ge=0,
+        description="Total assistant FTE, spread at fte_per_gp over volunteering GPs (FTE).",
+    )
+    fte_per_gp: float = Field(
+        default=1.0,
+        gt=0,
+        le=2,
+        description="Assistant FTE per participating GP (FTE). The CNAM aid is halved at 0.5.",
+    )
+    all_gps: bool = Field(
+        default=False,
+        description="Give an assistant to every GP (count_fte is then ignored).",
+    )
+    acts_gain: float = Field(
+        default=0.072,
+        ge=0,
+        le=1,
+        description="Relative gain in consultations per session once phased in (1). CNAM Dec "
+        "2024: acts per day +7.2 % after 4 years (controls +0.5 %).",
+    )
+    list_gain: float = Field(
+        default=0.195,
+        ge=0,
+        le=2,
+        description="Relative gain in MT list capacity once phased in (1). CNAM Dec 2024: MT "
+        "list +19.5 % after 4 years (1,318 -> 1,576).",
+    )
+    phase_in_years: float = Field(
+        default=4.0,
+        ge=0,
+        description="Years over which the gains grow linearly to their full value (years). CNAM "
+        "observed the gains after 4 years; 0 = immediate.",
+    )
+    cnam_aid_per_fte_eur: list[float] = Field(
+        default=[38000.0, 28000.0, 22000.0],
+        min_length=1,
+        description="CNAM aid per FTE by contract year; the last value applies to later years "
+        "(EUR/FTE-year). CNAM convention 2024: 38,000, 28,000, then 22,000.",
+    )
+    employer_cost_per_fte_year_eur: float = Field(
+        default=40000.0,
+        ge=0,
+        description="Salary cost of one assistant FTE to the GP (EUR/FTE-year). No published "
+        "figure. Reported in the breakdown as the GP's net cost (salary minus aid).",
+    )
+
+
+class Nurses(_Policy):
+    """Asalée or advanced-practice (IPA) nurses working with GPs."""
+
+    fte: float = Field(default=1.0, ge=0, description="Nurse FTE in the territory (FTE).")
+    kind: Literal["asalee", "ipa"] = Field(default="asalee", description="Kind of nurse.")
+    gps_per_fte: float = Field(
+        default=5.0,
+        gt=0,
+        description="GPs a nurse FTE works with (GPs/FTE). Asalée financing convention: 1 FTE "
+        "nurse per 5 FTE GPs.",
+    )
+    ald_followup_share: Share = Field(
+        default=0.3,
+        description="Share of the planned requests of ALD patients of associated GPs that the "
+        "nurse takes over, within its capacity (1). No published figure.",
+    )
+    acts_per_fte_day: float = Field(
+        default=10.0,
+        gt=0,
+        description="Follow-ups a nurse FTE can do per working day (acts/day). No published "
+        "figure; IPA consultations last 30-45 min.",
+    )
+    list_capacity_gain: float = Field(
+        default=0.067,
+        ge=0,
+        le=1,
+        description="Relative gain in list capacity of each associated GP (1). Derived: Asalée "
+        "saves 72-80 GP days a year per nurse FTE for 5 GPs (financing convention), about 6.7 % "
+        "of their working days; it raises the list, not the consultation count (IRDES 2019).",
+    )
+    cost_per_fte_year_eur: float = Field(
+        default=60000.0,
+        ge=0,
+        description="Cost per nurse FTE-year (EUR/FTE-year). No published figure.",
+    )
+
+
+class Pharmacists(_Policy):
+    """Pharmacists handling minor unscheduled needs (rules of June 2024)."""
+
+    handled_share: Share = Field(
+        default=0.5,
+        description="Share of eligible needs whose patient goes to a pharmacist when no GP "
+        "slot is found in time (1). No published figure.",
+    )
+    sore_throat_min_age: int = Field(
+        default=10,
+        ge=0,
+        le=99,
+        description="Minimum age for a sore throat (years). 2024 rules: 10.",
+    )
+    cystitis_min_age: int = Field(
+        default=16, ge=0, le=99, description="Minimum age for a cystitis, women only (years). 16."
+    )
+    cystitis_max_age: int = Field(
+        default=65, ge=0, le=99, description="Maximum age for a cystitis, women only (years). 65."
+    )
+    cost_per_act_eur: float = Field(
+        default=15.0, ge=0, description="Payment per act (EUR). June 2024 rules: EUR 15."
+    )
+
+    @model_validator(mode="after")
+    def _ages(self) -> Self:
+        if self.cystitis_max_age < self.cystitis_min_age:
+            raise ValueError("cystitis_max_age must be >= cystitis_min_age")
+        return self
+
+
+class Installation(_Frozen):
+    """GPs arriving on a date: an incentive contract, a new health centre, a new MSP."""
+
+    date: When = Field(default=0, description="Arrival day (day or date).")
+    count: int = Field(default=1, ge=1, description="GPs arriving (GPs).")
+    commune: str | None = Field(
+        default=None, description="INSEE code of their commune (default: the most populous)."
+    )
+    practice: str | None = Field(
+        default=None,
+        description="Existing practice id to join; none: a new practice of practice_kind.",
+    )
+    practice_kind: PracticeKind = Field(
+        default="centre", description="Kind of the new practice they open."
+    )
+    fte: float = Field(default=1.0, gt=0, le=1.5, description="FTE of each GP (1).")
+    list_capacity: int = Field(
+        default=1100, ge=0, description="List capacity of each GP (people). No published figure."
+    )
+    accepts_new_patients: bool = Field(
+        default=True, description="Whether they take new MT patients (1)."
+    )
+    incentive_cost_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="One-off incentive per GP at arrival (EUR): installation aid, health-centre "
+        "premises. No figure in CALIBRATION.md.",
+    )
+    cost_per_year_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="Recurring cost per GP while practising (EUR/year): PTMG income guarantee, "
+        "CESP allowance, salaried-centre deficit. No figure in CALIBRATION.md.",
+    )
+
+
+class Retirement(_Frozen):
+    """GPs leaving on a date (named in the roster, or drawn among GPs aged 60+)."""
+
+    date: When = Field(default=0, description="Departure day (day or date).")
+    gp_ids: list[str] = Field(default_factory=list, description="Roster ids of the GPs leaving.")
+    count: int = Field(
+        default=0, ge=0, description="GPs drawn at random among those aged 60+ (GPs)."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.gp_ids and self.count == 0:
+            raise ValueError("give gp_ids or a count > 0")
+        return self
+
+
+class MTAccess(_Policy):
+    """The CPTS mission to find an MT for patients without one."""
+
+    monthly_capacity: int = Field(
+        default=100,
+        ge=0,
+        description="Patients without an MT the CPTS can match to a GP with room each month "
+        "(people/month). No published figure.",
+    )
+    ald_priority: bool = Field(
+        default=True,
+        description="Match ALD patients first (as the CNAM 2023-2024 action plan did).",
+    )
+    include_closed_lists: bool = Field(
+        default=False,
+        description="Also match onto GPs who do not take new patients, while under capacity.",
+    )
+    cost_per_year_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="Fixed cost of the mission (EUR/year), e.g. its share of the CPTS ACI "
+        "funding. No published figure.",
+    )
+    cost_per_match_eur: float = Field(
+        default=0.0, ge=0, description="Cost per patient matched (EUR/patient)."
+    )
+
+
+class Policies(_Frozen):
+    """The policy mix; every block is optional."""
+
+    unscheduled_slots: UnscheduledSlots | None = Field(
+        default=None, description="Reserved slots for unscheduled care and a shared rota."
+    )
+    teleconsultation: Teleconsultation | None = Field(
+        default=None, description="Teleconsultation capacity."
+    )
+    medical_assistants: MedicalAssistants | None = Field(
+        default=None, description="Medical assistants."
+    )
+    nurses: Nurses | None = Field(default=None, description="Asalée or IPA nurses.")
+    pharmacists: Pharmacists | None = Field(
+        default=None, description="Pharmacists for minor unscheduled needs."
+    )
+    installations: list[Installation] = Field(
+        default_factory=list, description="GPs arriving on dates."
+    )
+    retirements: list[Retirement] = Field(default_factory=list, description="GPs leaving on dates.")
+    mt_access: MTAccess | None = Field(
+        default=None, description="Finding an MT for patients without one."
+    )
+
+    def active(self) -> list[str]:
+        """Names of the policy blocks that are on."""
+        names = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None and value != []:
+                names.append(name)
+        return names
+
+
+# --------------------------------------------------------------------------------------------
+# The scenario
+# --------------------------------------------------------------------------------------------
+
+
+class Scenario(_Frozen):
+    """One territory and one policy mix."""
+
+    name: str = Field(default="scenario", min_length=1, description="Scenario name.")
+    description: str = Field(default="", description="Free text for the reader.")
+    sources: list[str] = Field(
+        default_factory=list, description="Where the figures of this file come from."
+    )
+    calendar: Calendar = Field(default_factory=Calendar, description="Simulated period.")
+    territory: Territory = Field(default_factory=Territory, description="The territory.")
+    population: Population = Field(default_factory=Population, description="The inhabitants.")
+    demand: Demand = Field(default_factory=Demand, description="Requests for GP care.")
+    gps: GPPool = Field(default_factory=GPPool, description="The GPs.")
+    policies: Policies = Field(default_factory=Policies, description="The policy mix.")
+
+    @model_validator(mode="after")
+    def _checks(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        cal = self.calendar
+        communes = {c.insee for c in self.territory.communes}
+        commune_total = sum(c.population for c in self.territory.communes)
+        if self.population.size is None and not self.territory.communes:
+            problems.append((("population", "size"), "give population.size or territory.communes"))
+        if (
+            self.population.size is not None
+            and self.territory.communes
+            and self.population.size != commune_total
+        ):
+            problems.append(
+                (
+                    ("population", "size"),
+                    f"{self.population.size} differs from the sum of "
+                    f"commune populations ({commune_total})",
+                )
+            )
+
+        def in_horizon(loc: tuple[str | int, ...], when: int | dt.date | None) -> None:
+            if when is None:
+                return
+            day = cal.day_of(when)
+            if not 0 <= day < cal.horizon_days:
+                shown = when.isoformat() if isinstance(when, dt.date) else f"day {when}"
+                problems.append(
+                    (
+                        loc,
+                        f"{shown} is outside the horizon ({cal.start_date.isoformat()} to "
+                        f"{cal.end_date.isoformat()}, days 0-{cal.horizon_days - 1})",
+                    )
+                )
+
+        def known_commune(loc: tuple[str | int, ...], code: str | None) -> None:
+            if code is not None and code not in communes:
+                problems.append((loc, f"commune {code!r} is not in territory.communes"))
+
+        for i, p in enumerate(self.gps.practices):
+            known_commune(("gps", "practices", i, "commune"), p.commune)
+        roster_ids = {g.id for g in self.gps.roster}
+        for i, g in enumerate(self.gps.roster):
+            known_commune(("gps", "roster", i, "commune"), g.commune)
+            in_horizon(("gps", "roster", i, "start"), g.start)
+            if g.leave is not None:
+                in_horizon(("gps", "roster", i, "leave"), g.leave)
+                if cal.day_of(g.leave) <= cal.day_of(g.start):
+                    problems.append((("gps", "roster", i, "leave"), "must come after start"))
+        practice_ids = {p.id for p in self.gps.practices}
+        pol = self.policies
+        for name in (
+            "unscheduled_slots",
+            "teleconsultation",
+            "medical_assistants",
+            "nurses",
+            "pharmacists",
+            "mt_access",
+        ):
+            block = getattr(pol, name)
+            if block is not None:
+                in_horizon(("policies", name, "start"), block.start)
+        for i, inst in enumerate(pol.installations):
+            in_horizon(("policies", "installations", i, "date"), inst.date)
+            known_commune(("policies", "installations", i, "commune"), inst.commune)
+            if inst.practice is not None and inst.practice not in practice_ids:
+                problems.append(
+                    (
+                        ("policies", "installations", i, "practice"),
+                        f"unknown practice {inst.practice!r} (not in gps.practices)",
+                    )
+                )
+        for i, ret in enumerate(pol.retirements):
+            in_horizon(("policies", "retirements", i, "date"), ret.date)
+            for j, gid in enumerate(ret.gp_ids):
+                if gid not in roster_ids:
+                    problems.append(
+                        (
+                            ("policies", "retirements", i, "gp_ids", j),
+                            f"unknown GP id {gid!r} (not in gps.roster)",
+                        )
+                    )
+        ma = pol.medical_assistants
+        if ma is not None and ma.count_fte is None and not ma.all_gps:
+            problems.append(
+                (
+                    ("policies", "medical_assistants", "count_fte"),
+                    "give count_fte or set all_gps: true",
+                )
+            )
+        _raise_problems("Scenario", problems)
+        return self
+
+    # ----------------------------------------------------------------------------------------
+
+    @property
+    def population_size(self) -> int:
+        """Inhabitants: ``population.size`` or the sum of commune populations."""
+        if self.population.size is not None:
+            return self.population.size
+        return sum(c.population for c in self.territory.communes)
+
+    @property
+    def generated_gp_count(self) -> int:
+        """GPs generated from the pool (besides the roster)."""
+        if self.gps.count is not None:
+            return self.gps.count
+        if self.gps.roster:
+            return 0
+        return int(round(self.population_size * self.gps.density_per_100k / 1e5))
+
+    @property
+    def gp_count(self) -> int:
+        """GPs at day 0 plus those listed to start later (roster + generated)."""
+        return len(self.gps.roster) + self.generated_gp_count
+
+    def summary(self) -> dict[str, Any]:
+        """A few headline facts, for ``accesssim validate`` and reports."""
+        return {
+            "name": self.name,
+            "territory": self.territory.name,
+            "communes": max(len(self.territory.communes), 1),
+            "population": self.population_size,
+            "gps": self.gp_count,
+            "policies": self.policies.active(),
+        }

@@ -84,9 +84,8 @@ def _table(title: str, schema: dict[str, Any]) -> list[str]:
     required = set(schema.get("required", []))
     for name, prop in props.items():
         desc = " ".join(str(prop.get("description", "")).split()).replace("|", "\\|")
-        lines.append(
-            f"| `{name}` | {_type_of(prop)} | {_default(prop, name in required)} | {_bounds(prop)} | {desc} |"
-        )
+        default = _default(prop, name in required)
+        lines.append(f"| `{name}` | {_type_of(prop)} | {default} | {_bounds(prop)} | {desc} |")
     lines.append("")
     return lines
 

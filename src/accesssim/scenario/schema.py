@@ -1225,7 +1225,7 @@ class Scenario(_Frozen):
             return self.gps.count
         if self.gps.roster:
             return 0
-        return int(round(self.population_size * self.gps.density_per_100k / 1e5))
+        return round(self.population_size * self.gps.density_per_100k / 1e5)
 
     @property
     def gp_count(self) -> int:

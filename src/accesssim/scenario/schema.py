@@ -386,9 +386,10 @@ class Population(_Frozen):
     )
     without_mt_share: Share = Field(
         default=0.11,
-        description="Initial share of inhabitants without a declared GP (médecin traitant), "
-        "people without an ALD (1). Default 11 % of adults (CNAM, 30 June 2021); the same share "
-        "is used for children (no published figure).",
+        description="Initial share of adults (16+) without a declared GP (médecin traitant), "
+        "ALD patients included (1). CNAM, 30 June 2021: 11 %. People without an ALD get the "
+        "share that makes the overall share match; children get the same share as adults "
+        "without an ALD (no published figure).",
     )
     without_mt_share_ald: Share = Field(
         default=0.054,
@@ -662,9 +663,21 @@ class GPPool(_Frozen):
     slots_per_session: float = Field(
         default=12.0,
         gt=0,
+        le=5000,
         description="Consultation slots per half-day session (slots). Derived: about 5,000 acts "
         "a year for a full-time GP (CNAM) over 45.8 working weeks (52 - 6.2 weeks of leave, "
         "DREES 2019) x 9.5 half-days = 11.5 acts per half-day; 12 allows for unbooked slots.",
+    )
+    initial_booked_share: Share = Field(
+        default=0.7,
+        description="Share of regular slots already booked on day 0 in the first session, "
+        "falling linearly to 0 over initial_booked_weeks (1): the initial backlog, so that the "
+        "warm-up starts near the steady state. No published figure.",
+    )
+    initial_booked_weeks: float = Field(
+        default=4.0,
+        ge=0,
+        description="Weeks over which the initial backlog falls to 0 (weeks). No published figure.",
     )
     weeks_of_leave: float = Field(
         default=6.2,
@@ -681,8 +694,14 @@ class GPPool(_Frozen):
     )
     accepts_new_patients_share: Share = Field(
         default=0.35,
-        description="Share of generated GPs who see non-enrolled patients and take new MT "
-        "patients (1). DREES panel 2022: 65 % refuse new MT patients.",
+        description="Share of generated GPs whose list is open (under capacity) on day 0 (1). "
+        "DREES panel 2022: 65 % of GPs refuse new MT patients. During the run every GP takes "
+        "new MT patients, and sees non-enrolled patients, while its list is under capacity.",
+    )
+    open_list_initial_fill: Share = Field(
+        default=0.85,
+        description="Share of list capacity filled on day 0 for GPs whose list is open (1); "
+        "closed lists start full. No published figure.",
     )
     aged_60_plus_share: Share = Field(
         default=0.34, description="Share of generated GPs aged 60+ (1). CNAM 2021: 34 %."
@@ -1002,7 +1021,8 @@ class Installation(_Frozen):
         default=1100, ge=0, description="List capacity of each GP (people). No published figure."
     )
     accepts_new_patients: bool = Field(
-        default=True, description="Whether they take new MT patients (1)."
+        default=True,
+        description="Whether they take new MT patients while under capacity.",
     )
     incentive_cost_eur: float = Field(
         default=0.0,
@@ -1229,8 +1249,9 @@ class Scenario(_Frozen):
 
     @property
     def gp_count(self) -> int:
-        """GPs at day 0 plus those listed to start later (roster + generated)."""
-        return len(self.gps.roster) + self.generated_gp_count
+        """GPs listed or generated, plus those arriving through installations."""
+        arriving = sum(inst.count for inst in self.policies.installations)
+        return len(self.gps.roster) + self.generated_gp_count + arriving
 
     def summary(self) -> dict[str, Any]:
         """A few headline facts, for ``accesssim validate`` and reports."""

@@ -1,0 +1,10 @@
+"""The simulation: population, demand, agendas, booking kernel, policies and metrics.
+
+``simulate(scenario, seed, replication)`` is the one entry point. This package never imports
+pandas I/O, dask, matplotlib or the command line.
+"""
+
+from accesssim.model.engine import simulate
+from accesssim.model.result import METRIC_NAMES, METRICS, RunResult
+
+__all__ = ["METRICS", "METRIC_NAMES", "RunResult", "simulate"]

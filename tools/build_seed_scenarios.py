@@ -689,14 +689,13 @@ def venissieux(communes: Sequence[Commune], suspects: dict[str, str]) -> Territo
             [
                 "Walk-in unscheduled care (ars-aura-acces-aux-soins.txt: \"l'accès à un "
                 'médecin pour une consultation sans rendez-vous"), part of the current '
-                "practice of this CPTS, hence in its baseline: a modest share of each "
-                "session's slots (20 %) is kept for same-day needs and released to general "
-                "booking at noon of the same day. The share and the release time are no "
-                "published figure."
+                "practice of this CPTS, hence in its baseline: a larger share of each "
+                "session's slots (30 % against 25 % elsewhere) is kept for same-day needs. "
+                "The share is no published figure."
             ],
             indent="  ",
         ),
-        "  unscheduled_slots: {reserved_share: 0.2, release_day: same, release_time_hours: 12.0}",
+        *current_practice(total, reserved_share=0.3),
     ]
     return TerritoryFile(
         filename="venissieux.yaml",
@@ -824,6 +823,37 @@ def auvergne_rhone_alpes(communes: Sequence[Commune], suspects: dict[str, str]) 
     )
 
 
+# Current practice per 100,000 inhabitants, as in france-baseline.yaml (docs/calibration.md).
+PLATFORM_PER_100K = 28.0
+TERRITORY_TELE_PER_100K = 8.0
+SAME_DAY_SHARE = 0.25
+
+
+def current_practice(total: int, reserved_share: float = SAME_DAY_SHARE) -> list[str]:
+    """Policy lines for today's practice: same-day slots and teleconsultation, at no cost."""
+    platform = round(PLATFORM_PER_100K * total / 100_000, 2)
+    territory = round(TERRITORY_TELE_PER_100K * total / 100_000, 2)
+    return [
+        *comment_block(
+            [
+                "Current practice, not a new policy (so it carries no cost): GPs keep a share "
+                "of each session for same-day needs, released to general booking at noon of "
+                "the same day, and teleconsultation runs at the national level of about 2-3 % "
+                "of GP activity (DREES ER 1249; Cour des comptes 2025). Both are scaled from "
+                f"the calibrated France baseline: {PLATFORM_PER_100K:g} platform and "
+                f"{TERRITORY_TELE_PER_100K:g} territory-GP teleconsultations a day per 100,000 "
+                f"inhabitants, and {reserved_share:.0%} of slots kept for the same day (no "
+                "published figure: fitted, see docs/calibration.md)."
+            ],
+            indent="  ",
+        ),
+        f"  unscheduled_slots: {{reserved_share: {reserved_share}, release_day: same, "
+        "release_time_hours: 12.0}",
+        f"  teleconsultation: {{platform_daily_capacity: {platform}, "
+        f"gp_daily_capacity: {territory}}}",
+    ]
+
+
 def build(data: Path, seeds: Path) -> dict[str, str]:
     """File name -> full text of every generated scenario file."""
     communes = read_communes(data)
@@ -841,6 +871,9 @@ def build(data: Path, seeds: Path) -> dict[str, str]:
         lyon_metropole(communes, suspects),
         auvergne_rhone_alpes(communes, suspects),
     ]
+    for spec in specs:
+        if not spec.policies:
+            spec.policies = current_practice(spec.total)
     return {spec.filename: render(spec, sha) for spec in specs}
 
 

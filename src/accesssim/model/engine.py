@@ -144,8 +144,7 @@ def simulate(
     ma = pol.medical_assistants
     ma_start = scenario.calendar.day_of(ma.start) if ma is not None else 10**9
     ma_gp = sup.ma_share > 0
-    ever_accepts = sup.willing | ma_gp
-    acc = _candidates(scenario, xy, sup, ever_accepts, streams, "accepting")
+    acc = _candidates(scenario, xy, sup, sup.willing | ma_gp | sup.sees_others, streams, "others")
     rota = _candidates(scenario, xy, sup, sup.rota, streams, "rota")
     everyone = _candidates(scenario, xy, sup, np.ones(G, dtype=bool), streams, "all")
 
@@ -286,6 +285,7 @@ def simulate(
     ipar[K.I_NURSE_START] = nurse_start
     ipar[K.I_NWEEKS] = n_weeks
     ipar[K.I_MAXWAIT] = MAX_WAIT_DAYS
+    ipar[K.I_MT_TOL] = int(math.floor(scenario.demand.planned_mt_tolerance_days))
     fpar = np.zeros(K.N_FPAR, dtype=np.float64)
     fpar[K.P_AM] = cal.am_hour / 24.0
     fpar[K.P_PM] = cal.pm_hour / 24.0
@@ -304,6 +304,7 @@ def simulate(
     acts_gp = np.zeros(G, dtype=np.int64)
     generated = np.zeros(3, dtype=np.int64)
     gp_arr = sup.practice if G else np.zeros(0, np.int32)
+    sees_others = sup.sees_others.astype(np.uint8)
 
     snap_cols = ("coverage", "coverage_ald", "without_mt", "backlog", "third_next_available")
     snaps = {c: np.full(n_weeks, np.nan) for c in snap_cols}
@@ -489,6 +490,7 @@ def simulate(
                 sup.prac_members,
                 sup.rota.astype(np.uint8),
                 sup.nurse_gp.astype(np.uint8),
+                sees_others,
                 acc.ptr,
                 acc.gp,
                 acc.cumw,

@@ -9,8 +9,9 @@ counters.
 Booking cascade (see docs/model.md):
 
 * planned request: nurse (ALD follow-up, if the MT works with a policy nurse) -> MT (regular
-  slot between the desired day and the end of patience) -> a colleague of the MT's practice ->
-  other GPs who see non-enrolled patients, nearest first -> teleconsultation -> forgone;
+  slot within the continuity tolerance past the desired day) -> the earliest slot of the MT or
+  a colleague of its practice before the end of patience -> other GPs who see non-enrolled
+  patients, nearest first -> teleconsultation -> forgone;
 * unscheduled request (24 h or 48 h): MT (reserved or regular slot before the deadline) ->
   colleague -> other GPs who see non-enrolled patients -> shared rota (any participating GP's
   reserved slot) -> teleconsultation -> pharmacist (eligible minor need) -> emergency
@@ -95,8 +96,8 @@ N_FSUMS = 5
 # Integer parameters
 I_WARMUP, I_HORIZON, I_NSESS, I_ROTA_START, I_PHARM_START, I_SORE_MIN = 0, 1, 2, 3, 4, 5
 I_CYST_MIN, I_CYST_MAX, I_TRIES_OTHER, I_MAX_TRIES, I_LOSE, I_NURSE_START = 6, 7, 8, 9, 10, 11
-I_NWEEKS, I_MAXWAIT = 12, 13
-N_IPAR = 14
+I_NWEEKS, I_MAXWAIT, I_MT_TOL = 12, 13, 14
+N_IPAR = 15
 # Float parameters
 P_AM, P_PM, P_ENROL, P_ED24, P_ED48, P_PHARM_SHARE, P_NURSE_SHARE, P_TELE_HOUR = range(8)
 N_FPAR = 8
@@ -219,6 +220,7 @@ def book_day(
     prac_members,
     rota,
     nurse_gp,
+    sees_others,
     # candidates: GPs seeing non-enrolled patients, and rota GPs
     acc_ptr,
     acc_gp,
@@ -306,19 +308,24 @@ def book_day(
                     outcome = NURSE
                     appt = max(t, dd + fpar[P_TELE_HOUR])
                     break
-        # -- the MT ---------------------------------------------------------------------------
+        # -- the MT (planned: within the continuity tolerance) --------------------------------
         if outcome < 0 and m >= 0 and s_lo <= s_hi:
-            s = scan(free, resv, m, s_lo, s_hi, need, mode)
+            s_mt = s_hi
+            if k == PLANNED:
+                s_mt = min(s_hi, 2 * (desired[r] + ipar[I_MT_TOL]) + 1)
+            s = scan(free, resv, m, s_lo, s_mt, need, mode)
             if s >= 0:
                 used_resv = take(free, resv, m, s, need, mode)
                 outcome = OWN_MT
                 gp = m
                 appt = sess_start[s]
-        # -- colleagues of the MT's practice --------------------------------------------------
+        # -- the earliest slot of the MT or a colleague of its practice -----------------------
         if outcome < 0 and m >= 0 and s_lo <= s_hi:
             pr = gp_practice[m]
-            best_s = n_s
-            best_g = -1
+            best_s = scan(free, resv, m, s_lo, s_hi, need, mode) if k == PLANNED else -1
+            best_g = m if best_s >= 0 else -1
+            if best_s < 0:
+                best_s = n_s
             for j in range(prac_ptr[pr], prac_ptr[pr + 1]):
                 c = prac_members[j]
                 if c == m or gp_active[c] == 0:
@@ -329,10 +336,13 @@ def book_day(
                     best_g = c
             if best_g >= 0:
                 used_resv = take(free, resv, best_g, best_s, need, mode)
-                outcome = OTHER_GP
-                route = C_COLLEAGUE
                 gp = best_g
                 appt = sess_start[best_s]
+                if best_g == m:
+                    outcome = OWN_MT
+                else:
+                    outcome = OTHER_GP
+                    route = C_COLLEAGUE
         # -- other GPs who see non-enrolled patients, nearest first ---------------------------
         if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or ipar[I_TRIES_OTHER]):
             c0 = commune[p]
@@ -343,13 +353,12 @@ def book_day(
                 my_pr = gp_practice[m] if m >= 0 else -1
                 for j in range(min(length, max_tries)):
                     g = acc_gp[lo + (start - lo + j) % length]
-                    if (
-                        gp_active[g] == 0
-                        or accepts[g] == 0
-                        or list_size[g] >= cap_eff[g]
-                        or gp_practice[g] == my_pr
-                    ):
+                    if gp_active[g] == 0 or gp_practice[g] == my_pr:
                         continue
+                    if m < 0 and (accepts[g] == 0 or list_size[g] >= cap_eff[g]):
+                        continue  # without an MT: only GPs taking new patients
+                    if m >= 0 and sees_others[g] == 0:
+                        continue  # with an MT: GPs who see other GPs' patients
                     s = scan(free, resv, g, s_lo, s_hi, need, mode)
                     if s >= 0:
                         used_resv = take(free, resv, g, s, need, mode)

@@ -37,6 +37,7 @@ class Supply:
     list_capacity: np.ndarray  # int32 [n], base capacity (adults)
     willing: np.ndarray  # bool [n]: takes new MT patients while under capacity
     open_at_start: np.ndarray  # bool [n]: list open (not full) on day 0
+    sees_others: np.ndarray  # bool [n]: sees patients of other GPs
     aged_60_plus: np.ndarray  # bool [n]
     start_day: np.ndarray  # int32 [n]
     leave_day: np.ndarray  # int32 [n], _NEVER if the GP stays
@@ -120,6 +121,7 @@ class _Builder:
                 "cap",
                 "accepts",
                 "open",
+                "others",
                 "old",
                 "start",
                 "leave",
@@ -174,6 +176,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
             cap=cap,
             accepts=g.accepts_new_patients,
             open=g.accepts_new_patients,
+            others=g.sees_other_patients,
             old=(g.age or 50) >= 60,
             start=_when(scenario, g.start),
             leave=leave,
@@ -208,6 +211,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
         ftes = np.clip(pool.fte.sample(rng, n_gen), 0.05, 1.5)
         caps = np.maximum(pool.list_capacity_per_fte.sample(rng, n_gen), 0.0) * ftes
         accepts = rng.random(n_gen) < pool.accepts_new_patients_share
+        others = rng.random(n_gen) < pool.sees_other_patients_share
         old = rng.random(n_gen) < pool.aged_60_plus_share
         # Departures: exponential time to leaving at the age-specific annual rate.
         rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
@@ -226,6 +230,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 cap=int(round(caps[i])),
                 accepts=True,
                 open=bool(accepts[i]),
+                others=bool(others[i]),
                 old=bool(old[i]),
                 start=0,
                 leave=max(leave, 1) if leave != _NEVER else _NEVER,
@@ -251,6 +256,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 cap=int(round(pool.newcomer_list_capacity * b.gp["fte"][gi])),
                 accepts=True,
                 open=True,
+                others=True,
                 old=False,
                 start=start,
                 leave=_NEVER,
@@ -276,6 +282,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 cap=inst.list_capacity,
                 accepts=inst.accepts_new_patients,
                 open=True,
+                others=True,
                 old=False,
                 start=day,
                 leave=_NEVER,
@@ -325,6 +332,7 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
         list_capacity=np.array(b.gp["cap"], dtype=np.int32),
         willing=np.array(b.gp["accepts"], dtype=bool),
         open_at_start=np.array(b.gp["open"], dtype=bool),
+        sees_others=np.array(b.gp["others"], dtype=bool),
         aged_60_plus=old,
         start_day=start_day,
         leave_day=leave_day,

@@ -420,13 +420,13 @@ class ContactRates(_Frozen):
     """GP contacts wanted per inhabitant per year, by age band, without and with an ALD."""
 
     non_ald: ByAge = Field(
-        default=ByAge(age_0_15=2.7, age_16_59=2.4, age_60_74=3.3, age_75_plus=4.5),
+        default=ByAge(age_0_15=2.8, age_16_59=2.5, age_60_74=3.45, age_75_plus=4.7),
         description="Requests per person per year without an ALD (1/year). No published table "
         "by age (CALIBRATION.md): a rising profile, fitted so that GP acts per inhabitant are "
         "3.3-3.7 (DREES APL 2022, Cour des comptes 2025).",
     )
     ald: ByAge = Field(
-        default=ByAge(age_0_15=4.5, age_16_59=6.5, age_60_74=7.0, age_75_plus=8.5),
+        default=ByAge(age_0_15=4.7, age_16_59=6.75, age_60_74=7.3, age_75_plus=8.85),
         description="Requests per person per year with an ALD (1/year). No published table: "
         "about twice the non-ALD rate (assumption).",
     )
@@ -488,12 +488,12 @@ class Demand(_Frozen):
         description="Winter epidemic adding 24 h unscheduled needs (null: none).",
     )
     planned_asap_share: Share = Field(
-        default=0.35,
+        default=0.5,
         description="Share of planned requests wanting the earliest possible day (1); the others "
         "are booked ahead (renewals, check-ups). No published figure; fitted to DREES 2018 waits.",
     )
     planned_lead_days: Distribution = Field(
-        default_factory=lambda: Triangular(low=1, mode=3, high=40),
+        default_factory=lambda: Triangular(low=1, mode=6, high=35),
         description="For planned requests booked ahead: days between the request and the "
         "desired earliest day (days). No published figure; fitted to DREES 2018 (routine check "
         "median 6 days, all requests mean 6 days).",
@@ -502,6 +502,13 @@ class Demand(_Frozen):
         default_factory=lambda: Triangular(low=7, mode=21, high=60),
         description="How long past the desired day a planned request waits for a slot before it "
         "is forgone (days). No published figure.",
+    )
+    planned_mt_tolerance_days: float = Field(
+        default=3.0,
+        ge=0,
+        description="Days past the desired day a planned patient waits for their own MT; past "
+        "it they take the earliest slot of the MT or a colleague of the practice (days). No "
+        "published figure.",
     )
     home_visit_share_75_plus: Share = Field(
         default=0.25,
@@ -622,6 +629,11 @@ class GPSpec(_Frozen):
         description="Whether the GP sees non-enrolled patients and takes new "
         "MT patients while under capacity.",
     )
+    sees_other_patients: bool = Field(
+        default=True,
+        description="Whether the GP sees patients declared with another GP when their MT has "
+        "no slot.",
+    )
     age: int | None = Field(default=None, ge=25, le=80, description="Age (years).")
     start: When = Field(default=0, description="First working day (day or date).")
     leave: When | None = Field(
@@ -649,9 +661,10 @@ class GPPool(_Frozen):
         default_factory=list, description="Explicit practices referenced by the roster."
     )
     fte: Distribution = Field(
-        default_factory=lambda: Triangular(low=0.5, mode=1.0, high=1.0),
+        default_factory=lambda: Triangular(low=0.75, mode=1.0, high=1.0),
         description="Full-time equivalent of generated GPs (1). No published figure: a "
-        "triangular distribution, mean 0.83.",
+        "triangular distribution of mean 0.92, fitted so that mean MT lists are 900-1,050 "
+        "adults per FTE GP (CNAM 2021: 960 per GP).",
     )
     sessions_per_week: float = Field(
         default=9.5,
@@ -661,12 +674,13 @@ class GPPool(_Frozen):
         "scaled by FTE. DREES GP panel 2019: 9.5 half-days.",
     )
     slots_per_session: float = Field(
-        default=12.0,
+        default=13.2,
         gt=0,
         le=5000,
-        description="Consultation slots per half-day session (slots). Derived: about 5,000 acts "
-        "a year for a full-time GP (CNAM) over 45.8 working weeks (52 - 6.2 weeks of leave, "
-        "DREES 2019) x 9.5 half-days = 11.5 acts per half-day; 12 allows for unbooked slots.",
+        description="Consultation slots per half-day session (slots). Derived then fitted: "
+        "about 5,000 acts a year for a full-time GP (CNAM) over 45.8 working weeks (52 - 6.2 "
+        "weeks of leave, DREES 2019) x 9.5 half-days is 11.5 acts per half-day; 13.2 slots "
+        "give 4,600-5,400 acts per FTE at the simulated utilisation (about 88 %).",
     )
     initial_booked_share: Share = Field(
         default=0.7,
@@ -687,7 +701,7 @@ class GPPool(_Frozen):
         "blocks. DREES GP panel 2019: 6.2 weeks.",
     )
     list_capacity_per_fte: Distribution = Field(
-        default_factory=lambda: Normal(mu=1180.0, sd=280.0, low=400.0, high=2500.0),
+        default_factory=lambda: Normal(mu=1020.0, sd=250.0, low=400.0, high=2500.0),
         description="Maximum adult MT list per FTE of generated GPs (people/FTE). No published "
         "figure for the maximum; fitted so that mean lists are about 960-1,000 adults per FTE "
         "GP (CNAM 2021).",
@@ -698,8 +712,13 @@ class GPPool(_Frozen):
         "DREES panel 2022: 65 % of GPs refuse new MT patients. During the run every GP takes "
         "new MT patients, and sees non-enrolled patients, while its list is under capacity.",
     )
+    sees_other_patients_share: Share = Field(
+        default=0.6,
+        description="Share of generated GPs who see patients declared with another GP when "
+        "their MT has no slot (1). No published figure.",
+    )
     open_list_initial_fill: Share = Field(
-        default=0.85,
+        default=0.95,
         description="Share of list capacity filled on day 0 for GPs whose list is open (1); "
         "closed lists start full. No published figure.",
     )

@@ -391,6 +391,216 @@ def run(
         raise typer.Exit(130)
 
 
+# ---------------------------------------------------------------------------------------------
+# compare
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def compare(
+    base_file: Annotated[Path, typer.Argument(metavar="BASE", help="Baseline scenario.")],
+    alt_files: Annotated[
+        list[Path], typer.Argument(metavar="ALT...", help="Alternative scenario(s).")
+    ],
+    replications: ReplicationsOpt = 10,
+    seed: SeedOpt = 0,
+    horizon: HorizonOpt = None,
+    set_: SetOpt = None,
+    out: OutOpt = None,
+    format_: FormatOpt = "table",
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    dask_address: DaskOpt = None,
+    all_metrics: Annotated[
+        bool, typer.Option("--all", help="Show every metric (default: the headline ones).")
+    ] = False,
+    csv_copy: Annotated[
+        bool, typer.Option("--csv", help="Also write CSV tables in --out.")
+    ] = False,
+) -> None:
+    """Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds)."""
+    from accesssim.experiment import ResultsDir, run_tables
+    from accesssim.experiment.compare import compare as run_compare
+    from accesssim.experiment.store import labels_for, seeds_record
+    from accesssim.scenario import load_scenario
+
+    _check_format(format_)
+    _check_executor(executor)
+    files = [base_file, *alt_files]
+    scenarios, problems = [], []
+    for f in files:
+        try:
+            scenarios.append(load_scenario(f, set_ or [], horizon_days=horizon))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    labels = labels_for(files)
+    store = ResultsDir(out).prepare() if out is not None else None
+    if store is not None:
+        for label, sc in zip(labels, scenarios, strict=True):
+            store.write_scenario(label, sc)
+
+    def keep(label: str, result: Any) -> None:
+        if store is not None:
+            store.write_run(f"{label}-r{result.replication:05d}", run_tables(result, label))
+
+    with _Progress("compare") as bar:
+        cmp = run_compare(
+            scenarios[0],
+            scenarios[1:],
+            replications,
+            seed,
+            labels=labels,
+            executor=executor,
+            workers=workers,
+            dask_address=dask_address,
+            progress=bar,
+            on_result=keep,
+        )
+    if store is not None:
+        reps = sorted({r.replication for run in cmp.runs for r in run.results})
+        store.write_meta(
+            {
+                "kind": "compare",
+                "baseline": labels[0],
+                "alternatives": labels[1:],
+                "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
+                "seed": seed,
+                "replications": reps,
+                "seeds": seeds_record(seed, reps),
+                "complete": cmp.complete,
+                "executor": executor,
+            }
+        )
+        store.consolidate(csv=csv_copy)
+        diffs = cmp.differences()
+        gains = cmp.cost_per_gain()
+        diffs.to_parquet(store.path / "differences.parquet", index=False)
+        gains.to_parquet(store.path / "cost_per_gain.parquet", index=False)
+        if csv_copy:
+            diffs.to_csv(store.path / "differences.csv", index=False)
+            gains.to_csv(store.path / "cost_per_gain.csv", index=False)
+    if cmp.n == 0:
+        _err("interrupted before any replication finished")
+        raise typer.Exit(130)
+    _print_comparison(cmp, format_, all_metrics)
+    if out is not None and format_ == "table":
+        _err(f"results written to {out}")
+    if not cmp.complete:
+        _err(f"interrupted: {cmp.n} finished replication(s) per scenario kept")
+        raise typer.Exit(130)
+
+
+HEADLINE = (
+    "wait_planned_mean_days",
+    "wait_planned_median_days",
+    "unscheduled_within_24h_share",
+    "unscheduled_within_48h_share",
+    "ed_visits_per_1000",
+    "forgone_care_share",
+    "teleconsultation_share",
+    "mt_coverage_end",
+    "mt_coverage_ald_end",
+    "patients_without_mt_end",
+    "gp_acts_per_inhabitant",
+    "gp_utilisation",
+    "policy_cost_eur",
+)
+
+
+def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
+    diffs = cmp.differences()
+    gains = cmp.cost_per_gain()
+    if fmt == "json":
+        payload = {
+            "baseline": cmp.labels[0],
+            "alternatives": cmp.labels[1:],
+            "seed": cmp.seed,
+            "replications": cmp.n,
+            "complete": cmp.complete,
+            "differences": [
+                {k: _json_num(v) for k, v in row.items()} for row in diffs.to_dict("records")
+            ],
+            "cost_per_gain": [
+                {k: _json_num(v) for k, v in row.items()} for row in gains.to_dict("records")
+            ],
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str))
+        return
+    if fmt == "csv":
+        diffs.to_csv(sys.stdout, index=False)
+        typer.echo("")
+        gains.to_csv(sys.stdout, index=False)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(110, Console().width))
+    shown = diffs if all_metrics else diffs[diffs.metric.isin(HEADLINE)]
+    for alt in cmp.labels[1:]:
+        table = Table(
+            title=f"{alt} vs {cmp.labels[0]}: paired differences, {cmp.n} replications, "
+            f"seed {cmp.seed} (* = 95 % CI excludes 0)",
+            title_justify="left",
+        )
+        for col, just in (
+            ("metric", "left"),
+            ("baseline", "right"),
+            (alt, "right"),
+            ("difference", "right"),
+            ("95 % CI", "right"),
+            ("change", "right"),
+        ):
+            table.add_column(col, justify=just)
+        for row in shown[shown.alternative == alt].itertuples():
+            m = row.metric
+            ci = f"[{_fmt_diff(m, row.low)}, {_fmt_diff(m, row.high)}]"
+            rel = "-" if row.relative != row.relative else f"{100 * row.relative:+.1f} %"
+            star = " *" if row.significant else ""
+            table.add_row(
+                m,
+                _fmt_value(m, row.base_mean),
+                _fmt_value(m, row.alt_mean),
+                _fmt_diff(m, row.diff) + star,
+                ci,
+                rel,
+            )
+        console.print(table)
+        gt = Table(title=f"{alt}: cost per unit of gain", title_justify="left")
+        for col in ("gain", "extra cost (EUR)", "gain [95 % CI]", "EUR per unit"):
+            gt.add_column(col, justify="left" if col == "gain" else "right")
+        for row in gains[gains.alternative == alt].itertuples():
+            per = "-" if row.eur_per_unit != row.eur_per_unit else f"{row.eur_per_unit:,.0f}"
+            gt.add_row(
+                row.description,
+                f"{row.extra_cost_eur:,.0f}",
+                f"{row.gain_mean:,.0f} [{row.gain_low:,.0f}, {row.gain_high:,.0f}]",
+                per,
+            )
+        console.print(gt)
+    console.print(
+        "[dim]EUR per unit is shown when the gain's CI lies above 0. Costs are the public "
+        "payer's, over the measurement window (docs/policies.md).[/dim]"
+    )
+
+
+def _fmt_diff(metric: str, value: float) -> str:
+    import math
+
+    from accesssim.model import METRICS
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    unit = METRICS.get(metric, ("", ""))[0]
+    if unit == "share":
+        return f"{100 * value:+.1f} pt"
+    if unit in ("EUR", "people") or abs(value) >= 100:
+        return f"{value:+,.0f}"
+    return f"{value:+.2f}"
+
+
 def _mean_costs(results: list[Any]) -> dict[str, float]:
     import numpy as np
 

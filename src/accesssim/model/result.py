@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["METRICS", "METRIC_NAMES", "RunResult"]
+__all__ = ["METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
 
 METRICS: dict[str, tuple[str, str]] = {
     "wait_planned_mean_days": (
@@ -88,6 +88,54 @@ METRICS: dict[str, tuple[str, str]] = {
 """Metric name -> (unit, definition). Names are stable: they are the interface."""
 
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+
+def metrics_markdown() -> str:
+    """docs/metrics.md: the metric reference, generated from :data:`METRICS`."""
+    lines = [
+        "# Metrics",
+        "",
+        "<!-- Generated from accesssim.model.result.METRICS by `python tools/gen_docs.py`; "
+        "a test fails when it is stale. -->",
+        "",
+        "Every replication reports these metrics over the measurement window: from the end of "
+        "the warm-up (`calendar.warmup_days`) to the horizon (`calendar.horizon_days`), one "
+        "year by default. Rates per inhabitant are per year. A request belongs to the window "
+        "when it arrives in it; GP acts and slots when the appointment falls in it. A ratio "
+        "whose denominator is empty is NaN (undefined), never a made-up 0. `accesssim run` "
+        "reports the mean and the 95 % confidence interval (Student t over replications).",
+        "",
+        "The names are stable: they are the interface of the result tables, the comparisons "
+        "and the sweeps.",
+        "",
+        "| metric | unit | definition |",
+        "|---|---|---|",
+    ]
+    for name, (unit, text) in METRICS.items():
+        lines.append(f"| `{name}` | {unit} | {text} |")
+    lines += [
+        "",
+        "## Outcomes",
+        "",
+        "Every request ends in exactly one outcome: `own_mt` (seen by the declared GP), "
+        "`other_gp` (a colleague of the practice, another GP of the territory, or a shared-rota "
+        "slot), `teleconsultation`, `pharmacist`, `nurse`, `ed` (emergency department), "
+        "`forgone`, or `pending` (an appointment booked after the horizon). The outcome tables "
+        "(`outcomes.parquet`) count them by request kind (`planned`, `unscheduled_24h`, "
+        "`unscheduled_48h`) for the measurement window and for the whole run; the whole-run "
+        "counts add up to the requests generated.",
+        "",
+        "## Weekly series",
+        "",
+        "`weekly.parquet` holds, for every week of the run (warm-up included), by arrival week: "
+        "`requests`, `planned`, `planned_seen`, `planned_wait_days_sum`, "
+        "`wait_planned_mean_days`, `unscheduled`, `unscheduled_24h_met`, `unscheduled_48h_met`, "
+        "`unscheduled_within_24h_share`, `unscheduled_within_48h_share`, `ed`, `forgone`, "
+        "`teleconsultation`; and at the start of the week: `coverage` and `coverage_ald` (share "
+        "of adults, and of adults with an ALD, with an MT), `without_mt` (adults), `backlog` "
+        "(appointments booked for later sessions) and `third_next_available` (days).",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)

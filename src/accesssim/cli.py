@@ -106,7 +106,7 @@ def schema(
     from accesssim.scenario.reference import json_schema, reference_markdown
 
     if format_ == "json":
-        typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False, default=str))
+        typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False, allow_nan=False))
     elif format_ == "markdown":
         typer.echo(reference_markdown(), nl=False)
     else:

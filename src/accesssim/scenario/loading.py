@@ -261,17 +261,24 @@ def load_document(path: Path | str, _stack: tuple[Path, ...] = ()) -> Document:
     if bases is None:
         return doc
     fname, line = doc.where(("extends",))
+    item_lines = {
+        loc[1]: where[1]
+        for loc, where in doc.origin.items()
+        if len(loc) == 2 and loc[0] == "extends"
+    }
     for loc in [k for k in doc.origin if k[:1] == ("extends",)]:
         del doc.origin[loc]
     if isinstance(bases, str):
         bases = [bases]
     if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
         raise InputError([Problem(fname, line, "extends", "must be a file name or a list of them")])
+    if not bases:
+        return doc
     merged: Document | None = None
     stack = (*_stack, resolved)
     for i, name in enumerate(bases):
         base_path = (path.parent / name).resolve()
-        bline = doc.origin.get(("extends", i), (fname, line))[1] if len(bases) > 1 else line
+        bline = item_lines.get(i, line)
         if base_path in stack:
             chain = " -> ".join(_display(p) for p in (*stack, base_path))
             raise InputError([Problem(fname, bline, "extends", f"cycle of overlays: {chain}")])
@@ -412,19 +419,44 @@ def apply_overrides(
             shown, reason = why
             problems.append(Problem(doc.file, None, shown, f"{source} {text!r}: {reason}"))
             continue
+        here = (f"{doc.file} ({source} {text})", None)
         target: Any = data
-        for seg in path[:-1]:
+        blocked: Problem | None = None
+        for depth, seg in enumerate(path[:-1]):
             if isinstance(seg, int):
                 target = target[seg]
-            else:
-                if not isinstance(target.get(seg), dict | list):
-                    target[seg] = {}
-                target = target[seg]
+                continue
+            if isinstance(path[depth + 1], int):
+                target = target[seg]  # a list: check_path made sure the index exists
+                continue
+            current = target.get(seg)
+            if current is None:
+                # A missing (or null) block becomes a new mapping, written by the override.
+                target[seg] = {}
+                created = tuple(path[: depth + 1])
+                for k in [k for k in origin if k[: len(created)] == created]:
+                    del origin[k]
+                origin[created] = here
+            elif not isinstance(current, dict):
+                loc = tuple(path[: depth + 1])
+                fname, line = Document(data, origin, doc.file).where(loc)
+                blocked = Problem(
+                    fname,
+                    line,
+                    _dotted(loc),
+                    f"{source} {text!r}: the file holds "
+                    f"{type(current).__name__} {current!r} here, not a mapping of fields",
+                )
+                break
+            target = target[seg]
+        if blocked is not None:
+            problems.append(blocked)
+            continue
         target[path[-1]] = value
         loc = tuple(path)
         for k in [k for k in origin if k[: len(loc)] == loc]:
             del origin[k]
-        origin[loc] = (f"{doc.file} ({source} {text})", None)
+        origin[loc] = here
     if problems:
         raise InputError(problems)
     return Document(data=data, origin=origin, file=doc.file)

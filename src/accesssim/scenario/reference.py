@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from accesssim.scenario.schema import Scenario
@@ -10,9 +11,23 @@ from accesssim.scenario.schema import Scenario
 __all__ = ["json_schema", "reference_markdown"]
 
 
+def _finite(node: Any) -> Any:
+    """Drop non-finite numbers (JSON has no infinity): an infinite default means no bound."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                continue
+            out[k] = _finite(v)
+        return out
+    if isinstance(node, list):
+        return [_finite(v) for v in node]
+    return node
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of scenario files (draft 2020-12), with the loader's ``extends`` key."""
-    schema = Scenario.model_json_schema(mode="validation")
+    schema = _finite(Scenario.model_json_schema(mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "accesssim scenario"
     schema.setdefault("properties", {})["extends"] = {

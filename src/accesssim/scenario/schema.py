@@ -804,8 +804,9 @@ class _Policy(_Frozen):
 class UnscheduledSlots(_Policy):
     """Slots reserved for unscheduled care in every session, and a shared CPTS rota."""
 
-    reserved_share: Share = Field(
+    reserved_share: float = Field(
         default=0.2,
+        ge=0,
         le=0.9,
         description="Share of each session's slots reserved for unscheduled needs (1). No "
         "published figure.",

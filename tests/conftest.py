@@ -1,0 +1,76 @@
+"""Shared test configuration: the hypothesis profile and small fixtures.
+
+The ``accesssim`` hypothesis profile (loaded by default) has no deadline (the first example of
+a test pays for imports and JIT compilation), prints the reproduction blob of a failing
+example, and runs 50 examples per test; ``HYPOTHESIS_PROFILE=name`` selects another profile
+registered here or by a plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+# After a failure, hypothesis's pytest plugin writes a patch of the failing examples with
+# ``hypothesis.extra._patching``, which imports libcst, which imports a deprecated
+# ``mypy_extensions.TypedDict``. Under ``filterwarnings = error`` that DeprecationWarning turns
+# a readable failure into a pytest INTERNALERROR; importing the module once here, with that
+# warning silenced, keeps failures readable. Nothing else is silenced.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
+
+settings.register_profile("accesssim", deadline=None, print_blob=True, max_examples=50)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "accesssim"))
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root (the folder holding pyproject.toml)."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def tmp_yaml(tmp_path: Path) -> Callable[..., Path]:
+    """Write YAML text to a file under ``tmp_path`` and return its path.
+
+    ``tmp_yaml(text, name="scenario.yaml")``; ``name`` may contain folders (created).
+    """
+
+    def write(text: str, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def run_cli(
+    *args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m accesssim.cli ARGS`` in a subprocess (the installed package)."""
+    return subprocess.run(
+        [sys.executable, "-m", "accesssim.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The :func:`run_cli` helper: ``cli("validate", path)`` -> CompletedProcess."""
+    return run_cli

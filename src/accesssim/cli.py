@@ -601,6 +601,89 @@ def _fmt_diff(metric: str, value: float) -> str:
     return f"{value:+.2f}"
 
 
+# ---------------------------------------------------------------------------------------------
+# calibrate
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def calibrate(
+    france: Annotated[
+        Path, typer.Option("--france", help="National-average baseline scenario.")
+    ] = Path("scenarios/france-baseline.yaml"),
+    lyon: Annotated[
+        Path | None, typer.Option("--lyon", help="Lyon metropolitan scenario (or none).")
+    ] = Path("scenarios/lyon-metropole.yaml"),
+    replications: ReplicationsOpt = 10,
+    seed: SeedOpt = 0,
+    format_: FormatOpt = "table",
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    dask_address: DaskOpt = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Write the table as Markdown to this file.")
+    ] = None,
+) -> None:
+    """Run the calibration targets: published French figures vs simulated (mean, 95 % CI)."""
+    from accesssim.calibration import calibration_markdown, calibration_table
+    from accesssim.scenario import load_scenario
+
+    _check_format(format_)
+    _check_executor(executor)
+    load_scenario(france)
+    if lyon is not None:
+        load_scenario(lyon)
+    with _Progress("calibrate") as bar:
+        table = calibration_table(
+            france,
+            lyon,
+            replications,
+            seed,
+            executor=executor,
+            workers=workers,
+            dask_address=dask_address,
+            progress=bar,
+        )
+    if markdown is not None:
+        from accesssim.calibration import write_markdown
+
+        write_markdown(markdown, calibration_markdown(table, replications, seed))
+    if format_ == "json":
+        typer.echo(
+            json.dumps(
+                [{k: _json_num(v) for k, v in row.items()} for row in table.to_dict("records")],
+                indent=2,
+            )
+        )
+    elif format_ == "csv":
+        table.to_csv(sys.stdout, index=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        from accesssim.calibration import _fmt
+
+        t = Table(
+            title=f"Calibration: {replications} replications, seed {seed}", title_justify="left"
+        )
+        for col in ("target", "published", "tolerance", "simulated", "95 % CI", "pass"):
+            t.add_column(col)
+        for r in table.itertuples():
+            lo = "-inf" if r.low != r.low or r.low == float("-inf") else _fmt(r.low, r.unit)
+            t.add_row(
+                f"{r.label} ({r.scenario})",
+                r.published,
+                f"{lo} to {_fmt(r.high, r.unit)}",
+                _fmt(r.mean, r.unit),
+                f"[{_fmt(r.ci_low, r.unit)}, {_fmt(r.ci_high, r.unit)}]",
+                "[green]yes[/green]" if r.passed else "[red]no[/red]",
+            )
+        Console(width=max(120, Console().width)).print(t)
+    if not table.passed.all():
+        raise typer.Exit(1)
+
+
 def _mean_costs(results: list[Any]) -> dict[str, float]:
     import numpy as np
 

@@ -488,7 +488,7 @@ class Demand(_Frozen):
         description="Winter epidemic adding 24 h unscheduled needs (null: none).",
     )
     planned_asap_share: Share = Field(
-        default=0.5,
+        default=0.55,
         description="Share of planned requests wanting the earliest possible day (1); the others "
         "are booked ahead (renewals, check-ups). No published figure; fitted to DREES 2018 waits.",
     )

@@ -22,6 +22,7 @@ __all__ = [
     "mser5",
     "paired_difference",
     "replications_needed",
+    "suggest_warmup_days",
     "unpaired_difference",
 ]
 
@@ -147,3 +148,19 @@ def mser5(series: Sequence[float] | np.ndarray) -> int:
         if value < best:
             best, best_d = value, d
     return 5 * best_d
+
+
+def suggest_warmup_days(
+    weekly_series: Sequence[Sequence[float] | np.ndarray], days_per_point: int = 7
+) -> int:
+    """Suggested warm-up (days) from weekly series of several replications, by MSER-5.
+
+    The series (one per replication, e.g. ``RunResult.weekly["wait_planned_mean_days"]``) are
+    averaged point by point first (Welch's method), then MSER-5 picks the truncation point.
+    """
+    arrays = [np.asarray(s, dtype=float) for s in weekly_series]
+    if not arrays:
+        return 0
+    n = min(a.size for a in arrays)
+    mean = np.nanmean(np.vstack([a[:n] for a in arrays]), axis=0)
+    return int(mser5(mean) * days_per_point)

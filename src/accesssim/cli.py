@@ -693,7 +693,11 @@ def _mean_costs(results: list[Any]) -> dict[str, float]:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        _err("interrupted")
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

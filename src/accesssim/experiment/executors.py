@@ -155,7 +155,7 @@ class DaskExecutor:
                 n_workers=n,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 host="127.0.0.1",
             )
             self._client = Client(self._cluster)

@@ -602,6 +602,110 @@ def _fmt_diff(metric: str, value: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# sweep
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def sweep(
+    experiment_file: Annotated[
+        Path, typer.Argument(metavar="EXPERIMENT", help="Experiment YAML file.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip the runs already in --out.")
+    ] = False,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+    ] = None,
+    workers: WorkersOpt = None,
+    dask_address: DaskOpt = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs."""
+    from accesssim.experiment.sweep import load_experiment
+    from accesssim.experiment.sweep import sweep as run_sweep
+
+    _check_format(format_)
+    if executor is not None:
+        _check_executor(executor)
+    exp = load_experiment(experiment_file)
+    n = len(exp.points) * exp.spec.replications
+    _err(
+        f"{exp.spec.name}: {exp.spec.design.kind} design, {len(exp.points)} points x "
+        f"{exp.spec.replications} replication(s) = {n} runs"
+    )
+    with _Progress(f"sweep {exp.spec.name}") as bar:
+        res = run_sweep(
+            exp,
+            out,
+            resume=resume,
+            executor=executor,
+            workers=workers,
+            dask_address=dask_address,
+            progress=bar,
+        )
+    if not res.complete:
+        _err(
+            f"interrupted: {res.done} of {res.total} runs are on disk in {out}; "
+            "continue with --resume"
+        )
+        raise typer.Exit(130)
+    table = res.sensitivity.get("indices")
+    if table is None:
+        return
+    if format_ == "json":
+        typer.echo(
+            json.dumps(
+                [{k: _json_num(v) for k, v in r.items()} for r in table.to_dict("records")],
+                indent=2,
+            )
+        )
+    elif format_ == "csv":
+        table.to_csv(sys.stdout, index=False)
+    else:
+        _print_sensitivity(table, exp.spec.design.kind)
+    _err(f"{res.total} runs; results in {out}")
+
+
+def _print_sensitivity(table: Any, kind: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(100, Console().width))
+    for metric, part in table.groupby("metric", sort=False):
+        t = Table(title=f"Sensitivity of {metric} ({kind} design)", title_justify="left")
+        t.add_column("factor")
+        if kind == "sobol":
+            t.add_column("first order S1 [95 % CI]", justify="right")
+            t.add_column("total ST [95 % CI]", justify="right")
+            wide = part.pivot(index="factor", columns="measure", values=["value", "low", "high"])
+            order = wide[("value", "ST")].sort_values(ascending=False).index
+            for f in order:
+                cells = []
+                for m in ("S1", "ST"):
+                    cells.append(
+                        f"{wide.loc[f, ('value', m)]:.3f} "
+                        f"[{wide.loc[f, ('low', m)]:.3f}, {wide.loc[f, ('high', m)]:.3f}]"
+                    )
+                t.add_row(str(f), *cells)
+        elif kind == "lhs":
+            t.add_column("PRCC", justify="right")
+            t.add_column("p-value", justify="right")
+            part = part.reindex(part["value"].abs().sort_values(ascending=False).index)
+            for r in part.itertuples():
+                t.add_row(r.factor, f"{r.value:+.3f}", f"{r.p_value:.2g}")
+        else:
+            t.add_column("main effect (range of level means)", justify="right")
+            t.add_column("lowest / highest level mean", justify="right")
+            part = part.sort_values("value", ascending=False)
+            for r in part.itertuples():
+                t.add_row(r.factor, f"{r.value:.4g}", f"{r.low:.4g} / {r.high:.4g}")
+        console.print(t)
+
+
+# ---------------------------------------------------------------------------------------------
 # calibrate
 # ---------------------------------------------------------------------------------------------
 

@@ -105,12 +105,15 @@ N_FPAR = 8
 
 @njit(cache=True)
 def first_session_after(t, am, pm):
-    """First session (index) starting strictly after time ``t`` (days)."""
+    """First session (index) starting strictly after time ``t`` (days).
+
+    Session starts are compared as the calendar computes them (``day + am``, ``day + pm``),
+    so that a request arriving exactly at a session start never books that session.
+    """
     d = int(np.floor(t))
-    frac = t - d
-    if frac < am:
+    if t < d + am:
         return 2 * d
-    if frac < pm:
+    if t < d + pm:
         return 2 * d + 1
     return 2 * d + 2
 

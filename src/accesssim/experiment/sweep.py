@@ -1,0 +1,537 @@
+"""Sweeps: a design of experiments over scenario fields, run resumably, with sensitivity.
+
+An experiment file (YAML, validated with the same clear errors as scenarios) names a base
+scenario, factors (dotted paths into the scenario with a range or levels), a design (``grid``,
+``lhs`` from ``scipy.stats.qmc``, ``sobol`` from SALib's Saltelli/Sobol sampling), the number
+of replications per point, the metrics of interest and the executor. Every (point, replication)
+is one task; each finished task is written at once, atomically, to the results directory, so an
+interrupted sweep loses nothing and ``--resume`` runs only what is missing. All points share the
+replication seeds (common random numbers across points).
+
+The model behind a task is pluggable: the simulator by default, any picklable callable
+``model(payload, seed, replication) -> dict[str, float]`` otherwise (the validation tests plug in
+SALib's Ishigami function).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from accesssim.experiment.executors import make_executor
+from accesssim.experiment.store import ResultsDir, run_tables, seeds_record
+from accesssim.model import METRIC_NAMES, RunResult, simulate
+from accesssim.scenario.errors import InputError, Problem
+from accesssim.scenario.loading import (
+    Document,
+    apply_overrides,
+    check_path,
+    load_document,
+    validate_document,
+)
+from accesssim.scenario.schema import Scenario
+
+__all__ = [
+    "Design",
+    "ExperimentSpec",
+    "Factor",
+    "SweepResult",
+    "design_points",
+    "load_experiment",
+    "sensitivity_tables",
+    "sweep",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Factor(_Frozen):
+    """One input varied by the design: a dotted path into the scenario."""
+
+    path: str = Field(min_length=1, description="Dotted path of a scenario field.")
+    range: tuple[float, float] | None = Field(
+        default=None, description="[low, high] for a continuous or integer factor."
+    )
+    levels: list[Any] | None = Field(
+        default=None, min_length=1, description="Explicit levels (a categorical factor)."
+    )
+    type: Literal["continuous", "integer", "categorical"] | None = Field(
+        default=None,
+        description="Kind of factor; default: categorical with levels, continuous with a range.",
+    )
+    name: str | None = Field(default=None, description="Short name (default: the path).")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if (self.range is None) == (self.levels is None):
+            raise ValueError("give either range: [low, high] or levels: [...]")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError("range must be [low, high] with low < high")
+        if self.levels is not None and self.type not in (None, "categorical"):
+            raise ValueError("levels go with a categorical factor")
+        if self.range is not None and self.type == "categorical":
+            raise ValueError("a categorical factor needs levels, not a range")
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.levels is not None:
+            return "categorical"
+        return self.type or "continuous"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+    def from_unit(self, u: np.ndarray) -> list[Any]:
+        """Map uniforms in [0, 1) to factor values."""
+        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0 - 1e-12)
+        if self.kind == "categorical":
+            assert self.levels is not None
+            return [self.levels[int(x * len(self.levels))] for x in u]
+        assert self.range is not None
+        lo, hi = self.range
+        if self.kind == "integer":
+            lo_i, hi_i = math.ceil(lo), math.floor(hi)
+            return [int(lo_i + math.floor(x * (hi_i - lo_i + 1))) for x in u]
+        return [float(lo + x * (hi - lo)) for x in u]
+
+    def grid(self, n: int) -> list[Any]:
+        if self.kind == "categorical":
+            assert self.levels is not None
+            return list(self.levels)
+        assert self.range is not None
+        lo, hi = self.range
+        if self.kind == "integer":
+            vals = np.unique(np.round(np.linspace(lo, hi, n)).astype(int))
+            return [int(v) for v in vals]
+        return [float(v) for v in np.linspace(lo, hi, n)]
+
+
+class Design(_Frozen):
+    """How points are chosen."""
+
+    kind: Literal["grid", "lhs", "sobol"] = Field(description="grid, lhs or sobol.")
+    points: int = Field(default=32, ge=2, description="lhs: number of points.")
+    levels: int = Field(default=3, ge=2, description="grid: levels per continuous factor.")
+    base_samples: int = Field(
+        default=64,
+        ge=2,
+        description="sobol: N of Saltelli's scheme (a power of 2); N x (2D + 2) points with "
+        "second-order indices, N x (D + 2) without.",
+    )
+    second_order: bool = Field(default=False, description="sobol: second-order indices too.")
+    seed: int = Field(default=0, ge=0, description="Seed of the design (lhs, sobol).")
+    optimization: Literal["random-cd", "lloyd"] | None = Field(
+        default="random-cd", description="lhs: scipy.stats.qmc optimisation of the design."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        n = self.base_samples
+        if self.kind == "sobol" and n & (n - 1):
+            raise ValueError(f"sobol: base_samples must be a power of 2 (got {n})")
+        return self
+
+
+class ExperimentSpec(_Frozen):
+    """An experiment file."""
+
+    name: str = Field(default="sweep", min_length=1, description="Experiment name.")
+    description: str = Field(default="", description="Free text.")
+    base: str = Field(description="Base scenario file, relative to the experiment file.")
+    set: list[str] = Field(
+        default_factory=list, description="Overrides PATH=VALUE applied to the base first."
+    )
+    factors: list[Factor] = Field(min_length=1, description="Inputs varied by the design.")
+    design: Design = Field(description="The design of experiments.")
+    replications: int = Field(default=1, ge=1, description="Replications per point.")
+    seed: int = Field(default=0, ge=0, description="Root seed of the replications.")
+    metrics: list[str] = Field(
+        default_factory=lambda: ["unscheduled_within_48h_share", "mt_coverage_end"],
+        min_length=1,
+        description="Metrics analysed for sensitivity.",
+    )
+    executor: Literal["serial", "processes", "dask"] = Field(
+        default="processes", description="Where tasks run."
+    )
+    workers: int | None = Field(default=None, ge=1, description="Worker processes.")
+    dask_address: str | None = Field(default=None, description="Running dask scheduler.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        from accesssim.scenario.schema import _raise_problems
+
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i, m in enumerate(self.metrics):
+            if m not in METRIC_NAMES:
+                problems.append((("metrics", i), f"unknown metric {m!r}"))
+        labels = [f.label for f in self.factors]
+        for i, lab in enumerate(labels):
+            if labels.index(lab) != i:
+                problems.append((("factors", i, "path"), f"factor {lab!r} given twice"))
+        _raise_problems("ExperimentSpec", problems)
+        return self
+
+
+@dataclass
+class Experiment:
+    """A loaded experiment: the spec, its base scenario document and the design's points."""
+
+    spec: ExperimentSpec
+    file: Path
+    base_doc: Document
+    points: list[dict[str, Any]]
+    unit: np.ndarray  # points x factors in [0, 1] (lhs, sobol) or level indices (grid)
+
+    @property
+    def digest(self) -> str:
+        """Fingerprint of what is run (spec, base scenario, points), for --resume."""
+        payload = json.dumps(
+            {
+                "spec": self.spec.model_dump(mode="json"),
+                "base": self.base_doc.data,
+                "points": self.points,
+            },
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def design_points(spec: ExperimentSpec) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The design's points (path -> value) and their coordinates."""
+    factors = spec.factors
+    d = spec.design
+    if d.kind == "grid":
+        axes = [f.grid(d.levels) for f in factors]
+        combos = list(itertools.product(*axes))
+        idx = np.array(list(itertools.product(*[range(len(a)) for a in axes])), dtype=float)
+        return [dict(zip([f.path for f in factors], c, strict=True)) for c in combos], idx
+    if d.kind == "lhs":
+        from scipy.stats import qmc
+
+        sampler = qmc.LatinHypercube(len(factors), optimization=d.optimization, rng=d.seed)
+        unit = sampler.random(d.points)
+    else:
+        from SALib.sample import sobol as sobol_sample
+
+        problem = {
+            "num_vars": len(factors),
+            "names": [f.label for f in factors],
+            "bounds": [[0.0, 1.0]] * len(factors),
+        }
+        unit = sobol_sample.sample(
+            problem, d.base_samples, calc_second_order=d.second_order, seed=d.seed
+        )
+    columns = [f.from_unit(unit[:, j]) for j, f in enumerate(factors)]
+    points = [{f.path: columns[j][i] for j, f in enumerate(factors)} for i in range(unit.shape[0])]
+    return points, unit
+
+
+def load_experiment(path: Path | str) -> Experiment:
+    """Read and validate an experiment file and its base scenario; build the design.
+
+    Every problem (the experiment's fields, the base file, a factor path that is not a
+    scenario field) is reported with its file and line.
+    """
+    path = Path(path)
+    doc = load_document(path)
+    spec = validate_document(doc, ExperimentSpec, error=InputError)
+    base_path = (path.parent / spec.base).resolve()
+    problems: list[Problem] = []
+    if not base_path.exists():
+        fname, line = doc.where(("base",))
+        raise InputError([Problem(fname, line, "base", f"base scenario {spec.base!r} not found")])
+    base_doc = load_document(base_path)
+    if spec.set:
+        base_doc = apply_overrides(base_doc, spec.set, Scenario, source="set")
+    validate_document(base_doc, Scenario)
+    for i, f in enumerate(spec.factors):
+        segs = [int(p) if p.isdigit() else p for p in f.path.split(".")]
+        why = check_path(Scenario, segs, base_doc.data)
+        if why is not None:
+            fname, line = doc.where(("factors", i, "path"))
+            problems.append(Problem(fname, line, f"factors.{i}.path", f"{why[0]}: {why[1]}"))
+    if problems:
+        raise InputError(problems)
+    points, unit = design_points(spec)
+    return Experiment(spec=spec, file=path, base_doc=base_doc, points=points, unit=unit)
+
+
+def scenario_at(exp: Experiment, point: dict[str, Any]) -> Scenario:
+    """The validated scenario of one point (base + factor values)."""
+    overrides = [f"{p}={json.dumps(v)}" for p, v in point.items()]
+    doc = apply_overrides(exp.base_doc, overrides, Scenario, source="factor")
+    return validate_document(doc, Scenario)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+
+Model = Callable[[Any, int, int], Any]
+
+
+def _task(model: Model, payload: Any, seed: int, replication: int) -> Any:
+    return model(payload, seed, replication)
+
+
+def _simulator(scenario: Scenario, seed: int, replication: int) -> RunResult:
+    return simulate(scenario, seed, replication)
+
+
+@dataclass
+class SweepResult:
+    """The design, the per-run metrics and the sensitivity tables of a sweep."""
+
+    experiment: Experiment
+    design: pd.DataFrame
+    metrics: pd.DataFrame  # long: point, replication, seed, metric, value
+    complete: bool
+    done: int
+    total: int
+    sensitivity: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def point_means(self, metric: str) -> np.ndarray:
+        """Mean over replications of ``metric`` at each point (NaN where nothing ran)."""
+        m = self.metrics[self.metrics.metric == metric]
+        means = m.groupby("point")["value"].mean()
+        out = np.full(len(self.experiment.points), np.nan)
+        out[means.index.to_numpy()] = means.to_numpy()
+        return out
+
+
+def _key(point: int, replication: int) -> str:
+    return f"p{point:06d}-r{replication:04d}"
+
+
+def design_frame(exp: Experiment) -> pd.DataFrame:
+    rows = []
+    for i, p in enumerate(exp.points):
+        row = {"point": i}
+        for f in exp.spec.factors:
+            row[f.label] = p[f.path]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep(
+    experiment: Experiment | Path | str,
+    out: Path | str,
+    *,
+    resume: bool = False,
+    executor: str | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    model: Model | None = None,
+    payload: Callable[[Experiment, dict[str, Any]], Any] | None = None,
+) -> SweepResult:
+    """Run every (point, replication) of an experiment; write each as it finishes.
+
+    Parameters
+    ----------
+    experiment
+        An experiment file or a loaded :class:`Experiment`.
+    out
+        Results directory. Without ``resume`` it must not hold another sweep's runs.
+    resume
+        Skip the runs already on disk (the experiment must be unchanged).
+    executor, workers, dask_address
+        Override the experiment file's executor.
+    model, payload
+        Plug another model in place of the simulator: ``payload(exp, point)`` builds the task
+        input (default: the point's validated scenario) and ``model(payload, seed, rep)``
+        returns a RunResult or a dict of metric values.
+    """
+    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    spec = exp.spec
+    store = ResultsDir(out).prepare()
+    done = store.done_keys()
+    meta_path = store.path / "experiment.json"
+    if done or meta_path.exists():
+        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        if not resume:
+            raise InputError(
+                [
+                    Problem(
+                        str(out),
+                        None,
+                        "--out",
+                        "holds results already; use "
+                        "--resume to continue this sweep, or another directory",
+                    )
+                ]
+            )
+        if old.get("digest") not in (None, exp.digest):
+            raise InputError(
+                [
+                    Problem(
+                        str(exp.file),
+                        None,
+                        "",
+                        "the experiment (or its base "
+                        "scenario) changed since the first run; --resume needs "
+                        "the same experiment: use another --out",
+                    )
+                ]
+            )
+    for tmp in (store.path / "parts").rglob(".tmp-*") if (store.path / "parts").exists() else []:
+        tmp.unlink(missing_ok=True)
+    model = model or _simulator
+    build = payload or scenario_at
+    design = design_frame(exp)
+    design.to_parquet(store.path / "design.parquet", index=False)
+    store.write_meta(
+        {
+            "kind": "sweep",
+            "name": spec.name,
+            "experiment_file": str(exp.file),
+            "digest": exp.digest,
+            "design": spec.design.model_dump(mode="json"),
+            "factors": [f.model_dump(mode="json") for f in spec.factors],
+            "metrics": spec.metrics,
+            "points": len(exp.points),
+            "seed": spec.seed,
+            "replications": list(range(spec.replications)),
+            "seeds": seeds_record(spec.seed, range(spec.replications)),
+            "scenarios": {"base": "scenarios/base.yaml"},
+        }
+    )
+    from accesssim.scenario.schema import Scenario as _S
+
+    base_scn = validate_document(exp.base_doc, _S)
+    store.write_scenario("base", base_scn)
+    (store.path / "experiment.yaml").write_text(
+        exp.file.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    todo = [
+        (i, r)
+        for i in range(len(exp.points))
+        for r in range(spec.replications)
+        if _key(i, r) not in done
+    ]
+    total = len(exp.points) * spec.replications
+    finished = total - len(todo)
+    payloads: dict[int, Any] = {}
+    tasks = []
+    for i, r in todo:
+        if i not in payloads:
+            payloads[i] = build(exp, exp.points[i])
+        tasks.append((model, payloads[i], spec.seed, r))
+    complete = True
+    if progress is not None:
+        progress(finished, total)
+    exe = make_executor(
+        executor or spec.executor, workers or spec.workers, dask_address or spec.dask_address
+    )
+    try:
+        for j, result in exe.run(_task, tasks):
+            i, r = todo[j]
+            _write_task(store, exp, i, r, spec.seed, result)
+            finished += 1
+            if progress is not None:
+                progress(finished, total)
+    except KeyboardInterrupt:
+        complete = False
+    finally:
+        exe.close()
+    tables = store.consolidate()
+    metrics = tables.get(
+        "metrics",
+        pd.DataFrame(columns=["scenario", "point", "replication", "seed", "metric", "value"]),
+    )
+    res = SweepResult(
+        experiment=exp,
+        design=design,
+        metrics=metrics,
+        complete=complete and finished == total,
+        done=finished,
+        total=total,
+    )
+    if res.complete:
+        res.sensitivity = sensitivity_tables(res)
+        for name, df in res.sensitivity.items():
+            df.to_parquet(store.path / f"sensitivity-{name}.parquet", index=False)
+    return res
+
+
+def _write_task(
+    store: ResultsDir, exp: Experiment, point: int, rep: int, seed: int, result: Any
+) -> None:
+    key = _key(point, rep)
+    if isinstance(result, RunResult):
+        tables = run_tables(result, exp.spec.name, point=point)
+        keep = {k: tables[k] for k in ("metrics", "outcomes", "costs")}
+    else:
+        metrics = pd.DataFrame(
+            {"metric": list(result), "value": [float(v) for v in result.values()]}
+        )
+        for pos, (col, val) in enumerate(
+            {"scenario": exp.spec.name, "point": point, "replication": rep, "seed": seed}.items()
+        ):
+            metrics.insert(pos, col, val)
+        keep = {"metrics": metrics}
+    store.write_run(key, keep)
+
+
+def factor_matrix(res: SweepResult) -> np.ndarray:
+    """Points x factors as numbers (categorical levels as their index)."""
+    cols = []
+    for f in res.experiment.spec.factors:
+        vals = [p[f.path] for p in res.experiment.points]
+        if f.kind == "categorical":
+            assert f.levels is not None
+            cols.append([float(f.levels.index(v)) for v in vals])
+        else:
+            cols.append([float(v) for v in vals])
+    return np.array(cols, dtype=float).T
+
+
+def sobol_problem(spec: ExperimentSpec) -> dict[str, Any]:
+    return {
+        "num_vars": len(spec.factors),
+        "names": [f.label for f in spec.factors],
+        "bounds": [[0.0, 1.0]] * len(spec.factors),
+    }
+
+
+def sensitivity_tables(res: SweepResult) -> dict[str, pd.DataFrame]:
+    """Sensitivity of each metric of interest, by the method that suits the design.
+
+    ``sobol``: first-order and total Sobol indices with 95 % CIs (SALib); ``lhs``: partial rank
+    correlation coefficients with p-values; ``grid``: main effects. Per-point values are the
+    means over replications.
+    """
+    from accesssim.analysis import main_effects, prcc, sobol_indices
+
+    spec = res.experiment.spec
+    names = [f.label for f in spec.factors]
+    X = factor_matrix(res)
+    rows = []
+    for metric in spec.metrics:
+        y = res.point_means(metric)
+        if spec.design.kind == "sobol":
+            df = sobol_indices(
+                y, names, second_order=spec.design.second_order, seed=spec.design.seed
+            )
+        elif spec.design.kind == "lhs":
+            df = prcc(X, y, names)
+        else:
+            df = main_effects(X, y, names)
+        df.insert(0, "metric", metric)
+        rows.append(df)
+    return {"indices": pd.concat(rows, ignore_index=True)} if rows else {}

@@ -1,0 +1,147 @@
+"""End to end: ``accesssim run`` as a subprocess (``python -m accesssim.cli``).
+
+* ``--format json`` prints parseable JSON with every metric of ``METRIC_NAMES`` and its mean
+  and confidence bounds; ``--format csv`` prints a CSV table of the same metrics;
+* ``--out DIR`` writes the tidy tables (``metrics.parquet`` keyed by scenario, point,
+  replication and seed; ``weekly.parquet``; ``outcomes.parquet``), ``experiment.json`` and the
+  resolved scenario, which validates and reproduces replication 0 exactly when run again
+  in-process (STYLE.md habit 7: any number can be reproduced);
+* a missing scenario file exits with code 2 and one clear message, no traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from accesssim.model import METRIC_NAMES, simulate
+from accesssim.scenario import load_scenario
+
+SCENARIO = "scenarios/monts-du-lyonnais.yaml"
+OVERRIDES = ["calendar.warmup_days=30"]
+HORIZON = 120
+COMMON = [
+    "--replications",
+    "2",
+    "--executor",
+    "serial",
+    "--horizon",
+    str(HORIZON),
+    "--set",
+    OVERRIDES[0],
+]
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def json_run(
+    cli: Cli, repo_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("run") / "results"
+    proc = cli("run", SCENARIO, *COMMON, "--format", "json", "--out", out, cwd=repo_root)
+    return proc, out
+
+
+def test_run_json(json_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, _ = json_run
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["replications"] == 2
+    assert payload["seed"] == 0
+    assert payload["complete"] is True
+    metrics = payload["metrics"]
+    assert set(metrics) == set(METRIC_NAMES)
+    for name in METRIC_NAMES:
+        entry = metrics[name]
+        for key in ("mean", "low", "high"):
+            assert key in entry, (name, key)
+        assert 0 <= entry["n"] <= 2  # NaN values are dropped from an interval
+        if entry["low"] is not None:
+            assert entry["low"] <= entry["mean"] <= entry["high"], name
+    assert metrics["wait_planned_mean_days"]["mean"] > 0
+    assert "Traceback" not in proc.stderr
+
+
+def test_run_csv(cli: Cli, repo_root: Path) -> None:
+    proc = cli("run", SCENARIO, *COMMON, "--format", "csv", cwd=repo_root)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert [r["metric"] for r in rows] == list(METRIC_NAMES)
+    for r in rows:
+        assert {"mean", "low", "high"} <= set(r)
+        if r["mean"] not in ("", "nan"):
+            float(r["mean"])
+    wait = next(r for r in rows if r["metric"] == "wait_planned_mean_days")
+    assert float(wait["low"]) <= float(wait["mean"]) <= float(wait["high"])
+
+
+def test_run_out_directory(
+    json_run: tuple[subprocess.CompletedProcess[str], Path], repo_root: Path
+) -> None:
+    proc, out = json_run
+    assert proc.returncode == 0, proc.stderr
+    for name in (
+        "metrics.parquet",
+        "weekly.parquet",
+        "outcomes.parquet",
+        "experiment.json",
+        "scenarios/monts-du-lyonnais.yaml",
+    ):
+        assert (out / name).is_file(), name
+
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert list(metrics.columns[:6]) == [
+        "scenario",
+        "point",
+        "replication",
+        "seed",
+        "metric",
+        "value",
+    ]
+    assert sorted(metrics["replication"].unique()) == [0, 1]
+    assert set(metrics["seed"]) == {0}
+    assert set(metrics["scenario"]) == {"monts-du-lyonnais"}
+    assert len(metrics) == 2 * len(METRIC_NAMES)
+    for rep in (0, 1):
+        assert set(metrics.loc[metrics["replication"] == rep, "metric"]) == set(METRIC_NAMES)
+    weekly = pd.read_parquet(out / "weekly.parquet")
+    assert sorted(weekly["replication"].unique()) == [0, 1]
+    outcomes = pd.read_parquet(out / "outcomes.parquet")
+    assert {"window", "kind", "outcome", "count"} <= set(outcomes.columns)
+    meta = json.loads((out / "experiment.json").read_text(encoding="utf-8"))
+    assert meta["kind"] == "run"
+    assert meta["replications"] == [0, 1]
+    assert meta["seed"] == 0
+    assert "accesssim_version" in meta
+
+    # The resolved scenario validates and reproduces replication 0 exactly.
+    resolved = load_scenario(out / "scenarios" / "monts-du-lyonnais.yaml")
+    original = load_scenario(repo_root / SCENARIO, OVERRIDES, horizon_days=HORIZON)
+    assert resolved == original
+    again = simulate(resolved, seed=0, replication=0).metrics
+    direct = simulate(original, seed=0, replication=0).metrics
+    stored = metrics[metrics["replication"] == 0].set_index("metric")["value"]
+    for name in METRIC_NAMES:
+        a, b, c = again[name], direct[name], float(stored[name])
+        if math.isnan(b):
+            assert math.isnan(a)
+            assert math.isnan(c)
+        else:
+            assert a == b == c, name
+
+
+def test_run_bad_scenario_path(cli: Cli, tmp_path: Path) -> None:
+    proc = cli("run", tmp_path / "no-such-file.yaml", "--executor", "serial", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stdout
+    assert "no-such-file.yaml" in proc.stderr

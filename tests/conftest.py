@@ -2,8 +2,8 @@
 
 The ``accesssim`` hypothesis profile (loaded by default) has no deadline (the first example of
 a test pays for imports and JIT compilation), prints the reproduction blob of a failing
-example, and runs 50 examples per test; ``HYPOTHESIS_PROFILE=name`` selects another profile
-registered here or by a plugin.
+example, and runs 50 examples per test; ``HYPOTHESIS_PROFILE=ci`` (set by .ci/run) makes the
+examples the same on every run; ``HYPOTHESIS_PROFILE=name`` selects any other profile.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
     import hypothesis.extra._patching  # noqa: F401
 
 settings.register_profile("accesssim", deadline=None, print_blob=True, max_examples=50)
+# CI: the same examples on every run (derived from each test's name), so a run is reproducible;
+# local runs stay random and keep exploring.
+settings.register_profile(
+    "ci", parent=settings.get_profile("accesssim"), derandomize=True, database=None
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "accesssim"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

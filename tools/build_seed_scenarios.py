@@ -551,9 +551,9 @@ def monts_du_lyonnais(
                 "0.10",
                 [
                     "Press release: \"près de 5 000 patients n'ont pas déclaré de médecin "
-                    'traitant", about 10 % of 48,780. Taken as the share without an MT of '
-                    "people without an ALD (what this field means); ALD patients keep the "
-                    "default without_mt_share_ald (5.4 %, CNAM 2022)."
+                    'traitant", about 10 % of 48,780, taken as the share of adults without an '
+                    "MT (what this field means: ALD patients get without_mt_share_ald, 5.4 %, "
+                    "CNAM 2022, and the others the share that makes the overall 10 %)."
                 ],
             )
         ],
@@ -773,8 +773,8 @@ def lyon_metropole(communes: Sequence[Commune], suspects: dict[str, str]) -> Ter
                 "0.114",
                 [
                     "CALIBRATION.md: 11.4 % of adults without a declared GP in the Lyon "
-                    "metropolitan area (the same share is used for children and, in the "
-                    "model, applies to people without an ALD)."
+                    "metropolitan area (the share of all adults; children get the share of "
+                    "adults without an ALD)."
                 ],
             )
         ],
@@ -830,20 +830,22 @@ SAME_DAY_SHARE = 0.25
 
 
 def current_practice(total: int, reserved_share: float = SAME_DAY_SHARE) -> list[str]:
-    """Policy lines for today's practice: same-day slots and teleconsultation, at no cost."""
+    """Policy lines for today's practice: same-day slots and teleconsultation."""
     platform = round(PLATFORM_PER_100K * total / 100_000, 2)
     territory = round(TERRITORY_TELE_PER_100K * total / 100_000, 2)
     return [
         *comment_block(
             [
-                "Current practice, not a new policy (so it carries no cost): GPs keep a share "
+                "Current practice, not a new policy: GPs keep a share "
                 "of each session for same-day needs, released to general booking at noon of "
                 "the same day, and teleconsultation runs at the national level of about 2-3 % "
                 "of GP activity (DREES ER 1249; Cour des comptes 2025). Both are scaled from "
                 f"the calibrated France baseline: {PLATFORM_PER_100K:g} platform and "
                 f"{TERRITORY_TELE_PER_100K:g} territory-GP teleconsultations a day per 100,000 "
                 f"inhabitants, and {reserved_share:.0%} of slots kept for the same day (no "
-                "published figure: fitted, see docs/calibration.md)."
+                "published figure: fitted, see docs/calibration.md). The same-day slots cost "
+                "nothing; teleconsultations are counted at their cost per act, in this baseline "
+                "as in its variants, so a comparison shows only the change."
             ],
             indent="  ",
         ),

@@ -572,7 +572,12 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         for col in ("gain", "extra cost (EUR)", "gain [95 % CI]", "EUR per unit"):
             gt.add_column(col, justify="left" if col == "gain" else "right")
         for row in gains[gains.alternative == alt].itertuples():
-            per = "-" if row.eur_per_unit != row.eur_per_unit else f"{row.eur_per_unit:,.0f}"
+            if row.eur_per_unit != row.eur_per_unit:
+                per = "-"
+            elif row.eur_per_unit < 0:
+                per = f"saves {-row.eur_per_unit:,.0f}"  # a gain at a lower cost
+            else:
+                per = f"{row.eur_per_unit:,.0f}"
             gt.add_row(
                 row.description,
                 f"{row.extra_cost_eur:,.0f}",
@@ -581,8 +586,9 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
             )
         console.print(gt)
     console.print(
-        "[dim]EUR per unit is shown when the gain's CI lies above 0. Costs are the public "
-        "payer's, over the measurement window (docs/policies.md).[/dim]"
+        "[dim]EUR per unit is shown when the gain's CI lies above 0 ('saves' when the "
+        "alternative gains and costs less). Costs are the public payer's, over the measurement "
+        "window (docs/policies.md).[/dim]"
     )
 
 

@@ -211,3 +211,16 @@ def test_exponential_reads_its_mean_under_the_name_mean() -> None:
 def test_malformed_distributions_are_refused(data: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         DIST.validate_python(data)
+
+
+@pytest.mark.parametrize("dist", CASES, ids=repr)
+def test_stratified_draws_follow_the_distribution(dist: Any) -> None:
+    # Stratified sampling puts exactly one value in each of n equal-probability strata: the
+    # i-th smallest value lies between the quantiles i/n and (i+1)/n.
+    n = 500
+    values = np.sort(dist.stratified(np.random.default_rng(3), n))
+    assert values.shape == (n,)
+    edges = dist.ppf(np.arange(n + 1) / n)
+    eps = 1e-9 * (1 + np.abs(edges))
+    assert (values >= edges[:-1] - eps[:-1]).all()
+    assert (values <= edges[1:] + eps[1:]).all()

@@ -214,8 +214,9 @@ def test_mt_access_raises_ald_coverage() -> None:
         }
     )
     cmp = run(alt)
+    # Coverage as a whole is bounded by list capacity; the mission raises it for ALD patients,
+    # whom it matches first.
     assert_up(cmp, "mt_coverage_ald_end")
-    assert_up(cmp, "mt_coverage_end")
 
 
 def test_retirement_lowers_coverage_and_installation_raises_it() -> None:

@@ -12,6 +12,9 @@ SimPy drives the calendar; arrays carry the requests. Processes:
 * ``day`` (just after midnight): generate the day's requests in one vectorised block and hand
   them, sorted by arrival time, to the booking kernel, which also releases reserved slots at
   their release times.
+
+At each midnight they run in that order (``_ORDER``: small offsets after the day's start), so a
+snapshot sees the day's GPs and the day's requests see every change of the night.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ __all__ = ["State", "simulate"]
 
 MAX_WAIT_DAYS = 400
 _EPS = 1e-6
+# Order of the events of one midnight: offsets (days) after the day's start. GP arrivals and
+# departures first, then the month's turnover, the MT-access matching, the weekly snapshot,
+# and last the day's requests (from _EPS on).
+_ORDER = {"gp_changes": 0.0, "turnover": 1e-9, "mt_access": 2e-9, "snapshots": 3e-9}
 
 
 def _upper(dist: Any) -> float:
@@ -175,7 +182,7 @@ def simulate(
             phase = sup.ma_phase[min(day, cal.n_days - 1)]
             cap = cap * (1.0 + ma.list_gain * np.minimum(sup.ma_share, 1.0) * phase)
         if nurses is not None and day >= nurse_start:
-            cap = cap * np.where(sup.nurse_gp, 1.0 + nurses.list_capacity_gain, 1.0)
+            cap = cap * np.where(sup.nurse_gp, 1.0 + nurses.effective_list_gain, 1.0)
         state.cap_eff[:] = np.floor(cap + 1e-9).astype(np.int32)
 
     update_gps(0)
@@ -365,6 +372,7 @@ def simulate(
         popu = scenario.population
         move_p = 1.0 - (1.0 - popu.move_out_rate_per_year) ** (1 / 12)
         death_p = 1.0 - (1.0 - np.array(popu.death_rate_per_year.as_tuple())) ** (1 / 12)
+        yield env.timeout(_ORDER["turnover"])
         for day in first_of_month:
             yield env.timeout(day - prev)
             prev = day
@@ -395,6 +403,7 @@ def simulate(
         start = scenario.calendar.day_of(mta.start)
         month_days = [d for d in [start, *first_of_month] if d >= start]
         prev = 0
+        yield env.timeout(_ORDER["mt_access"])
         for day in sorted(set(month_days)):
             yield env.timeout(day - prev)
             prev = day
@@ -436,6 +445,7 @@ def simulate(
     def snapshots():
         marks_days = sorted(set(range(0, horizon, 7)) | {warmup})
         prev = 0
+        yield env.timeout(_ORDER["snapshots"])
         for day in marks_days:
             yield env.timeout(day - prev)
             prev = day

@@ -188,7 +188,8 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
     # -- generated GPs ---------------------------------------------------------------------
     n_gen = scenario.generated_gp_count
     if n_gen > 0:
-        rng = streams["gps.generate"]
+        # One stream per attribute, each drawn in GP order: the first GPs' draws do not depend
+        # on how many GPs follow.
         mix = pool.practice_mix
         kinds = ["solo", "group", "msp", "centre"]
         sizes = [1, mix.group_size, mix.msp_size, mix.centre_size]
@@ -204,19 +205,26 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 if weights is None:
                     commune = 0
                 else:
-                    commune = int(rng.choice(len(weights), p=weights / weights.sum()))
+                    commune = int(
+                        streams["gps.place"].choice(len(weights), p=weights / weights.sum())
+                    )
                 prac = b.practice(kind, commune)
                 gp_practice.extend([prac] * k)
                 count -= k
-        ftes = np.clip(pool.fte.sample(rng, n_gen), 0.05, 1.5)
-        caps = np.maximum(pool.list_capacity_per_fte.sample(rng, n_gen), 0.0) * ftes
-        accepts = rng.random(n_gen) < pool.accepts_new_patients_share
-        others = rng.random(n_gen) < pool.sees_other_patients_share
-        old = rng.random(n_gen) < pool.aged_60_plus_share
+        # Stratified draws: each GP a different quantile, so the territory's total FTE and
+        # list capacity do not vary between replications by chance (its spread across GPs
+        # stays that of the distribution).
+        ftes = np.clip(pool.fte.stratified(streams["gps.fte"], n_gen), 0.05, 1.5)
+        capacity = pool.list_capacity_per_fte.stratified(streams["gps.capacity"], n_gen)
+        caps = np.maximum(capacity, 0.0)
+        caps = caps * ftes
+        accepts = streams["gps.open_list"].random(n_gen) < pool.accepts_new_patients_share
+        others = streams["gps.sees_others"].random(n_gen) < pool.sees_other_patients_share
+        old = streams["gps.age"].random(n_gen) < pool.aged_60_plus_share
         # Departures: exponential time to leaving at the age-specific annual rate.
         rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
-        u_leave = rng.random(n_gen)
-        u_repl = rng.random(n_gen)
+        u_leave = streams["gps.departure"].random(n_gen)
+        u_repl = streams["gps.replacement"].random(n_gen)
         with np.errstate(divide="ignore"):
             t_leave = np.where(rates > 0, -np.log1p(-u_leave) / np.maximum(rates, 1e-300), np.inf)
         leave_days = np.floor(t_leave * 365.0)
@@ -395,7 +403,6 @@ def _leave_mask(scenario: Scenario, cal: SessionCalendar, n: int, streams: Strea
     weeks = scenario.gps.weeks_of_leave
     if n == 0 or weeks <= 0:
         return mask
-    rng = streams["gps.leave"]
     first = cal.start_date
     last = first + dt.timedelta(days=cal.n_days - 1)
     for year in range(first.year, last.year + 1):
@@ -408,9 +415,11 @@ def _leave_mask(scenario: Scenario, cal: SessionCalendar, n: int, streams: Strea
             for w, m in enumerate(mondays)
             if m.month in (7, 8) and (m + dt.timedelta(days=20)).month in (7, 8)
         ]
-        n_weeks = np.floor(weeks + rng.random(n)).astype(int)
-        summer_start = rng.choice(summer, size=n) if summer else np.zeros(n, int)
-        other = rng.random((n, 52))
+        # One stream per year and purpose, drawn in GP order (adding GPs leaves others alone).
+        n_weeks = np.floor(weeks + streams[f"gps.leave.{year}.weeks"].random(n)).astype(int)
+        summer_rng = streams[f"gps.leave.{year}.summer"]
+        summer_start = summer_rng.choice(summer, size=n) if summer else np.zeros(n, int)
+        other = streams[f"gps.leave.{year}.other"].random((n, 52))
         for g in range(n):
             k = n_weeks[g]
             block = min(3, k)
@@ -446,13 +455,13 @@ def _build_agendas(
     if n == 0:
         return
     pool = scenario.gps
-    rng = streams["gps.pattern"]
     open_week = np.array(scenario.calendar.sessions.open_mask(), dtype=bool).reshape(-1)  # 14
     open_idx = np.flatnonzero(open_week)
-    per_week = np.floor(pool.sessions_per_week * sup.fte + rng.random(n)).astype(int)
+    u_count = streams["gps.pattern.count"].random(n)
+    per_week = np.floor(pool.sessions_per_week * sup.fte + u_count).astype(int)
     per_week = np.clip(per_week, 1, open_idx.size)
     pattern = np.zeros((n, 14), dtype=bool)
-    keys = rng.random((n, open_idx.size))
+    keys = streams["gps.pattern.days"].random((n, open_idx.size))
     for g in range(n):
         pattern[g, open_idx[np.argsort(keys[g])[: per_week[g]]]] = True
 

@@ -395,6 +395,30 @@ def check_path(
     return None
 
 
+def _default_block(model: type[BaseModel], loc: Sequence[str | int]) -> dict[str, Any]:
+    """The schema default of the mapping at ``loc`` as plain data ({} when it has none)."""
+    alternatives: list[Any] = [model]
+    info = None
+    for seg in loc:
+        nxt: list[Any] = []
+        info = None
+        for alt in alternatives:
+            if isinstance(alt, type) and issubclass(alt, BaseModel) and isinstance(seg, str):
+                names = _field_names(alt)
+                if seg in names:
+                    info = alt.model_fields[names[seg]]
+                    nxt.extend(_unwrap(info.annotation))
+            elif typing.get_origin(alt) is list and isinstance(seg, int):
+                nxt.extend(_unwrap(typing.get_args(alt)[0]))
+        alternatives = nxt
+    if info is None:
+        return {}
+    default = info.get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        return default.model_dump(mode="json", by_alias=True)
+    return {}
+
+
 def apply_overrides(
     doc: Document, overrides: Sequence[str], model: type[BaseModel], source: str = "--set"
 ) -> Document:
@@ -431,8 +455,10 @@ def apply_overrides(
                 continue
             current = target.get(seg)
             if current is None:
-                # A missing (or null) block becomes a new mapping, written by the override.
-                target[seg] = {}
+                # A missing (or null) block becomes a new mapping written by the override,
+                # starting from the schema's default block when there is one (so that
+                # ``demand.planned_lead_days.mode=8`` keeps the default's kind and bounds).
+                target[seg] = _default_block(model, path[: depth + 1])
                 created = tuple(path[: depth + 1])
                 for k in [k for k in origin if k[: len(created)] == created]:
                     del origin[k]

@@ -701,7 +701,7 @@ class GPPool(_Frozen):
         "blocks. DREES GP panel 2019: 6.2 weeks.",
     )
     list_capacity_per_fte: Distribution = Field(
-        default_factory=lambda: Normal(mu=1020.0, sd=250.0, low=400.0, high=2500.0),
+        default_factory=lambda: Normal(mu=1035.0, sd=250.0, low=400.0, high=2500.0),
         description="Maximum adult MT list per FTE of generated GPs (people/FTE). No published "
         "figure for the maximum; fitted so that mean lists are about 960-1,000 adults per FTE "
         "GP (CNAM 2021).",
@@ -917,7 +917,9 @@ class MedicalAssistants(_Policy):
     )
     all_gps: bool = Field(
         default=False,
-        description="Give an assistant to every GP (count_fte is then ignored).",
+        description="Give an assistant to every GP (count_fte is then ignored). GPs with an "
+        "assistant take new MT patients from the policy start while under capacity (the CNAM "
+        "contract requires a larger list).",
     )
     acts_gain: float = Field(
         default=0.072,
@@ -957,7 +959,11 @@ class Nurses(_Policy):
     """Asalée or advanced-practice (IPA) nurses working with GPs."""
 
     fte: float = Field(default=1.0, ge=0, description="Nurse FTE in the territory (FTE).")
-    kind: Literal["asalee", "ipa"] = Field(default="asalee", description="Kind of nurse.")
+    kind: Literal["asalee", "ipa"] = Field(
+        default="asalee",
+        description="Asalée (health-education nurse: takes ALD follow-ups and raises the GPs' "
+        "lists) or IPA (advanced-practice nurse: takes ALD follow-ups; no list gain by default).",
+    )
     gps_per_fte: float = Field(
         default=5.0,
         gt=0,
@@ -975,14 +981,24 @@ class Nurses(_Policy):
         description="Follow-ups a nurse FTE can do per working day (acts/day). No published "
         "figure; IPA consultations last 30-45 min.",
     )
-    list_capacity_gain: float = Field(
-        default=0.067,
+    list_capacity_gain: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Relative gain in list capacity of each associated GP (1). Derived: Asalée "
-        "saves 72-80 GP days a year per nurse FTE for 5 GPs (financing convention), about 6.7 % "
-        "of their working days; it raises the list, not the consultation count (IRDES 2019).",
+        description="Relative gain in list capacity of each associated GP (1). Default by kind: "
+        "Asalée 0.067, derived from the 72-80 GP days a year a nurse FTE saves 5 GPs (financing "
+        "convention), about 6.7 % of their working days, as Asalée raises the list, not the "
+        "consultation count (IRDES 2019); IPA 0 (an advanced-practice nurse takes over "
+        "consultations instead; no published figure of list growth).",
     )
+
+    @property
+    def effective_list_gain(self) -> float:
+        """List-capacity gain: the field, or the default of the kind of nurse."""
+        if self.list_capacity_gain is not None:
+            return self.list_capacity_gain
+        return 0.067 if self.kind == "asalee" else 0.0
+
     cost_per_fte_year_eur: float = Field(
         default=60000.0,
         ge=0,

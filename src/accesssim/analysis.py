@@ -12,13 +12,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+if TYPE_CHECKING:
+    from accesssim.model.result import RunResult
+
 __all__ = [
+    "ADVICE_METRICS",
     "Estimate",
+    "advice",
     "main_effects",
     "mean_ci",
     "mser5",
@@ -284,3 +290,42 @@ def main_effects(X: np.ndarray, y: np.ndarray, names: Sequence[str]) -> pd.DataF
             }
         )
     return pd.DataFrame(rows)
+
+
+ADVICE_METRICS: tuple[str, ...] = (
+    "wait_planned_mean_days",
+    "unscheduled_within_48h_share",
+    "ed_visits_per_1000",
+    "mt_coverage_end",
+)
+
+
+def advice(
+    results: Sequence[RunResult],
+    warmup_days: int,
+    relative: float = 0.05,
+    metrics: Sequence[str] = ADVICE_METRICS,
+    series: str = "wait_planned_mean_days",
+) -> dict[str, object]:
+    """Output-analysis advice for a set of replications (``RunResult`` objects).
+
+    * ``warmup_suggested_days``: MSER-5 on the weekly ``series`` averaged over replications
+      (Welch's method then White's MSER-5); compare with ``warmup_days``, the warm-up used.
+      Seasonal demand (the winter epidemic) also moves the series: read the suggestion as a
+      lower bound when the warm-up ends before the season.
+    * ``replications_needed``: per metric, replications for a 95 % CI half-width of
+      ``relative`` x |mean| (Law, eq. 9.3), from the replications run.
+    """
+    weekly = [r.weekly[series] for r in results]
+    needed = {}
+    for m in metrics:
+        values = np.array([r.metrics[m] for r in results], dtype=float)
+        needed[m] = replications_needed(values, relative)
+    return {
+        "warmup_used_days": int(warmup_days),
+        "warmup_suggested_days": suggest_warmup_days(weekly),
+        "warmup_series": series,
+        "relative_precision": relative,
+        "replications_run": len(results),
+        "replications_needed": needed,
+    }

@@ -181,13 +181,28 @@ def suggest_warmup_days(
 # ---------------------------------------------------------------------------------------------
 
 
+def partial_correlation_ci(r: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+    """Approximate CI of a partial correlation among ``k`` variables from ``n`` points.
+
+    Fisher's z transform with k - 1 variables held fixed: z = atanh(r), standard error
+    1 / sqrt(n - k - 2). NaN when n - k - 2 < 1 or |r| = 1.
+    """
+    dof = n - k - 2
+    if dof < 1 or not math.isfinite(r) or abs(r) >= 1:
+        return (float("nan"), float("nan"))
+    z = math.atanh(r)
+    half = float(stats.norm.ppf(0.5 + level / 2)) / math.sqrt(dof)
+    return (math.tanh(z - half), math.tanh(z + half))
+
+
 def prcc(X: np.ndarray, y: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
     """Partial rank correlation coefficients of ``y`` with each column of ``X``, with p-values.
 
     Ranks replace values (Spearman); for each factor, the ranks of the factor and of ``y`` are
     regressed on the ranks of the other factors and the residuals are correlated (Marino et al.
     2008, J. Theor. Biol. 254:178). The p-value is the t-test of a partial correlation with
-    n - 2 - (k - 1) degrees of freedom. Rows with a NaN response are dropped.
+    n - 2 - (k - 1) degrees of freedom; ``low``/``high`` are an approximate 95 % CI by Fisher's
+    z transform. Rows with a NaN response are dropped.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -211,14 +226,15 @@ def prcc(X: np.ndarray, y: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
             p = float(2 * stats.t.sf(abs(t), dof))
         else:
             p = float("nan") if dof <= 0 else 0.0
+        low, high = partial_correlation_ci(r, n, k)
         rows.append(
             {
                 "factor": names[j],
                 "method": "prcc",
                 "measure": "PRCC",
                 "value": r,
-                "low": float("nan"),
-                "high": float("nan"),
+                "low": low,
+                "high": high,
                 "p_value": p,
             }
         )

@@ -133,6 +133,10 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", help="Directory for Parquet results (kept on Ctrl-C).")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+ReportOpt = Annotated[
+    bool,
+    typer.Option("--report", help="Also write the HTML report, --out DIR/report.html."),
+]
 ExecutorOpt = Annotated[
     str, typer.Option("--executor", help="serial, processes (all cores) or dask.")
 ]
@@ -316,6 +320,7 @@ def run(
     csv_copy: Annotated[
         bool, typer.Option("--csv", help="Also write CSV tables in --out.")
     ] = False,
+    with_report: ReportOpt = False,
 ) -> None:
     """Run replications of a scenario; print every metric with its 95 % CI."""
     from accesssim.experiment import AutoStop, ResultsDir, replicate, run_tables
@@ -324,6 +329,7 @@ def run(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_report(with_report, out)
     scenario = load_scenario(scenario_file, set_ or [], horizon_days=horizon)
     store = ResultsDir(out).prepare() if out is not None else None
     label = scenario_file.stem
@@ -389,6 +395,8 @@ def run(
     if not reps.complete:
         _err(f"interrupted: {reps.n} finished replication(s) kept")
         raise typer.Exit(130)
+    if with_report and out is not None:
+        _write_report(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,6 +426,7 @@ def compare(
     csv_copy: Annotated[
         bool, typer.Option("--csv", help="Also write CSV tables in --out.")
     ] = False,
+    with_report: ReportOpt = False,
 ) -> None:
     """Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds)."""
     from accesssim.experiment import ResultsDir, run_tables
@@ -427,6 +436,7 @@ def compare(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_report(with_report, out)
     files = [base_file, *alt_files]
     scenarios, problems = [], []
     for f in files:
@@ -491,6 +501,8 @@ def compare(
     if not cmp.complete:
         _err(f"interrupted: {cmp.n} finished replication(s) per scenario kept")
         raise typer.Exit(130)
+    if with_report and out is not None:
+        _write_report(out)
 
 
 HEADLINE = (
@@ -628,6 +640,7 @@ def sweep(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     format_: FormatOpt = "table",
+    with_report: ReportOpt = False,
 ) -> None:
     """Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs."""
     from accesssim.experiment.sweep import load_experiment
@@ -660,6 +673,8 @@ def sweep(
         raise typer.Exit(130)
     table = res.sensitivity.get("indices")
     if table is None:
+        if with_report:
+            _write_report(out)
         return
     if format_ == "json":
         typer.echo(
@@ -673,6 +688,8 @@ def sweep(
     else:
         _print_sensitivity(table, exp.spec.design.kind)
     _err(f"{res.total} runs; results in {out}")
+    if with_report:
+        _write_report(out)
 
 
 def _print_sensitivity(table: Any, kind: str) -> None:
@@ -709,6 +726,53 @@ def _print_sensitivity(table: Any, kind: str) -> None:
             for r in part.itertuples():
                 t.add_row(r.factor, f"{r.value:.4g}", f"{r.low:.4g} / {r.high:.4g}")
         console.print(t)
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_report(with_report: bool, out: Path | None) -> None:
+    if with_report and out is None:
+        from accesssim.scenario.errors import Problem
+
+        raise InputError(
+            [
+                Problem(
+                    "--report",
+                    None,
+                    "--out",
+                    "missing: the report is written to --out DIR/report.html, give --out DIR",
+                )
+            ]
+        )
+
+
+def _write_report(results_dir: Path, out: Path | None = None) -> Path:
+    from accesssim.report import report as build_report
+
+    path = build_report(results_dir, out)
+    _err(f"report written to {path}")
+    return path
+
+
+@app.command()
+@handles_input_errors
+def report(
+    results_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS_DIR", help="A results directory (--out of run, compare or sweep)."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write (default: RESULTS_DIR/report.html)."),
+    ] = None,
+) -> None:
+    """Write the HTML report of a results directory: figures and tables, readable offline."""
+    _write_report(results_dir, out)
 
 
 # ---------------------------------------------------------------------------------------------

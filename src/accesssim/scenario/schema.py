@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     ValidationError,
     WithJsonSchema,
@@ -106,9 +107,14 @@ def _parse_when(value: Any) -> int | dt.date:
     raise ValueError("expected a day number (int >= 0) or an ISO date (YYYY-MM-DD)")
 
 
+def _dump_when(value: int | dt.date) -> int | str:
+    return value.isoformat() if isinstance(value, dt.date) else int(value)
+
+
 When = Annotated[
     int | dt.date,
     PlainValidator(_parse_when),
+    PlainSerializer(_dump_when, when_used="json"),
     WithJsonSchema(
         {
             "anyOf": [

@@ -312,7 +312,10 @@ def run(
         bool, typer.Option("--auto", help="Add replications until the CIs are narrow enough.")
     ] = False,
     precision: Annotated[
-        float, typer.Option("--precision", min=0.001, help="--auto: relative CI half-width.")
+        float,
+        typer.Option(
+            "--precision", min=0.001, help="Relative CI half-width targeted (--auto, advice)."
+        ),
     ] = 0.05,
     max_replications: Annotated[
         int, typer.Option("--max-replications", min=2, help="--auto: cap.")
@@ -386,7 +389,18 @@ def run(
     }
     if auto:
         extra["precision_target_met"] = reps.converged()
+    from accesssim.analysis import advice
+
+    hints = advice(reps.results, scenario.calendar.warmup_days, relative=precision)
+    extra["advice"] = hints
     _print_summary(title, summary, format_, extra)
+    if format_ == "table":
+        needed = ", ".join(f"{m} {n}" for m, n in hints["replications_needed"].items())
+        _err(
+            f"warm-up: {hints['warmup_used_days']} days used; MSER-5 on the weekly planned "
+            f"waits suggests {hints['warmup_suggested_days']} days"
+        )
+        _err(f"replications for a 95 % CI within {precision:.0%} of the mean: {needed}")
     if auto and format_ == "table":
         met = "met" if reps.converged() else "NOT met (cap reached)"
         _err(f"automatic replications: {reps.n} run; precision target {precision:.0%} {met}")

@@ -71,6 +71,22 @@ def test_run_json(json_run: tuple[subprocess.CompletedProcess[str], Path]) -> No
     assert "Traceback" not in proc.stderr
 
 
+def test_run_reports_output_analysis_advice(
+    json_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    # The suggested warm-up (MSER-5 on the weekly planned waits) and the replications needed
+    # for a 95 % CI within 5 % of the mean (accesssim.analysis.advice).
+    payload = json.loads(json_run[0].stdout)
+    hints = payload["advice"]
+    assert hints["warmup_used_days"] == 30
+    assert 0 <= hints["warmup_suggested_days"] <= HORIZON
+    assert hints["replications_run"] == 2
+    assert hints["relative_precision"] == 0.05
+    for metric, n in hints["replications_needed"].items():
+        assert metric in METRIC_NAMES
+        assert n >= 2
+
+
 def test_run_csv(cli: Cli, repo_root: Path) -> None:
     proc = cli("run", SCENARIO, *COMMON, "--format", "csv", cwd=repo_root)
     assert proc.returncode == 0, proc.stderr

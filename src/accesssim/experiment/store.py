@@ -14,6 +14,7 @@ A results directory holds:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -43,8 +44,6 @@ def dump_scenario_yaml(scenario: Scenario) -> str:
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
     y.sort_base_mapping_type_on_output = False
-    import io
-
     buf = io.StringIO()
     buf.write(f"# Resolved scenario written by accesssim {__version__}; run it as is.\n")
     y.dump(data, buf)

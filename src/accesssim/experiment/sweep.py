@@ -39,7 +39,7 @@ from accesssim.scenario.loading import (
     load_document,
     validate_document,
 )
-from accesssim.scenario.schema import Scenario
+from accesssim.scenario.schema import Scenario, raise_problems
 
 __all__ = [
     "Design",
@@ -172,8 +172,6 @@ class ExperimentSpec(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        from accesssim.scenario.schema import _raise_problems
-
         problems: list[tuple[tuple[str | int, ...], str]] = []
         for i, m in enumerate(self.metrics):
             if m not in METRIC_NAMES:
@@ -182,7 +180,7 @@ class ExperimentSpec(_Frozen):
         for i, lab in enumerate(labels):
             if labels.index(lab) != i:
                 problems.append((("factors", i, "path"), f"factor {lab!r} given twice"))
-        _raise_problems("ExperimentSpec", problems)
+        raise_problems("ExperimentSpec", problems)
         return self
 
 
@@ -411,9 +409,7 @@ def sweep(
             "scenarios": {"base": "scenarios/base.yaml"},
         }
     )
-    from accesssim.scenario.schema import Scenario as _S
-
-    base_scn = validate_document(exp.base_doc, _S)
+    base_scn = validate_document(exp.base_doc, Scenario)
     store.write_scenario("base", base_scn)
     (store.path / "experiment.yaml").write_text(
         exp.file.read_text(encoding="utf-8"), encoding="utf-8"
@@ -499,14 +495,6 @@ def factor_matrix(res: SweepResult) -> np.ndarray:
         else:
             cols.append([float(v) for v in vals])
     return np.array(cols, dtype=float).T
-
-
-def sobol_problem(spec: ExperimentSpec) -> dict[str, Any]:
-    return {
-        "num_vars": len(spec.factors),
-        "names": [f.label for f in spec.factors],
-        "bounds": [[0.0, 1.0]] * len(spec.factors),
-    }
 
 
 def sensitivity_tables(res: SweepResult) -> dict[str, pd.DataFrame]:

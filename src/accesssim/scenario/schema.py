@@ -56,6 +56,7 @@ __all__ = [
     "UnscheduledSlots",
     "WeekSessions",
     "WeekdayProfile",
+    "raise_problems",
 ]
 
 AGE_BANDS: tuple[str, ...] = ("0-15", "16-59", "60-74", "75+")
@@ -69,7 +70,7 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
-def _raise_problems(title: str, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
+def raise_problems(title: str, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
     """Raise one ValidationError carrying every (field path, reason) of ``problems``."""
     if not problems:
         return
@@ -168,7 +169,7 @@ class ShareByAge(ByAge):
             for name, value in zip(type(self).model_fields, self.as_tuple(), strict=True)
             if value > 1.0
         ]
-        _raise_problems("ShareByAge", problems)
+        raise_problems("ShareByAge", problems)
         return self
 
 
@@ -294,7 +295,7 @@ class Calendar(_Frozen):
             problems.append((("request_end_hour",), "the request window must end after it starts"))
         if self.sessions.count == 0:
             problems.append((("sessions",), "at least one half-day a week must be open"))
-        _raise_problems("Calendar", problems)
+        raise_problems("Calendar", problems)
         return self
 
     @property
@@ -361,7 +362,7 @@ class Territory(_Frozen):
                     )
                 )
             seen.setdefault(c.insee, i)
-        _raise_problems("Territory", problems)
+        raise_problems("Territory", problems)
         return self
 
 
@@ -566,7 +567,7 @@ class Demand(_Frozen):
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
                 problems.append(((name,), "days cannot be negative"))
-        _raise_problems("Demand", problems)
+        raise_problems("Demand", problems)
         return self
 
 
@@ -792,7 +793,7 @@ class GPPool(_Frozen):
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
                 problems.append(((name,), "cannot be negative"))
-        _raise_problems("GPPool", problems)
+        raise_problems("GPPool", problems)
         return self
 
 
@@ -1268,7 +1269,7 @@ class Scenario(_Frozen):
                     "give count_fte or set all_gps: true",
                 )
             )
-        _raise_problems("Scenario", problems)
+        raise_problems("Scenario", problems)
         return self
 
     # ----------------------------------------------------------------------------------------

@@ -790,6 +790,61 @@ def report(
 
 
 # ---------------------------------------------------------------------------------------------
+# app
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command("app")
+def app_command(
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+    ] = 8501,
+) -> None:
+    """Start the planner's web app (Streamlit) on http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    import importlib.util
+    import signal
+    import subprocess
+
+    if importlib.util.find_spec("streamlit") is None:
+        _err("accesssim app needs Streamlit: install with pip install 'accesssim[app]'")
+        raise typer.Exit(EXIT_INPUT)
+    script = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",  # no "Deploy" button: the app runs on the planner's own machine
+    ]
+    _err(f"accesssim app: open http://127.0.0.1:{port} in a browser (Ctrl-C to stop)")
+    proc = subprocess.Popen(command)
+    # Stopping this command (kill, a service manager) stops the server too.
+    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:  # Streamlit got the same Ctrl-C and stops on its own
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            code = proc.wait()
+        code = 0 if code in (0, -2, 130) else code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise typer.Exit(128 - code if code < 0 else code)  # killed by signal N: 128 + N
+
+
+# ---------------------------------------------------------------------------------------------
 # calibrate
 # ---------------------------------------------------------------------------------------------
 

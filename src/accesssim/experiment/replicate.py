@@ -138,9 +138,8 @@ def replicate(
         if auto is None:
             target = first_replication + replications
         else:
-            target = first_replication + max(
-                auto.min_replications, replications if replications > 0 else 0, 2
-            )
+            first = max(auto.min_replications, replications if replications > 0 else 0, 2)
+            target = first_replication + min(first, auto.max_replications)
         next_rep = first_replication
         while True:
             batch = [r for r in range(next_rep, target) if r not in skip_set]

@@ -1,0 +1,1486 @@
+"""Everything the web app does except drawing widgets; no Streamlit import here.
+
+The app is a thin layer over the public API, and this module is that layer:
+
+* **Territories.** :func:`seed_territories` finds the seed baseline files (``scenarios/``) in
+  the working directory, in the installed package, or in the repository of an editable
+  install; :func:`load_seed` and :func:`load_upload` read one as a :class:`Baseline` (an
+  uploaded file gets the command line's ``FILE:LINE: field.path: reason`` problems, with the
+  file's own name).
+* **Levers.** :data:`BLOCKS` lists the levers of every policy block, each with its unit and the
+  schema's description. :func:`lever_defaults` gives the baseline's values (an unchanged lever
+  means "as today"); :func:`build_overrides` turns the levers' values into ``--set``-style
+  overrides, and :func:`resolve` applies them with the loading functions of the command line
+  (:func:`~accesssim.scenario.apply_overrides`, :func:`~accesssim.scenario.validate_document`),
+  so errors read the same.
+* **Runs.** :func:`run_comparison` runs the baseline and the alternative with the same seeds
+  (:func:`accesssim.compare`; with automatic replications, :func:`accesssim.replicate` with an
+  :class:`~accesssim.AutoStop` on the baseline first). :class:`RunCache` keeps every finished
+  replication under (scenario content, seed, replication) and every finished comparison under
+  (baseline, alternative, seed, replications), so going back to an earlier setting is instant
+  and an unchanged baseline is never run twice.
+* **Results.** :func:`write_results_dir` writes an ordinary ``accesssim compare --out``
+  directory; :func:`figure_images` draws the report's figures from it
+  (:mod:`accesssim.report.figures` via :func:`~accesssim.report.load_results`), and
+  :func:`report_html` builds the HTML report (:func:`accesssim.report`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import shlex
+import tempfile
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel
+
+from accesssim._version import __version__
+from accesssim.experiment.compare import Comparison, compare
+from accesssim.experiment.replicate import AutoStop, Replications, replicate
+from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
+from accesssim.model import METRICS, RunResult, simulate
+from accesssim.report.describe import (
+    BETTER,
+    HEADLINE,
+    SHORT_LABELS,
+    Event,
+    fmt_diff,
+    fmt_value,
+    metric_label,
+    metric_unit,
+    policy_events,
+    policy_rows,
+    scenario_facts,
+)
+from accesssim.scenario import (
+    Document,
+    InputError,
+    Problem,
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_document,
+    validate_document,
+)
+from accesssim.scenario.schema import (
+    Installation,
+    MedicalAssistants,
+    MTAccess,
+    Nurses,
+    Pharmacists,
+    Retirement,
+    Teleconsultation,
+    UnscheduledSlots,
+)
+
+__all__ = [
+    "BLOCKS",
+    "EXCLUDED",
+    "SEEDS",
+    "Baseline",
+    "Block",
+    "FigureImage",
+    "Lever",
+    "Outcome",
+    "RunCache",
+    "RunSettings",
+    "cli_equivalent",
+    "comparison_key",
+    "cost_table",
+    "default_horizon",
+    "differences_table",
+    "figure_images",
+    "lever_defaults",
+    "load_seed",
+    "load_upload",
+    "map_image",
+    "report_html",
+    "resolve",
+    "results_root",
+    "run_comparison",
+    "scenario_digest",
+    "scenario_dirs",
+    "seed_label",
+    "seed_territories",
+    "territory_facts",
+    "write_results_dir",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Seed territories
+# ---------------------------------------------------------------------------------------------
+
+#: The seed baselines offered in the app (file stem -> what it is), smallest first.
+SEEDS: dict[str, str] = {
+    "haute-combraille-volcans": "CPTS Haute-Combraille Volcans (rural Puy-de-Dôme)",
+    "monts-du-lyonnais": "CPTS des Monts du Lyonnais (rural and peri-urban, west of Lyon)",
+    "venissieux": "CPTS de Vénissieux (urban, south-east of Lyon)",
+    "loire-forez": "CPTS Loire-Forez (Loire)",
+    "france-baseline": "A national-average territory of 100,000 people (aspatial)",
+    "lyon-metropole": "Métropole de Lyon (1.3 million people: a replication takes seconds)",
+}
+
+#: Seed files not offered, and why.
+EXCLUDED: dict[str, str] = {
+    "auvergne-rhone-alpes": "the whole region (8 million inhabitants) is too big for interactive "
+    "use: run it with `accesssim compare` on the command line",
+}
+
+#: Above this population an uploaded territory gets a warning (runs take a while).
+LARGE_POPULATION = 1_000_000
+
+#: Environment variables read by the app (documented in docs/app.md).
+ENV_HORIZON = "ACCESSSIM_APP_HORIZON"
+ENV_RESULTS = "ACCESSSIM_APP_RESULTS"
+
+
+def scenario_dirs(cwd: Path | None = None) -> list[Path]:
+    """Where seed scenarios are looked for, in order: ``<cwd>/scenarios``, the package's
+    ``accesssim/scenarios`` (an installed wheel), the repository root next to ``src/`` (an
+    editable install). Only existing folders are returned."""
+    cwd = Path.cwd() if cwd is None else cwd
+    candidates = [cwd / "scenarios"]
+    with contextlib.suppress(ModuleNotFoundError, TypeError):  # a zipped package: skip
+        candidates.append(Path(str(resources.files("accesssim") / "scenarios")))
+    here = Path(__file__).resolve()
+    if len(here.parents) > 3 and here.parents[2].name == "src":
+        candidates.append(here.parents[3] / "scenarios")
+    out: list[Path] = []
+    for c in candidates:
+        if c.is_dir() and c.resolve() not in {o.resolve() for o in out}:
+            out.append(c)
+    return out
+
+
+def seed_territories(cwd: Path | None = None) -> dict[str, Path]:
+    """The seed baselines found (stem -> file), in the order of :data:`SEEDS`; each stem from
+    the first folder of :func:`scenario_dirs` that has it."""
+    dirs = scenario_dirs(cwd)
+    found: dict[str, Path] = {}
+    for stem in SEEDS:
+        for d in dirs:
+            path = d / f"{stem}.yaml"
+            if path.is_file():
+                found[stem] = path
+                break
+    return found
+
+
+#: Short names for the territory list.
+SHORT_NAMES: dict[str, str] = {
+    "haute-combraille-volcans": "Haute-Combraille Volcans",
+    "monts-du-lyonnais": "Monts du Lyonnais",
+    "venissieux": "Vénissieux",
+    "loire-forez": "Loire-Forez",
+    "france-baseline": "France average, aspatial",
+    "lyon-metropole": "Métropole de Lyon",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _population_of(path: str, mtime: float) -> int | None:
+    try:
+        data = load_document(path).data
+    except InputError:
+        return None
+    pop = data.get("population") or {}
+    size = pop.get("size") if isinstance(pop, dict) else None
+    if isinstance(size, int):
+        return size
+    communes = (data.get("territory") or {}).get("communes") or []
+    total = sum(c.get("population", 0) for c in communes if isinstance(c, dict))
+    return int(total) if total else None
+
+
+def seed_label(stem: str, path: Path | str) -> str:
+    """``Monts du Lyonnais (49,047 inhabitants)``: how a seed is listed."""
+    path = Path(path)
+    try:
+        pop = _population_of(str(path), path.stat().st_mtime)
+    except OSError:
+        pop = None
+    name = SHORT_NAMES.get(stem, stem)
+    return f"{name} ({pop:,} inhabitants)" if pop else name
+
+
+# ---------------------------------------------------------------------------------------------
+# Baselines: a seed file or an uploaded file
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline document as read (overlays resolved), before any override."""
+
+    ident: str  # stable id: "seed:<stem>" or "upload:<sha256 prefix>"
+    source: str  # the file as the planner knows it
+    document: Document
+    kind: Literal["seed", "upload"]
+
+    @property
+    def horizon_days(self) -> int:
+        """The file's horizon (days), or the schema default."""
+        cal = self.document.data.get("calendar") or {}
+        value = cal.get("horizon_days") if isinstance(cal, dict) else None
+        return int(value) if isinstance(value, int) else 456
+
+
+def load_seed(path: Path | str) -> Baseline:
+    """Read a seed scenario file (``extends:`` resolved as on the command line)."""
+    path = Path(path)
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(path)
+    return Baseline(
+        ident=f"seed:{path.stem}", source=shown, document=load_document(path), kind="seed"
+    )
+
+
+EXTENDS_REASON = (
+    "an uploaded file cannot use extends: (its base file is not uploaded with it, and a "
+    "browser does not give the folder the file came from). Upload a file without extends:, "
+    "for example the resolved scenario that `accesssim run FILE --out DIR` writes in "
+    "DIR/scenarios/, or the YAML this app downloads; or pick the seed territory and move "
+    "the levers."
+)
+
+
+def load_upload(name: str, data: bytes) -> Baseline:
+    """Read an uploaded scenario file; problems name the uploaded file, never a temp path.
+
+    The bytes go through the same reading functions as a file on disk (UTF-8 and binary
+    checks, YAML with line numbers, duplicate keys refused); ``extends:`` is refused with a
+    clear reason, as a relative base cannot be found for an upload.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem as ``FILE:LINE: field.path: reason``.
+    """
+    shown = Path(name).name or "uploaded.yaml"
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    with tempfile.TemporaryDirectory(prefix="accesssim-upload-") as tmp:
+        path = Path(tmp) / shown
+        path.write_bytes(data)
+        prefix = str(path)
+
+        def rename(file: str) -> str:
+            return shown + file[len(prefix) :] if file.startswith(prefix) else file
+
+        try:
+            doc = load_document(path)
+        except InputError as exc:
+            problems = []
+            for p in exc.problems:
+                reason = EXTENDS_REASON if p.path == "extends" else p.reason
+                problems.append(Problem(rename(p.file), p.line, p.path, reason))
+            raise ScenarioError(problems) from None
+    origin = {loc: (rename(f), line) for loc, (f, line) in doc.origin.items()}
+    doc = Document(data=doc.data, origin=origin, file=shown)
+    return Baseline(ident=f"upload:{digest}", source=shown, document=doc, kind="upload")
+
+
+def resolve(doc: Document, overrides: Sequence[str] = ()) -> Scenario:
+    """Apply ``PATH=VALUE`` overrides to a document and validate it (as ``--set`` does).
+
+    Raises
+    ------
+    ScenarioError
+        Every problem, with its file, line (or the override that set it) and field path.
+    """
+    try:
+        if overrides:
+            doc = apply_overrides(doc, list(overrides), Scenario)
+    except ScenarioError:
+        raise
+    except InputError as exc:
+        raise ScenarioError(exc.problems) from None
+    return validate_document(doc, Scenario)
+
+
+def default_horizon(baseline: Baseline) -> int:
+    """The horizon the app starts with: ``ACCESSSIM_APP_HORIZON`` when set (quick runs, tests),
+    else the file's own."""
+    value = os.environ.get(ENV_HORIZON, "").strip()
+    if value:
+        try:
+            days = int(value)
+        except ValueError:
+            days = 0
+        if days > 0:
+            return days
+    return baseline.horizon_days
+
+
+def horizon_overrides(baseline: Baseline, horizon_days: int | None) -> list[str]:
+    """``calendar.horizon_days=N`` when it differs from the file's horizon, else nothing."""
+    if horizon_days is None or int(horizon_days) == baseline.horizon_days:
+        return []
+    return [f"calendar.horizon_days={int(horizon_days)}"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the planner sees of a territory
+# ---------------------------------------------------------------------------------------------
+
+_KIND_WORDS = {
+    "solo": "solo offices",
+    "group": "group offices",
+    "msp": "health houses (MSP)",
+    "centre": "health centres",
+}
+
+
+def territory_facts(scenario: Scenario) -> dict[str, Any]:
+    """Headline facts: name, population, communes, GPs, practices, share without an MT,
+    current policies (in words)."""
+    facts = scenario_facts(scenario)
+    pool = scenario.gps
+    if pool.practices:
+        counts = Counter(p.kind for p in pool.practices)
+        practices = ", ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+        if scenario.generated_gp_count:
+            practices += f"; the {scenario.generated_gp_count} other GPs in generated practices"
+    else:
+        mix = pool.practice_mix
+        practices = (
+            "generated from the practice mix: "
+            f"{mix.solo:.0%} of GPs in solo offices, {mix.group:.0%} in group offices "
+            f"({mix.group_size} GPs), {mix.msp:.0%} in health houses (MSP, {mix.msp_size}), "
+            f"{mix.centre:.0%} in health centres ({mix.centre_size})"
+        )
+    facts["practices"] = practices
+    facts["policies"] = policy_rows(scenario)
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Levers
+# ---------------------------------------------------------------------------------------------
+
+Widget = Literal["percent", "number", "integer", "toggle", "choice", "date", "hour"]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control of a policy block, in the schema's units.
+
+    ``percent`` levers are shown in % and stored as shares; ``date`` levers are stored as
+    ISO dates; every other value is stored as the schema field takes it.
+    """
+
+    block: str
+    field: str
+    label: str
+    widget: Widget
+    unit: str = ""
+    minimum: float = 0.0
+    maximum: float | None = None
+    step: float = 1.0
+    choices: tuple[tuple[str, str], ...] = ()  # (value, words)
+    model: type[BaseModel] | None = None  # the schema model holding the field
+    cost: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.block}.{self.field}"
+
+    @property
+    def help(self) -> str:
+        """The schema's description of the field (unit and source)."""
+        if self.model is None or self.field not in self.model.model_fields:
+            return ""
+        return self.model.model_fields[self.field].description or ""
+
+    @property
+    def title(self) -> str:
+        """The label with its unit."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+    def schema_default(self) -> Any:
+        if self.model is None or self.field not in self.model.model_fields:
+            return None
+        return self.model.model_fields[self.field].get_default(call_default_factory=True)
+
+    def to_ui(self, value: Any) -> Any:
+        """Model value -> widget value."""
+        if self.widget == "percent":
+            return round(100.0 * float(value), 6)
+        if self.widget in ("number", "hour"):
+            return float(value)
+        if self.widget == "integer":
+            return int(value)
+        return value
+
+    def from_ui(self, value: Any) -> Any:
+        """Widget value -> model value."""
+        if self.widget == "percent":
+            return float(value) / 100.0
+        if self.widget in ("number", "hour"):
+            return float(value)
+        if self.widget == "integer":
+            return int(value)
+        if self.widget == "date" and isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+
+@dataclass(frozen=True)
+class Block:
+    """A policy block and its levers.
+
+    ``kind="block"``: an optional mapping of ``policies`` (switched on or off);
+    ``kind="entry"``: one entry added to a list (``installations``, ``retirements``) when its
+    count is above 0.
+    """
+
+    name: str
+    title: str
+    levers: tuple[Lever, ...]
+    kind: Literal["block", "entry"] = "block"
+    what: str = ""
+
+    def lever(self, field_name: str) -> Lever:
+        return next(lv for lv in self.levers if lv.field == field_name)
+
+
+def _levers(block: str, model: type[BaseModel], *specs: dict[str, Any]) -> tuple[Lever, ...]:
+    return tuple(Lever(block=block, model=model, **spec) for spec in specs)
+
+
+BLOCKS: tuple[Block, ...] = (
+    Block(
+        "unscheduled_slots",
+        "Same-day slots and a shared CPTS rota (soins non programmés)",
+        _levers(
+            "unscheduled_slots",
+            UnscheduledSlots,
+            {
+                "field": "reserved_share",
+                "label": "Share of each session kept for soins non programmés",
+                "widget": "percent",
+                "unit": "% of slots",
+                "maximum": 90.0,
+                "step": 1.0,
+            },
+            {
+                "field": "release_day",
+                "label": "Reserved slots still free are released",
+                "widget": "choice",
+                "choices": (("same", "on the day of the session"), ("previous", "the day before")),
+            },
+            {
+                "field": "release_time_hours",
+                "label": "Release time",
+                "widget": "hour",
+                "unit": "hour of the day",
+                "maximum": 23.5,
+                "step": 0.5,
+            },
+            {
+                "field": "unused",
+                "label": "Released slots",
+                "widget": "choice",
+                "choices": (("return", "return to general booking"), ("lose", "are lost")),
+            },
+            {
+                "field": "shared_rota",
+                "label": "Shared CPTS rota (SAS offer): any GP's reserved slot serves any patient",
+                "widget": "toggle",
+            },
+            {
+                "field": "rota_participation_share",
+                "label": "GPs on the rota",
+                "widget": "percent",
+                "unit": "% of GPs",
+                "maximum": 100.0,
+                "step": 5.0,
+            },
+            {
+                "field": "rota_cost_per_year_eur",
+                "label": "Cost of the rota",
+                "widget": "number",
+                "unit": "EUR/year",
+                "step": 1000.0,
+                "cost": True,
+            },
+        ),
+        what="Slots kept free in every GP session for needs to be seen within 24-48 h; with a "
+        "shared rota they serve any patient of the territory, not only the GP's own.",
+    ),
+    Block(
+        "teleconsultation",
+        "Teleconsultation",
+        _levers(
+            "teleconsultation",
+            Teleconsultation,
+            {
+                "field": "gp_daily_capacity",
+                "label": "Teleconsultations by the territory's GPs",
+                "widget": "number",
+                "unit": "acts/day",
+                "step": 0.5,
+            },
+            {
+                "field": "platform_daily_capacity",
+                "label": "Teleconsultations by an external platform",
+                "widget": "number",
+                "unit": "acts/day",
+                "step": 1.0,
+            },
+            {
+                "field": "cost_per_act_eur",
+                "label": "Cost per teleconsultation",
+                "widget": "number",
+                "unit": "EUR/act",
+                "step": 1.0,
+                "cost": True,
+            },
+        ),
+        what="Remote consultations after every GP slot has been tried; GP teleconsultations "
+        "take time from office slots, the platform's do not.",
+    ),
+    Block(
+        "medical_assistants",
+        "Medical assistants (assistants médicaux)",
+        _levers(
+            "medical_assistants",
+            MedicalAssistants,
+            {
+                "field": "count_fte",
+                "label": "Assistants in the territory",
+                "widget": "number",
+                "unit": "FTE",
+                "step": 0.5,
+            },
+            {
+                "field": "fte_per_gp",
+                "label": "Assistant time per participating GP",
+                "widget": "number",
+                "unit": "FTE per GP",
+                "minimum": 0.1,
+                "maximum": 2.0,
+                "step": 0.1,
+            },
+            {
+                "field": "phase_in_years",
+                "label": "Years until the full gains",
+                "widget": "number",
+                "unit": "years",
+                "maximum": 10.0,
+                "step": 0.5,
+            },
+        ),
+        what="More consultations per session (+7.2 %) and larger MT lists (+19.5 %) for the "
+        "GPs who employ one, reached after the phase-in (CNAM 2024).",
+    ),
+    Block(
+        "nurses",
+        "Nurses (Asalée / IPA)",
+        _levers(
+            "nurses",
+            Nurses,
+            {"field": "fte", "label": "Nurses", "widget": "number", "unit": "FTE", "step": 0.5},
+            {
+                "field": "kind",
+                "label": "Kind of nurse",
+                "widget": "choice",
+                "choices": (
+                    ("asalee", "Asalée (raises GPs' lists)"),
+                    ("ipa", "advanced practice, IPA"),
+                ),
+            },
+            {
+                "field": "cost_per_fte_year_eur",
+                "label": "Cost per nurse",
+                "widget": "number",
+                "unit": "EUR per FTE-year",
+                "step": 1000.0,
+                "cost": True,
+            },
+        ),
+        what="Nurses take over part of the follow-ups of chronic (ALD) patients of the GPs "
+        "they work with.",
+    ),
+    Block(
+        "pharmacists",
+        "Pharmacists (sore throat, cystitis: June 2024 rules)",
+        _levers(
+            "pharmacists",
+            Pharmacists,
+            {
+                "field": "handled_share",
+                "label": "Eligible minor needs handled by a pharmacist when no GP is free",
+                "widget": "percent",
+                "unit": "%",
+                "maximum": 100.0,
+                "step": 5.0,
+            },
+            {
+                "field": "cost_per_act_eur",
+                "label": "Cost per pharmacist act",
+                "widget": "number",
+                "unit": "EUR/act",
+                "step": 1.0,
+                "cost": True,
+            },
+        ),
+        what="A pharmacist handles a sore throat (age 10+) or a cystitis (women 16-65) "
+        "that found no GP slot in time.",
+    ),
+    Block(
+        "installations",
+        "GPs arriving (installation, new health centre)",
+        _levers(
+            "installations",
+            Installation,
+            {
+                "field": "count",
+                "label": "GPs arriving",
+                "widget": "integer",
+                "unit": "GPs, 0 = none",
+                "maximum": 200.0,
+            },
+            {"field": "date", "label": "Arrival date", "widget": "date"},
+            {
+                "field": "practice_kind",
+                "label": "They open",
+                "widget": "choice",
+                "choices": (
+                    ("centre", "a health centre (salaried GPs)"),
+                    ("msp", "a health house (MSP)"),
+                    ("group", "a group office"),
+                    ("solo", "solo offices"),
+                ),
+            },
+            {
+                "field": "incentive_cost_eur",
+                "label": "Installation incentive",
+                "widget": "number",
+                "unit": "EUR per GP, once",
+                "step": 1000.0,
+                "cost": True,
+            },
+        ),
+        kind="entry",
+        what="New GPs with empty lists who take new MT patients, in the most populous commune; "
+        "added to any arrivals the baseline already has.",
+    ),
+    Block(
+        "retirements",
+        "GPs leaving (retirements)",
+        _levers(
+            "retirements",
+            Retirement,
+            {
+                "field": "count",
+                "label": "GPs aged 60+ leaving",
+                "widget": "integer",
+                "unit": "GPs, 0 = none",
+                "maximum": 200.0,
+            },
+            {"field": "date", "label": "Departure date", "widget": "date"},
+        ),
+        kind="entry",
+        what="GPs drawn among those aged 60+ stop practising and are not replaced; their "
+        "patients lose their MT and look for another.",
+    ),
+    Block(
+        "mt_access",
+        "Finding an MT for patients without one (CPTS mission)",
+        _levers(
+            "mt_access",
+            MTAccess,
+            {
+                "field": "monthly_capacity",
+                "label": "Patients the CPTS can match to a GP",
+                "widget": "integer",
+                "unit": "people/month",
+                "maximum": 100000.0,
+                "step": 10.0,
+            },
+            {
+                "field": "ald_priority",
+                "label": "Patients with a chronic condition (ALD) first",
+                "widget": "toggle",
+            },
+            {
+                "field": "cost_per_year_eur",
+                "label": "Cost of the mission",
+                "widget": "number",
+                "unit": "EUR/year",
+                "step": 1000.0,
+                "cost": True,
+            },
+        ),
+        what="Each month the CPTS matches adults without a médecin traitant (MT) to a GP "
+        "who takes new patients and has room.",
+    ),
+)
+
+BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BLOCKS}
+
+#: Starting values of levers whose schema field has no default.
+_START_VALUES: dict[str, Any] = {"medical_assistants.count_fte": 5.0}
+
+
+def on_key(block: str) -> str:
+    """The key of a block's on/off value."""
+    return f"{block}.on"
+
+
+def measure_start(scenario: Scenario) -> dt.date:
+    """First measured day (end of the warm-up), the default date of arrivals and departures."""
+    cal = scenario.calendar
+    return cal.start_date + dt.timedelta(days=cal.warmup_days)
+
+
+def lever_defaults(baseline: Scenario) -> dict[str, Any]:
+    """Every lever's starting value (model units): the baseline's value when its block is in
+    force, else the schema default; blocks are on when the baseline has them; arrivals and
+    departures start at 0 (none), dated at the end of the warm-up."""
+    values: dict[str, Any] = {}
+    pol = baseline.policies
+    for block in BLOCKS:
+        if block.kind == "entry":
+            for lv in block.levers:
+                if lv.field == "count":
+                    values[lv.key] = 0
+                elif lv.field == "date":
+                    values[lv.key] = measure_start(baseline)
+                else:
+                    values[lv.key] = lv.schema_default()
+            continue
+        current = getattr(pol, block.name)
+        values[on_key(block.name)] = current is not None
+        for lv in block.levers:
+            value = getattr(current, lv.field) if current is not None else lv.schema_default()
+            if value is None:
+                value = _START_VALUES.get(lv.key)
+            values[lv.key] = value
+    return values
+
+
+def yaml_value(value: Any) -> str:
+    """A value written for ``PATH=VALUE`` (read back as YAML; JSON is valid YAML)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value}")
+        return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, int | float) and not isinstance(b, bool):
+        return math.isclose(a, float(b), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(b, float) and isinstance(a, int) and not isinstance(a, bool):
+        return math.isclose(float(a), b, rel_tol=1e-12, abs_tol=1e-12)
+    return bool(a == b)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def build_overrides(baseline: Scenario, values: Mapping[str, Any]) -> list[str]:
+    """The ``--set``-style overrides that turn the baseline into the levers' alternative.
+
+    Only what differs from :func:`lever_defaults` is written, so unchanged levers leave the
+    baseline as it is. A block switched off is set to null; a block switched on that the
+    baseline does not have is written whole; an arrival or a departure with a count above 0
+    is appended to the baseline's list (the list is written whole, as ``--set`` sets a list).
+    """
+    defaults = lever_defaults(baseline)
+    merged = {**defaults, **values}
+    out: list[str] = []
+    pol = baseline.policies
+    for block in BLOCKS:
+        if block.kind == "entry":
+            count = int(merged[f"{block.name}.count"])
+            if count <= 0:
+                continue
+            entries = [
+                e.model_dump(mode="json", exclude_defaults=True) for e in getattr(pol, block.name)
+            ]
+            entries.append({lv.field: _plain(merged[lv.key]) for lv in block.levers})
+            out.append(f"policies.{block.name}={yaml_value(entries)}")
+            continue
+        on = bool(merged[on_key(block.name)])
+        current = getattr(pol, block.name)
+        if not on:
+            if current is not None:
+                out.append(f"policies.{block.name}=")
+            continue
+        if current is None:
+            mapping = {lv.field: _plain(merged[lv.key]) for lv in block.levers}
+            out.append(f"policies.{block.name}={yaml_value(mapping)}")
+            continue
+        for lv in block.levers:
+            if not _same(merged[lv.key], defaults[lv.key]):
+                out.append(f"policies.{block.name}.{lv.field}={yaml_value(merged[lv.key])}")
+    return out
+
+
+def block_cost_words(block: Block, values: Mapping[str, Any], scenario: Scenario) -> str:
+    """How the block is costed, with the levers' current values (docs/policies.md)."""
+    v = values
+    measured = scenario.calendar.horizon_days - scenario.calendar.warmup_days
+    period = f"over the measured {measured} days" if measured != 365 else "over the measured year"
+    if block.name == "unscheduled_slots":
+        if v["unscheduled_slots.shared_rota"]:
+            return (
+                f"Cost: the rota, EUR {v['unscheduled_slots.rota_cost_per_year_eur']:,.0f} a "
+                f"year, pro rata {period}. Reserved slots themselves cost nothing."
+            )
+        return "Cost: none (reserved slots cost nothing; a shared rota has a yearly cost)."
+    if block.name == "teleconsultation":
+        return (
+            f"Cost: EUR {v['teleconsultation.cost_per_act_eur']:,.0f} per teleconsultation "
+            f"used (GP and platform), {period}; capacity left unused costs nothing."
+        )
+    if block.name == "medical_assistants":
+        aids = MedicalAssistants.model_fields["cnam_aid_per_fte_eur"].get_default(
+            call_default_factory=True
+        )
+        fte = float(v["medical_assistants.count_fte"] or 0.0)
+        return (
+            "Cost to the payer: the CNAM aid, EUR "
+            + " / ".join(f"{a:,.0f}" for a in aids)
+            + f" per FTE-year (contract years 1, 2, 3+), {period}: about "
+            f"EUR {fte * aids[0]:,.0f} in the first year for {fte:g} FTE."
+        )
+    if block.name == "nurses":
+        fte, per = float(v["nurses.fte"]), float(v["nurses.cost_per_fte_year_eur"])
+        return (
+            f"Cost: EUR {per:,.0f} per FTE-year, so EUR {fte * per:,.0f} a year for {fte:g} "
+            f"FTE, pro rata {period}."
+        )
+    if block.name == "pharmacists":
+        return f"Cost: EUR {v['pharmacists.cost_per_act_eur']:,.0f} per act, {period}."
+    if block.name == "installations":
+        total = v["installations.count"] * v["installations.incentive_cost_eur"]
+        return f"Cost: the incentive once, at arrival: EUR {total:,.0f} for these GPs."
+    if block.name == "retirements":
+        return "Cost: none to the payer (the loss shows in access, not in euros)."
+    if block.name == "mt_access":
+        return f"Cost: EUR {v['mt_access.cost_per_year_eur']:,.0f} a year, pro rata {period}."
+    return ""
+
+
+def cli_equivalent(
+    source: str,
+    overrides: Sequence[str],
+    *,
+    seed: int,
+    replications: int | None,
+    alt_file: str = "ALTERNATIVE.yaml",
+) -> str:
+    """The command lines that give the same numbers as the app."""
+    reps = f" --replications {replications}" if replications else " --auto"
+    lines = [
+        "# the alternative, from the baseline file and the levers (--set):",
+        f"accesssim run {shlex.quote(source)}{reps} --seed {seed} \\",
+        *[f"    --set {shlex.quote(o)} \\" for o in overrides],
+    ]
+    lines[-1] = lines[-1].removesuffix(" \\")
+    lines += [
+        "# or the comparison, with the downloaded alternative:",
+        f"accesssim compare {shlex.quote(source)} {alt_file}{reps} --seed {seed}",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs and their cache
+# ---------------------------------------------------------------------------------------------
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """A hash of the resolved scenario (its YAML as written to a results directory)."""
+    return hashlib.sha256(dump_scenario_yaml(scenario).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How many replications, with which seed, where."""
+
+    seed: int = 0
+    replications: int = 10  # fixed number (ignored when ``precision`` is set)
+    precision: float | None = None  # automatic: relative CI half-width target
+    max_replications: int = 50
+    executor: str = "processes"
+
+    @property
+    def spec(self) -> str:
+        """What the numbers depend on (the executor does not change them)."""
+        if self.precision is None:
+            return f"n={self.replications}"
+        return f"auto={self.precision:g},max={self.max_replications}"
+
+
+def comparison_key(base: Scenario, alt: Scenario, settings: RunSettings) -> str:
+    """The cache key of a comparison: both scenarios' contents, the seed, the replications."""
+    text = "\0".join(
+        [scenario_digest(base), scenario_digest(alt), str(settings.seed), settings.spec]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FigureImage:
+    """A report figure drawn for the app."""
+
+    key: str
+    title: str
+    reading: str
+    png: bytes
+
+
+@dataclass
+class Outcome:
+    """A finished comparison and what the app shows of it."""
+
+    key: str
+    comparison: Comparison
+    results_dir: Path
+    differences: pd.DataFrame
+    cost_per_gain: pd.DataFrame
+    seconds: float
+    computed_runs: int
+    figures: list[FigureImage] | None = None
+    report: Path | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return self.comparison.labels
+
+    @property
+    def n(self) -> int:
+        return self.comparison.n
+
+
+class RunCache:
+    """Finished replications and comparisons, kept in memory (least recently used dropped).
+
+    * replications under (scenario digest, seed, replication index): the numbers of a
+      replication depend on nothing else, so any comparison, any number of replications and
+      the territory map reuse them;
+    * the number of replications an automatic run settled on, under (baseline digest, seed,
+      precision, cap);
+    * comparisons (:class:`Outcome`) under :func:`comparison_key`.
+
+    Thread-safe: the app keeps one per server process (``st.cache_resource``), shared by the
+    browser tabs of the one planner who runs it.
+    """
+
+    def __init__(self, max_runs: int = 4000, max_comparisons: int = 64) -> None:
+        self.max_runs = max_runs
+        self.max_comparisons = max_comparisons
+        self._runs: OrderedDict[tuple[str, int, int], RunResult] = OrderedDict()
+        self._auto: dict[tuple[str, int, str], int] = {}
+        self._outcomes: OrderedDict[str, Outcome] = OrderedDict()
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def get_run(self, digest: str, seed: int, rep: int) -> RunResult | None:
+        with self._lock:
+            hit = self._runs.get((digest, seed, rep))
+            if hit is not None:
+                self._runs.move_to_end((digest, seed, rep))
+            return hit
+
+    def put_run(self, digest: str, seed: int, result: RunResult) -> None:
+        with self._lock:
+            self._runs[(digest, seed, int(result.replication))] = result
+            self._runs.move_to_end((digest, seed, int(result.replication)))
+            while len(self._runs) > self.max_runs:
+                self._runs.popitem(last=False)
+
+    def runs(self, digest: str, seed: int, reps: Sequence[int]) -> dict[int, RunResult]:
+        out = {}
+        for r in reps:
+            hit = self.get_run(digest, seed, r)
+            if hit is not None:
+                out[r] = hit
+        return out
+
+    def get_auto(self, digest: str, seed: int, spec: str) -> int | None:
+        with self._lock:
+            return self._auto.get((digest, seed, spec))
+
+    def put_auto(self, digest: str, seed: int, spec: str, n: int) -> None:
+        with self._lock:
+            self._auto[(digest, seed, spec)] = n
+
+    def get_outcome(self, key: str) -> Outcome | None:
+        with self._lock:
+            hit = self._outcomes.get(key)
+            if hit is not None:
+                self._outcomes.move_to_end(key)
+            return hit
+
+    def put_outcome(self, outcome: Outcome) -> None:
+        with self._lock:
+            self._outcomes[outcome.key] = outcome
+            self._outcomes.move_to_end(outcome.key)
+            while len(self._outcomes) > self.max_comparisons:
+                self._outcomes.popitem(last=False)
+
+
+ProgressFn = Callable[[float, str], None]
+
+
+def one_replication(scenario: Scenario, seed: int, cache: RunCache) -> RunResult:
+    """Replication 0 of a scenario, from the cache or run here (serially)."""
+    digest = scenario_digest(scenario)
+    hit = cache.get_run(digest, seed, 0)
+    if hit is None:
+        hit = simulate(scenario, seed, 0)
+        cache.put_run(digest, seed, hit)
+    return hit
+
+
+def safe_label(name: str) -> str:
+    """A scenario name usable as a file name in a results directory."""
+    label = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return label or "scenario"
+
+
+def labels_of(base: Scenario, alt: Scenario) -> list[str]:
+    labels = [safe_label(base.name), safe_label(alt.name)]
+    if labels[0] == labels[1]:
+        labels[1] += "-alternative"
+    return labels
+
+
+def run_comparison(
+    base: Scenario,
+    alt: Scenario,
+    settings: RunSettings,
+    cache: RunCache,
+    *,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+    results_root_dir: Path | None = None,
+) -> Outcome:
+    """Compare ``alt`` with ``base`` (same seeds), reusing cached replications.
+
+    Fixed replications: :func:`accesssim.compare` runs the replications not yet cached
+    (``skip=`` the cached ones). Automatic replications: :func:`accesssim.replicate` with
+    ``AutoStop(relative=precision, max_replications=cap)`` runs the baseline until its CIs
+    (planned wait, needs met within 48 h, MT coverage) are within the precision; the
+    alternative then runs the same number with the same seeds (paired differences are
+    usually narrower than the baseline's own CIs). The comparison is written to an ordinary
+    results directory (:func:`write_results_dir`).
+    """
+    key = comparison_key(base, alt, settings)
+    hit = cache.get_outcome(key)
+    if hit is not None:
+        return hit
+    t0 = time.perf_counter()
+    labels = labels_of(base, alt)
+    digests = {labels[0]: scenario_digest(base), labels[1]: scenario_digest(alt)}
+    seed = settings.seed
+    computed = 0
+
+    def say(fraction: float, text: str) -> None:
+        if progress is not None:
+            progress(min(max(fraction, 0.0), 1.0), text)
+
+    def keep(label: str, result: RunResult) -> None:
+        nonlocal computed
+        computed += 1
+        cache.put_run(digests[label], seed, result)
+
+    if settings.precision is None:
+        n = int(settings.replications)
+    else:
+        spec = settings.spec
+        n_auto = cache.get_auto(digests[labels[0]], seed, spec)
+        if n_auto is None:
+            say(0.0, "Baseline: adding replications until the precision is reached")
+
+            def auto_progress(done: int, total: int) -> None:
+                say(
+                    0.5 * done / max(total, 1),
+                    f"Baseline: {done} of at least {total} replications "
+                    f"(precision ±{settings.precision:.0%}, at most {settings.max_replications})",
+                )
+
+            stop = AutoStop(
+                relative=float(settings.precision),
+                max_replications=int(settings.max_replications),
+            )
+            reps = replicate(
+                base,
+                0,  # first batch: AutoStop.min_replications (replicate's default is 10)
+                seed=seed,
+                executor=settings.executor,
+                workers=workers,
+                auto=stop,
+                progress=auto_progress,
+                on_result=lambda r: keep(labels[0], r),
+            )
+            n_auto = reps.n
+            cache.put_auto(digests[labels[0]], seed, spec, n_auto)
+        n = n_auto
+    have = {lab: cache.runs(digests[lab], seed, range(n)) for lab in labels}
+    skip = {lab: set(have[lab]) for lab in labels}
+    todo = sum(n - len(s) for s in skip.values())
+    offset = 0.5 if settings.precision is not None else 0.0
+    if todo:
+        say(offset, f"Running {todo} replication(s) of {n} per scenario")
+
+        def on_progress(done: int, total: int) -> None:
+            say(
+                offset + (0.95 - offset) * done / max(total, 1),
+                f"{done} of {total} replication(s) run ({n} per scenario, same seeds)",
+            )
+
+        executor = settings.executor
+        if executor == "processes" and todo == 1:
+            executor = "serial"  # one task: no pool to start
+        cmp = compare(
+            base,
+            [alt],
+            n,
+            seed,
+            labels=labels,
+            executor=executor,
+            workers=workers,
+            progress=on_progress,
+            on_result=keep,
+            skip=skip,
+        )
+        if not cmp.complete:
+            raise KeyboardInterrupt
+        for lab, run in zip(labels, cmp.runs, strict=True):
+            for r in run.results:
+                have[lab][r.replication] = r
+    runs = [
+        Replications(scenario=sc, seed=seed, results=[have[lab][r] for r in sorted(have[lab])])
+        for lab, sc in zip(labels, (base, alt), strict=True)
+    ]
+    comparison = Comparison(labels=labels, runs=runs, seed=seed)
+    say(0.98, "Writing the results directory")
+    root = results_root_dir if results_root_dir is not None else results_root()
+    out_dir = root / f"{labels[0]}-vs-{labels[1]}-{key[:12]}"
+    write_results_dir(comparison, out_dir, executor=settings.executor)
+    outcome = Outcome(
+        key=key,
+        comparison=comparison,
+        results_dir=out_dir,
+        differences=comparison.differences(),
+        cost_per_gain=comparison.cost_per_gain(),
+        seconds=time.perf_counter() - t0,
+        computed_runs=computed,
+    )
+    cache.put_outcome(outcome)
+    say(1.0, "Done")
+    return outcome
+
+
+# ---------------------------------------------------------------------------------------------
+# Results directory, figures, report
+# ---------------------------------------------------------------------------------------------
+
+
+def results_root() -> Path:
+    """Where the app writes results directories: ``ACCESSSIM_APP_RESULTS``, else a folder
+    ``accesssim-app`` in the system's temporary directory."""
+    value = os.environ.get(ENV_RESULTS, "").strip()
+    return Path(value) if value else Path(tempfile.gettempdir()) / "accesssim-app"
+
+
+def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "processes") -> Path:
+    """Write a comparison as ``accesssim compare --out DIR`` does (same files, same steps):
+    the resolved scenarios, one part per replication, ``experiment.json``, the consolidated
+    tables, ``differences.parquet`` and ``cost_per_gain.parquet``."""
+    store = ResultsDir(path).prepare()
+    labels = comparison.labels
+    for label, run in zip(labels, comparison.runs, strict=True):
+        store.write_scenario(label, run.scenario)
+        for result in run.results:
+            store.write_run(f"{label}-r{result.replication:05d}", run_tables(result, label))
+    reps = sorted({r.replication for run in comparison.runs for r in run.results})
+    command = [
+        "accesssim",
+        "compare",
+        *[f"scenarios/{lab}.yaml" for lab in labels],
+        "--replications",
+        str(comparison.n),
+        "--seed",
+        str(comparison.seed),
+    ]
+    store.write_meta(
+        {
+            "kind": "compare",
+            "baseline": labels[0],
+            "alternatives": labels[1:],
+            "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
+            "seed": comparison.seed,
+            "replications": reps,
+            "seeds": seeds_record(comparison.seed, reps),
+            "complete": comparison.complete,
+            "executor": executor,
+            "command": command,
+            "written_by": f"accesssim app {__version__}",
+        }
+    )
+    store.consolidate()
+    comparison.differences().to_parquet(store.path / "differences.parquet", index=False)
+    comparison.cost_per_gain().to_parquet(store.path / "cost_per_gain.parquet", index=False)
+    return store.path
+
+
+def _png(fig: Any, dpi: int = 110) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+WEEKLY_SERIES: tuple[tuple[str, str, str], ...] = (
+    ("wait_planned_mean_days", "Planned requests: mean delay, by week", "days"),
+    ("unscheduled_within_48h_share", "Soins non programmés seen within 48 h, by week", "%"),
+    ("unscheduled_within_24h_share", "Soins non programmés seen within 24 h, by week", "%"),
+    ("coverage", "Adults with a médecin traitant (MT), by week", "% of adults"),
+)
+
+
+def _events(scenarios: Mapping[str, Scenario], labels: Sequence[str]) -> list[Event]:
+    """Dated changes for the weekly series: those of both scenarios once, the others named."""
+    per = {lab: policy_events(scenarios[lab]) for lab in labels}
+    common = set.intersection(*(set(v) for v in per.values())) if per else set()
+    out: list[Event] = sorted(common, key=lambda e: (e.day, e.label))
+    for lab in labels:
+        out.extend(Event(ev.day, ev.label, lab) for ev in per[lab] if ev not in common)
+    return sorted(out, key=lambda e: (e.day, e.scenario or "", e.label))
+
+
+def figure_images(results_dir: Path | str) -> list[FigureImage]:
+    """The report's figures for a comparison results directory, as PNG images.
+
+    Read with :func:`accesssim.report.load_results`; drawn by the functions of
+    :mod:`accesssim.report.figures` (forest plot of the paired differences, weekly series,
+    wait distribution, outcome flows of soins non programmés, map of MT coverage by commune
+    when the communes have coordinates).
+    """
+    from accesssim.report import figures as F
+    from accesssim.report import load_results
+
+    res = load_results(results_dir)
+    labels = res.labels
+    alts = labels[1:]
+    out: list[FigureImage] = []
+    diffs = res.table("differences")
+    if diffs is not None and not diffs.empty:
+        fig = F.differences_forest(
+            diffs,
+            metrics=[m for m in HEADLINE if m != "policy_cost_eur"],
+            labels=alts,
+            colours=F.scenario_colours(labels),
+        )
+        out.append(
+            FigureImage(
+                "forest",
+                "Change of each headline indicator relative to the baseline",
+                "A dot is the alternative's change in % of the baseline mean, the bar its 95 % "
+                "CI; a filled dot whose bar stays on one side of the line is a real change. "
+                "The label says which side is better for patients.",
+                _png(fig),
+            )
+        )
+    weekly = res.table("weekly")
+    if weekly is not None and not weekly.empty:
+        cal = res.scenarios[labels[0]].calendar
+        events = _events(res.scenarios, labels)
+        present = set(weekly["series"].unique())
+        for series, title, unit in WEEKLY_SERIES:
+            if series not in present:
+                continue
+            fig = F.weekly_series(
+                weekly,
+                series,
+                warmup_days=cal.warmup_days,
+                horizon_days=cal.horizon_days,
+                start_date=cal.start_date,
+                events=events,
+                labels=labels,
+                ylabel=unit,
+            )
+            out.append(
+                FigureImage(
+                    f"weekly-{series}",
+                    title,
+                    "Line: mean over replications; band: lowest to highest replication. The "
+                    "shaded start is the warm-up (not counted); dashed lines are dated changes.",
+                    _png(fig),
+                )
+            )
+    waits = res.table("waits")
+    if waits is not None and not waits.empty:
+        out.append(
+            FigureImage(
+                "waits",
+                "Share of appointments obtained within a given delay",
+                "A curve further left means shorter waits; the black lines are the DREES 2018 "
+                "survey of all GP appointments (median 2 days, mean 6 days).",
+                _png(F.wait_distribution(waits, labels=labels)),
+            )
+        )
+    outcomes = res.table("outcomes")
+    if outcomes is not None and not outcomes.empty:
+        out.append(
+            FigureImage(
+                "outcomes",
+                "Where soins non programmés end up",
+                "Each bar is 100 % of the unscheduled needs of a scenario: the longer the "
+                "green part (seen by a GP) and the shorter the red and grey parts (emergency "
+                "department, forgone care), the better.",
+                _png(F.outcome_flows(outcomes, labels=labels)),
+            )
+        )
+    communes = res.table("communes")
+    if F.has_coordinates(communes):
+        assert communes is not None
+        out.append(
+            FigureImage(
+                "map",
+                "Adults with a médecin traitant at the end, by commune",
+                "Each dot is a commune's town hall, sized by its population; the alternative "
+                "is drawn as its change from the baseline (blue: gain, red: loss, in points).",
+                _png(F.commune_map(communes, labels=labels)),
+            )
+        )
+    return out
+
+
+def map_image(scenario: Scenario, seed: int, cache: RunCache) -> bytes | None:
+    """The report's commune map of the baseline (MT coverage at the end of one replication),
+    or None for an aspatial territory (one place, or communes without coordinates)."""
+    from accesssim.report import figures as F
+
+    communes = scenario.territory.communes
+    if len(communes) < 2 or any(c.lat is None or c.lon is None for c in communes):
+        return None
+    result = one_replication(scenario, seed, cache)
+    table = run_tables(result, safe_label(scenario.name))["communes"]
+    if not F.has_coordinates(table):
+        return None
+    return _png(F.commune_map(table, labels=[safe_label(scenario.name)]))
+
+
+def report_html(outcome: Outcome) -> bytes:
+    """The HTML report of the comparison (built once, then read from the results dir)."""
+    from accesssim.report import report
+
+    path = outcome.results_dir / "report.html"
+    if outcome.report is None or not path.is_file():
+        outcome.report = report(outcome.results_dir)
+    return outcome.report.read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables for the page
+# ---------------------------------------------------------------------------------------------
+
+
+def _reading(metric: str, significant: bool, diff: float) -> str:
+    if not significant or diff == 0 or math.isnan(diff):
+        return "no clear change"
+    better = BETTER.get(metric)
+    if better is None:
+        return "higher" if diff > 0 else "lower"
+    return "better" if diff * better > 0 else "worse"
+
+
+def _signed_pct(x: float) -> str:
+    return "–" if math.isnan(x) else f"{100 * x:+.1f} %"
+
+
+def differences_table(outcome: Outcome, all_metrics: bool = False) -> pd.DataFrame:
+    """Paired differences as the page shows them: plain labels, units, CIs, significance."""
+    diffs = outcome.differences
+    alt = outcome.labels[1]
+    part = diffs[diffs["alternative"] == alt].set_index("metric")
+    metrics = list(METRICS) if all_metrics else list(HEADLINE)
+    rows = []
+    for m in metrics:
+        if m not in part.index:
+            continue
+        r = part.loc[m]
+        diff, low, high = float(r["diff"]), float(r["low"]), float(r["high"])
+        sig = bool(r["significant"])
+        ci = "–" if math.isnan(low) else f"[{fmt_diff(m, low)}, {fmt_diff(m, high)}]"
+        unit = metric_unit(m)
+        rows.append(
+            {
+                "indicator (unit)": f"{SHORT_LABELS.get(m, metric_label(m))} ({unit})",
+                "baseline": fmt_value(m, float(r["base_mean"])),
+                "alternative": fmt_value(m, float(r["alt_mean"])),
+                "difference": fmt_diff(m, diff) + (" *" if sig else ""),
+                "95 % CI": ci,
+                "change": _signed_pct(float(r["relative"])),
+                "reading": _reading(m, sig, diff),
+                "metric": m,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cost_table(outcome: Outcome) -> pd.DataFrame:
+    """Cost per unit of gain, as the page shows it."""
+    rows = []
+    for r in outcome.cost_per_gain.itertuples():
+        per = float(r.eur_per_unit)
+        if math.isnan(per):
+            per_txt = "– (gain not above 0)"
+        elif per < 0:
+            per_txt = f"gains and saves EUR {-per:,.0f} per unit"
+        else:
+            per_txt = f"EUR {per:,.0f}"
+        rows.append(
+            {
+                "gain (unit)": str(r.description),
+                "extra cost (EUR)": f"{float(r.extra_cost_eur):+,.0f}",
+                "gain [95 % CI]": f"{float(r.gain_mean):,.0f} "
+                f"[{float(r.gain_low):,.0f}, {float(r.gain_high):,.0f}]",
+                "cost per unit of gain": per_txt,
+            }
+        )
+    return pd.DataFrame(rows)

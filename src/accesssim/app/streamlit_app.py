@@ -1,0 +1,570 @@
+"""accesssim's web app for planners: pick a territory, move the policy levers, compare.
+
+Run it with ``accesssim app`` (or ``streamlit run`` on this file). Everything that is not a
+widget lives in :mod:`accesssim.app.logic`. The page runs only as a script
+(``__name__ == "__main__"``): worker processes started with ``spawn`` re-import the main
+module as ``__mp_main__`` and must not draw the page again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+APP_TITLE = "accesssim: access to primary care in your territory"
+
+
+def _problems_box(title: str, problems: list[Any]) -> None:
+    """Every problem as ``FILE:LINE: field.path: reason``, in one error box."""
+    import streamlit as st
+
+    lines = "\n".join(str(p) for p in problems)
+    st.error(f"**{title}**\n\n```text\n{lines}\n```")
+
+
+def _cache() -> Any:
+    import streamlit as st
+
+    from accesssim.app.logic import RunCache
+
+    @st.cache_resource(show_spinner=False)
+    def shared_cache() -> RunCache:
+        return RunCache()
+
+    return shared_cache()
+
+
+def _choose_baseline(seeds: dict[str, Any]) -> Any:
+    """The sidebar's territory choice; returns a Baseline, or None (errors shown)."""
+    import streamlit as st
+
+    from accesssim.app import logic as L
+    from accesssim.scenario import InputError
+
+    st.sidebar.header("1. Territory")
+    options = ["seed", "upload"] if seeds else ["upload"]
+    source = st.sidebar.radio(
+        "Start from",
+        options,
+        format_func=lambda o: "a territory of accesssim" if o == "seed" else "my scenario file",
+        key="source",
+    )
+    if source == "seed":
+        stems = list(seeds)
+        default = stems.index("monts-du-lyonnais") if "monts-du-lyonnais" in stems else 0
+        stem = st.sidebar.selectbox(
+            "Territory",
+            stems,
+            index=default,
+            format_func=lambda s: L.seed_label(s, seeds[s]),
+            help="The seed territories of accesssim (scenarios/): "
+            + "; ".join(f"{k}: {v}" for k, v in L.SEEDS.items()),
+            key="territory",
+        )
+        for name, why in L.EXCLUDED.items():
+            st.sidebar.caption(f"Not offered: {name}, {why}.")
+        try:
+            return L.load_seed(seeds[stem])
+        except InputError as exc:  # a seed file edited by hand
+            _problems_box("This scenario file has problems:", exc.problems)
+            return None
+    upload = st.sidebar.file_uploader(
+        "Scenario file (YAML)",
+        type=["yaml", "yml"],
+        key="upload",
+        help="One territory and one policy mix, as `accesssim validate` reads it. A file with "
+        "extends: cannot be uploaded (its base file would be missing).",
+    )
+    if upload is None:
+        st.info(
+            "Upload a scenario file in the sidebar, or start from a territory of accesssim. "
+            "The file is checked as `accesssim validate` checks it."
+        )
+        return None
+    try:
+        return L.load_upload(upload.name, upload.getvalue())
+    except InputError as exc:
+        _problems_box(
+            f"{upload.name} cannot be used: fix these problems and upload it again.",
+            exc.problems,
+        )
+        return None
+
+
+def _settings(baseline: Any) -> tuple[int, Any]:
+    """Sidebar: simulated days, seed, replications, executor."""
+    import streamlit as st
+
+    from accesssim.app import logic as L
+
+    st.sidebar.header("2. Simulation")
+    horizon = st.sidebar.number_input(
+        "Days simulated, warm-up included",
+        min_value=2,
+        max_value=3650,
+        value=L.default_horizon(baseline),
+        step=1,
+        key=f"horizon|{baseline.ident}",
+        help="The scenario's own horizon by default (91 days of warm-up, then one measured "
+        "year). A shorter horizon gives quick, rougher runs; ACCESSSIM_APP_HORIZON sets the "
+        "starting value.",
+    )
+    if int(horizon) != baseline.horizon_days:
+        st.sidebar.caption(
+            f"Quick run: {int(horizon)} days instead of the file's {baseline.horizon_days}."
+        )
+    seed = st.sidebar.number_input(
+        "Seed", min_value=0, value=0, step=1, key="seed", help="Same seed, same numbers."
+    )
+    mode = st.sidebar.radio(
+        "Replications",
+        ["fixed", "auto"],
+        format_func=lambda m: "a fixed number" if m == "fixed" else "automatic (a precision)",
+        key="rep_mode",
+        help="A replication is one simulated period with its own patients. Automatic: the "
+        "baseline runs until its 95 % CIs are within the precision, then the alternative runs "
+        "as many (same seeds).",
+    )
+    if mode == "fixed":
+        reps = st.sidebar.slider("Number of replications", 2, 100, 10, key="replications")
+        precision, cap = None, 50
+    else:
+        precision = st.sidebar.select_slider(
+            "Precision (95 % CI half-width, relative to the mean)",
+            options=[0.10, 0.05, 0.02, 0.01],
+            value=0.05,
+            format_func=lambda p: f"±{p:.0%}",
+            key="precision",
+        )
+        cap = st.sidebar.slider("At most (replications)", 5, 200, 50, key="max_replications")
+        reps = 0
+    # One core by default: a CPTS-sized comparison takes a few seconds, less than starting a
+    # pool of worker processes (measured: Monts du Lyonnais, 10 replications, 2.3 s on one
+    # core against 6.6 s with 2 worker processes).
+    executor = st.sidebar.radio(
+        "Run on",
+        ["serial", "processes"],
+        format_func=lambda e: "all cores (processes)" if e == "processes" else "one core",
+        key="executor",
+        help="The numbers are the same either way; all cores is faster for large territories "
+        "and many replications (starting the worker processes takes a few seconds).",
+    )
+    settings = L.RunSettings(
+        seed=int(seed),
+        replications=int(reps),
+        precision=precision,
+        max_replications=int(cap),
+        executor=str(executor),
+    )
+    return int(horizon), settings
+
+
+def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
+    import streamlit as st
+
+    from accesssim.app import logic as L
+
+    facts = L.territory_facts(scenario)
+    st.header(facts["territory"])
+    if facts["description"]:
+        st.caption(facts["description"])
+    cols = st.columns(5)
+    cols[0].metric("Inhabitants", f"{facts['population']:,}")
+    cols[1].metric("Communes", f"{facts['communes']:,}")
+    cols[2].metric("GPs", f"{facts['gps']:,}", help="Liberal GPs (médecins généralistes).")
+    cols[3].metric("GPs per 100,000", f"{facts['gps_per_100k']:.0f}", help="France: 78 (2021).")
+    cols[4].metric(
+        "Adults without an MT",
+        f"{facts['without_mt_share']:.0%}",
+        help="Share of adults without a médecin traitant (MT) at the start. France: 11 % (2021).",
+    )
+    if facts["population"] > L.LARGE_POPULATION:
+        st.warning(
+            f"{facts['population']:,} inhabitants: each replication takes several seconds. "
+            "Start with few replications or a shorter horizon."
+        )
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown(f"**Practices**: {facts['practices']}.")
+        st.markdown(
+            f"**Simulated period**: {facts['start_date']} to {facts['end_date']}; results "
+            f"count from {facts['measure_start']} ({facts['measured_days']} days measured, "
+            f"after {facts['warmup_days']} days of warm-up)."
+        )
+        st.markdown("**Policies in force today** (the baseline):")
+        if facts["policies"]:
+            for row in facts["policies"]:
+                st.markdown(f"- *{row['name']}* ({row['start']}): {row['words']}")
+        else:
+            st.markdown("- none")
+    with right:
+        png = L.map_image(scenario, seed, cache)
+        if png is None:
+            st.info("No map: the territory is one place (no communes with coordinates).")
+        else:
+            st.image(
+                png,
+                caption="Adults with a médecin traitant at the end, by commune (one "
+                "replication of the baseline; dots sized by population).",
+            )
+
+
+def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: Any) -> Any:
+    import streamlit as st
+
+    label = lever.title
+    help_text = lever.help or None
+    ui = lever.to_ui(value)
+    if lever.widget == "percent":
+        out = st.slider(
+            label,
+            min_value=0.0,
+            max_value=float(lever.maximum or 100.0),
+            value=float(ui),
+            step=float(lever.step),
+            format="%.0f %%" if lever.step >= 1 else "%.1f %%",
+            key=key,
+            help=help_text,
+            disabled=disabled,
+        )
+    elif lever.widget == "hour":
+        out = st.slider(
+            label,
+            min_value=0.0,
+            max_value=float(lever.maximum or 23.5),
+            value=float(ui),
+            step=float(lever.step),
+            format="%.1f h",
+            key=key,
+            help=help_text,
+            disabled=disabled,
+        )
+    elif lever.widget == "number":
+        out = st.number_input(
+            label,
+            min_value=float(lever.minimum),
+            max_value=None if lever.maximum is None else float(lever.maximum),
+            value=float(ui),
+            step=float(lever.step),
+            format="%.0f" if lever.cost and lever.step >= 1 else "%.2f",
+            key=key,
+            help=help_text,
+            disabled=disabled,
+        )
+    elif lever.widget == "integer":
+        out = st.number_input(
+            label,
+            min_value=int(lever.minimum),
+            max_value=None if lever.maximum is None else int(lever.maximum),
+            value=int(ui),
+            step=int(lever.step),
+            key=key,
+            help=help_text,
+            disabled=disabled,
+        )
+    elif lever.widget == "toggle":
+        out = st.toggle(label, value=bool(ui), key=key, help=help_text, disabled=disabled)
+    elif lever.widget == "choice":
+        values = [c[0] for c in lever.choices]
+        words = dict(lever.choices)
+        out = st.selectbox(
+            label,
+            values,
+            index=values.index(ui) if ui in values else 0,
+            format_func=lambda v: words.get(v, v),
+            key=key,
+            help=help_text,
+            disabled=disabled,
+        )
+    elif lever.widget == "date":
+        cal = scenario.calendar
+        out = st.date_input(
+            label,
+            value=ui,
+            min_value=cal.start_date,
+            max_value=cal.start_date + dt.timedelta(days=3650),
+            key=key,
+            help=(help_text or "")
+            + f" The simulated period runs from {cal.start_date} to {cal.end_date}.",
+            disabled=disabled,
+        )
+    else:  # pragma: no cover - every widget kind is handled above
+        raise ValueError(lever.widget)
+    return lever.from_ui(out)
+
+
+def _levers(baseline_scenario: Any, ident: str) -> dict[str, Any]:
+    """One expander per policy block; returns every lever's value (model units)."""
+    import streamlit as st
+
+    from accesssim.app import logic as L
+
+    st.header("Policy levers")
+    st.markdown(
+        "Every lever starts at the baseline's value: a lever you do not move means *as "
+        "today*. Units are given with each lever; the (?) next to it gives the field's "
+        "definition and source. The alternative scenario is the baseline plus the levers you move."
+    )
+    defaults = L.lever_defaults(baseline_scenario)
+    values: dict[str, Any] = {}
+    for block in L.BLOCKS:
+        today = (
+            "in force today"
+            if block.kind == "block" and defaults[L.on_key(block.name)]
+            else "not in force today"
+            if block.kind == "block"
+            else "none today"
+            if not getattr(baseline_scenario.policies, block.name)
+            else f"{len(getattr(baseline_scenario.policies, block.name))} already planned"
+        )
+        with st.expander(f"{block.title} ({today})", expanded=block.name == "unscheduled_slots"):
+            st.caption(block.what)
+            on = True
+            if block.kind == "block":
+                on = st.toggle(
+                    "In force in the alternative",
+                    value=bool(defaults[L.on_key(block.name)]),
+                    key=f"{ident}|{L.on_key(block.name)}",
+                )
+                values[L.on_key(block.name)] = on
+            for lever in block.levers:
+                values[lever.key] = _lever_widget(
+                    lever,
+                    defaults[lever.key],
+                    f"{ident}|{lever.key}",
+                    disabled=not on,
+                    scenario=baseline_scenario,
+                )
+            merged = {**defaults, **values}
+            st.caption(L.block_cost_words(block, merged, baseline_scenario))
+    return values
+
+
+def _show_results(outcome: Any, alt_scenario: Any, fresh: bool) -> None:
+    import streamlit as st
+
+    from accesssim.app import logic as L
+
+    base_label, alt_label = outcome.labels
+    cal = alt_scenario.calendar
+    cached = max(2 * outcome.n - outcome.computed_runs, 0)
+    how = (
+        f"computed in {outcome.seconds:.1f} s ({outcome.computed_runs} replication(s) run"
+        + (f", {cached} taken from the cache)" if cached else ")")
+        if fresh
+        else "from the cache (this setting was run before): instant"
+    )
+    st.header(f"{alt_label} against {base_label}")
+    st.caption(
+        f"{outcome.n} paired replications, seed {outcome.comparison.seed}, "
+        f"{cal.horizon_days - cal.warmup_days} days measured; {how}."
+    )
+    st.subheader("Paired differences with the baseline")
+    st.markdown(
+        "Both scenarios face the same patients with the same needs (same seeds): the "
+        "difference is the mean of the replication-by-replication differences, with its 95 % "
+        "confidence interval (CI). **\\*** marks a difference whose CI excludes 0; shares "
+        "differ in percentage points (pt); *change* is relative to the baseline."
+    )
+    all_metrics = st.checkbox("Show every indicator", key="all_metrics")
+    table = L.differences_table(outcome, all_metrics=all_metrics)
+    st.dataframe(table.drop(columns=["metric"]), hide_index=True, height=35 * (len(table) + 1) + 3)
+    st.subheader("Cost per unit of gain")
+    st.markdown(
+        "Extra cost to the public payer (CNAM, ARS) over the measured period, divided by the "
+        "gain over the whole territory; shown only when the gain's 95 % CI lies above 0."
+    )
+    st.dataframe(L.cost_table(outcome), hide_index=True)
+    st.subheader("Figures of the report")
+    if outcome.figures is None:
+        outcome.figures = L.figure_images(outcome.results_dir)
+    if outcome.figures:
+        tabs = st.tabs([_tab_name(f.key) for f in outcome.figures])
+        for tab, fig in zip(tabs, outcome.figures, strict=True):
+            with tab:
+                st.markdown(f"**{fig.title}**")
+                st.image(fig.png, caption=fig.reading)
+    st.subheader("Keep the results")
+    html = L.report_html(outcome)
+    st.download_button(
+        "Download the report (HTML, opens offline, prints on A4)",
+        data=html,
+        file_name=f"{alt_label}-vs-{base_label}-report.html",
+        mime="text/html",
+        key="download_report",
+    )
+    st.markdown(
+        f"The results directory is an ordinary `accesssim compare --out` directory: "
+        f"`{outcome.results_dir}` (tables in Parquet, the two scenarios as run, "
+        "`experiment.json`). `accesssim report` rebuilds the report from it."
+    )
+
+
+def _tab_name(key: str) -> str:
+    names = {
+        "forest": "Differences",
+        "weekly-wait_planned_mean_days": "Planned waits by week",
+        "weekly-unscheduled_within_48h_share": "Within 48 h by week",
+        "weekly-unscheduled_within_24h_share": "Within 24 h by week",
+        "weekly-coverage": "MT coverage by week",
+        "waits": "Waiting times",
+        "outcomes": "Soins non programmés",
+        "map": "Map",
+    }
+    return names.get(key, key)
+
+
+def main() -> None:
+    import streamlit as st
+
+    from accesssim import ScenarioError, __version__
+    from accesssim.app import logic as L
+    from accesssim.scenario.errors import InputError
+
+    st.set_page_config(page_title="accesssim", layout="wide")
+    st.title(APP_TITLE)
+    st.markdown(
+        "Pick a territory, move the levers of the policies a CPTS, a CPAM or an ARS can "
+        "pull, and compare with today: waits, *soins non programmés* seen within 24 h and "
+        "48 h, emergency-department visits, adults with a *médecin traitant* (MT), and what "
+        f"it costs. A discrete-event simulation with 95 % confidence intervals (accesssim "
+        f"{__version__}); the same numbers as the command line."
+    )
+    cache = _cache()
+    seeds = L.seed_territories()
+    baseline = _choose_baseline(seeds)
+    if baseline is None:
+        return
+    horizon, settings = _settings(baseline)
+    try:
+        base_scenario = L.resolve(baseline.document, L.horizon_overrides(baseline, horizon))
+    except InputError as exc:
+        if baseline.kind == "upload":
+            title = f"{baseline.source} cannot be used: fix these problems and upload it again."
+        else:
+            title = f"{baseline.source} cannot be simulated as it is:"
+        _problems_box(title, exc.problems)
+        return
+
+    _show_territory(base_scenario, cache, settings.seed)
+    values = _levers(base_scenario, baseline.ident)
+
+    st.header("The alternative scenario")
+    alt_name = st.text_input(
+        "Name of the alternative",
+        value=f"{L.safe_label(base_scenario.name)}-alternative",
+        key=f"{baseline.ident}|alt_name",
+        help="Used for the labels of the results and the name of the downloaded file.",
+    )
+    overrides = L.build_overrides(base_scenario, values)
+    alt_scenario = None
+    try:
+        alt_scenario = L.resolve(
+            baseline.document,
+            [
+                *L.horizon_overrides(baseline, horizon),
+                f"name={L.yaml_value(alt_name.strip() or 'alternative')}",
+                *overrides,
+            ],
+        )
+    except (ScenarioError, InputError) as exc:
+        _problems_box("The levers give an invalid scenario:", exc.problems)
+    if alt_scenario is not None:
+        from accesssim.experiment import dump_scenario_yaml
+
+        alt_yaml = dump_scenario_yaml(alt_scenario)
+        st.session_state["alternative_yaml"] = alt_yaml
+        alt_label = L.labels_of(base_scenario, alt_scenario)[1]
+        if overrides:
+            st.markdown(f"You changed {len(overrides)} thing(s) from the baseline:")
+            st.code("\n".join(overrides), language="text")
+        else:
+            st.markdown("No lever moved: the alternative is the baseline (*as today*).")
+        with st.expander("The alternative as a scenario file (YAML)"):
+            st.code(alt_yaml, language="yaml")
+        with st.expander("The same on the command line"):
+            st.code(
+                L.cli_equivalent(
+                    baseline.source,
+                    [*L.horizon_overrides(baseline, horizon), *overrides],
+                    seed=settings.seed,
+                    replications=settings.replications or None,
+                    alt_file=f"{alt_label}.yaml",
+                ),
+                language="bash",
+            )
+        st.download_button(
+            "Download the alternative scenario (YAML)",
+            data=alt_yaml,
+            file_name=f"{alt_label}.yaml",
+            mime="application/x-yaml",
+            key="download_yaml",
+            help="`accesssim run` on this file with the same seed and replications gives the "
+            "same numbers as this page.",
+        )
+
+    st.header("Run the comparison")
+    if alt_scenario is None:
+        st.info("Fix the levers above to run the comparison.")
+        return
+    key = L.comparison_key(base_scenario, alt_scenario, settings)
+    outcome = cache.get_outcome(key)
+    slot = st.empty()
+    clicked = False
+    if outcome is None:
+        clicked = slot.button("Run the comparison", type="primary", key="run")
+    fresh = False
+    if outcome is None and clicked:
+        bar = st.progress(0.0, text="Starting")
+        try:
+            outcome = L.run_comparison(
+                base_scenario,
+                alt_scenario,
+                settings,
+                cache,
+                progress=lambda f, text: bar.progress(f, text=text),
+            )
+        except KeyboardInterrupt:
+            st.warning("The run was interrupted; nothing was kept.")
+            return
+        except InputError as exc:  # e.g. ACCESSSIM_APP_RESULTS is not a folder
+            bar.empty()
+            _problems_box("The results could not be written:", exc.problems)
+            return
+        except Exception as exc:  # a bug: say so plainly, keep the details for a report
+            bar.empty()
+            st.error(
+                f"The simulation stopped with an error ({type(exc).__name__}: {exc}). This is "
+                "a bug of accesssim, not of your settings: please report it with the "
+                "details below and the alternative's YAML."
+            )
+            with st.expander("Technical details"):
+                st.exception(exc)
+            return
+        bar.progress(1.0, text="Drawing the figures and the report")
+        outcome.figures = L.figure_images(outcome.results_dir)
+        L.report_html(outcome)
+        bar.empty()
+        slot.empty()
+        fresh = True
+        st.session_state["last_key"] = key
+    if outcome is None:
+        last = cache.get_outcome(st.session_state.get("last_key", ""))
+        if last is not None:
+            st.warning(
+                "The settings have changed since the results below were computed: run the "
+                "comparison again to update them."
+            )
+            _show_results(last, last.comparison.runs[1].scenario, fresh=False)
+        else:
+            st.info(
+                "Move the levers, then run. Runs are cached: coming back to a setting already "
+                "run shows its results at once."
+            )
+        return
+    st.session_state["last_key"] = key
+    _show_results(outcome, alt_scenario, fresh)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""End to end: ``accesssim app --port N`` serves the page, and headless Chromium draws it.
+
+The server runs as a subprocess on a free loopback port, in its own process group (killed at
+the end, Streamlit included). Chromium is driven over the DevTools protocol
+(``chromium_driver.py``): Streamlit's content arrives over a WebSocket after the page has
+loaded, which ``--dump-dom`` and ``--screenshot`` alone do not wait for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chromium_driver import Chromium
+
+from accesssim.app.streamlit_app import APP_TITLE
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, repo_root: Path) -> Iterator[str]:
+    """``accesssim app`` on a free port; yields its URL once the health endpoint answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ACCESSSIM_APP_HORIZON": "120",
+        "ACCESSSIM_APP_RESULTS": str(tmp_path / "results"),
+    }
+    log = (tmp_path / "server.log").open("w", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accesssim.cli", "app", "--port", str(port)],
+        cwd=repo_root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: killed with Streamlit at the end
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200 and resp.read().strip() == b"ok":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                text = (tmp_path / "server.log").read_text(encoding="utf-8")
+                pytest.fail(f"the app did not start (exit code {proc.poll()}):\n{text[-3000:]}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (.ci/run installs it)"
+)
+def test_chromium_renders_the_app(server: str, tmp_path: Path) -> None:
+    from PIL import Image
+
+    with Chromium(CHROMIUM, tmp_path / "profile", width=1280, height=1600) as browser:
+        browser.open(server + "/")
+        assert browser.wait_for_text(APP_TITLE, timeout=90), "the page never showed its title"
+        assert browser.wait_for_text("Policy levers", timeout=90)
+        dom = browser.dom()
+        png = browser.screenshot(tmp_path / "app.png")
+    assert APP_TITLE in dom
+    assert "CPTS des Monts du Lyonnais" in dom
+    assert "Traceback" not in dom
+    with Image.open(png) as im:
+        assert im.size == (1280, 1600)
+        rgb = im.convert("RGB")
+        colours = rgb.getcolors(maxcolors=1 << 20)
+        assert colours is not None
+        assert len(colours) > 50, "a blank or nearly blank screenshot"
+        white = sum(n for n, c in colours if c == (255, 255, 255))
+        assert white < 0.97 * rgb.width * rgb.height

@@ -8,7 +8,9 @@ Prints wall time (after JIT compilation), requests per second and peak memory fo
 
 Each case runs in a fresh Python process (so peak memory is its own): the process runs the
 scenario once to load or compile the kernel, then ``--repeat`` timed runs; the median is
-printed. Nothing is asserted: this is a measurement, not a test.
+printed, with the machine's 1-minute load average when the case finished (the machine may be
+shared). One replication runs on one core (numpy and the numba kernel run single-threaded
+here). Nothing is asserted: this is a measurement, not a test.
 
 Usage::
 
@@ -19,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from _bench import footer, header
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="monts,1m,region")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
+    header("bench_simulate: one replication of one simulated year")
     print(
         f"{'case':8s} {'people':>10s} {'GPs':>6s} {'days':>5s} {'requests':>11s} "
-        f"{'first s':>8s} {'median s':>9s} {'req/s':>11s} {'peak MB':>8s}"
+        f"{'first s':>8s} {'median s':>9s} {'req/s':>11s} {'peak MB':>8s} {'load':>5s}"
     )
     for name in args.cases.split(","):
         res = run_case(name.strip(), args.repeat)
@@ -84,13 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:8s} {res['people']:>10,d} {res['gps']:>6,d} {res['days']:>5d} "
             f"{res['requests']:>11,d} {res['first_s']:>8.2f} {med:>9.2f} "
-            f"{res['requests'] / med:>11,.0f} {res['peak_mb']:>8.0f}",
+            f"{res['requests'] / med:>11,.0f} {res['peak_mb']:>8.0f} {os.getloadavg()[0]:>5.2f}",
             flush=True,
         )
     print(
         "(one simulated year of 365 days, warm-up included; median of --repeat runs after "
-        "one untimed run; peak MB = maximum resident set size of the process)"
+        "one untimed run; peak MB = maximum resident set size of the process; load = 1-minute "
+        "load average when the case finished)"
     )
+    footer()
     return 0
 
 

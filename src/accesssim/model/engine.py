@@ -196,9 +196,13 @@ def simulate(
         1.0 - adult_ald, 1e-9
     )
     share_non_ald = min(max(share_non_ald, 0.0), 1.0)
-    want = np.where(pop.ald, 1.0 - popu.without_mt_share_ald, 1.0 - share_non_ald)
-    has = rng_mt.random(pop.n) < want
-    order = rng_mt.permutation(pop.n)
+    # u < (ALD ? 1 - share_ald : 1 - share_non_ald), without an 8 M-element float array.
+    u_has = rng_mt.random(pop.n)
+    has = np.where(pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald)
+    del u_has
+    # rng.permutation(n) shuffles arange(n) in place: the same permutation, in int32.
+    order = np.arange(pop.n, dtype=np.int32)
+    rng_mt.shuffle(order)
     people = order[has[order]].astype(np.int32)
     u_choice = rng_mt.random(people.size)
     ok0 = state.gp_active.astype(np.bool_)
@@ -223,6 +227,7 @@ def simulate(
         u_choice,
         fallback,
     )
+    del has, order, people, u_choice, fallback  # 8 M-element temporaries at region scale
 
     # -- pools of teleconsultation and nurse capacity per day ------------------------------
     has_sessions = (
@@ -458,16 +463,27 @@ def simulate(
 
     gen = DemandGenerator(scenario, pop, cal, streams)
 
+    # Constant during the run: converted once, not every day.
+    rota_u8 = sup.rota.astype(np.uint8)
+    nurse_u8 = sup.nurse_gp.astype(np.uint8)
+    # Per-request outputs of the kernel, reused from day to day (the kernel writes every
+    # element it is given).
+    out_bufs = {"outcome": np.zeros(0, np.uint8), "time": np.zeros(0), "gp": np.zeros(0, np.int32)}
+
     def day_process():
         yield env.timeout(_EPS)
         for day in range(horizon):
             req = gen.day(day)
             n = len(req)
-            for k_ in range(3):
-                generated[k_] += int(np.count_nonzero(req.kind == k_))
-            out_outcome = np.zeros(n, dtype=np.uint8)
-            out_time = np.zeros(n, dtype=np.float64)
-            out_gp = np.zeros(n, dtype=np.int32)
+            generated[:] += req.n_by_kind
+            if n > out_bufs["outcome"].size:
+                cap = int(n * 1.25) + 1024
+                out_bufs.update(
+                    outcome=np.zeros(cap, np.uint8), time=np.zeros(cap), gp=np.zeros(cap, np.int32)
+                )
+            out_outcome = out_bufs["outcome"][:n]
+            out_time = out_bufs["time"][:n]
+            out_gp = out_bufs["gp"][:n]
             K.book_day(
                 req.t,
                 req.person,
@@ -498,8 +514,8 @@ def simulate(
                 gp_arr,
                 sup.prac_ptr,
                 sup.prac_members,
-                sup.rota.astype(np.uint8),
-                sup.nurse_gp.astype(np.uint8),
+                rota_u8,
+                nurse_u8,
                 sees_others,
                 acc.ptr,
                 acc.gp,
@@ -675,9 +691,9 @@ def _log_rows(
         "kind": req.kind.copy(),
         "person": req.person.copy(),
         "desired": req.desired.copy(),
-        "outcome": outcome,
-        "appointment": time,
-        "gp": gp,
+        "outcome": outcome.copy(),
+        "appointment": time.copy(),
+        "gp": gp.copy(),
     }
 
 

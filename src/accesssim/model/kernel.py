@@ -24,7 +24,10 @@ Booking cascade (see docs/model.md):
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 __all__ = [
     "C_COLLEAGUE",
@@ -101,6 +104,73 @@ N_IPAR = 15
 # Float parameters
 P_AM, P_PM, P_ENROL, P_ED24, P_ED48, P_PHARM_SHARE, P_NURSE_SHARE, P_TELE_HOUR = range(8)
 N_FPAR = 8
+
+# Prefetch distances (requests ahead): people's attributes, then the MT's agenda row.
+PF_PERSON = 12
+PF_ROW = 6
+
+
+# -- memory prefetch hints ----------------------------------------------------------------------
+# The booking loop reads a few attributes of a random person among millions (MT, commune, ALD,
+# age band) and a random GP's agenda row: cache misses that stall it. ``prefetch(a, i)`` asks the
+# CPU to start loading ``a[i]`` a few requests ahead. It is only a hint: it never changes a
+# value or a result; in plain Python (``NUMBA_DISABLE_JIT=1``) it does nothing.
+
+
+def prefetch(arr, i):
+    """Hint: ``arr[i]`` will be read soon (no effect on results; a no-op in plain Python)."""
+    return None
+
+
+def prefetch2(arr, i, j):
+    """Hint: ``arr[i, j]`` will be read soon (no effect on results; a no-op in plain Python)."""
+    return None
+
+
+@intrinsic
+def _llvm_prefetch(typingctx, arr, i, j):
+    """Emit ``llvm.prefetch`` (read, high locality, data cache) for ``arr[i]`` or ``arr[i, j]``.
+
+    ``j`` is ignored for a 1-d array. No bounds check is needed: a prefetch never faults.
+    """
+    if not isinstance(arr, types.Array) or arr.ndim not in (1, 2):
+        return None
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [
+            context.cast(builder, v, t, types.intp)
+            for v, t in zip(args[1:], signature.args[1:], strict=True)
+        ][: aryty.ndim]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        # llvm.prefetch.<pointer type> (llvmlite names the type: typed or opaque pointers).
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+        # (address, 0 = read, 3 = keep in all cache levels, 1 = data cache)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@overload(prefetch)
+def _prefetch_jit(arr, i):
+    def impl(arr, i):
+        _llvm_prefetch(arr, i, 0)
+
+    return impl
+
+
+@overload(prefetch2)
+def _prefetch2_jit(arr, i, j):
+    def impl(arr, i, j):
+        _llvm_prefetch(arr, i, j)
+
+    return impl
 
 
 @njit(cache=True)
@@ -267,7 +337,30 @@ def book_day(
     warm_s = 2 * warm
     hor_s = 2 * hor
     n_days_pool = tele_gp_left.shape[0]
-    for r in range(t_arr.shape[0]):
+    n_req = t_arr.shape[0]
+    for r in range(n_req):
+        # Prefetch hints (no effect on results): the attributes of the person of request
+        # r + PF_PERSON, and the agenda row of the MT of request r + PF_ROW around its first
+        # session (its attributes were prefetched PF_PERSON - PF_ROW requests ago).
+        if r + PF_PERSON < n_req:
+            q = person[r + PF_PERSON]
+            prefetch(mt, q)
+            prefetch(commune, q)
+            prefetch(ald, q)
+            prefetch(band, q)
+            prefetch(age, q)
+            prefetch(female, q)
+        if r + PF_ROW < n_req:
+            r2 = r + PF_ROW
+            m2 = mt[person[r2]]
+            if m2 >= 0:
+                s2 = first_session_after(t_arr[r2], am, pm)
+                if kind[r2] == PLANNED:
+                    s2 = max(s2, 2 * desired[r2])
+                if s2 < n_s:
+                    prefetch2(free, m2, s2)
+                    if kind[r2] != PLANNED:
+                        prefetch2(resv, m2, s2)
         t = t_arr[r]
         release_until(
             t, cursor, rel_time, sess_resv, free, resv, ipar[I_LOSE], counters, warm_s, hor_s
@@ -526,7 +619,14 @@ def assign_mt(
     failed = 0
     cursor = 0
     n_fb = fallback.shape[0]
-    for i in range(people.shape[0]):
+    n_people = people.shape[0]
+    for i in range(n_people):
+        if i + PF_PERSON < n_people:  # prefetch hints (no effect on results)
+            q = people[i + PF_PERSON]
+            prefetch(mt, q)
+            prefetch(age, q)
+            prefetch(commune, q)
+            prefetch(ald, q)
         p = people[i]
         adult = age[p] >= 16
         c = commune[p]

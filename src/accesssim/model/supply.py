@@ -24,6 +24,7 @@ __all__ = ["Supply", "build_supply", "commune_xy_km"]
 _KIND_CODE = {"solo": 0, "group": 1, "msp": 2, "centre": 3}
 _EARTH_KM = 6371.0
 _NEVER = np.iinfo(np.int32).max
+_AGENDA_BLOCK = 512  # GPs per block when building the agendas
 
 
 @dataclass
@@ -420,20 +421,26 @@ def _leave_mask(scenario: Scenario, cal: SessionCalendar, n: int, streams: Strea
         summer_rng = streams[f"gps.leave.{year}.summer"]
         summer_start = summer_rng.choice(summer, size=n) if summer else np.zeros(n, int)
         other = streams[f"gps.leave.{year}.other"].random((n, 52))
-        for g in range(n):
-            k = n_weeks[g]
-            block = min(3, k)
-            chosen = list(range(summer_start[g], summer_start[g] + block))
-            if k > block:
-                candidates = np.argsort(other[g])
-                extra = [int(w) for w in candidates if w not in chosen][: k - block]
-                chosen.extend(extra)
-            for w in chosen:
-                lo = offs[w]
-                hi = lo + 7
-                if hi <= 0 or lo >= cal.n_days:
-                    continue
-                mask[g, max(lo, 0) : min(hi, cal.n_days)] = True
+        # Weeks off of each GP (vectorised over GPs): a summer block of min(3, k) weeks from
+        # its drawn start, then the k - block weeks outside the block that come first in the
+        # order of its 52 uniforms (``argsort`` of each row).
+        block = np.minimum(3, n_weeks)
+        off = np.zeros((n, 52), dtype=bool)
+        rows = np.arange(n)
+        for j in range(3):
+            has = block > j
+            off[rows[has], summer_start[has] + j] = True
+        order = np.argsort(other, axis=1)
+        outside = ~np.take_along_axis(off, order, axis=1)  # in each GP's order of weeks
+        rank = np.cumsum(outside, axis=1) - 1
+        extra = outside & (rank < (n_weeks - block)[:, None])
+        off[rows[:, None], order] |= extra
+        for w in range(52):
+            lo = offs[w]
+            hi = lo + 7
+            if hi <= 0 or lo >= cal.n_days:
+                continue
+            mask[:, max(lo, 0) : min(hi, cal.n_days)] |= off[:, w, None]
     return mask
 
 
@@ -462,8 +469,11 @@ def _build_agendas(
     per_week = np.clip(per_week, 1, open_idx.size)
     pattern = np.zeros((n, 14), dtype=bool)
     keys = streams["gps.pattern.days"].random((n, open_idx.size))
-    for g in range(n):
-        pattern[g, open_idx[np.argsort(keys[g])[: per_week[g]]]] = True
+    # Each GP works the per_week[g] open half-days that come first in the order of its keys.
+    first = np.argsort(keys, axis=1)
+    chosen = np.arange(open_idx.size)[None, :] < per_week[:, None]
+    rows = np.broadcast_to(np.arange(n)[:, None], first.shape)
+    pattern[rows[chosen], open_idx[first[chosen]]] = True
 
     leave = _leave_mask(scenario, cal, n, streams)
     days = np.arange(cal.n_days)
@@ -472,19 +482,41 @@ def _build_agendas(
     works_day = active & ~leave  # [n, n_days]
     # works[g, s]: pattern for (weekday, half) of session s, the session is open, GP works.
     week_slot = (wd[:, None] * 2 + np.array([0, 1])[None, :]).reshape(-1)  # [n_sessions]
-    works = pattern[:, week_slot] & cal.session_open[None, :] & np.repeat(works_day, 2, axis=1)
-
-    # Slot rate per cell: base x assistant gain x share of time left after teleconsultation.
     sess_day = np.arange(s_count) // 2
-    rate = np.where(works, slots[:, None], 0.0)
     ma = scenario.policies.medical_assistants
+    ma_gain = None
     if ma is not None and sup.ma_share.any():
-        gain = ma.acts_gain * np.minimum(sup.ma_share, 1.0)  # half an FTE, half the gain
-        rate *= 1.0 + gain[:, None] * sup.ma_phase[sess_day][None, :]
+        ma_gain = ma.acts_gain * np.minimum(sup.ma_share, 1.0)  # half an FTE, half the gain
+        ma_phase = sup.ma_phase[sess_day]
+
+    def rate_rows(lo: int, hi: int) -> np.ndarray:
+        """Slot rate of GPs lo..hi-1 per session: base x assistant gain (float64)."""
+        works = (
+            pattern[lo:hi][:, week_slot]
+            & cal.session_open[None, :]
+            & np.repeat(works_day[lo:hi], 2, axis=1)
+        )
+        rate = np.where(works, slots[lo:hi, None], 0.0)
+        if ma_gain is not None:
+            rate *= 1.0 + ma_gain[lo:hi, None] * ma_phase[None, :]
+        return rate
+
+    # The agendas are built for blocks of GPs, so that the float64 work arrays stay small
+    # (_AGENDA_BLOCK x n_sessions, not n_gps x n_sessions): every step is per GP (per row),
+    # except two sums over GPs. The slots per session are summed row by row in GP order, the
+    # order of numpy's sum over axis 0 of the whole matrix, so the float sums are the same;
+    # the initial backlog is in whole slots, whose float64 sums are exact in any order.
+    blocks = [(lo, min(lo + _AGENDA_BLOCK, n)) for lo in range(0, n, _AGENDA_BLOCK)]
+    # Share of time left after teleconsultation by territory GPs.
+    keep_s = None
     tele = scenario.policies.teleconsultation
     if tele is not None and tele.gp_daily_capacity > 0:
         tstart = _when(scenario, tele.start)
-        per_day_slots = np.add.reduceat(rate.sum(axis=0), np.arange(0, s_count, 2))
+        slots_sum = np.zeros(s_count)  # slots per session, summed over GPs row by row
+        for lo, hi in blocks:
+            for row in rate_rows(lo, hi):
+                slots_sum += row
+        per_day_slots = np.add.reduceat(slots_sum, np.arange(0, s_count, 2))
         need = tele.gp_daily_capacity * tele.minutes_per_act / tele.consultation_minutes
         with np.errstate(divide="ignore", invalid="ignore"):
             keep = np.where(
@@ -492,31 +524,38 @@ def _build_agendas(
                 np.clip(1.0 - need / per_day_slots, 0.0, 1.0),
                 1.0,
             )
-        rate *= keep[sess_day][None, :]
-    counts = _floor_diff(rate)
+        keep_s = keep[sess_day]
 
     us = scenario.policies.unscheduled_slots
+    share = None
     if us is not None and us.reserved_share > 0:
         ustart = _when(scenario, us.start)
         share = np.where(sess_day >= ustart, us.reserved_share, 0.0)
-        reserved = _floor_diff(counts * share[None, :])
-    else:
-        reserved = np.zeros_like(counts)
-    regular = counts - reserved
-
     # Initial backlog: a share of regular slots already booked, falling to 0 over some weeks.
     weeks = pool.initial_booked_weeks
+    fill = None
     if pool.initial_booked_share > 0 and weeks > 0:
         t = cal.session_start
         fill = pool.initial_booked_share * np.clip(1.0 - t / (7.0 * weeks), 0.0, 1.0)
-        booked = np.floor(regular * fill[None, :] + 0.5)
-        regular = regular - booked
-        sup.prebooked[:] = booked.sum(axis=0).astype(np.int32)
-
+    prebooked = np.zeros(s_count)  # booked slots per session (whole numbers)
     limit = np.iinfo(np.int16).max
-    sup.free[:] = np.clip(regular, 0, limit).astype(np.int16)
-    sup.reserved[:] = np.clip(reserved, 0, limit).astype(np.int16)
-    sup.offered[:] = np.clip(counts, 0, limit).astype(np.int16)
+    for lo, hi in blocks:
+        rate = rate_rows(lo, hi)
+        if keep_s is not None:
+            rate *= keep_s[None, :]
+        counts = _floor_diff(rate)
+        reserved = _floor_diff(counts * share[None, :]) if share is not None else None
+        regular = counts - reserved if reserved is not None else counts
+        if fill is not None:
+            booked = np.floor(regular * fill[None, :] + 0.5)
+            regular = regular - booked
+            prebooked += booked.sum(axis=0)
+        sup.free[lo:hi] = np.clip(regular, 0, limit).astype(np.int16)
+        if reserved is not None:
+            sup.reserved[lo:hi] = np.clip(reserved, 0, limit).astype(np.int16)
+        sup.offered[lo:hi] = np.clip(counts, 0, limit).astype(np.int16)
+    if fill is not None:
+        sup.prebooked[:] = prebooked.astype(np.int32)
     sup.reserved_offered[:] = sup.reserved
     sup.extra["pattern"] = pattern
     sup.extra["leave"] = leave

@@ -221,20 +221,9 @@ class _Progress:
 
 
 def _fmt_value(metric: str, value: float) -> str:
-    import math
+    from accesssim.report.describe import fmt_value
 
-    from accesssim.model import METRICS
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = METRICS.get(metric, ("", ""))[0]
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit in ("EUR", "people"):
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
+    return fmt_value(metric, value)
 
 
 def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -519,23 +508,6 @@ def compare(
         _write_report(out)
 
 
-HEADLINE = (
-    "wait_planned_mean_days",
-    "wait_planned_median_days",
-    "unscheduled_within_24h_share",
-    "unscheduled_within_48h_share",
-    "ed_visits_per_1000",
-    "forgone_care_share",
-    "teleconsultation_share",
-    "mt_coverage_end",
-    "mt_coverage_ald_end",
-    "patients_without_mt_end",
-    "gp_acts_per_inhabitant",
-    "gp_utilisation",
-    "policy_cost_eur",
-)
-
-
 def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
     diffs = cmp.differences()
     gains = cmp.cost_per_gain()
@@ -564,7 +536,9 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
     from rich.table import Table
 
     console = Console(width=max(110, Console().width))
-    shown = diffs if all_metrics else diffs[diffs.metric.isin(HEADLINE)]
+    from accesssim.model import HEADLINE_METRICS
+
+    shown = diffs if all_metrics else diffs[diffs.metric.isin(HEADLINE_METRICS)]
     for alt in cmp.labels[1:]:
         table = Table(
             title=f"{alt} vs {cmp.labels[0]}: paired differences, {cmp.n} replications, "
@@ -619,18 +593,9 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
 
 
 def _fmt_diff(metric: str, value: float) -> str:
-    import math
+    from accesssim.report.describe import fmt_diff
 
-    from accesssim.model import METRICS
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    unit = METRICS.get(metric, ("", ""))[0]
-    if unit == "share":
-        return f"{100 * value:+.1f} pt"
-    if unit in ("EUR", "people") or abs(value) >= 100:
-        return f"{value:+,.0f}"
-    return f"{value:+.2f}"
+    return fmt_diff(metric, value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,14 +59,13 @@ from accesssim.report.describe import (
     BETTER,
     HEADLINE,
     SHORT_LABELS,
-    Event,
     fmt_diff,
     fmt_value,
     metric_label,
     metric_unit,
-    policy_events,
     policy_rows,
     scenario_facts,
+    weekly_events,
 )
 from accesssim.scenario import (
     Document,
@@ -1282,16 +1281,6 @@ WEEKLY_SERIES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _events(scenarios: Mapping[str, Scenario], labels: Sequence[str]) -> list[Event]:
-    """Dated changes for the weekly series: those of both scenarios once, the others named."""
-    per = {lab: policy_events(scenarios[lab]) for lab in labels}
-    common = set.intersection(*(set(v) for v in per.values())) if per else set()
-    out: list[Event] = sorted(common, key=lambda e: (e.day, e.label))
-    for lab in labels:
-        out.extend(Event(ev.day, ev.label, lab) for ev in per[lab] if ev not in common)
-    return sorted(out, key=lambda e: (e.day, e.scenario or "", e.label))
-
-
 def figure_images(results_dir: Path | str) -> list[FigureImage]:
     """The report's figures for a comparison results directory, as PNG images.
 
@@ -1328,7 +1317,7 @@ def figure_images(results_dir: Path | str) -> list[FigureImage]:
     weekly = res.table("weekly")
     if weekly is not None and not weekly.empty:
         cal = res.scenarios[labels[0]].calendar
-        events = _events(res.scenarios, labels)
+        events = weekly_events(res.scenarios, labels)
         present = set(weekly["series"].unique())
         for series, title, unit in WEEKLY_SERIES:
             if series not in present:

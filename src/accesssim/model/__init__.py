@@ -5,6 +5,6 @@ pandas I/O, dask, matplotlib or the command line.
 """
 
 from accesssim.model.engine import simulate
-from accesssim.model.result import METRIC_NAMES, METRICS, RunResult
+from accesssim.model.result import HEADLINE_METRICS, METRIC_NAMES, METRICS, RunResult
 
-__all__ = ["METRICS", "METRIC_NAMES", "RunResult", "simulate"]
+__all__ = ["HEADLINE_METRICS", "METRICS", "METRIC_NAMES", "RunResult", "simulate"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
+__all__ = ["HEADLINE_METRICS", "METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
 
 METRICS: dict[str, tuple[str, str]] = {
     "wait_planned_mean_days": (
@@ -88,6 +88,23 @@ METRICS: dict[str, tuple[str, str]] = {
 """Metric name -> (unit, definition). Names are stable: they are the interface."""
 
 METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+HEADLINE_METRICS: tuple[str, ...] = (
+    "wait_planned_mean_days",
+    "wait_planned_median_days",
+    "unscheduled_within_24h_share",
+    "unscheduled_within_48h_share",
+    "ed_visits_per_1000",
+    "forgone_care_share",
+    "teleconsultation_share",
+    "mt_coverage_end",
+    "mt_coverage_ald_end",
+    "patients_without_mt_end",
+    "gp_acts_per_inhabitant",
+    "gp_utilisation",
+    "policy_cost_eur",
+)
+"""The metrics a planner reads first: ``accesssim compare`` shows them by default."""
 
 
 def metrics_markdown() -> str:

@@ -38,9 +38,9 @@ from accesssim.report.describe import (
     fmt_value,
     metric_label,
     metric_unit,
-    policy_events,
     policy_rows,
     scenario_facts,
+    weekly_events,
 )
 from accesssim.report.results import Results, load_results
 from accesssim.scenario.errors import InputError, Problem
@@ -651,14 +651,7 @@ def fmt_ci_diff(metric: str, low: float, high: float) -> str:
 
 
 def _events(res: Results, labels: Sequence[str]) -> list[Event]:
-    per = {lab: policy_events(res.scenarios[lab]) for lab in labels}
-    common = set.intersection(*(set(v) for v in per.values())) if per else set()
-    out: list[Event] = sorted(common, key=lambda e: (e.day, e.label))
-    for lab in labels:
-        for ev in per[lab]:
-            if ev not in common:
-                out.append(Event(ev.day, ev.label, lab if len(labels) > 1 else None))
-    return sorted(out, key=lambda e: (e.day, e.scenario or "", e.label))
+    return weekly_events(res.scenarios, labels)
 
 
 def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from accesssim.model import METRICS
+from accesssim.model import HEADLINE_METRICS, METRICS
 from accesssim.scenario.schema import Scenario
 
 __all__ = [
@@ -32,24 +33,11 @@ __all__ = [
     "policy_events",
     "policy_rows",
     "scenario_facts",
+    "weekly_events",
 ]
 
 #: The metrics a planner reads first (the same as ``accesssim compare`` prints by default).
-HEADLINE: tuple[str, ...] = (
-    "wait_planned_mean_days",
-    "wait_planned_median_days",
-    "unscheduled_within_24h_share",
-    "unscheduled_within_48h_share",
-    "ed_visits_per_1000",
-    "forgone_care_share",
-    "teleconsultation_share",
-    "mt_coverage_end",
-    "mt_coverage_ald_end",
-    "patients_without_mt_end",
-    "gp_acts_per_inhabitant",
-    "gp_utilisation",
-    "policy_cost_eur",
-)
+HEADLINE: tuple[str, ...] = HEADLINE_METRICS
 
 #: Short plain-language labels; the definitions are in :data:`accesssim.model.METRICS`.
 LABELS: dict[str, str] = {
@@ -448,3 +436,16 @@ def scenario_facts(scenario: Scenario) -> dict[str, Any]:
         "measured_days": cal.horizon_days - cal.warmup_days,
         "measure_start": (cal.start_date + dt.timedelta(days=cal.warmup_days)).isoformat(),
     }
+
+
+def weekly_events(scenarios: Mapping[str, Scenario], labels: Sequence[str]) -> list[Event]:
+    """Dated changes to mark on the weekly series: those of every scenario once, unnamed; the
+    others named after their scenario (when there are several)."""
+    per = {lab: policy_events(scenarios[lab]) for lab in labels}
+    common = set.intersection(*(set(v) for v in per.values())) if per else set()
+    out: list[Event] = sorted(common, key=lambda e: (e.day, e.label))
+    for lab in labels:
+        for ev in per[lab]:
+            if ev not in common:
+                out.append(Event(ev.day, ev.label, lab if len(labels) > 1 else None))
+    return sorted(out, key=lambda e: (e.day, e.scenario or "", e.label))

@@ -2,7 +2,7 @@
 
 The server runs as a subprocess on a free loopback port, in its own process group (killed at
 the end, Streamlit included). Chromium is driven over the DevTools protocol
-(``chromium_driver.py``): Streamlit's content arrives over a WebSocket after the page has
+(``tests/chromium.py``): Streamlit's content arrives over a WebSocket after the page has
 loaded, which ``--dump-dom`` and ``--screenshot`` alone do not wait for.
 """
 
@@ -21,11 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium_driver import Chromium
 
 from accesssim.app.streamlit_app import APP_TITLE
-
-CHROMIUM = Path("/usr/bin/chromium")
+from chromium import CHROMIUM, Chromium, assert_drawn, needs_chromium
 
 
 def _free_port() -> int:
@@ -79,12 +77,8 @@ def server(tmp_path: Path, repo_root: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (.ci/run installs it)"
-)
+@needs_chromium
 def test_chromium_renders_the_app(server: str, tmp_path: Path) -> None:
-    from PIL import Image
-
     with Chromium(CHROMIUM, tmp_path / "profile", width=1280, height=1600) as browser:
         browser.open(server + "/")
         assert browser.wait_for_text(APP_TITLE, timeout=90), "the page never showed its title"
@@ -94,11 +88,4 @@ def test_chromium_renders_the_app(server: str, tmp_path: Path) -> None:
     assert APP_TITLE in dom
     assert "CPTS des Monts du Lyonnais" in dom
     assert "Traceback" not in dom
-    with Image.open(png) as im:
-        assert im.size == (1280, 1600)
-        rgb = im.convert("RGB")
-        colours = rgb.getcolors(maxcolors=1 << 20)
-        assert colours is not None
-        assert len(colours) > 50, "a blank or nearly blank screenshot"
-        white = sum(n for n, c in colours if c == (255, 255, 255))
-        assert white < 0.97 * rgb.width * rgb.height
+    assert_drawn(png, (1280, 1600))

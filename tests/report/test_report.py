@@ -34,6 +34,7 @@ import accesssim
 from accesssim.report import figures as F
 from accesssim.report import load_results, report
 from accesssim.report.describe import policy_events
+from chromium import CHROMIUM, FLAGS, assert_drawn, needs_chromium
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -89,17 +90,6 @@ TITLES = {
     "compare": "Policy comparison: alt against base",
     "sweep": "Sweep: tiny-grid",
 }
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -367,15 +357,11 @@ def test_report_command_writes_where_asked(
     assert out.read_bytes() == (results["sweep"] / "report.html").read_bytes()
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (.ci/run installs it)"
-)
+@needs_chromium
 def test_chromium_renders_the_report(results: dict[str, Path], tmp_path: Path) -> None:
-    from PIL import Image
-
     page = results["compare"] / "report.html"
     png = tmp_path / "shot.png"
-    base = [str(CHROMIUM), *CHROMIUM_FLAGS]
+    base = [str(CHROMIUM), *FLAGS]
     shot = subprocess.run(
         [
             *base,
@@ -390,14 +376,7 @@ def test_chromium_renders_the_report(results: dict[str, Path], tmp_path: Path) -
         check=False,
     )
     assert png.is_file(), shot.stderr[-2000:]
-    with Image.open(png) as im:
-        assert im.size == (1280, 2000)
-        rgb = im.convert("RGB")
-        colours = rgb.getcolors(maxcolors=1 << 20)
-        assert colours is not None
-        assert len(colours) > 50, "a blank or nearly blank screenshot"
-        white = sum(n for n, c in colours if c == (255, 255, 255))
-        assert white < 0.97 * rgb.width * rgb.height
+    assert_drawn(png, (1280, 2000))
     dom = subprocess.run(
         [*base, f"--user-data-dir={tmp_path / 'profile-2'}", "--dump-dom", page.as_uri()],
         capture_output=True,

@@ -30,7 +30,6 @@ from accesssim.report.describe import (
     BETTER,
     HEADLINE,
     OUTCOME_LABELS,
-    Event,
     fmt_ci,
     fmt_diff,
     fmt_eur,
@@ -650,10 +649,6 @@ def fmt_ci_diff(metric: str, low: float, high: float) -> str:
     return f"[{fmt_diff(metric, low)}, {fmt_diff(metric, high)}]"
 
 
-def _events(res: Results, labels: Sequence[str]) -> list[Event]:
-    return weekly_events(res.scenarios, labels)
-
-
 def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "time",
@@ -671,7 +666,7 @@ def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Sect
         return sec
     sc0 = res.scenarios[labels[0]]
     cal = sc0.calendar
-    events = _events(res, labels)
+    events = weekly_events(res.scenarios, labels)
     from accesssim.report.figures import weekly_series
 
     n = int(weekly["replication"].nunique())

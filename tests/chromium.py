@@ -1,4 +1,5 @@
-"""A minimal headless-Chromium driver over the DevTools protocol, for the app's end-to-end test.
+"""Headless Chromium for the end-to-end tests: its path, its flags, a check that a screenshot
+shows a drawn page, and a minimal driver over the DevTools protocol for the app.
 
 Streamlit draws its page with JavaScript from messages that arrive over a WebSocket after the
 page has loaded. ``chromium --dump-dom`` and ``--screenshot`` act at the load event, and
@@ -6,6 +7,7 @@ page has loaded. ``chromium --dump-dom`` and ``--screenshot`` act at the load ev
 empty shell. This driver starts Chromium with the same flags plus ``--remote-debugging-port=0``,
 opens the page, waits until a text appears in it, and then reads the DOM and takes the
 screenshot. It uses ``websockets`` (a dependency of Streamlit) and the standard library.
+The report is static HTML: its test calls ``chromium --screenshot`` directly with :data:`FLAGS`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+#: Skip a test when Chromium is not installed (``.ci/run`` installs it).
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (.ci/run installs it)"
+)
+
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -32,6 +43,20 @@ FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+
+
+def assert_drawn(png: Path, size: tuple[int, int]) -> None:
+    """The screenshot has the asked size and shows a drawn page, not a blank one."""
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == size
+        rgb = im.convert("RGB")
+        colours = rgb.getcolors(maxcolors=1 << 20)
+        assert colours is not None
+        assert len(colours) > 50, "a blank or nearly blank screenshot"
+        white = sum(n for n, c in colours if c == (255, 255, 255))
+        assert white < 0.97 * rgb.width * rgb.height
 
 
 class Chromium:

@@ -694,10 +694,12 @@ def _print_sensitivity(table: Any, kind: str) -> None:
                 t.add_row(str(f), *cells)
         elif kind == "lhs":
             t.add_column("PRCC", justify="right")
+            t.add_column("95 % CI", justify="right")
             t.add_column("p-value", justify="right")
             part = part.reindex(part["value"].abs().sort_values(ascending=False).index)
             for r in part.itertuples():
-                t.add_row(r.factor, f"{r.value:+.3f}", f"{r.p_value:.2g}")
+                ci = "-" if r.low != r.low else f"[{r.low:+.3f}, {r.high:+.3f}]"
+                t.add_row(r.factor, f"{r.value:+.3f}", ci, f"{r.p_value:.2g}")
         else:
             t.add_column("main effect (range of level means)", justify="right")
             t.add_column("lowest / highest level mean", justify="right")

@@ -67,6 +67,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(experiment: Path, tmp_p
     done = cli("sweep", str(experiment), "--out", str(full))
     assert done.returncode == 0, done.stderr
     assert "PRCC" in done.stdout
+    assert "95 % CI" in done.stdout  # PRCC with its CI
 
     out = tmp_path / "killed"
     proc = subprocess.Popen(

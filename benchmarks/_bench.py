@@ -8,11 +8,13 @@ a busy one. Every figure is the median of several runs (3 by default).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 
 def cpu_model() -> str:
@@ -57,3 +59,18 @@ def median(values: list[float]) -> float:
 
 
 PY = sys.executable
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    """Run ``code`` in a fresh Python process (repository root as working directory, ``env``
+    as environment if given) with ``args`` in ``sys.argv``; return the JSON object of its last
+    output line."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -20,15 +20,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from _bench import footer, header, median
+from _bench import footer, header, median, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "france-baseline.yaml"
@@ -55,14 +52,7 @@ print(json.dumps({
 
 
 def run_size(size: int, repeat: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(SCENARIO), str(size), str(repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, str(SCENARIO), str(size), str(repeat))
 
 
 def main(argv: list[str] | None = None) -> int:

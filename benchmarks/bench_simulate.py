@@ -23,11 +23,9 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-from _bench import footer, header
+from _bench import footer, header, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,14 +62,7 @@ print(json.dumps({
 
 def run_case(name: str, repeat: int) -> dict:
     path, sets = CASES[name]
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / path), json.dumps(sets), str(repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, str(ROOT / path), json.dumps(sets), str(repeat))
 
 
 def main(argv: list[str] | None = None) -> int:

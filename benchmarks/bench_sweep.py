@@ -17,15 +17,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _bench import footer, header, median
+from _bench import footer, header, median, run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "monts-du-lyonnais.yaml"
@@ -45,15 +42,7 @@ print(json.dumps({"import": t1 - t0, "first_run": t3 - t2}))
 
 
 def startup(cache_dir: str) -> dict:
-    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
-    out = subprocess.run(
-        [sys.executable, "-c", START_CHILD, str(SCENARIO)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(START_CHILD, str(SCENARIO), env={**os.environ, "NUMBA_CACHE_DIR": cache_dir})
 
 
 def throughput(executor: str, workers: int, runs: int) -> tuple[float, float]:

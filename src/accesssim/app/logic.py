@@ -59,6 +59,7 @@ from accesssim.report.describe import (
     BETTER,
     HEADLINE,
     SHORT_LABELS,
+    WEEKLY_SERIES,
     fmt_diff,
     fmt_value,
     metric_label,
@@ -1273,14 +1274,6 @@ def _png(fig: Any, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-WEEKLY_SERIES: tuple[tuple[str, str, str], ...] = (
-    ("wait_planned_mean_days", "Planned requests: mean delay, by week", "days"),
-    ("unscheduled_within_48h_share", "Soins non programmés seen within 48 h, by week", "%"),
-    ("unscheduled_within_24h_share", "Soins non programmés seen within 24 h, by week", "%"),
-    ("coverage", "Adults with a médecin traitant (MT), by week", "% of adults"),
-)
-
-
 def figure_images(results_dir: Path | str) -> list[FigureImage]:
     """The report's figures for a comparison results directory, as PNG images.
 
@@ -1319,7 +1312,7 @@ def figure_images(results_dir: Path | str) -> list[FigureImage]:
         cal = res.scenarios[labels[0]].calendar
         events = weekly_events(res.scenarios, labels)
         present = set(weekly["series"].unique())
-        for series, title, unit in WEEKLY_SERIES:
+        for series, title, unit, _reading in WEEKLY_SERIES:
             if series not in present:
                 continue
             fig = F.weekly_series(

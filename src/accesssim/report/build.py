@@ -30,6 +30,7 @@ from accesssim.report.describe import (
     BETTER,
     HEADLINE,
     OUTCOME_LABELS,
+    WEEKLY_SERIES,
     fmt_ci,
     fmt_diff,
     fmt_eur,
@@ -46,35 +47,6 @@ from accesssim.scenario.errors import InputError, Problem
 
 __all__ = ["render_report", "report"]
 
-WEEKLY = (
-    (
-        "wait_planned_mean_days",
-        "Planned requests: mean delay to the appointment, by week of request",
-        "days",
-        "Read the level after the shaded warm-up: each point is the mean delay of the planned "
-        "requests made that week; a rise after a dashed line is the effect of that change.",
-    ),
-    (
-        "unscheduled_within_24h_share",
-        "Soins non programmés seen within 24 h, by week of request",
-        "% of unscheduled needs",
-        "Higher is better; winter epidemics and GP leave show as dips that every scenario "
-        "shares (same patients, same days).",
-    ),
-    (
-        "unscheduled_within_48h_share",
-        "Soins non programmés seen within 48 h, by week of request",
-        "% of unscheduled needs",
-        "Higher is better; 48 h is the target of the SAS (service d'accès aux soins).",
-    ),
-    (
-        "coverage",
-        "Adults with a médecin traitant (MT), at the start of each week",
-        "% of adults",
-        "Higher is better; a slope shows MT declarations outpacing (or not) people moving in, "
-        "moving out and GPs leaving.",
-    ),
-)
 
 TEMPLATE = "report.html.j2"
 
@@ -670,7 +642,7 @@ def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Sect
     from accesssim.report.figures import weekly_series
 
     n = int(weekly["replication"].nunique())
-    for series, title, unit, reading in WEEKLY:
+    for series, title, unit, reading in WEEKLY_SERIES:
         if series not in set(weekly["series"].unique()):
             continue
         sec.blocks.append(

@@ -22,6 +22,7 @@ __all__ = [
     "OUTCOME_LABELS",
     "POLICY_LABELS",
     "SHORT_LABELS",
+    "WEEKLY_SERIES",
     "Event",
     "fmt_ci",
     "fmt_diff",
@@ -38,6 +39,37 @@ __all__ = [
 
 #: The metrics a planner reads first (the same as ``accesssim compare`` prints by default).
 HEADLINE: tuple[str, ...] = HEADLINE_METRICS
+
+#: The weekly series the report and the app draw: (series, title, unit, how to read it).
+WEEKLY_SERIES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "wait_planned_mean_days",
+        "Planned requests: mean delay to the appointment, by week of request",
+        "days",
+        "Read the level after the shaded warm-up: each point is the mean delay of the planned "
+        "requests made that week; a rise after a dashed line is the effect of that change.",
+    ),
+    (
+        "unscheduled_within_24h_share",
+        "Soins non programmés seen within 24 h, by week of request",
+        "% of unscheduled needs",
+        "Higher is better; winter epidemics and GP leave show as dips that every scenario "
+        "shares (same patients, same days).",
+    ),
+    (
+        "unscheduled_within_48h_share",
+        "Soins non programmés seen within 48 h, by week of request",
+        "% of unscheduled needs",
+        "Higher is better; 48 h is the target of the SAS (service d'accès aux soins).",
+    ),
+    (
+        "coverage",
+        "Adults with a médecin traitant (MT), at the start of each week",
+        "% of adults",
+        "Higher is better; a slope shows MT declarations outpacing (or not) people moving in, "
+        "moving out and GPs leaving.",
+    ),
+)
 
 #: Short plain-language labels; the definitions are in :data:`accesssim.model.METRICS`.
 LABELS: dict[str, str] = {

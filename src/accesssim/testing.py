@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from accesssim.scenario.schema import (
+    DATED_POLICY_BLOCKS,
     Calendar,
     Commune,
     Demand,
@@ -61,14 +62,6 @@ Data = dict[str, Any]
 _AGE_KEYS = ("age_0_15", "age_16_59", "age_60_74", "age_75_plus")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PRACTICE_KINDS = ("solo", "group", "msp", "centre")
-_POLICY_BLOCKS = (
-    "unscheduled_slots",
-    "teleconsultation",
-    "medical_assistants",
-    "nurses",
-    "pharmacists",
-    "mt_access",
-)
 
 # Readable text: letters (some accented), spaces, hyphens and apostrophes, as in French
 # commune names ("L'Haÿ-les-Roses"). YAML quoting of such text is part of what is tested.
@@ -807,7 +800,7 @@ def _date_outside_horizon(draw: st.DrawFn, data: Data) -> str:
             when = (start + dt.timedelta(days=when)).isoformat()
     kind = draw(st.sampled_from(("block", "installation", "retirement")))
     if kind == "block":
-        name = draw(st.sampled_from(_POLICY_BLOCKS))
+        name = draw(st.sampled_from(DATED_POLICY_BLOCKS))
         block = _section(data, "policies", name)
         if name == "medical_assistants" and "count_fte" not in block and not block.get("all_gps"):
             block["count_fte"] = 1.0

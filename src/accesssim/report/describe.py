@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accesssim.model import HEADLINE_METRICS, METRICS
-from accesssim.scenario.schema import Scenario
+from accesssim.scenario.schema import DATED_POLICY_BLOCKS, Scenario
 
 __all__ = [
     "BETTER",
@@ -417,14 +417,7 @@ def policy_events(scenario: Scenario) -> list[Event]:
     pol = scenario.policies
     cal = scenario.calendar
     events: list[Event] = []
-    for key in (
-        "unscheduled_slots",
-        "teleconsultation",
-        "medical_assistants",
-        "nurses",
-        "pharmacists",
-        "mt_access",
-    ):
+    for key in DATED_POLICY_BLOCKS:
         block = getattr(pol, key)
         if block is not None and cal.day_of(block.start) > 0:
             events.append(Event(cal.day_of(block.start), f"{_SHORT_POLICY[key]} start"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     BaseModel,
@@ -31,6 +31,7 @@ from accesssim.scenario.distributions import Distribution, Normal, Triangular
 
 __all__ = [
     "AGE_BANDS",
+    "DATED_POLICY_BLOCKS",
     "ByAge",
     "Calendar",
     "Commune",
@@ -1159,6 +1160,15 @@ class Policies(_Frozen):
         return names
 
 
+#: The policy blocks with a ``start`` (every block but installations and retirements, which
+#: carry their own dates), in schema order.
+DATED_POLICY_BLOCKS: tuple[str, ...] = tuple(
+    name
+    for name, field in Policies.model_fields.items()
+    if any(isinstance(t, type) and issubclass(t, _Policy) for t in get_args(field.annotation))
+)
+
+
 # --------------------------------------------------------------------------------------------
 # The scenario
 # --------------------------------------------------------------------------------------------
@@ -1230,14 +1240,7 @@ class Scenario(_Frozen):
                     problems.append((("gps", "roster", i, "leave"), "must come after start"))
         practice_ids = {p.id for p in self.gps.practices}
         pol = self.policies
-        for name in (
-            "unscheduled_slots",
-            "teleconsultation",
-            "medical_assistants",
-            "nurses",
-            "pharmacists",
-            "mt_access",
-        ):
+        for name in DATED_POLICY_BLOCKS:
             block = getattr(pol, name)
             if block is not None:
                 in_horizon(("policies", name, "start"), block.start)

@@ -117,14 +117,10 @@ class SupplyBuilder:
         return len(self.gp["fte"]) - 1
 
 
-def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> Supply:
-    """All GP arrays and agendas of one replication."""
+def _roster(params: RunParams, b: SupplyBuilder) -> None:
+    """The scenario's practices and the GPs listed one by one."""
     pool = params.gps
     ter = params.territory
-    horizon = cal.horizon_days
-    b = SupplyBuilder(pool.slots_per_session)
-
-    # -- explicit practices and roster -----------------------------------------------------
     pid = b.practice_index
     for p_id, p_kind, p_commune in pool.practices:
         pid[p_id] = b.practice(p_kind, ter.index(p_commune))
@@ -153,7 +149,11 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
             installed=-1,
         )
 
-    # -- generated GPs ---------------------------------------------------------------------
+
+def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Streams) -> None:
+    """GPs generated from the pool: practices, FTE, list capacity, departures, successors."""
+    pool = params.gps
+    ter = params.territory
     n_gen = pool.generated_count
     if n_gen > 0:
         # One stream per attribute, each drawn in GP order: the first GPs' draws do not depend
@@ -237,6 +237,12 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
                 installed=-1,
             )
 
+
+def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> Supply:
+    """All GP arrays and agendas of one replication."""
+    b = SupplyBuilder(params.gps.slots_per_session)
+    _roster(params, b)
+    _generated(params, b, cal.horizon_days, streams)
     # -- GPs added by policies (installations) ------------------------------------------------
     for active in params.policies:
         active.policy.add_gps(active.params, b, params)

@@ -6,12 +6,42 @@ baseline with common random numbers; :func:`report` writes the HTML report of a 
 directory. Everything the command line does can be done from here.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from accesssim._version import __version__
-from accesssim.experiment.compare import Comparison, compare
-from accesssim.experiment.replicate import AutoStop, Replications, replicate
-from accesssim.model import METRIC_NAMES, RunResult, simulate
-from accesssim.report import report
-from accesssim.scenario import Scenario, ScenarioError, load_scenario
+
+# Where each public name lives. They are imported on first use (PEP 562), so that a program
+# that only simulates does not import pandas, the report or the executors.
+_PUBLIC = {
+    "Comparison": "accesssim.experiment.compare",
+    "compare": "accesssim.experiment.compare",
+    "AutoStop": "accesssim.experiment.replicate",
+    "Replications": "accesssim.experiment.replicate",
+    "replicate": "accesssim.experiment.replicate",
+    "METRIC_NAMES": "accesssim.model",
+    "RunResult": "accesssim.model",
+    "simulate": "accesssim.model",
+    "report": "accesssim.report",
+    "Scenario": "accesssim.scenario",
+    "ScenarioError": "accesssim.scenario",
+    "load_scenario": "accesssim.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'accesssim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
 
 __all__ = [
     "METRIC_NAMES",

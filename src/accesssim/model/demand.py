@@ -1,17 +1,23 @@
-"""Demand: each day's requests, generated in vectorised blocks of days.
+"""Demand: every person's requests, drawn by the person (counter-based draws keyed by person).
 
-Arrivals are a non-homogeneous Poisson process: for each age band x ALD group and each kind
-(planned, unscheduled 24 h, unscheduled 48 h) the day's count is Poisson with mean
-``people x rate / 365 x weekday factor x seasonal factor`` (plus the winter epidemic for 24 h
-needs), the requester is drawn uniformly within the group, and the arrival time uniformly in
-the day's request window. Every other attribute (desired day, patience, severity, eligibility
-draws, choice uniforms) is drawn at creation, each from its own named stream, always the same
-number of draws whatever the policies: two scenarios run with the same seed face the same
-patients with the same needs (common random numbers).
+Each person makes requests as four Poisson processes: planned requests, unscheduled needs to be
+seen within 24 h and within 48 h (rates by age band and ALD, split by the unscheduled shares),
+and the winter epidemic's extra 24 h needs (the same for everyone). Each process's intensity
+follows a profile of the day: the weekday profile (Mondays heavier) times the seasonal cosine,
+or the epidemic's bell times the weekday profile. Demand is drawn a year at a time
+(365-day *chunks* from day 0), person by person:
 
-The streams are drawn for a block of days at once (at least one day; up to four weeks and
-about 150,000 expected requests), which gives exactly the numbers drawn day by day (see
-``_draw_block``); each day's requests are handed out sorted by arrival time.
+* the number of requests of process ``k`` in chunk ``c`` is a Poisson count keyed by
+  ``(person, c, k)``;
+* request ``j`` of it is the event ``combine((person, c, k), j)``; its day and time come from
+  one uniform keyed by the event (inverse of the chunk's cumulative intensity: the fraction of
+  the day's share it falls in is its time in the day's request window), and so does every other
+  attribute (desired day, patience, severity, eligibility draws, choice uniforms).
+
+So a person's requests depend on the person alone: one more inhabitant adds their requests and
+changes no one else's; a policy changes no request (common random numbers by construction); and
+a longer horizon keeps every request of the shorter one. The passes over people run in numba,
+in parallel over fixed ranges of people (the same numbers on any number of cores).
 """
 
 from __future__ import annotations
@@ -20,17 +26,204 @@ import datetime as dt
 import math
 
 import numpy as np
+from numba import njit, prange
 
+from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
 from accesssim.model.records import Requests
 from accesssim.rng import Streams
 
-__all__ = ["DemandGenerator"]
+__all__ = ["CHUNK_DAYS", "DemandGenerator", "day_profiles"]
 
-N_KINDS = 3
+N_PROCESSES = 4  # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h)
+PROCESS_KIND = np.array([0, 1, 2, 1], dtype=np.uint8)
+PROCESS_KIND_N = (0, 1, 2, 1)  # the same, as a tuple for the compiled code
+CHUNK_DAYS = 365
 SEASON_PEAK_DOY = 15  # mid-January
+_RANGES = 64  # people are split in this many ranges for the parallel passes
+# The uniforms of a request, each keyed by the event in the stream ``demand.<name>``.
+_STREAMS = (
+    "asap",
+    "lead",
+    "patience",
+    "minor",
+    "home",
+    "severity",
+    "tele",
+    "pharmacy",
+    "choice",
+    "enrol",
+    "nurse",
+)
+
+
+def day_profiles(
+    dem: DemandParams, start: dt.date, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-person intensity factors of ``days`` (day numbers from ``start``): the base profile
+    (weekday x season, mean about 1) and the epidemic's extra 24 h needs per person per day."""
+    dates = np.datetime64(start) + days.astype("timedelta64[D]")
+    weekday = (dates.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-05 was a Monday
+    year_start = dates.astype("datetime64[Y]").astype("datetime64[D]")
+    doy = (dates - year_start).astype(np.int64) + 1
+    w = np.array(dem.weekday_profile, dtype=float)
+    f = (w / w.mean())[weekday]
+    season = 1.0 + dem.seasonal_amplitude * np.cos(2 * math.pi * (doy - SEASON_PEAK_DOY) / 365.25)
+    epi = np.zeros(days.size)
+    if dem.epidemic_attack_share > 0:
+        length = dem.epidemic_duration_weeks * 7.0
+        first_year = (start + dt.timedelta(days=int(days.min()))).year - 1
+        last_year = (start + dt.timedelta(days=int(days.max()))).year + 1
+        for year in range(first_year, last_year + 1):
+            peak = (
+                dt.date(year, 1, 1) + dt.timedelta(days=dem.epidemic_peak_day_of_year - 1) - start
+            ).days
+            x = days - peak
+            inside = np.abs(x) <= length / 2
+            epi += np.where(inside, (1 + np.cos(2 * math.pi * x / length)) / length, 0.0)
+        epi *= dem.epidemic_attack_share
+    return f * season, epi * f
+
+
+_QUANTILES = 8192  # entries of the table that starts the search of an event's day
+
+
+def _quantile_table(cum: np.ndarray) -> np.ndarray:
+    """``[row, q]``: the last chunk day whose cumulative intensity is at most ``q / Q`` of the
+    row's total, where the search for an event's day starts (a step or two from it)."""
+    days = cum.shape[1] - 1
+    out = np.zeros((cum.shape[0], _QUANTILES), dtype=np.int32)
+    for row in range(cum.shape[0]):
+        x = np.arange(_QUANTILES) / _QUANTILES * cum[row, -1]
+        out[row] = np.clip(np.searchsorted(cum[row], x, side="right") - 1, 0, days - 1)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _event_day(cum, table, row, u):
+    """Day (index into the chunk) and fraction of the day of the event at ``u`` on the
+    cumulative intensity ``cum[row]`` (inverse transform; days of zero intensity are skipped).
+    """
+    last = cum.shape[1] - 1
+    x = u * cum[row, last]
+    d = table[row, int(u * table.shape[1])]
+    while d < last - 1 and cum[row, d + 1] <= x:
+        d += 1
+    width = cum[row, d + 1] - cum[row, d]
+    frac = (x - cum[row, d]) / width if width > 0 else 0.0
+    if frac >= 1.0:
+        frac = 0.9999999999
+    return d, frac
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill):
+    """Count (``fill`` False) or write (``fill`` True) the events of a chunk, day by day.
+
+    ``counts[r, d]``: events of people range ``r`` on chunk day ``d`` (days ``>= n_live``
+    dropped); with ``fill``, event keys, people and processes go to ``out`` at ``pos[r, d]``,
+    which advances.
+    """
+    n = keys.shape[0]
+    count_stream, time_stream = streams[0], streams[1]
+    c0 = keyed.counter_mix(0)
+    n_ranges = counts.shape[0]
+    for r in prange(n_ranges):
+        lo = n * r // n_ranges
+        hi = n * (r + 1) // n_ranges
+        for p in range(lo, hi):
+            g = group[p]
+            for k in range(N_PROCESSES):
+                m = mean[g, k]
+                if m <= 0.0:
+                    continue
+                row = 0 if k < 3 else 1
+                base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
+                n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
+                for j in range(n_ev):
+                    ekey = keyed.combine(base, j)
+                    u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
+                    d, _ = _event_day(cum, table, row, u)
+                    if d >= n_live:
+                        continue
+                    if fill:
+                        i = pos[r, d]
+                        out[0][i] = ekey
+                        out[1][i] = p
+                        out[2][i] = k
+                        pos[r, d] = i + 1
+                    else:
+                        counts[r, d] += 1
+
+
+@njit(cache=True, nogil=True)
+def _day_times(ekey, proc, cum, table, day, h0, h1, time_stream):
+    """Arrival time of each event of one day."""
+    n = ekey.shape[0]
+    c0 = keyed.counter_mix(0)
+    t = np.empty(n)
+    for i in range(n):
+        row = 0 if proc[i] < 3 else 1
+        u = keyed.uniform_pre(time_stream, keyed.premix(ekey[i]), c0)
+        _, frac = _event_day(cum, table, row, u)
+        t[i] = day + h0 + (h1 - h0) * frac
+    return t
+
+
+@njit(cache=True, nogil=True)
+def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small):
+    """The requests of one day in arrival ``order``: people, kinds and their uniforms.
+
+    ``f32[s]`` gets the six float32 uniforms (severity, tele, pharmacy, choice, enrol, nurse;
+    1.0 where the request's kind never reads it),
+    ``u64[0:2]`` the lead and patience uniforms (float64, planned requests), ``small`` the
+    person, kind, minor need, home visit and as-soon-as-possible flag.
+    ``shares``: (as soon as possible, sore throat, cystitis, home visit 75+).
+    """
+    n = order.shape[0]
+    c0 = keyed.counter_mix(0)
+    for i in range(n):
+        j = order[i]
+        e = keyed.premix(ekey[j])
+        p = person[j]
+        kind = PROCESS_KIND_N[proc[j]]
+        small[0, i] = p
+        small[1, i] = kind
+        # Only the draws a request of its kind can use (the kernel reads no other): each is
+        # keyed by the request, so leaving one out changes no other.
+        f32[1, i] = np.float32(keyed.uniform_pre(streams[8], e, c0))  # teleconsultation
+        f32[3, i] = np.float32(keyed.uniform_pre(streams[10], e, c0))  # choice
+        f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
+        home = 0
+        if band[p] == 3 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
+            home = 1
+        small[3, i] = home
+        if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
+            f32[0, i] = np.float32(1.0)
+            f32[2, i] = np.float32(1.0)
+            f32[5, i] = np.float32(keyed.uniform_pre(streams[12], e, c0))
+            small[2, i] = 0
+            small[4, i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
+            u64[0, i] = keyed.uniform_pre(streams[3], e, c0)
+            u64[1, i] = keyed.uniform_pre(streams[4], e, c0)
+        else:  # unscheduled: severity, minor need, pharmacist
+            f32[0, i] = np.float32(keyed.uniform_pre(streams[7], e, c0))
+            f32[5, i] = np.float32(1.0)
+            u_minor = keyed.uniform_pre(streams[5], e, c0)
+            minor = 0
+            if u_minor < shares[1]:
+                minor = 1
+            elif u_minor < shares[1] + shares[2]:
+                minor = 2
+            small[2, i] = minor
+            f32[2, i] = (
+                np.float32(keyed.uniform_pre(streams[9], e, c0)) if minor else np.float32(1.0)
+            )
+            small[4, i] = 1
+            u64[0, i] = 0.0
+            u64[1, i] = 0.0
 
 
 class DemandGenerator:
@@ -42,272 +235,129 @@ class DemandGenerator:
         self.demand = dem
         self.pop = pop
         self.cal = cal
-        self.streams = streams
-        sizes = pop.group_sizes().astype(np.float64)  # [8] = band * 2 + ald
-        rates = np.empty(2 * N_BANDS)
-        for b in range(N_BANDS):
-            rates[2 * b] = dem.contacts_non_ald[b]
-            rates[2 * b + 1] = dem.contacts_ald[b]
         u = dem.unscheduled_share
         split = np.array(
             [1.0 - u, u * dem.unscheduled_24h_share, u * (1 - dem.unscheduled_24h_share)]
         )
-        self.base = (sizes * rates / 365.0)[:, None] * split[None, :]  # [8, 3] per day
-        self.sizes = sizes
-        w = np.array(dem.weekday_profile, dtype=float)
-        self.weekday = w / w.mean()
+        rates = np.zeros((2 * N_BANDS, N_PROCESSES))
+        for b in range(N_BANDS):
+            rates[2 * b, :3] = dem.contacts_non_ald[b] / 365.0 * split
+            rates[2 * b + 1, :3] = dem.contacts_ald[b] / 365.0 * split
+        rates[:, 3] = 1.0  # the epidemic profile is per person per day already
+        self.rates = rates
+        self.group = pop.group
         self.h0 = dem.request_start_hour / 24.0
         self.h1 = dem.request_end_hour / 24.0
-        self.epidemic = self._epidemic_profile()
-        cells = np.arange(2 * N_BANDS * N_KINDS)
-        self._cell_group = cells // N_KINDS
-        self._cell_kind = (cells % N_KINDS).astype(np.uint8)
-        self._capacity = 0
-        self._buf: dict[str, np.ndarray] = {}
-        # The generators of the demand streams (``demand.<name>``), looked up once.
-        names = ("count", "person", "time", "lead", "patience", "minor", "home", *_UNIFORMS)
-        self._rng = {name: streams[f"demand.{name}"] for name in names}
+        names = ("count", "time", *_STREAMS)
+        self.keys = np.array([streams.key(f"demand.{n}") for n in names], dtype=np.uint64)
         self._next_day = 0
-        self._block_start = self._block_end = 0
-        self._starts = np.zeros(1, dtype=np.int64)
-        self._counts = np.zeros((0, 2 * N_BANDS, N_KINDS), dtype=np.int64)
-        self._sorted: dict[str, np.ndarray] = {}
+        self._chunk = -1
 
-    def _epidemic_profile(self) -> np.ndarray:
-        """Share of the season's epidemic consultations falling on each day (cosine bell)."""
-        cal = self.cal
-        prof = np.zeros(cal.n_days)
-        dem = self.demand
-        if dem.epidemic_attack_share <= 0:
-            return prof
-        length = dem.epidemic_duration_weeks * 7.0
-        days = np.arange(cal.n_days)
-        first = cal.start_date
-        for year in range(first.year - 1, first.year + cal.n_days // 365 + 2):
-            peak = (
-                dt.date(year, 1, 1) + dt.timedelta(days=dem.epidemic_peak_day_of_year - 1) - first
-            ).days
-            x = days - peak
-            inside = np.abs(x) <= length / 2
-            prof += np.where(inside, (1 + np.cos(2 * math.pi * x / length)) / length, 0.0)
-        return prof * dem.epidemic_attack_share
-
-    def expected(self, day: int) -> np.ndarray:
-        """Expected requests of ``day`` per group and kind, [8, 3]."""
-        cal = self.cal
-        season = 1.0 + self.demand.seasonal_amplitude * math.cos(
-            2 * math.pi * (int(cal.day_of_year[day]) - SEASON_PEAK_DOY) / 365.25
-        )
-        f = self.weekday[int(cal.weekday[day])]
-        lam = self.base * (season * f)
-        if self.epidemic[day] > 0:
-            lam[:, 1] += self.sizes * self.epidemic[day] * f
-        return lam
-
-    def _buffers(self, n: int) -> dict[str, np.ndarray]:
-        """Work and output arrays of at least ``n`` elements, reused from block to block."""
-        if n > self._capacity or not self._buf:
-            cap = int(n * 1.25) + 1024
-            self._buf = {name: np.empty(cap, dtype=dtype) for name, dtype in _BUFFERS}
-            self._capacity = cap
-        return self._buf
+    def _draw_chunk(self, chunk: int) -> None:
+        """Every event of chunk ``chunk`` (days ``365 * chunk`` to ``365 * chunk + 364``) before
+        the horizon, grouped by day."""
+        first = chunk * CHUNK_DAYS
+        days = np.arange(first, first + CHUNK_DAYS)
+        base, epi = day_profiles(self.demand, self.cal.start_date, days)
+        cum = np.zeros((2, CHUNK_DAYS + 1))
+        np.cumsum(base, out=cum[0, 1:])
+        np.cumsum(epi, out=cum[1, 1:])
+        # Expected requests of each process in the chunk for a person of each group.
+        mean = self.rates * np.array([cum[0, -1]] * 3 + [cum[1, -1]])[None, :]
+        p0 = np.exp(-mean)
+        table = _quantile_table(cum)
+        n_live = min(CHUNK_DAYS, self.cal.horizon_days - first)
+        counts = np.zeros((_RANGES, CHUNK_DAYS), dtype=np.int64)
+        none = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
+        args = (self.pop.key, self.group, mean, p0, cum, table, chunk, self.keys, n_live, counts)
+        with np.errstate(**keyed.WRAP):
+            _chunk_pass(*args, counts, none, False)
+            per_day = counts.sum(axis=0)
+            starts = np.zeros(CHUNK_DAYS + 1, dtype=np.int64)
+            np.cumsum(per_day, out=starts[1:])
+            # Range r's events of day d start after those of ranges < r.
+            pos = starts[:-1][None, :] + np.cumsum(counts, axis=0) - counts
+            total = int(starts[-1])
+            out = (
+                np.empty(total, np.uint64),
+                np.empty(total, np.int32),
+                np.empty(total, np.uint8),
+            )
+            _chunk_pass(*args, pos, out, True)
+        self._cum = cum
+        self._table = table
+        self._starts = starts
+        self._events = out
+        self._chunk = chunk
 
     def day(self, day: int) -> tuple[Requests, np.ndarray]:
         """The requests of ``day``, sorted by arrival time, and their count by kind ([3]).
 
-        Days are asked for in order (0, 1, 2, ...): the streams are drawn for a block of days
-        at a time. The columns returned are views into buffers that a later call overwrites:
-        copy them to keep them (the engine books them before asking for the next day).
+        Days are asked for in order (0, 1, 2, ...): demand is drawn a chunk (365 days) at a
+        time.
         """
         if day != self._next_day:
             raise ValueError(f"days are drawn in order: asked for {day}, next is {self._next_day}")
-        if day >= self._block_end:
-            self._draw_block(day)
-        i = day - self._block_start
-        lo, hi = int(self._starts[i]), int(self._starts[i + 1])
         self._next_day += 1
-        cols = self._sorted
-        return (
-            Requests(**{name: cols[name][lo:hi] for name in _COLUMNS}),
-            self._counts[i].sum(axis=0),
-        )
-
-    def _block_days(self, first: int) -> list[np.ndarray]:
-        """Expected counts ([8, 3]) of the days of the block that starts on ``first``.
-
-        A block holds up to _BLOCK_DAYS days and about _BLOCK_REQUESTS expected requests, and
-        never crosses the horizon.
-        """
-        cal = self.cal
-        end = cal.horizon_days if first < cal.horizon_days else cal.n_days
-        lams: list[np.ndarray] = []
-        total = 0.0
-        for d in range(first, min(first + _BLOCK_DAYS, end)):
-            lam = self.expected(d)
-            if lams and total + lam.sum() > _BLOCK_REQUESTS:
-                break
-            lams.append(lam)
-            total += lam.sum()
-        return lams
-
-    def _draw_block(self, first: int) -> None:
-        """Draw the requests of a block of days starting on ``first``.
-
-        Each stream draws, for the block, exactly the numbers it would draw day by day: a
-        generator's ``random(n1 + n2)`` (float64 or float32), ``poisson`` over an array of
-        means, and the samples of every distribution are the same sequence as two calls of
-        sizes ``n1`` and ``n2``, in order. The one stream that draws twice a day (``lead``:
-        as-soon-as-possible uniforms, then lead times) is still drawn day by day.
-        """
-        s = self._rng
+        chunk = day // CHUNK_DAYS
+        if chunk != self._chunk:
+            self._draw_chunk(chunk)
+        d_rel = day - chunk * CHUNK_DAYS
+        lo, hi = int(self._starts[d_rel]), int(self._starts[d_rel + 1])
+        ekey, person, proc = (col[lo:hi] for col in self._events)
+        n = hi - lo
         dem = self.demand
-        lams = self._block_days(first)
-        k = len(lams)
-        counts = s["count"].poisson(np.stack(lams)).astype(np.int64)  # [k, 8, 3]
-        per_day = counts.reshape(k, -1).sum(axis=1)
-        starts = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(per_day, out=starts[1:])
-        n = int(starts[-1])
-        buf = self._buffers(n)
-        per_cell = counts.reshape(-1)
-        group = np.repeat(np.tile(self._cell_group, k), per_cell)  # int64, cell // N_KINDS
-        kind = np.repeat(np.tile(self._cell_kind, k), per_cell)  # uint8, cell % N_KINDS
-        day_of = np.repeat(np.arange(first, first + k), per_day)  # int64, arrival day
-        # Who asks: uniform within the group (group_members lists each group's people).
-        u = s["person"].random(n, out=buf["f64_a"][:n])
-        idx = np.multiply(u, self.sizes[group], out=buf["f64_b"][:n])
-        np.floor(idx, out=idx)
-        who = idx.astype(np.int64)
-        who += self.pop.group_ptr[group]
-        person = self.pop.group_members.take(who, out=buf["i32_a"][:n])
-        # When: uniform in the day's request window, t = (day + h0) + (h1 - h0) * u.
-        t = s["time"].random(n, out=buf["f64_c"][:n])
-        np.multiply(t, self.h1 - self.h0, out=t)
-        t += day_of + self.h0
-        # Planned: desired earliest day (as soon as possible, or booked ahead). The lead
-        # stream draws n uniforms then n lead times each day: drawn day by day.
-        rng_lead = s["lead"]
-        asap = np.empty(n, dtype=bool)
-        lead = np.empty(n)
-        for i in range(k):
-            lo, hi = starts[i], starts[i + 1]
-            asap[lo:hi] = rng_lead.random(hi - lo) < dem.planned_asap_share
-            lead[lo:hi] = dem.planned_lead_days.sample(rng_lead, int(hi - lo))
-        lead = np.ceil(np.maximum(lead, 0.0))
-        desired = np.where((kind == 0) & ~asap, day_of + np.maximum(lead, 1), day_of)
-        desired = desired.astype(np.int32)
-        patience = np.maximum(dem.planned_patience_days.sample(s["patience"], n), 0.0)
-        patience = patience.astype(np.float32)
-        u_minor = s["minor"].random(n, out=buf["f64_a"][:n])
-        minor = np.where(
-            u_minor < dem.sore_throat_share,
-            1,
-            np.where(u_minor < dem.sore_throat_share + dem.cystitis_share, 2, 0),
-        ).astype(np.uint8)
-        minor[kind == 0] = 0
-        u_home = s["home"].random(n, out=buf["f64_b"][:n])
-        # The age band is the group's (group = band * 2 + ald): no lookup in the population.
-        home = ((group >> 1 == 3) & (u_home < dem.home_visit_share_75_plus)).astype(np.uint8)
-        draws = {
-            name: s[name].random(n, dtype=np.float32, out=buf[f"w_{name}"][:n])
-            for name in _UNIFORMS
-        }
-        # Each day's requests in order of arrival time.
-        order = _block_arrival_order(t, day_of, starts)
-        unsorted = {
-            "t": t,
-            "person": person,
-            "kind": kind,
-            "desired": desired,
-            "patience": patience,
-            "u_sev": draws["severity"],
-            "u_tele": draws["tele"],
-            "u_pharm": draws["pharmacy"],
-            "u_choice": draws["choice"],
-            "u_enrol": draws["enrol"],
-            "u_nurse": draws["nurse"],
-            "minor": minor,
-            "home": home,
-        }
-        # mode="wrap": the indices are all in range, so it changes nothing but skips a copy.
-        self._sorted = {
-            name: col.take(order, out=buf[name][:n], mode="wrap") for name, col in unsorted.items()
-        }
-        self._counts = counts
-        self._starts = starts
-        self._block_start = first
-        self._block_end = first + k
-
-
-# Days and expected requests of one block of demand (drawn at once).
-_BLOCK_DAYS = 28
-_BLOCK_REQUESTS = 150_000.0
-# The six uniforms of a request, each from the stream ``demand.<name>``, in this order.
-_UNIFORMS = ("severity", "tele", "pharmacy", "choice", "enrol", "nurse")
-# The columns of Requests (sorted by arrival time within each day).
-_COLUMNS = (
-    "t",
-    "person",
-    "kind",
-    "desired",
-    "patience",
-    "u_sev",
-    "u_tele",
-    "u_pharm",
-    "u_choice",
-    "u_enrol",
-    "u_nurse",
-    "minor",
-    "home",
-)
-# Reused arrays of DemandGenerator: (name, dtype). Work arrays, then the sorted columns.
-_BUFFERS = (
-    ("f64_a", np.float64),
-    ("f64_b", np.float64),
-    ("f64_c", np.float64),
-    ("i32_a", np.int32),
-    *((f"w_{name}", np.float32) for name in _UNIFORMS),
-    ("t", np.float64),
-    ("person", np.int32),
-    ("kind", np.uint8),
-    ("desired", np.int32),
-    ("patience", np.float32),
-    ("u_sev", np.float32),
-    ("u_tele", np.float32),
-    ("u_pharm", np.float32),
-    ("u_choice", np.float32),
-    ("u_enrol", np.float32),
-    ("u_nurse", np.float32),
-    ("minor", np.uint8),
-    ("home", np.uint8),
-)
-
-
-def _block_arrival_order(t: np.ndarray, day_of: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Concatenated ``_arrival_order`` of each day of a block (days at ``starts``).
-
-    One sort of the whole block gives the same permutation when it keeps each day's requests
-    together (each day's times come before the next day's) and finds no two equal times: the
-    order within each day is then the unique sorted one. Otherwise each day is sorted alone.
-    """
-    order = t.argsort()
-    ts = t.take(order)
-    if ts.size < 2 or ((ts[1:] != ts[:-1]).all() and (np.diff(day_of.take(order)) >= 0).all()):
-        return order
-    for i in range(starts.size - 1):
-        lo, hi = starts[i], starts[i + 1]
-        order[lo:hi] = _arrival_order(t[lo:hi])
-        order[lo:hi] += lo
-    return order
+        with np.errstate(**keyed.WRAP):
+            t = _day_times(
+                ekey, proc, self._cum, self._table, float(day), self.h0, self.h1, self.keys[1]
+            )
+            order = _arrival_order(t)
+            f32 = np.empty((6, n), dtype=np.float32)
+            u64 = np.empty((2, n))
+            small = np.empty((5, n), dtype=np.int32)
+            shares = np.array(
+                [
+                    dem.planned_asap_share,
+                    dem.sore_throat_share,
+                    dem.cystitis_share,
+                    dem.home_visit_share_75_plus,
+                ]
+            )
+            _day_draws(ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small)
+        kind = small[1].astype(np.uint8)
+        planned = kind == 0
+        # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.
+        desired = np.full(n, day, dtype=np.int32)
+        ahead = planned & (small[4] == 0)
+        lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
+        desired[ahead] = day + np.maximum(lead, 1)
+        patience = np.zeros(n, dtype=np.float32)
+        patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
+        req = Requests(
+            t=t[order],
+            person=small[0],
+            kind=kind,
+            desired=desired,
+            patience=patience,
+            u_sev=f32[0],
+            u_tele=f32[1],
+            u_pharm=f32[2],
+            u_choice=f32[3],
+            u_enrol=f32[4],
+            u_nurse=f32[5],
+            minor=small[2].astype(np.uint8),
+            home=small[3].astype(np.uint8),
+        )
+        return req, np.bincount(kind, minlength=3).astype(np.int64)
 
 
 def _arrival_order(t: np.ndarray) -> np.ndarray:
     """The permutation sorting ``t`` by time, equal times in their original order.
 
-    This is ``np.argsort(t, kind="stable")``. Arrival times are continuous uniforms, so ties
-    (two requests at the very same float64 time) almost never occur; without ties the sorted
-    order is unique and numpy's faster unstable sort returns the same permutation. When there
-    is a tie the stable sort is used, so the result is always exactly the stable one.
+    This is ``np.argsort(t, kind="stable")``. Arrival times are continuous, so ties (two
+    requests at the very same float64 time) almost never occur; without ties the sorted order
+    is unique and numpy's faster unstable sort returns the same permutation. When there is a tie
+    the stable sort is used, so the result is always exactly the stable one.
     """
     order = t.argsort()
     ts = t.take(order)

@@ -31,19 +31,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
+from numba import njit
 
 from accesssim.model import kernel as K
+from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
 from accesssim.model.demand import DemandGenerator
 from accesssim.model.metrics import compute_metrics
 from accesssim.model.params import RunParams, compile_scenario
-from accesssim.model.population import Population, build_candidates, build_population
+from accesssim.model.population import (
+    Population,
+    build_candidates,
+    build_population,
+)
 from accesssim.model.records import (
     MAX_WAIT_DAYS,
     Agenda,
@@ -93,6 +100,9 @@ class Run:
     rota: Candidates  # GPs whose reserved slots are on the shared rota
     everyone: Candidates  # every GP (MT assignment)
     accept_rules: list[tuple[np.ndarray, int]]  # GPs who take new patients from a day on
+    demand: DemandGenerator
+    ahead: ThreadPoolExecutor  # draws demand on a second thread
+    tomorrow: Future  # the next day's requests, being drawn
     env: simpy.Environment = field(default_factory=simpy.Environment)
     first_of_month: list[int] = field(default_factory=list)
     offered: dict[str, np.ndarray] = field(default_factory=dict)  # pools as offered
@@ -111,15 +121,13 @@ class Run:
 # -- 1. building the state -------------------------------------------------------------------
 
 
-def _candidates(params: RunParams, sup: Supply, eligible: np.ndarray, streams: Streams, name: str):
+def _candidates(
+    params: RunParams, sup: Supply, eligible: np.ndarray, streams: Streams, name: str
+) -> Candidates:
     ter = params.territory
+    tie = keyed.uniforms(streams.key(f"territory.candidates.{name}"), sup.key, 0)
     return build_candidates(
-        ter.xy_km,
-        sup.commune,
-        eligible,
-        ter.candidate_gps,
-        ter.distance_decay_km,
-        streams[f"territory.candidates.{name}"],
+        ter.xy_km, sup.commune, eligible, ter.candidate_gps, ter.distance_decay_km, tie
     )
 
 
@@ -139,27 +147,34 @@ def update_gps(run: Run, day: int) -> None:
 
 
 def _initial_lists(run: Run) -> int:
-    """Give people their MT at the start; return how many found no GP with room."""
-    pop, sup, gps = run.pop, run.sup, run.gps
+    """Give people their MT at the start; return how many found no GP with room.
+
+    Who has an MT, the order in which people are given one (which decides who gets the GP
+    nearest home when lists fill up) and their distance-weighted choice are draws keyed by the
+    person; the fallback order of GPs is keyed by the GP.
+    """
+    pop, sup, gps, streams = run.pop, run.sup, run.gps, run.streams
     popu = run.params.population
-    rng_mt = run.streams["population.mt"]
     adult_ald = float((pop.adult & pop.ald).sum()) / max(int(pop.adult.sum()), 1)
     # People without an ALD get the share that makes the adults' overall share match.
     share_non_ald = (popu.without_mt_share - adult_ald * popu.without_mt_share_ald) / max(
         1.0 - adult_ald, 1e-9
     )
     share_non_ald = min(max(share_non_ald, 0.0), 1.0)
-    # u < (ALD ? 1 - share_ald : 1 - share_non_ald), without an 8 M-element float array.
-    u_has = rng_mt.random(pop.n)
-    has = np.where(pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald)
-    del u_has
-    # rng.permutation(n) shuffles arange(n) in place: the same permutation, in int32.
-    order = np.arange(pop.n, dtype=np.int32)
-    rng_mt.shuffle(order)
-    people = order[has[order]].astype(np.int32)
-    u_choice = rng_mt.random(people.size)
-    ok0 = gps.active.astype(np.bool_)
-    fallback = rng_mt.permutation(np.flatnonzero(ok0)).astype(np.int32)
+    with np.errstate(**keyed.WRAP):
+        u_has = keyed.uniforms(streams.key("population.mt.has"), pop.key, 0)
+        has = np.where(
+            pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald
+        )
+        del u_has
+        order = keyed.key_order(keyed.combine_many(streams.key("population.mt.order"), pop.key))
+        people = order[has[order]]
+        del has, order
+        u_choice = keyed.uniforms(streams.key("population.mt.choice"), pop.key[people], 0)
+        ok0 = gps.active.astype(np.bool_)
+        ok_ids = np.flatnonzero(ok0).astype(np.int32)
+        fb_keys = keyed.combine_many(streams.key("population.mt.fallback"), sup.key[ok_ids])
+        fallback = ok_ids[keyed.key_order(fb_keys)]
     fill = run.params.gps.open_list_initial_fill
     cap0 = np.where(sup.open_at_start, np.floor(gps.cap_eff * fill), gps.cap_eff).astype(np.int32)
     return int(K.assign_mt(people, run.people, gps, cap0, ok0, run.everyone, u_choice, fallback))
@@ -246,6 +261,11 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     streams = Streams(seed, replication)
     cal = build_calendar(params.calendar, params.booking_pad_days)
     pop = build_population(params, streams)
+    # The first day's requests (and the first year's demand) are drawn on a second thread while
+    # the rest is built: demand depends on the people alone.
+    demand = DemandGenerator(params.demand, pop, cal, streams)
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
+    tomorrow = ahead.submit(demand.day, 0)
     sup = build_supply(params, cal, streams)
     G = sup.n
 
@@ -297,6 +317,9 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         offered={k: pools[k].copy() for k in ("tele_gp", "tele_platform")},
         snaps={c: np.full(par.n_weeks, np.nan) for c in SNAPSHOT_COLUMNS},
         extra={"turnover": 0, "mt_access_matched": 0, "mt_access_matched_measured": 0},
+        demand=demand,
+        ahead=ahead,
+        tomorrow=tomorrow,
     )
     update_gps(run, 0)
     run.unassigned_initial = _initial_lists(run)
@@ -326,28 +349,82 @@ def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
         yield env.timeout(1)
 
 
+@njit(cache=True, nogil=True)
+def _departures(keys, band, hazard, stream, months):
+    """``(person, month)`` of every departure before the last month: each person's clock is
+    exponential at ``hazard[band]`` (per day), one keyed uniform per departure."""
+    end = months[months.shape[0] - 1]
+    count = 0
+    for p in range(keys.shape[0]):
+        h = hazard[band[p]]
+        if h <= 0.0:
+            continue
+        t = 0.0
+        k = 0
+        while True:
+            t -= np.log1p(-keyed.uniform(stream, keys[p], k)) / h
+            if t >= end:
+                break
+            count += 1
+            k += 1
+    who = np.empty(count, dtype=np.int32)
+    month = np.empty(count, dtype=np.int64)
+    i = 0
+    for p in range(keys.shape[0]):
+        h = hazard[band[p]]
+        if h <= 0.0:
+            continue
+        t = 0.0
+        k = 0
+        while True:
+            t -= np.log1p(-keyed.uniform(stream, keys[p], k)) / h
+            if t >= end:
+                break
+            who[i] = p
+            month[i] = np.searchsorted(months, t, side="right")
+            i += 1
+            k += 1
+    return who, month
+
+
+def turnover_schedule(run: Run) -> list[np.ndarray]:
+    """Who moves out or dies, month by month: for each first day of a month, the people whose
+    departure fell in the month before it.
+
+    Each person's departures are an exponential clock at the annual hazard of moving out or
+    dying in their age band, drawn by the person (keyed): one more inhabitant changes no one
+    else's departures. Whoever leaves is replaced in the same slot (a stationary population),
+    and the slot's clock goes on.
+    """
+    pop = run.pop
+    popu = run.params.population
+    months = np.asarray(run.first_of_month, dtype=np.float64)
+    if pop.n == 0 or months.size == 0:
+        return [np.zeros(0, np.int32) for _ in run.first_of_month]
+    death = np.array(popu.death_rate_per_year)
+    with np.errstate(divide="ignore"):
+        hazard = (-np.log1p(-popu.move_out_rate_per_year) - np.log1p(-death)) / 365.0  # per day
+    hazard = np.where(np.isfinite(hazard), hazard, 1e9)  # a certain departure: at once
+    with np.errstate(**keyed.WRAP):
+        who, month = _departures(
+            pop.key, pop.band, hazard, run.streams.key("population.turnover"), months
+        )
+    order = np.argsort(month, kind="stable")
+    bounds = np.searchsorted(month[order], np.arange(months.size + 1))
+    return [np.unique(who[order[bounds[m] : bounds[m + 1]]]) for m in range(months.size)]
+
+
 def turnover(env: simpy.Environment, run: Run) -> Iterator[Any]:
     """First day of every month: people move out or die; their list places are freed and the
     newcomers in their slots have no MT (a stationary population)."""
     pop, gps = run.pop, run.gps
     G = run.sup.n
-    rng = run.streams["population.turnover"]
-    popu = run.params.population
-    move_p = 1.0 - (1.0 - popu.move_out_rate_per_year) ** (1 / 12)
-    death_p = 1.0 - (1.0 - np.array(popu.death_rate_per_year)) ** (1 / 12)
+    schedule = turnover_schedule(run)
     prev = 0
     yield env.timeout(MIDNIGHT["turnover"])
-    for day in run.first_of_month:
+    for day, idx in zip(run.first_of_month, schedule, strict=True):
         yield env.timeout(day - prev)
         prev = day
-        k = rng.binomial(pop.n, move_p) if pop.n else 0
-        movers = rng.integers(0, max(pop.n, 1), size=k)
-        dead = []
-        for b in range(4):
-            lo, hi = pop.group_ptr[2 * b], pop.group_ptr[2 * b + 2]
-            kb = rng.binomial(int(hi - lo), death_p[b]) if hi > lo else 0
-            dead.append(pop.group_members[lo + rng.integers(0, max(hi - lo, 1), size=kb)])
-        idx = np.unique(np.concatenate([movers.astype(np.int32), *dead]))
         m = pop.mt[idx]
         has_mt = m >= 0
         g = m[has_mt]
@@ -401,45 +478,48 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
 
 
 def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Just after every midnight: the day's requests, booked by the kernel."""
-    gen = DemandGenerator(run.params.demand, run.pop, run.cal, run.streams)
+    """Just after every midnight: the day's requests, booked by the kernel.
+
+    Tomorrow's requests are drawn on a second thread while today's are booked (both release
+    the GIL): demand depends on nothing the booking changes, so the numbers are those of
+    drawing them in turn.
+    """
     par, tallies = run.par, run.tallies
+    horizon = run.cal.horizon_days
+    gen, ahead, tomorrow = run.demand, run.ahead, run.tomorrow
     # Per-request outputs of the kernel, reused from day to day (the kernel writes every
     # element it is given).
     buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
     yield env.timeout(DAY_START)
-    for day in range(run.cal.horizon_days):
-        req, n_by_kind = gen.day(day)
-        n = req.t.shape[0]
-        run.generated[:] += n_by_kind
-        if n > buf.outcome.size:
-            cap = int(n * 1.25) + 1024
-            buf = Outputs(np.zeros(cap, np.uint8), np.zeros(cap), np.zeros(cap, np.int32))
-        out = Outputs(buf.outcome[:n], buf.time[:n], buf.gp[:n])
-        K.book_day(
-            req,
-            run.people,
-            run.gps,
-            run.others,
-            run.rota,
-            run.agenda,
-            run.pools,
-            par,
-            out,
-            tallies,
-        )
-        if run.log is not None:
-            run.log.append(_log_rows(req, out))
-        yield env.timeout(1)
+    with ahead:
+        for day in range(horizon):
+            req, n_by_kind = tomorrow.result()
+            if day + 1 < horizon:
+                tomorrow = ahead.submit(gen.day, day + 1)
+            buf = _book(run, req, n_by_kind, buf)
+            yield env.timeout(1)
     # Flush releases of the sessions inside the horizon.
     K.release_until(
-        float(par.horizon),
-        run.agenda,
-        par.lose,
-        tallies.counters,
-        2 * par.warmup,
+        float(par.horizon), run.agenda, par.lose, tallies.counters, 2 * par.warmup,
         2 * par.horizon,
-    )
+    )  # fmt: skip
+
+
+def _book(run: Run, req: Requests, n_by_kind: np.ndarray, buf: Outputs) -> Outputs:
+    """Book one day's requests and count them; return the output buffers (grown if needed)."""
+    n = req.t.shape[0]
+    run.generated[:] += n_by_kind
+    if n > buf.outcome.size:
+        cap = int(n * 1.25) + 1024
+        buf = Outputs(np.zeros(cap, np.uint8), np.zeros(cap), np.zeros(cap, np.int32))
+    out = Outputs(buf.outcome[:n], buf.time[:n], buf.gp[:n])
+    K.book_day(
+        req, run.people, run.gps, run.others, run.rota, run.agenda, run.pools, run.par, out,
+        run.tallies,
+    )  # fmt: skip
+    if run.log is not None:
+        run.log.append(_log_rows(req, out))
+    return buf
 
 
 def run_processes(run: Run) -> None:

@@ -1,24 +1,32 @@
 """The inhabitants as numpy arrays, and the spatial candidate lists of GPs.
 
 People are never Python objects: ``age`` (years, uint8), ``band`` (age band, uint8), ``ald``
-and ``female`` (bool), ``commune`` (int32) and ``mt`` (declared GP id, int32, -1 for none).
+and ``female`` (bool), ``commune`` (int32), ``mt`` (declared GP id, int32, -1 for none) and
+``key`` (uint64), which identifies a person for every draw that belongs to them: their
+commune's INSEE code and their rank in it. A person's attributes and requests are
+counter-based draws keyed by it (:mod:`accesssim.model.keyed`), so a commune with one more
+inhabitant has one more person and every other person is unchanged.
 The population is demographically stationary: whoever moves out or dies is replaced, in the
 same array slot, by a newcomer of the same age, sex, ALD status and commune who has no MT.
-So the demand groups (age band x ALD) never change and sampling a requester is O(1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 
-from accesssim.model.params import RunParams
+from accesssim.model import keyed
 from accesssim.model.records import Candidates
-from accesssim.rng import Streams
+from accesssim.rng import Streams, text_keys
 
-__all__ = ["Population", "build_candidates", "build_population"]
+if TYPE_CHECKING:  # pragma: no cover
+    from accesssim.model.params import RunParams
+
+__all__ = ["Population", "build_candidates", "build_population", "person_keys"]
 
 N_BANDS = 4
 ADULT_MIN_AGE = 16
@@ -26,64 +34,81 @@ ADULT_MIN_AGE = 16
 
 @dataclass
 class Population:
-    """Inhabitants and their demand groups."""
+    """Inhabitants (index = person id)."""
 
     n: int
+    key: np.ndarray  # uint64 [n]: identifies the person for keyed draws
     age: np.ndarray  # uint8 [n], years
     band: np.ndarray  # uint8 [n]
     ald: np.ndarray  # bool [n]
     female: np.ndarray  # bool [n]
     commune: np.ndarray  # int32 [n]
     mt: np.ndarray  # int32 [n], -1 = no declared GP
-    group_members: np.ndarray  # int32 [n], people sorted by group (band * 2 + ald)
-    group_ptr: np.ndarray  # int64 [9], CSR offsets of the 8 groups
     commune_population: np.ndarray  # int64 [n_communes]
 
     @property
     def adult(self) -> np.ndarray:
         return self.age >= ADULT_MIN_AGE
 
-    def group_sizes(self) -> np.ndarray:
-        return np.diff(self.group_ptr)
+    @property
+    def group(self) -> np.ndarray:
+        """Demand group of each person: ``band * 2 + ald`` (uint8, 0..7)."""
+        return self.band * np.uint8(2) + self.ald.view(np.uint8)
+
+
+@njit(cache=True)
+def person_keys(commune_keys: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The key of every person: ``combine(commune key, rank in the commune)``, communes in
+    order (person ids are consecutive within a commune)."""
+    out = np.empty(sizes.sum(), dtype=np.uint64)
+    i = 0
+    for c in range(sizes.shape[0]):
+        for r in range(sizes[c]):
+            out[i] = keyed.combine(commune_keys[c], r)
+            i += 1
+    return out
+
+
+def _commune_keys(params: RunParams) -> np.ndarray:
+    ter = params.territory
+    codes = list(ter.insee) if ter.insee else [""]
+    return text_keys([f"commune:{c}" for c in codes])
 
 
 def build_population(params: RunParams, streams: Streams) -> Population:
-    """Draw the inhabitants (age, sex, ALD) commune by commune; MTs are assigned later."""
+    """Draw the inhabitants (age, sex, ALD) commune by commune; MTs are assigned later.
+
+    Each attribute is a draw keyed by the person (stream ``population.<attribute>``).
+    """
     pop = params.population
     sizes = params.territory.commune_population
     n = int(sizes.sum())
-    rng = streams["population"]
     commune = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
-    shares = np.array(pop.age_shares)
-    band = rng.choice(N_BANDS, size=n, p=shares / shares.sum()).astype(np.uint8)
-    # Age uniform within the band: lo + floor(u * (hi - lo + 1)), computed in place in float64
-    # (the bounds are small whole numbers, exact in float64).
+    keys = person_keys(_commune_keys(params), sizes.astype(np.int64))
+    shares = np.array(pop.age_shares, dtype=np.float64)
+    cum = np.cumsum(shares / shares.sum())
+    u = keyed.uniforms(streams.key("population.band"), keys, 0)
+    band = np.minimum(np.searchsorted(cum, u, side="right"), N_BANDS - 1).astype(np.uint8)
+    # Age uniform within the band: lo + floor(u * (hi - lo + 1)).
     lo = np.array([b[0] for b in pop.age_bounds], dtype=np.float64)
     hi = np.array([b[1] for b in pop.age_bounds], dtype=np.float64)
-    age_f = rng.random(n)
-    age_f *= (hi - lo + 1)[band]
-    np.floor(age_f, out=age_f)
-    age_f += lo[band]
-    age = age_f.astype(np.uint8)
-    del age_f
-    female = rng.random(n) < pop.female_share
+    u = keyed.uniforms(streams.key("population.age"), keys, 0)
+    u *= (hi - lo + 1)[band]
+    np.floor(u, out=u)
+    u += lo[band]
+    age = u.astype(np.uint8)
+    female = keyed.uniforms(streams.key("population.female"), keys, 0) < pop.female_share
     ald_share = np.array(pop.ald_share)
-    ald = rng.random(n) < ald_share[band]
-    group = band * np.uint8(2) + ald.view(np.uint8)  # uint8, 0..7
-    # A stable sort has one result; on uint8 keys numpy uses a radix sort (fast at 8 M people).
-    members = np.argsort(group, kind="stable").astype(np.int32)
-    ptr = np.zeros(2 * N_BANDS + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum(np.bincount(group, minlength=2 * N_BANDS))
+    ald = keyed.uniforms(streams.key("population.ald"), keys, 0) < ald_share[band]
     return Population(
         n=n,
+        key=keys,
         age=age,
         band=band,
         ald=ald,
         female=female,
         commune=commune,
         mt=np.full(n, -1, dtype=np.int32),
-        group_members=members,
-        group_ptr=ptr,
         commune_population=sizes,
     )
 
@@ -94,7 +119,7 @@ def build_candidates(
     eligible: np.ndarray,
     k: int,
     decay_km: float,
-    rng: np.random.Generator,
+    tie: np.ndarray,
 ) -> Candidates:
     """For every commune: every eligible GP of the commune itself, then the nearest others.
 
@@ -108,7 +133,7 @@ def build_candidates(
     if ids.size == 0:
         return Candidates(ptr=ptr, gp=np.zeros(0, np.int32), cumw=np.zeros(0))
     gp_xy = commune_xy[gp_commune[ids]]
-    tie = rng.random(ids.size)
+    tie = tie[ids]
     same = np.bincount(gp_commune[ids], minlength=n_c)
     kk = min(k, ids.size)
     tree = cKDTree(gp_xy)

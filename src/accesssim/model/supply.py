@@ -10,14 +10,14 @@ teleconsultation already applied. Only the *free* counts change during the run.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
 from accesssim.model.params import RunParams
-from accesssim.rng import Streams
+from accesssim.rng import Streams, text_keys
 
 __all__ = ["Supply", "SupplyBuilder", "build_supply"]
 
@@ -42,6 +42,7 @@ class Supply:
     start_day: np.ndarray  # int32 [n]
     leave_day: np.ndarray  # int32 [n], _NEVER if the GP stays
     label: list[str]  # roster id or generated name
+    key: np.ndarray  # uint64 [n]: the GP's key for keyed draws (a hash of its label)
     practice_kind: np.ndarray  # int8 [n_practices]
     practice_commune: np.ndarray  # int32 [n_practices]
     prac_ptr: np.ndarray  # int32 [n_practices + 1] CSR of practice members
@@ -61,17 +62,6 @@ class Supply:
     def active_on(self, day: int) -> np.ndarray:
         """GPs practising on ``day``."""
         return (self.start_day <= day) & (day < self.leave_day)
-
-
-def _split_counts(total: int, shares: list[float]) -> list[int]:
-    """Integer counts summing to ``total`` in proportion to ``shares`` (largest remainder)."""
-    raw = [total * s for s in shares]
-    counts = [int(math.floor(r)) for r in raw]
-    rest = total - sum(counts)
-    order = sorted(range(len(shares)), key=lambda i: raw[i] - counts[i], reverse=True)
-    for i in order[:rest]:
-        counts[i] += 1
-    return counts
 
 
 class SupplyBuilder:
@@ -150,92 +140,135 @@ def _roster(params: RunParams, b: SupplyBuilder) -> None:
         )
 
 
+def practice_kinds(n: int, shares: tuple[float, ...]) -> list[int]:
+    """The kind of practice (index into solo, group, msp, centre) of each generated GP.
+
+    GP ``i`` takes the kind furthest below its share among GPs ``0..i``: every prefix of GPs
+    follows the mix within one GP of each kind, and the kind of GP ``i`` never depends on how
+    many GPs follow, so adding a GP never regroups the others.
+    """
+    counts = [0] * len(shares)
+    out = []
+    for i in range(n):
+        deficits = [share * (i + 1) - c for share, c in zip(shares, counts, strict=True)]
+        k = max(range(len(shares)), key=lambda j: (deficits[j], -j))
+        counts[k] += 1
+        out.append(k)
+    return out
+
+
+# Irrational steps of the even quantiles (the golden ratio's and the square root of 2's
+# fractional parts), rationally independent so that two attributes are jointly spread.
+_STEPS = (0.6180339887498949, 0.41421356237309515)
+
+
+def _even_quantiles(stream: np.uint64, n: int, which: int) -> np.ndarray:
+    """Quantiles ``u_i = (u_0 + i * step) mod 1`` of GPs ``i < n``: a Weyl sequence with a random
+    start keyed by the stream (a Cranley-Patterson rotation). Every prefix of GPs covers [0, 1)
+    evenly, like stratified draws, and ``u_i`` never depends on how many GPs follow."""
+    start = keyed.uniform(stream, np.uint64(0), 0)
+    return (start + np.arange(n) * _STEPS[which]) % 1.0
+
+
 def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Streams) -> None:
-    """GPs generated from the pool: practices, FTE, list capacity, departures, successors."""
+    """GPs generated from the pool: practices, FTE, list capacity, departures, successors.
+
+    Generated GP ``i`` is ``gp{i:05d}``; every draw about it is keyed by that name
+    (:mod:`accesssim.model.keyed`), and its practice is the ``i``-th GP of its kind's practices
+    (:func:`practice_kinds`), filled in order: one more GP changes no other GP.
+    """
     pool = params.gps
     ter = params.territory
     n_gen = pool.generated_count
-    if n_gen > 0:
-        # One stream per attribute, each drawn in GP order: the first GPs' draws do not depend
-        # on how many GPs follow.
-        kinds = ["solo", "group", "msp", "centre"]
-        sizes = list(pool.practice_sizes)
-        per_kind = _split_counts(n_gen, list(pool.practice_shares))
-        weights = ter.commune_population.astype(float) if ter.insee else None
-        if weights is not None and weights.sum() <= 0:
-            weights = np.ones(len(ter.insee))
-        gp_practice: list[int] = []
-        for kind, size, count in zip(kinds, sizes, per_kind, strict=True):
-            while count > 0:
-                k = min(size, count)
-                if weights is None:
-                    commune = 0
-                else:
-                    commune = int(
-                        streams["gps.place"].choice(len(weights), p=weights / weights.sum())
-                    )
-                prac = b.practice(kind, commune)
-                gp_practice.extend([prac] * k)
-                count -= k
-        # Stratified draws: each GP a different quantile, so the territory's total FTE and
-        # list capacity do not vary between replications by chance (its spread across GPs
-        # stays that of the distribution).
-        ftes = np.clip(pool.fte.stratified(streams["gps.fte"], n_gen), 0.05, 1.5)
-        capacity = pool.list_capacity_per_fte.stratified(streams["gps.capacity"], n_gen)
-        caps = np.maximum(capacity, 0.0)
-        caps = caps * ftes
-        accepts = streams["gps.open_list"].random(n_gen) < pool.accepts_new_patients_share
-        others = streams["gps.sees_others"].random(n_gen) < pool.sees_other_patients_share
-        old = streams["gps.age"].random(n_gen) < pool.aged_60_plus_share
-        # Departures: exponential time to leaving at the age-specific annual rate.
-        rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
-        u_leave = streams["gps.departure"].random(n_gen)
-        u_repl = streams["gps.replacement"].random(n_gen)
-        with np.errstate(divide="ignore"):
-            t_leave = np.where(rates > 0, -np.log1p(-u_leave) / np.maximum(rates, 1e-300), np.inf)
-        leave_days = np.floor(t_leave * 365.0)
-        for i in range(n_gen):
-            prac = gp_practice[i]
-            leave = int(leave_days[i]) if leave_days[i] < horizon else _NEVER
-            b.add(
-                practice=prac,
-                commune=b.p_commune[prac],
-                fte=float(ftes[i]),
-                cap=int(round(caps[i])),
-                accepts=True,
-                open=bool(accepts[i]),
-                others=bool(others[i]),
-                old=bool(old[i]),
-                start=0,
-                leave=max(leave, 1) if leave != _NEVER else _NEVER,
-                label=f"gp{i:05d}",
-                installed=-1,
-            )
-        # Replacements of departing generated GPs (same practice, after a delay).
-        first_gen = len(pool.roster)
-        for i in range(n_gen):
-            gi = first_gen + i
-            leave = b.gp["leave"][gi]
-            if leave == _NEVER or u_repl[i] >= pool.replacement_share:
-                continue
-            start = leave + int(round(pool.replacement_delay_days))
-            if start >= horizon:
-                continue
-            prac = b.gp["practice"][gi]
-            b.add(
-                practice=prac,
-                commune=b.p_commune[prac],
-                fte=b.gp["fte"][gi],
-                cap=int(round(pool.newcomer_list_capacity * b.gp["fte"][gi])),
-                accepts=True,
-                open=True,
-                others=True,
-                old=False,
-                start=start,
-                leave=_NEVER,
-                label=f"gp{i:05d}-successor",
-                installed=-1,
-            )
+    if n_gen <= 0:
+        return
+    kinds = ["solo", "group", "msp", "centre"]
+    sizes = list(pool.practice_sizes)
+    weights = ter.commune_population.astype(float) if ter.insee else None
+    if weights is not None and weights.sum() <= 0:
+        weights = np.ones(len(ter.insee))
+    cum_w = np.cumsum(weights) / weights.sum() if weights is not None else None
+    labels = [f"gp{i:05d}" for i in range(n_gen)]
+    keys = text_keys(labels)
+    place = streams.key("gps.place")
+    practices: dict[tuple[int, int], int] = {}
+    rank = [0] * len(kinds)
+    gp_practice: list[int] = []
+    with np.errstate(**keyed.WRAP):
+        for k in practice_kinds(n_gen, pool.practice_shares):
+            ordinal = rank[k] // sizes[k]
+            rank[k] += 1
+            prac = practices.get((k, ordinal))
+            if prac is None:
+                commune = 0
+                if cum_w is not None:
+                    key = text_keys([f"{kinds[k]}:{ordinal}"])[0]
+                    u = keyed.uniform(place, key, 0)
+                    commune = min(int(np.searchsorted(cum_w, u, side="right")), len(cum_w) - 1)
+                prac = practices[(k, ordinal)] = b.practice(kinds[k], commune)
+            gp_practice.append(prac)
+
+    def u(name: str) -> np.ndarray:
+        return keyed.uniforms(streams.key(name), keys, 0)
+
+    # Working time and list capacity: quantiles spread evenly over the GPs of every prefix
+    # (stratified), so the territory's total FTE and list capacity vary little between
+    # replications by chance, while GP i's values depend on i alone.
+    ftes = np.clip(pool.fte.ppf(_even_quantiles(streams.key("gps.fte"), n_gen, 0)), 0.05, 1.5)
+    cap_u = _even_quantiles(streams.key("gps.capacity"), n_gen, 1)
+    caps = np.maximum(pool.list_capacity_per_fte.ppf(cap_u), 0.0) * ftes
+    accepts = u("gps.open_list") < pool.accepts_new_patients_share
+    others = u("gps.sees_others") < pool.sees_other_patients_share
+    old = u("gps.age") < pool.aged_60_plus_share
+    # Departures: exponential time to leaving at the age-specific annual rate.
+    rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
+    u_leave = u("gps.departure")
+    u_repl = u("gps.replacement")
+    with np.errstate(divide="ignore"):
+        t_leave = np.where(rates > 0, -np.log1p(-u_leave) / np.maximum(rates, 1e-300), np.inf)
+    leave_days = np.floor(t_leave * 365.0)
+    first_gen = len(b.gp["fte"])
+    for i in range(n_gen):
+        prac = gp_practice[i]
+        leave = int(leave_days[i]) if leave_days[i] < horizon else _NEVER
+        b.add(
+            practice=prac,
+            commune=b.p_commune[prac],
+            fte=float(ftes[i]),
+            cap=int(round(caps[i])),
+            accepts=True,
+            open=bool(accepts[i]),
+            others=bool(others[i]),
+            old=bool(old[i]),
+            start=0,
+            leave=max(leave, 1) if leave != _NEVER else _NEVER,
+            label=labels[i],
+            installed=-1,
+        )
+    # Replacements of departing generated GPs (same practice, after a delay).
+    for i in range(n_gen):
+        gi = first_gen + i
+        leave = b.gp["leave"][gi]
+        if leave == _NEVER or u_repl[i] >= pool.replacement_share:
+            continue
+        start = leave + int(round(pool.replacement_delay_days))
+        if start >= horizon:
+            continue
+        prac = b.gp["practice"][gi]
+        b.add(
+            practice=prac,
+            commune=b.p_commune[prac],
+            fte=b.gp["fte"][gi],
+            cap=int(round(pool.newcomer_list_capacity * b.gp["fte"][gi])),
+            accepts=True,
+            open=True,
+            others=True,
+            old=False,
+            start=start,
+            leave=_NEVER,
+            label=f"{labels[i]}-successor",
+            installed=-1,
+        )
 
 
 def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> Supply:
@@ -275,6 +308,7 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
         start_day=start_day,
         leave_day=leave_day,
         label=labels,
+        key=text_keys(labels),
         practice_kind=p_kind,
         practice_commune=p_commune,
         prac_ptr=prac_ptr,
@@ -299,8 +333,15 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
     return sup
 
 
-def _leave_mask(weeks: float, cal: SessionCalendar, n: int, streams: Streams) -> np.ndarray:
-    """bool [n, n_days]: GP on leave (whole weeks: 3 in summer, the rest one week at a time)."""
+def _leave_mask(
+    weeks: float, cal: SessionCalendar, keys: np.ndarray, streams: Streams
+) -> np.ndarray:
+    """bool [n, n_days]: GP on leave (whole weeks: 3 in summer, the rest one week at a time).
+
+    Every draw is keyed by the GP (``keys``) and the year: one more GP changes no other GP's
+    leave.
+    """
+    n = keys.size
     mask = np.zeros((n, cal.n_days), dtype=bool)
     if n == 0 or weeks <= 0:
         return mask
@@ -316,11 +357,16 @@ def _leave_mask(weeks: float, cal: SessionCalendar, n: int, streams: Streams) ->
             for w, m in enumerate(mondays)
             if m.month in (7, 8) and (m + dt.timedelta(days=20)).month in (7, 8)
         ]
-        # One stream per year and purpose, drawn in GP order (adding GPs leaves others alone).
-        n_weeks = np.floor(weeks + streams[f"gps.leave.{year}.weeks"].random(n)).astype(int)
-        summer_rng = streams[f"gps.leave.{year}.summer"]
-        summer_start = summer_rng.choice(summer, size=n) if summer else np.zeros(n, int)
-        other = streams[f"gps.leave.{year}.other"].random((n, 52))
+        # One stream per year and purpose, keyed by GP.
+        u_weeks = keyed.uniforms(streams.key(f"gps.leave.{year}.weeks"), keys, 0)
+        n_weeks = np.floor(weeks + u_weeks).astype(int)
+        u_summer = keyed.uniforms(streams.key(f"gps.leave.{year}.summer"), keys, 0)
+        summer_start = (
+            np.array(summer)[np.minimum((u_summer * len(summer)).astype(int), len(summer) - 1)]
+            if summer
+            else np.zeros(n, int)
+        )
+        other = keyed.uniforms_2d(streams.key(f"gps.leave.{year}.other"), keys, 52)
         # Weeks off of each GP (vectorised over GPs): a summer block of min(3, k) weeks from
         # its drawn start, then the k - block weeks outside the block that come first in the
         # order of its 52 uniforms (``argsort`` of each row).
@@ -370,18 +416,19 @@ def _build_agendas(
     pool = params.gps
     open_week = np.array(params.calendar.open_mask, dtype=bool).reshape(-1)  # 14
     open_idx = np.flatnonzero(open_week)
-    u_count = streams["gps.pattern.count"].random(n)
+    u_count = keyed.uniforms(streams.key("gps.pattern.count"), sup.key, 0)
     per_week = np.floor(pool.sessions_per_week * sup.fte + u_count).astype(int)
     per_week = np.clip(per_week, 1, open_idx.size)
     pattern = np.zeros((n, 14), dtype=bool)
-    keys = streams["gps.pattern.days"].random((n, open_idx.size))
+    # One key per half-day of the week (14), whichever are open: keyed by GP.
+    keys = keyed.uniforms_2d(streams.key("gps.pattern.days"), sup.key, 14)[:, open_idx]
     # Each GP works the per_week[g] open half-days that come first in the order of its keys.
     first = np.argsort(keys, axis=1)
     chosen = np.arange(open_idx.size)[None, :] < per_week[:, None]
     rows = np.broadcast_to(np.arange(n)[:, None], first.shape)
     pattern[rows[chosen], open_idx[first[chosen]]] = True
 
-    leave = _leave_mask(pool.weeks_of_leave, cal, n, streams)
+    leave = _leave_mask(pool.weeks_of_leave, cal, sup.key, streams)
     days = np.arange(cal.n_days)
     wd = cal.weekday.astype(int)
     active = (sup.start_day[:, None] <= days[None, :]) & (days[None, :] < sup.leave_day[:, None])

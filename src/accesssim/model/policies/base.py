@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.supply import Supply, SupplyBuilder
     from accesssim.rng import Streams
 
-__all__ = ["Describe", "Lever", "Policy", "years_active"]
+__all__ = ["Describe", "Lever", "Policy", "pick", "years_active"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,17 @@ class Describe:
         if insee is None:
             return f"{self.largest_commune} (the most populous commune)"
         return self.communes.get(insee, insee)
+
+
+def pick(
+    stream: np.uint64, among: np.ndarray, keys: np.ndarray, k: int, counter: int = 0
+) -> np.ndarray:
+    """``k`` entities of ``among`` (indices into ``keys``) drawn without replacement: those
+    whose keyed uniforms are smallest. One more entity changes the pick only if it is drawn."""
+    from accesssim.model import keyed
+
+    u = keyed.uniforms(stream, keys[among], counter)
+    return among[np.argsort(u, kind="stable")[:k]]
 
 
 def years_active(cal: SessionCalendar, start_day: int) -> float:

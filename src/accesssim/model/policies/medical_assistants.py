@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from accesssim.model.policies.base import Describe, Lever, Policy
+from accesssim.model.policies.base import Describe, Lever, Policy, pick
 from accesssim.wording import num, pct
 
 __all__ = ["POLICY", "MedicalAssistantsParams"]
@@ -85,7 +85,7 @@ class MedicalAssistants(Policy):
             chosen = active
         else:
             k = min(int(math.floor(p.count_fte / p.fte_per_gp + 1e-9)), active.size)
-            chosen = streams["policies.medical_assistants"].choice(active, size=k, replace=False)
+            chosen = pick(streams.key("policies.medical_assistants"), active, sup.key, k)
         sup.ma_share[chosen] = p.fte_per_gp
         days = np.arange(sup.ma_phase.size)
         if p.phase_in_years > 0:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.model import kernel as K
+from accesssim.model import keyed
 from accesssim.model.clock import MIDNIGHT
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
 from accesssim.wording import num
@@ -94,8 +95,9 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
     """Monthly from the start day: match up to ``monthly_capacity`` adults without a valid MT
     (ALD first when asked) to a GP near home with room."""
     env = run.env
-    rng = run.streams["policies.mt_access"]
+    stream = run.streams.key("policies.mt_access")
     people, gps = run.people, run.gps
+    person_key, gp_key = run.pop.key, run.sup.key
     month_days = [d for d in [p.start, *run.first_of_month] if d >= p.start]
     prev = 0
     yield env.timeout(MIDNIGHT["policies"])
@@ -106,16 +108,25 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
         valid = (mt >= 0) & (gps.active[np.maximum(mt, 0)] == 1)
         pool_people = np.flatnonzero(run.adults & ~valid)
         people.mt[pool_people] = -1
-        pool_people = rng.permutation(pool_people)
+        # The month's order of people and of GPs, and the choice uniforms: keyed by person (or
+        # GP) and day, so one more inhabitant or GP changes no one else's draws.
+        month = np.uint64(keyed.combine(stream, day))
+        with np.errstate(**keyed.WRAP):
+            pool_people = pool_people[
+                keyed.key_order(keyed.combine_many(month, person_key[pool_people]))
+            ]
         if p.ald_priority:
             ald = people.ald[pool_people]
             pool_people = np.concatenate([pool_people[ald], pool_people[~ald]])
         take = pool_people[: p.monthly_capacity].astype(np.int32)
         ok = gps.active.astype(bool) & (gps.accepts.astype(bool) | p.include_closed_lists)
-        fallback = rng.permutation(np.flatnonzero(ok)).astype(np.int32)
-        failed = K.assign_mt(
-            take, people, gps, gps.cap_eff, ok, run.everyone, rng.random(take.size), fallback
-        )
+        ok_ids = np.flatnonzero(ok).astype(np.int32)
+        with np.errstate(**keyed.WRAP):
+            fallback = ok_ids[
+                keyed.key_order(keyed.combine_many(month ^ np.uint64(1), gp_key[ok_ids]))
+            ]
+            u_choice = keyed.uniforms(month, person_key[take], 1)
+        failed = K.assign_mt(take, people, gps, gps.cap_eff, ok, run.everyone, u_choice, fallback)
         matched = int(take.size - failed)
         run.extra["mt_access_matched"] += matched
         if run.cal.warmup_days <= day < run.cal.horizon_days:

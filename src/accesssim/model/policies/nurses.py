@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.policies.base import Describe, Lever, Policy, pick, years_active
 from accesssim.model.pools import daily_pool
 from accesssim.wording import num, pct
 
@@ -74,7 +74,7 @@ class Nurses(Policy):
             return
         active = np.flatnonzero(sup.active_on(p.start))
         k = min(int(round(p.fte * p.gps_per_fte)), active.size)
-        chosen = streams["policies.nurses"].choice(active, size=k, replace=False)
+        chosen = pick(streams.key("policies.nurses"), active, sup.key, k)
         sup.nurse_gp[chosen] = True
 
     def list_capacity(self, p: NursesParams, sup: Any, cap: np.ndarray, day: int) -> np.ndarray:

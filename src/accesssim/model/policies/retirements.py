@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from accesssim.model.policies.base import Describe, Lever, Policy
+from accesssim.model.policies.base import Describe, Lever, Policy, pick
 
 __all__ = ["POLICY", "RetirementParams"]
 
@@ -49,22 +49,22 @@ class Retirements(Policy):
         self, p: tuple[RetirementParams, ...], sup: Any, params: Any, streams: Any
     ) -> None:
         roster_index = {g.id: i for i, g in enumerate(params.gps.roster)}
-        rng = streams["policies.retirements"]
+        stream = streams.key("policies.retirements")
         leave_day, start_day, old = sup.leave_day, sup.start_day, sup.aged_60_plus
-        for ret in p:
+        for entry, ret in enumerate(p):
             day = ret.day
             for gid in ret.gp_ids:
                 i = roster_index[gid]
                 leave_day[i] = min(leave_day[i], max(day, start_day[i] + 1))
             if ret.count > 0:
-                eligible = np.flatnonzero(old & (start_day <= day) & (leave_day > day))
+                # GPs aged 60+ practising that day, drawn (keyed by GP); then younger ones.
+                present = (start_day <= day) & (leave_day > day)
+                eligible = pick(stream, np.flatnonzero(old & present), sup.key, ret.count, entry)
                 if eligible.size < ret.count:
-                    extra = np.flatnonzero(~old & (start_day <= day) & (leave_day > day))
-                    eligible = np.concatenate([eligible, rng.permutation(extra)])
-                    chosen = eligible[: ret.count]
-                else:
-                    chosen = rng.choice(eligible, size=ret.count, replace=False)
-                leave_day[chosen] = day
+                    younger = np.flatnonzero(~old & present)
+                    more = pick(stream, younger, sup.key, ret.count - eligible.size, entry)
+                    eligible = np.concatenate([eligible, more])
+                leave_day[eligible] = day
 
     def cost(self, p: tuple[RetirementParams, ...], run: Any) -> dict[str, float]:
         return {self.key: 0.0}

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.model import keyed
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
 from accesssim.wording import hours, num, pct
 
@@ -101,7 +102,7 @@ class UnscheduledSlots(Policy):
 
     def choose_gps(self, p: UnscheduledSlotsParams, sup: Any, streams: Any) -> None:
         if p.shared_rota and sup.n:
-            u = streams["policies.rota"].random(sup.n)
+            u = keyed.uniforms(streams.key("policies.rota"), sup.key, 0)
             sup.rota[:] = u < p.rota_participation_share
 
     def reserved_share(self, p: UnscheduledSlotsParams, cal: Any) -> np.ndarray | None:

@@ -67,6 +67,33 @@ def _main(
     """Simulate access to primary care in French health territories."""
 
 
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Treat warnings (implausible but valid input) as errors."),
+]
+
+
+def _warnings(scenario: Any, doc: Any, strict: bool) -> tuple[list[Any], list[Any]]:
+    """(warnings to print, problems): the scenario's warnings, as problems with ``strict``."""
+    from accesssim.scenario.errors import Problem
+    from accesssim.scenario.plausibility import warning_problems
+
+    found = warning_problems(scenario, doc)
+    if strict:
+        return [], [
+            Problem(w.file, w.line, w.path, f"{w.reason} (a warning, an error with --strict)")
+            for w in found
+        ]
+    return found, []
+
+
+def _print_warnings(found: list[Any]) -> None:
+    """Each warning on stderr as ``FILE:LINE: warning: field.path: message``."""
+    for w in found:
+        where = f"{w.file}:{w.line}" if w.line is not None else w.file
+        _err(f"{where}: warning: {w.path}: {w.reason}")
+
+
 @app.command()
 @handles_input_errors
 def validate(
@@ -75,16 +102,24 @@ def validate(
         list[str] | None,
         typer.Option("--set", help="Override a field: PATH=VALUE (repeatable)."),
     ] = None,
+    strict: StrictOpt = False,
 ) -> None:
-    """Check scenario files; print one line per valid file, every problem of the others."""
-    from accesssim.scenario import load_scenario
+    """Check scenario files; print one line per valid file, every problem of the others.
+
+    Warnings (a valid but implausible scenario: GP density, retirements, coordinates, horizon,
+    late policies) go to stderr; --strict makes them errors (exit code 2)."""
+    from accesssim.scenario import load_scenario_document
 
     problems = []
     for path in scenarios:
         try:
-            scenario = load_scenario(path, set_ or [])
+            scenario, doc = load_scenario_document(path, set_ or [])
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        found, strict_problems = _warnings(scenario, doc, strict)
+        if strict_problems:
+            problems.extend(strict_problems)
             continue
         info = scenario.summary()
         policies = ", ".join(info["policies"]) or "none"
@@ -92,6 +127,7 @@ def validate(
             f"ok  {path}: {info['name']} - {info['population']:,} inhabitants, "
             f"{info['communes']} commune(s), {info['gps']} GPs; policies: {policies}"
         )
+        _print_warnings(found)
     if problems:
         raise InputError(problems)
 
@@ -313,16 +349,21 @@ def run(
         bool, typer.Option("--csv", help="Also write CSV tables in --out.")
     ] = False,
     with_report: ReportOpt = False,
+    strict: StrictOpt = False,
 ) -> None:
     """Run replications of a scenario; print every metric with its 95 % CI."""
     from accesssim.experiment import AutoStop, ResultsDir, replicate, run_tables
     from accesssim.experiment.store import seeds_record
-    from accesssim.scenario import load_scenario
+    from accesssim.scenario import load_scenario_document
 
     _check_format(format_)
     _check_executor(executor)
     _check_report(with_report, out)
-    scenario = load_scenario(scenario_file, set_ or [], horizon_days=horizon)
+    scenario, doc = load_scenario_document(scenario_file, set_ or [], horizon_days=horizon)
+    found, strict_problems = _warnings(scenario, doc, strict)
+    if strict_problems:
+        raise InputError(strict_problems)
+    _print_warnings(found)
     store = ResultsDir(out).prepare() if out is not None else None
     label = scenario_file.stem
     if store is not None:
@@ -378,6 +419,7 @@ def run(
     }
     if auto:
         extra["precision_target_met"] = reps.converged()
+        extra["replications_needed"] = reps.needed()
     from accesssim.analysis import advice
 
     hints = advice(reps.results, scenario.calendar.warmup_days, relative=precision)
@@ -389,10 +431,15 @@ def run(
             f"warm-up: {hints['warmup_used_days']} days used; MSER-5 on the weekly planned "
             f"waits suggests {hints['warmup_suggested_days']} days"
         )
-        _err(f"replications for a 95 % CI within {precision:.0%} of the mean: {needed}")
+        _err(f"replications for a 95 % CI within {precision * 100:g} % of the mean: {needed}")
     if auto and format_ == "table":
-        met = "met" if reps.converged() else "NOT met (cap reached)"
-        _err(f"automatic replications: {reps.n} run; precision target {precision:.0%} {met}")
+        if reps.converged():
+            met = "met"
+        elif reps.n >= max_replications:
+            met = f"not met: cap of {max_replications} reached, about {reps.needed()} needed"
+        else:
+            met = f"not met: stopped after {reps.n}, about {reps.needed()} needed"
+        _err(f"automatic replications: {reps.n} run; precision target {precision * 100:g} % {met}")
     if out is not None and format_ == "table":
         _err(f"results written to {out}")
     if not reps.complete:
@@ -892,6 +939,94 @@ def calibrate(
         Console(width=max(120, Console().width)).print(t)
     if not table.passed.all():
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# territory
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def territory(
+    communes: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[COMMUNE]...", help="INSEE codes or names of communes."),
+    ] = None,
+    departement: Annotated[
+        list[str] | None,
+        typer.Option("--departement", help="A département (code or name); repeatable."),
+    ] = None,
+    epci: Annotated[
+        list[str] | None, typer.Option("--epci", help="An EPCI (SIREN code or name); repeatable.")
+    ] = None,
+    around: Annotated[
+        str | None, typer.Option("--around", help="Centre commune of a radius (code or name).")
+    ] = None,
+    radius_km: Annotated[
+        float | None, typer.Option("--radius-km", help="Radius around --around (km).")
+    ] = None,
+    gps: Annotated[
+        int | None, typer.Option("--gps", help="GP count (default: 78 per 100,000).")
+    ] = None,
+    gp_csv: Annotated[
+        Path | None,
+        typer.Option("--gp-csv", help="CSV of GPs by commune (commune[, fte, age, ...])."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write a scenario file for any French territory from the packaged commune table.
+
+    Communes: INSEE codes or names, --departement, --epci, --around with --radius-km (the union
+    of all given). GPs: --gps N, --gp-csv FILE, or the national density. Today's practice
+    (same-day slots, teleconsultation) is scaled to the population; every number's source is
+    written in the file's comments."""
+    from accesssim.scenario import validate_document
+    from accesssim.scenario.loading import read_yaml
+    from accesssim.scenario.schema import Scenario
+    from accesssim.territory.build import Selection, build_territory
+
+    command = ["accesssim", "territory", *(communes or [])]
+    for flag, values in (("--departement", departement), ("--epci", epci)):
+        for v in values or []:
+            command += [flag, v]
+    for flag, value in (
+        ("--around", around),
+        ("--radius-km", None if radius_km is None else f"{radius_km:g}"),
+        ("--gps", None if gps is None else str(gps)),
+        ("--gp-csv", None if gp_csv is None else str(gp_csv)),
+        ("--name", name),
+        ("-o", None if output is None else str(output)),
+    ):
+        if value is not None:
+            command += [flag, value]
+    sel = Selection(
+        communes=tuple(communes or ()),
+        departements=tuple(departement or ()),
+        epcis=tuple(epci or ()),
+        around=around,
+        radius_km=radius_km,
+    )
+    text, terr = build_territory(sel, gps=gps, gp_csv=gp_csv, name=name, command=command)
+    target = output if output is not None and str(output) != "-" else None
+    doc = read_yaml(target or Path(f"{terr.slug}.yaml"), text=text)
+    scenario = validate_document(doc, Scenario)  # the file is valid by construction
+    if target is None:
+        typer.echo(text, nl=False)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    info = scenario.summary()
+    shown = target if target is not None else "stdout"
+    _err(
+        f"wrote {shown}: {info['name']} - {terr.name}: {info['population']:,} inhabitants, "
+        f"{info['communes']} commune(s), {info['gps']} GPs; policies: "
+        f"{', '.join(info['policies']) or 'none'}"
+    )
+    _print_warnings(_warnings(scenario, doc, strict=False)[0])
 
 
 def _mean_costs(results: list[Any]) -> dict[str, float]:

@@ -22,6 +22,20 @@ def _problems_box(title: str, problems: list[Any]) -> None:
     st.error(f"**{title}**\n\n```text\n{lines}\n```")
 
 
+def _warnings_box(title: str, scenario: Any, baseline: Any = None) -> None:
+    """The scenario's warnings (valid but implausible input, as ``accesssim validate`` prints
+    them) in one warning box, leaving out those the baseline already has."""
+    import streamlit as st
+
+    from accesssim.scenario.plausibility import dotted, scenario_warnings
+
+    known = scenario_warnings(baseline) if baseline is not None else []
+    shown = [w for w in scenario_warnings(scenario) if w not in known]
+    if shown:
+        lines = "\n".join(f"- `{dotted(loc)}`: {message}" for loc, message in shown)
+        st.warning(f"**{title}**\n\n{lines}")
+
+
 def _cache() -> Any:
     import streamlit as st
 
@@ -183,6 +197,7 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
             f"{facts['population']:,} inhabitants: each replication takes several seconds. "
             "Start with few replications or a shorter horizon."
         )
+    _warnings_box("Check this scenario (valid, but unusual):", scenario)
     left, right = st.columns([1, 1])
     with left:
         st.markdown(f"**Practices**: {facts['practices']}.")
@@ -475,6 +490,7 @@ def main() -> None:
         alt_yaml = dump_scenario_yaml(alt_scenario)
         st.session_state["alternative_yaml"] = alt_yaml
         alt_label = L.labels_of(base_scenario, alt_scenario)[1]
+        _warnings_box("Check the alternative (valid, but unusual):", alt_scenario, base_scenario)
         if overrides:
             st.markdown(f"You changed {len(overrides)} thing(s) from the baseline:")
             st.code("\n".join(overrides), language="text")

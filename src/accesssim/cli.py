@@ -951,7 +951,7 @@ def calibrate(
 def territory(
     communes: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[COMMUNE]...", help="INSEE codes or names of communes."),
+        typer.Argument(metavar="COMMUNE", help="INSEE codes or names of communes."),
     ] = None,
     departement: Annotated[
         list[str] | None,

@@ -984,25 +984,8 @@ def territory(
     of all given). GPs: --gps N, --gp-csv FILE, or the national density. Today's practice
     (same-day slots, teleconsultation) is scaled to the population; every number's source is
     written in the file's comments."""
-    from accesssim.scenario import validate_document
-    from accesssim.scenario.loading import read_yaml
-    from accesssim.scenario.schema import Scenario
-    from accesssim.territory.build import Selection, build_territory
+    from accesssim.territory.build import Selection, build_territory, command_line, read_back
 
-    command = ["accesssim", "territory", *(communes or [])]
-    for flag, values in (("--departement", departement), ("--epci", epci)):
-        for v in values or []:
-            command += [flag, v]
-    for flag, value in (
-        ("--around", around),
-        ("--radius-km", None if radius_km is None else f"{radius_km:g}"),
-        ("--gps", None if gps is None else str(gps)),
-        ("--gp-csv", None if gp_csv is None else str(gp_csv)),
-        ("--name", name),
-        ("-o", None if output is None else str(output)),
-    ):
-        if value is not None:
-            command += [flag, value]
     sel = Selection(
         communes=tuple(communes or ()),
         departements=tuple(departement or ()),
@@ -1010,10 +993,10 @@ def territory(
         around=around,
         radius_km=radius_km,
     )
+    command = command_line(sel, gps=gps, gp_csv=gp_csv, name=name, output=output)
     text, terr = build_territory(sel, gps=gps, gp_csv=gp_csv, name=name, command=command)
     target = output if output is not None and str(output) != "-" else None
-    doc = read_yaml(target or Path(f"{terr.slug}.yaml"), text=text)
-    scenario = validate_document(doc, Scenario)  # the file is valid by construction
+    scenario, doc = read_back(text, target or Path(f"{terr.slug}.yaml"))
     if target is None:
         typer.echo(text, nl=False)
     else:

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from accesssim._version import __version__
 from accesssim.scenario.errors import InputError, Problem
@@ -38,7 +39,16 @@ from accesssim.territory.render import (
 )
 from accesssim.territory.table import CommuneRecord, CommuneTable, load_table
 
-__all__ = ["GPRow", "Selection", "Territory", "build_territory", "read_gp_csv", "select"]
+__all__ = [
+    "GPRow",
+    "Selection",
+    "Territory",
+    "build_territory",
+    "command_line",
+    "read_back",
+    "read_gp_csv",
+    "select",
+]
 
 _INSEE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
 _TRUE = {"1", "true", "yes", "y", "oui", "o", "vrai"}
@@ -545,3 +555,39 @@ def build_territory(
         policies=current_practice(total),
     )
     return render(spec, table), terr
+
+
+def command_line(
+    sel: Selection,
+    *,
+    gps: int | None = None,
+    gp_csv: Path | None = None,
+    name: str | None = None,
+    output: Path | None = None,
+) -> list[str]:
+    """The ``accesssim territory`` command line that writes this file (for its first comment)."""
+    command = ["accesssim", "territory", *sel.communes]
+    for flag, values in (("--departement", sel.departements), ("--epci", sel.epcis)):
+        for v in values:
+            command += [flag, v]
+    for flag, value in (
+        ("--around", sel.around),
+        ("--radius-km", None if sel.radius_km is None else f"{sel.radius_km:g}"),
+        ("--gps", None if gps is None else str(gps)),
+        ("--gp-csv", None if gp_csv is None else str(gp_csv)),
+        ("--name", name),
+        ("-o", None if output is None else str(output)),
+    ):
+        if value is not None:
+            command += [flag, value]
+    return command
+
+
+def read_back(text: str, path: Path) -> tuple[Any, Any]:
+    """The scenario and document of a generated text, read as ``accesssim validate`` reads a
+    file (a generated file is valid by construction; this proves it)."""
+    from accesssim.scenario.loading import read_yaml, validate_document
+    from accesssim.scenario.schema import Scenario
+
+    doc = read_yaml(path, text=text)
+    return validate_document(doc, Scenario), doc

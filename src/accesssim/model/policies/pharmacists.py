@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.vocabulary import Outcome
@@ -47,6 +47,8 @@ class Pharmacists(Policy):
             "cost_per_act_eur", "Cost per pharmacist act", "number", "EUR/act", step=1.0, cost=True
         ),
     )
+
+    example: ClassVar[Any] = {"handled_share": 1.0}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> PharmacistsParams:
         return PharmacistsParams(

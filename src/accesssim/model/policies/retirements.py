@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class Retirements(Policy):
         Lever("count", "GPs aged 60+ leaving", "integer", "GPs, 0 = none", maximum=200.0),
         Lever("date", "Departure date", "date"),
     )
+
+    example: ClassVar[Any] = [{"count": 1}]
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> tuple[RetirementParams, ...]:
         return tuple(

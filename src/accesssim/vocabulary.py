@@ -24,6 +24,7 @@ __all__ = [
     "OUTCOME_NAMES",
     "SHORT_LABELS",
     "WEEKLY_COLUMNS",
+    "CommuneTally",
     "Counter",
     "FSum",
     "Kind",
@@ -128,6 +129,15 @@ WEEKLY_COLUMNS: tuple[str, ...] = (
     "teleconsultation",
 )
 """Names of :class:`Weekly` in code order (columns of ``weekly.parquet``)."""
+
+
+class CommuneTally(IntEnum):
+    """Columns of the kernel's tallies by commune of the patient (requests arriving in the
+    measurement window): the per-commune results of the maps."""
+
+    UNSCHEDULED = 0  # unscheduled needs
+    U48_MET = 1  # ... met (GP, teleconsultation, pharmacist) within 48 h
+    ED = 2  # requests ending at the emergency department
 
 
 class FSum(IntEnum):

@@ -220,12 +220,6 @@ class _Progress:
             self.bar.stop()
 
 
-def _fmt_value(metric: str, value: float) -> str:
-    from accesssim.report.describe import fmt_value
-
-    return fmt_value(metric, value)
-
-
 def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     from accesssim.model import METRICS
 
@@ -233,6 +227,34 @@ def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for metric, est in summary.items():
         rows.append({"metric": metric, "unit": METRICS[metric][0], **est.as_dict()})
     return rows
+
+
+def _console() -> Any:
+    """A rich console on standard output: the terminal's width (80 columns when piped)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _table(title: str, caption: str) -> Any:
+    """A table a planner reads: light rules, wrapped (never cut) cells; its title and caption
+    printed as wrapped paragraphs around it (:func:`_show`)."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.accesssim_words = (title, caption)  # type: ignore[attr-defined]
+    return table
+
+
+def _show(console: Any, table: Any) -> None:
+    from rich.text import Text
+
+    title, caption = table.accesssim_words
+    table.width = min(console.width, 100) - 1  # a box of known width: cells wrap, none is cut
+    console.print(Text(title, style="bold"))
+    console.print(table)
+    console.print(Text(caption, style="dim"))
 
 
 def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[str, Any]) -> None:
@@ -253,22 +275,18 @@ def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[st
         for r in rows:
             w.writerow(r)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from accesssim.i18n import _
+    from accesssim.report.tables import summary_rows
 
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95 % CI", justify="right")
-    table.add_column("unit", style="dim")
-    for r in rows:
-        ci = (
-            f"[{_fmt_value(r['metric'], r['low'])}, {_fmt_value(r['metric'], r['high'])}]"
-            if r["n"] >= 2
-            else "-"
-        )
-        table.add_row(r["metric"], _fmt_value(r["metric"], r["mean"]), ci, r["unit"])
-    Console(width=max(100, Console().width)).print(table)
+    table = _table(title, _("↑ higher is better, ↓ lower is better; 95 % CI: confidence interval."))
+    table.add_column(_("Indicator"), overflow="fold", min_width=20)
+    table.add_column("", no_wrap=True)
+    table.add_column(_("Mean"), justify="right", overflow="fold")
+    table.add_column(_("95 % CI"), justify="right", overflow="fold")
+    table.add_column(_("Unit"), style="dim", overflow="fold")
+    for r in summary_rows(summary, summary):
+        table.add_row(r.label, r.better[:1], r.mean, r.ci, r.unit)
+    _show(_console(), table)
 
 
 def _json_num(v: Any) -> Any:
@@ -532,70 +550,58 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         typer.echo("")
         gains.to_csv(sys.stdout, index=False)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from accesssim.i18n import _
+    from accesssim.model import HEADLINE_METRICS, METRIC_NAMES
+    from accesssim.report.describe import policy_rows
+    from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
 
-    console = Console(width=max(110, Console().width))
-    from accesssim.model import HEADLINE_METRICS
-
-    shown = diffs if all_metrics else diffs[diffs.metric.isin(HEADLINE_METRICS)]
+    console = _console()
+    metrics = METRIC_NAMES if all_metrics else HEADLINE_METRICS
+    base = cmp.labels[0]
     for alt in cmp.labels[1:]:
-        table = Table(
-            title=f"{alt} vs {cmp.labels[0]}: paired differences, {cmp.n} replications, "
-            f"seed {cmp.seed} (* = 95 % CI excludes 0)",
-            title_justify="left",
+        table = _table(
+            _("{alt} against {base}: paired differences, {n} replications, seed {seed}").format(
+                alt=alt, base=base, n=cmp.n, seed=cmp.seed
+            ),
+            _(
+                "↑ higher is better, ↓ lower is better. Clear change: the 95 % CI of the "
+                "difference excludes 0; otherwise it could be chance. Shares differ in "
+                "percentage points (pt)."
+            ),
         )
-        for col, just in (
-            ("metric", "left"),
-            ("baseline", "right"),
-            (alt, "right"),
-            ("difference", "right"),
-            ("95 % CI", "right"),
-            ("change", "right"),
-        ):
-            table.add_column(col, justify=just)
-        for row in shown[shown.alternative == alt].itertuples():
-            m = row.metric
-            ci = f"[{_fmt_diff(m, row.low)}, {_fmt_diff(m, row.high)}]"
-            rel = "-" if row.relative != row.relative else f"{100 * row.relative:+.1f} %"
-            star = " *" if row.significant else ""
+        table.add_column(_("Indicator (unit)"), overflow="fold", min_width=18)
+        table.add_column("", no_wrap=True)
+        table.add_column(_("Baseline"), justify="right", overflow="fold")
+        table.add_column(_("Alternative"), justify="right", overflow="fold")
+        table.add_column(_("Difference [95 % CI]"), justify="right", overflow="fold", min_width=19)
+        table.add_column(_("Reading"), overflow="fold", max_width=10)
+        for r in difference_rows(diffs, alt, metrics):
             table.add_row(
-                m,
-                _fmt_value(m, row.base_mean),
-                _fmt_value(m, row.alt_mean),
-                _fmt_diff(m, row.diff) + star,
-                ci,
-                rel,
+                f"{r.short} ({r.unit})",
+                r.better[:1],
+                r.base,
+                r.alt,
+                f"{r.diff}\n{r.ci}",
+                r.reading,
             )
-        console.print(table)
-        gt = Table(title=f"{alt}: cost per unit of gain", title_justify="left")
-        for col in ("gain", "extra cost (EUR)", "gain [95 % CI]", "EUR per unit"):
-            gt.add_column(col, justify="left" if col == "gain" else "right")
-        for row in gains[gains.alternative == alt].itertuples():
-            if row.eur_per_unit != row.eur_per_unit:
-                per = "-"
-            elif row.eur_per_unit < 0:
-                per = f"saves {-row.eur_per_unit:,.0f}"  # a gain at a lower cost
-            else:
-                per = f"{row.eur_per_unit:,.0f}"
-            gt.add_row(
-                row.description,
-                f"{row.extra_cost_eur:,.0f}",
-                f"{row.gain_mean:,.0f} [{row.gain_low:,.0f}, {row.gain_high:,.0f}]",
-                per,
-            )
-        console.print(gt)
-    console.print(
-        "[dim]EUR per unit is shown when the gain's CI lies above 0 ('saves' when the "
-        "alternative gains and costs less). Costs are the public payer's, over the measurement "
-        "window (docs/policies.md).[/dim]"
-    )
-
-
-def _fmt_diff(metric: str, value: float) -> str:
-    from accesssim.report.describe import fmt_diff
-
-    return fmt_diff(metric, value)
+        _show(console, table)
+        gt = _table(
+            _("{alt}: cost per unit of gain").format(alt=alt),
+            _(
+                "Shown when the gain's 95 % CI lies above 0; 'gains and saves' means the "
+                "alternative is better and cheaper. Costs are the public payer's, over the "
+                "measured period (docs/policies.md)."
+            ),
+        )
+        gt.add_column(_("Gain (unit)"), overflow="fold", min_width=18)
+        gt.add_column(_("Extra cost"), justify="right", overflow="fold")
+        gt.add_column(_("Gain [95 % CI]"), justify="right", overflow="fold")
+        gt.add_column(_("Cost per unit of gain"), justify="right", overflow="fold")
+        for r in cost_rows(gains, alt):
+            gt.add_row(r.description, r.extra_cost, f"{r.gain_mean}\n{r.gain_ci}", r.per_unit)
+        _show(console, gt)
+    names = {p["key"]: p["name"] for p in policy_rows(cmp.runs[0].scenario)}
+    console.print(baseline_cost_words(_mean_costs(cmp.runs[0].results), names), style="dim")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -334,6 +334,7 @@ def test_comparison_is_cached_and_written(pair: tuple[Any, Any], tmp_path: Path)
     table = L.differences_table(out)
     assert list(table.columns) == [
         "indicator (unit)",
+        "better",
         "baseline",
         "alternative",
         "difference",
@@ -458,4 +459,4 @@ def test_differences_frame_is_plain_text(pair: tuple[Any, Any], tmp_path: Path) 
     table = L.differences_table(out)
     assert all(pd.api.types.is_string_dtype(table[c]) for c in table.columns)
     row = table.set_index("metric").loc["policy_cost_eur"]
-    assert row["indicator (unit)"].endswith("(EUR)")
+    assert row["indicator (unit)"].endswith("(€)")

@@ -34,6 +34,7 @@ import accesssim
 from accesssim.report import figures as F
 from accesssim.report import load_results, report
 from accesssim.report.describe import policy_events
+from accesssim.report.maps import commune_maps, has_coordinates
 from chromium import CHROMIUM, FLAGS, assert_drawn, needs_chromium
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -84,7 +85,7 @@ executor: serial
 
 # Figures expected in each report: weekly series (4), waits, outcomes, [forest], [map];
 # sweep: one sensitivity chart and one response plot per metric of interest.
-EXPECTED_FIGURES = {"run": 6, "compare": 8, "sweep": 4}
+EXPECTED_FIGURES = {"run": 6, "compare": 9, "sweep": 4}
 TITLES = {
     "run": "Access to primary care: aspatial",
     "compare": "Policy comparison: alt against base",
@@ -266,12 +267,13 @@ def test_figure_functions_return_figures(results: dict[str, Path]) -> None:
     legend_texts = [t.get_text() for t in waits_fig.legends[0].get_texts()]
     assert "DREES 2018, all GP appointments: median 2, mean 6 days" in legend_texts
     assert {"simulated median", "simulated mean"} <= set(legend_texts)
-    assert F.has_coordinates(communes)
+    assert has_coordinates(communes)
     for fig in (
         waits_fig,
         F.outcome_flows(outcomes, labels=labels),
         F.differences_forest(diffs, metrics=["ed_visits_per_1000"], labels=["alt"]),
-        F.commune_map(communes, labels=labels),
+        commune_maps(communes, label=labels[0]),
+        commune_maps(communes, label=labels[1], reference=labels[0]),
     ):
         assert isinstance(fig, Figure)
         assert fig.canvas.get_default_filetype() == "png"  # the Agg canvas
@@ -301,7 +303,7 @@ def test_sweep_figures(results: dict[str, Path]) -> None:
 
 def test_aspatial_communes_are_not_mapped(results: dict[str, Path]) -> None:
     communes = pd.read_parquet(results["run"] / "communes.parquet")
-    assert not F.has_coordinates(communes)
+    assert not has_coordinates(communes)
 
 
 @pytest.mark.parametrize(

@@ -55,21 +55,11 @@ from accesssim._version import __version__
 from accesssim.experiment.compare import Comparison, compare
 from accesssim.experiment.replicate import AutoStop, Replications, replicate
 from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
+from accesssim.i18n import _
 from accesssim.model import METRICS, RunResult, simulate
 from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
-from accesssim.report.describe import (
-    BETTER,
-    HEADLINE,
-    SHORT_LABELS,
-    WEEKLY_SERIES,
-    fmt_diff,
-    fmt_value,
-    metric_label,
-    metric_unit,
-    policy_rows,
-    scenario_facts,
-    weekly_events,
-)
+from accesssim.report.describe import policy_rows, scenario_facts
+from accesssim.report.tables import cost_rows, difference_rows
 from accesssim.scenario import (
     Document,
     InputError,
@@ -81,6 +71,7 @@ from accesssim.scenario import (
     validate_document,
 )
 from accesssim.scenario.schema import Policies
+from accesssim.vocabulary import HEADLINE_METRICS
 
 __all__ = [
     "BLOCKS",
@@ -975,116 +966,38 @@ def _png(fig: Any, dpi: int = 110) -> bytes:
 
 
 def figure_images(results_dir: Path | str) -> list[FigureImage]:
-    """The report's figures for a comparison results directory, as PNG images.
-
-    Read with :func:`accesssim.report.load_results`; drawn by the functions of
-    :mod:`accesssim.report.figures` (forest plot of the paired differences, weekly series,
-    wait distribution, outcome flows of soins non programmés, map of MT coverage by commune
-    when the communes have coordinates).
-    """
-    from accesssim.report import figures as F
-    from accesssim.report import load_results
+    """The report's figures of a comparison results directory, as PNG images: those of the
+    figure catalogue (:func:`accesssim.report.catalogue.figures`), with the same titles and
+    captions as the report; the maps drawn larger."""
+    from accesssim.report import catalogue, load_results
 
     res = load_results(results_dir)
-    labels = res.labels
-    alts = labels[1:]
-    out: list[FigureImage] = []
-    diffs = res.table("differences")
-    if diffs is not None and not diffs.empty:
-        fig = F.differences_forest(
-            diffs,
-            metrics=[m for m in HEADLINE if m != "policy_cost_eur"],
-            labels=alts,
-            colours=F.scenario_colours(labels),
-        )
-        out.append(
-            FigureImage(
-                "forest",
-                "Change of each headline indicator relative to the baseline",
-                "A dot is the alternative's change in % of the baseline mean, the bar its 95 % "
-                "CI; a filled dot whose bar stays on one side of the line is a real change. "
-                "The label says which side is better for patients.",
-                _png(fig),
-            )
-        )
-    weekly = res.table("weekly")
-    if weekly is not None and not weekly.empty:
-        cal = res.scenarios[labels[0]].calendar
-        events = weekly_events(res.scenarios, labels)
-        present = set(weekly["series"].unique())
-        for series, title, unit, _reading in WEEKLY_SERIES:
-            if series not in present:
-                continue
-            fig = F.weekly_series(
-                weekly,
-                series,
-                warmup_days=cal.warmup_days,
-                horizon_days=cal.horizon_days,
-                start_date=cal.start_date,
-                events=events,
-                labels=labels,
-                ylabel=unit,
-            )
-            out.append(
-                FigureImage(
-                    f"weekly-{series}",
-                    title,
-                    "Line: mean over replications; band: lowest to highest replication. The "
-                    "shaded start is the warm-up (not counted); dashed lines are dated changes.",
-                    _png(fig),
-                )
-            )
-    waits = res.table("waits")
-    if waits is not None and not waits.empty:
-        out.append(
-            FigureImage(
-                "waits",
-                "Share of appointments obtained within a given delay",
-                "A curve further left means shorter waits; the black lines are the DREES 2018 "
-                "survey of all GP appointments (median 2 days, mean 6 days).",
-                _png(F.wait_distribution(waits, labels=labels)),
-            )
-        )
-    outcomes = res.table("outcomes")
-    if outcomes is not None and not outcomes.empty:
-        out.append(
-            FigureImage(
-                "outcomes",
-                "Where soins non programmés end up",
-                "Each bar is 100 % of the unscheduled needs of a scenario: the longer the "
-                "green part (seen by a GP) and the shorter the red and grey parts (emergency "
-                "department, forgone care), the better.",
-                _png(F.outcome_flows(outcomes, labels=labels)),
-            )
-        )
-    communes = res.table("communes")
-    if F.has_coordinates(communes):
-        assert communes is not None
-        out.append(
-            FigureImage(
-                "map",
-                "Adults with a médecin traitant at the end, by commune",
-                "Each dot is a commune's town hall, sized by its population; the alternative "
-                "is drawn as its change from the baseline (blue: gain, red: loss, in points).",
-                _png(F.commune_map(communes, labels=labels)),
-            )
-        )
-    return out
+    return [
+        FigureImage(f.key, f.title, f"{f.reading} {f.uncertainty}", _png(f.draw()))
+        for f in catalogue.figures(res, map_width=MAP_WIDTH, map_fontsize=MAP_FONTSIZE)
+    ]
+
+
+#: The app's maps are drawn wider than the report's (inches at 110 dpi), with larger names.
+MAP_WIDTH = 11.0
+MAP_FONTSIZE = 8.5
 
 
 def map_image(scenario: Scenario, seed: int, cache: RunCache) -> bytes | None:
-    """The report's commune map of the baseline (MT coverage at the end of one replication),
-    or None for an aspatial territory (one place, or communes without coordinates)."""
-    from accesssim.report import figures as F
+    """The per-commune maps of the baseline (one replication), or None for an aspatial
+    territory (one place, or communes without coordinates)."""
+    from accesssim.report.maps import commune_maps, has_coordinates
 
     communes = scenario.territory.communes
     if len(communes) < 2 or any(c.lat is None or c.lon is None for c in communes):
         return None
     result = one_replication(scenario, seed, cache)
-    table = run_tables(result, safe_label(scenario.name))["communes"]
-    if not F.has_coordinates(table):
+    label = safe_label(scenario.name)
+    table = run_tables(result, label)["communes"]
+    if not has_coordinates(table):
         return None
-    return _png(F.commune_map(table, labels=[safe_label(scenario.name)]))
+    fig = commune_maps(table, label=label, width=MAP_WIDTH, fontsize=MAP_FONTSIZE)
+    return _png(fig)
 
 
 def report_html(outcome: Outcome) -> bytes:
@@ -1102,67 +1015,40 @@ def report_html(outcome: Outcome) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _reading(metric: str, significant: bool, diff: float) -> str:
-    if not significant or diff == 0 or math.isnan(diff):
-        return "no clear change"
-    better = BETTER.get(metric)
-    if better is None:
-        return "higher" if diff > 0 else "lower"
-    return "better" if diff * better > 0 else "worse"
-
-
-def _signed_pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:+.1f} %"
-
-
 def differences_table(outcome: Outcome, all_metrics: bool = False) -> pd.DataFrame:
-    """Paired differences as the page shows them: plain labels, units, CIs, significance."""
-    diffs = outcome.differences
-    alt = outcome.labels[1]
-    part = diffs[diffs["alternative"] == alt].set_index("metric")
-    metrics = list(METRICS) if all_metrics else list(HEADLINE)
-    rows = []
-    for m in metrics:
-        if m not in part.index:
-            continue
-        r = part.loc[m]
-        diff, low, high = float(r["diff"]), float(r["low"]), float(r["high"])
-        sig = bool(r["significant"])
-        ci = "–" if math.isnan(low) else f"[{fmt_diff(m, low)}, {fmt_diff(m, high)}]"
-        unit = metric_unit(m)
-        rows.append(
+    """Paired differences as the page shows them (:func:`accesssim.report.tables.
+    difference_rows`): plain labels with units and the better direction, CIs, a reading."""
+    metrics = list(METRICS) if all_metrics else list(HEADLINE_METRICS)
+    rows = difference_rows(outcome.differences, outcome.labels[1], metrics)
+    return pd.DataFrame(
+        [
             {
-                "indicator (unit)": f"{SHORT_LABELS.get(m, metric_label(m))} ({unit})",
-                "baseline": fmt_value(m, float(r["base_mean"])),
-                "alternative": fmt_value(m, float(r["alt_mean"])),
-                "difference": fmt_diff(m, diff) + (" *" if sig else ""),
-                "95 % CI": ci,
-                "change": _signed_pct(float(r["relative"])),
-                "reading": _reading(m, sig, diff),
-                "metric": m,
+                _("indicator (unit)"): f"{r.short} ({r.unit})",
+                _("better"): r.better,
+                _("baseline"): r.base,
+                _("alternative"): r.alt,
+                _("difference"): r.diff,
+                _("95 % CI"): r.ci,
+                _("change"): r.change,
+                _("reading"): r.reading,
+                "metric": r.metric,
             }
-        )
-    return pd.DataFrame(rows)
+            for r in rows
+        ]
+    )
 
 
 def cost_table(outcome: Outcome) -> pd.DataFrame:
-    """Cost per unit of gain, as the page shows it."""
-    rows = []
-    for r in outcome.cost_per_gain.itertuples():
-        per = float(r.eur_per_unit)
-        if math.isnan(per):
-            per_txt = "– (gain not above 0)"
-        elif per < 0:
-            per_txt = f"gains and saves EUR {-per:,.0f} per unit"
-        else:
-            per_txt = f"EUR {per:,.0f}"
-        rows.append(
+    """Cost per unit of gain, as the page shows it (:func:`accesssim.report.tables.
+    cost_rows`)."""
+    return pd.DataFrame(
+        [
             {
-                "gain (unit)": str(r.description),
-                "extra cost (EUR)": f"{float(r.extra_cost_eur):+,.0f}",
-                "gain [95 % CI]": f"{float(r.gain_mean):,.0f} "
-                f"[{float(r.gain_low):,.0f}, {float(r.gain_high):,.0f}]",
-                "cost per unit of gain": per_txt,
+                _("gain (unit)"): r.description,
+                _("extra cost"): r.extra_cost,
+                _("gain [95 % CI]"): f"{r.gain_mean} {r.gain_ci}".strip(),
+                _("cost per unit of gain"): r.per_unit,
             }
-        )
-    return pd.DataFrame(rows)
+            for r in cost_rows(outcome.cost_per_gain)
+        ]
+    )

@@ -14,36 +14,36 @@ import math
 import os
 import shlex
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from accesssim._version import __version__
 from accesssim.analysis import mean_ci
+from accesssim.i18n import _
 from accesssim.model import METRIC_NAMES, METRICS
-from accesssim.report.describe import (
-    BETTER,
-    HEADLINE,
-    OUTCOME_LABELS,
-    WEEKLY_SERIES,
+from accesssim.report import catalogue
+from accesssim.report.catalogue import FigureSpec
+from accesssim.report.describe import policy_rows, scenario_facts
+from accesssim.report.results import Results, load_results
+from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+from accesssim.scenario.errors import InputError, Problem
+from accesssim.vocabulary import HEADLINE_METRICS as HEADLINE
+from accesssim.vocabulary import OUTCOME_LABELS
+from accesssim.wording import (
     fmt_ci,
-    fmt_diff,
     fmt_eur,
     fmt_int,
     fmt_value,
     metric_label,
     metric_unit,
-    policy_rows,
-    scenario_facts,
-    weekly_events,
+    number,
+    outcome_label,
 )
-from accesssim.report.results import Results, load_results
-from accesssim.scenario.errors import InputError, Problem
 
 __all__ = ["render_report", "report"]
 
@@ -110,20 +110,17 @@ class _Figures:
     def __init__(self) -> None:
         self.count = 0
 
-    def add(
-        self,
-        make: Callable[[], Any],
-        title: str,
-        reading: str,
-        uncertainty: str,
-        wide: bool = True,
-    ) -> FigureBlock:
+    def add(self, spec: FigureSpec) -> FigureBlock:
+        """Number a figure of the catalogue and draw it as SVG."""
         from accesssim.report.figures import figure_svg
 
         self.count += 1
-        fig = make()
-        svg = figure_svg(fig, prefix=f"fig{self.count}", label=f"Figure {self.count}. {title}")
-        return FigureBlock(self.count, title, svg, reading, uncertainty, wide)
+        svg = figure_svg(
+            spec.draw(),
+            prefix=f"fig{self.count}",
+            label=_("Figure {n}. {title}").format(n=self.count, title=spec.title),
+        )
+        return FigureBlock(self.count, spec.title, svg, spec.reading, spec.uncertainty, spec.wide)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,18 +181,6 @@ def _eur_ci(est: Any) -> Cell:
         return _c("–")
     sub = f"[{est.low:,.0f}, {est.high:,.0f}]" if est.n >= 2 and not math.isnan(est.low) else ""
     return _c(fmt_eur(est.mean), sub)
-
-
-def _reading(metric: str, row: Any) -> str:
-    if not bool(row["significant"]):
-        return "no clear change"
-    up = float(row["diff"]) > 0
-    if metric == "policy_cost_eur":
-        return "costs more" if up else "costs less"
-    better = BETTER.get(metric)
-    if better is None:
-        return "higher" if up else "lower"
-    return "better" if (up == (better > 0)) else "worse"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,213 +496,163 @@ def _comparison_section(res: Results, figs: _Figures) -> Section | None:
     base, alts = labels[0], labels[1:]
     sec = Section(
         "differences",
-        f"Differences with the baseline ({base})",
+        _("Differences with the baseline ({base})").format(base=base),
         intro=[
-            "Each difference is the mean, over replications, of (alternative - baseline) for "
-            "the same replication: paired, so the noise both share cancels out. The 95 % CI "
-            "comes from the spread of these paired differences."
+            _(
+                "Each difference is the mean, over replications, of (alternative - baseline) "
+                "for the same replication: paired, so the noise both share cancels out. The "
+                "95 % CI comes from the spread of these paired differences."
+            )
         ],
     )
     if diffs is None or diffs.empty:
         sec.blocks.append(
-            Note("differences.parquet is missing: the comparison did not finish any paired run.")
+            Note(_("differences.parquet is missing: the comparison did not finish any paired run."))
         )
         return sec
-    from accesssim.report.figures import differences_forest, scenario_colours
-
-    colours = scenario_colours(labels)
-    forest_metrics = [m for m in HEADLINE if m != "policy_cost_eur"]
-    n = int(diffs["n"].max()) if "n" in diffs else 0
-    sec.blocks.append(
-        figs.add(
-            lambda: differences_forest(diffs, metrics=forest_metrics, labels=alts, colours=colours),
-            "Change of each headline indicator relative to the baseline",
-            "Each dot is an alternative's change in % of the baseline mean; a filled dot whose "
-            "bar stays on one side of the vertical line is a real change; the label says "
-            "which side is better for patients. The cost is in the cost table below.",
-            f"Bars: 95 % CI of the paired difference over {n} replications (divided by the "
-            "baseline mean).",
-        )
-    )
+    forest = catalogue.forest_figure(res)
+    if forest is not None:
+        sec.blocks.append(figs.add(forest))
     for alt in alts:
-        part = diffs[diffs["alternative"] == alt].set_index("metric")
-        rows = []
-        for m in HEADLINE:
-            if m not in part.index:
-                continue
-            r = part.loc[m]
-            rel = float(r["relative"])
-            rows.append(
-                [
-                    _c(metric_label(m), m, cls="metric"),
-                    _c(fmt_value(m, float(r["base_mean"]))),
-                    _c(fmt_value(m, float(r["alt_mean"]))),
-                    _c(
-                        fmt_diff(m, float(r["diff"])),
-                        fmt_ci_diff(m, float(r["low"]), float(r["high"])),
-                        cls="strong" if bool(r["significant"]) else "",
-                    ),
-                    _c("–" if math.isnan(rel) else f"{100 * rel:+.1f} %"),
-                    _c(_reading(m, r)),
-                ]
-            )
-        sec.blocks.append(
-            Table(
-                columns=["Indicator", base, alt, "Difference [95 % CI]", "Change", "Reading"],
-                rows=rows,
-                numeric=[False, True, True, True, True, False],
-                caption=f"{alt} against {base}: paired differences",
-                note="Bold: the 95 % CI excludes 0. Shares differ in percentage points (pt); "
-                "'change' is the difference relative to the baseline mean.",
-            )
-        )
-    if gains is not None and not gains.empty:
-        rows = []
-        for r in gains.itertuples():
-            per = float(r.eur_per_unit)
-            if math.isnan(per):
-                per_txt = "– (gain not above 0)"
-            elif per < 0:
-                per_txt = f"gains and saves EUR {-per:,.0f} per unit"
-            else:
-                per_txt = f"EUR {per:,.0f}"
-            rows.append(
-                [
-                    _c(str(r.alternative)),
-                    _c(str(r.description)),
-                    _c(f"{float(r.extra_cost_eur):+,.0f}"),
-                    _c(
-                        f"{float(r.gain_mean):,.0f}",
-                        f"[{float(r.gain_low):,.0f}, {float(r.gain_high):,.0f}]",
-                    ),
-                    _c(per_txt),
-                ]
-            )
+        rows = [
+            [
+                _c(r.label, r.metric, cls="metric"),
+                _c(r.base),
+                _c(r.alt),
+                _c(r.diff, "" if r.ci == "–" else r.ci, cls="strong" if r.significant else ""),
+                _c(r.change),
+                _c(r.reading, r.better),
+            ]
+            for r in difference_rows(diffs, alt, HEADLINE)
+        ]
         sec.blocks.append(
             Table(
                 columns=[
-                    "Alternative",
-                    "Gain (unit)",
-                    "Extra cost (EUR)",
-                    "Gain [95 % CI] (units)",
-                    "Cost per unit of gain",
+                    _("Indicator"),
+                    base,
+                    alt,
+                    _("Difference [95 % CI]"),
+                    _("Change"),
+                    _("Reading"),
+                ],
+                rows=rows,
+                numeric=[False, True, True, True, True, False],
+                caption=_("{alt} against {base}: paired differences").format(alt=alt, base=base),
+                note=_(
+                    "Bold: the 95 % CI excludes 0 (a clear change); otherwise the difference "
+                    "could be chance. Shares differ in percentage points (pt); 'change' is the "
+                    "difference relative to the baseline mean."
+                ),
+            )
+        )
+    if gains is not None and not gains.empty:
+        rows = [
+            [
+                _c(r.alternative),
+                _c(r.description),
+                _c(r.extra_cost),
+                _c(r.gain_mean, r.gain_ci),
+                _c(r.per_unit),
+            ]
+            for r in cost_rows(gains)
+        ]
+        sec.blocks.append(
+            Table(
+                columns=[
+                    _("Alternative"),
+                    _("Gain (unit)"),
+                    _("Extra cost"),
+                    _("Gain [95 % CI] (units)"),
+                    _("Cost per unit of gain"),
                 ],
                 rows=rows,
                 numeric=[False, False, True, True, True],
-                caption="Cost per unit of gain",
-                note="Extra cost over the measured period divided by the gain over the whole "
-                "territory; shown only when the gain's 95 % CI lies above 0. 'Gains and saves' "
-                "means the alternative is better and cheaper.",
+                caption=_("Cost per unit of gain"),
+                note=_(
+                    "Extra cost over the measured period divided by the gain over the whole "
+                    "territory; shown only when the gain's 95 % CI lies above 0. 'Gains and "
+                    "saves' means the alternative is better and cheaper."
+                )
+                + " "
+                + _baseline_cost(res),
             )
         )
     else:
-        sec.blocks.append(Note("cost_per_gain.parquet is missing: no cost-per-gain table."))
+        sec.blocks.append(Note(_("cost_per_gain.parquet is missing: no cost-per-gain table.")))
     return sec
 
 
-def fmt_ci_diff(metric: str, low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return ""
-    return f"[{fmt_diff(metric, low)}, {fmt_diff(metric, high)}]"
+def _baseline_cost(res: Results) -> str:
+    """Why the baseline costs something (today's policies), from its mean costs."""
+    mc = _mean_costs(res.table("costs"), res.labels[0])
+    names = {p["key"]: p["name"] for p in policy_rows(res.scenarios[res.labels[0]])}
+    return baseline_cost_words({k: e.mean for k, e in mc.items()}, names)
 
 
 def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "time",
-        "Over time",
+        _("Over time"),
         intro=[
-            "Weekly values over the whole simulated period. The shaded start is the warm-up "
-            "(agendas filling up; not counted in the results); dashed lines mark dated "
-            "changes: policy starts, GP arrivals and departures (policies in force from day 0 "
-            "have no line)."
+            _(
+                "Weekly values over the whole simulated period. The shaded start is the "
+                "warm-up (agendas filling up; not counted in the results); dashed lines mark "
+                "dated changes: policy starts, GP arrivals and departures (policies in force "
+                "from day 0 have no line)."
+            )
         ],
     )
-    weekly = res.table("weekly")
-    if weekly is None or weekly.empty:
-        sec.blocks.append(Note("No weekly series in these results (weekly.parquet is absent)."))
-        return sec
-    sc0 = res.scenarios[labels[0]]
-    cal = sc0.calendar
-    events = weekly_events(res.scenarios, labels)
-    from accesssim.report.figures import weekly_series
-
-    n = int(weekly["replication"].nunique())
-    for series, title, unit, reading in WEEKLY_SERIES:
-        if series not in set(weekly["series"].unique()):
-            continue
-        sec.blocks.append(
-            figs.add(
-                lambda series=series, unit=unit: weekly_series(
-                    weekly,
-                    series,
-                    warmup_days=cal.warmup_days,
-                    horizon_days=cal.horizon_days,
-                    start_date=cal.start_date,
-                    events=events,
-                    labels=labels,
-                    ylabel=unit,
-                ),
-                title,
-                reading,
-                f"Line: mean over {n} replication(s); band: lowest to highest replication "
-                "that week. The last, incomplete week is left out.",
-            )
-        )
+    specs = catalogue.weekly_figures(res)
+    if not specs:
+        sec.blocks.append(Note(_("No weekly series in these results (weekly.parquet is absent).")))
+    sec.blocks += [figs.add(spec) for spec in specs]
     return sec
 
 
 def _waits_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "waits",
-        "Waiting times",
+        _("Waiting times"),
         intro=[
-            "The delay from the request to the appointment, in calendar days, for the "
-            "requests of the measured period that got an appointment (GP, teleconsultation or "
-            "nurse). Part of the delay of planned requests is wanted: a renewal or a check-up "
-            "is booked ahead on purpose."
+            _(
+                "The delay from the request to the appointment, in calendar days, for the "
+                "requests of the measured period that got an appointment (GP, teleconsultation "
+                "or nurse). Part of the delay of planned requests is wanted: a renewal or a "
+                "check-up is booked ahead on purpose."
+            )
         ],
     )
+    spec = catalogue.waits_figure(res)
     waits = res.table("waits")
-    if waits is None or waits.empty:
-        sec.blocks.append(Note("No wait distribution in these results (waits.parquet is absent)."))
-        return sec
-    from accesssim.report.figures import WAIT_PANELS, wait_distribution, wait_summary
-
-    n = int(waits["replication"].nunique())
-    sec.blocks.append(
-        figs.add(
-            lambda: wait_distribution(waits, labels=labels),
-            "Share of appointments obtained within a given delay",
-            "Read a curve at a delay (x) to get the share of appointments obtained within it "
-            "(y); a curve further left means shorter waits; compare the right panel with the "
-            "DREES 2018 survey (black lines), which covers all GP appointments.",
-            f"Line: mean over {n} replication(s); band: lowest to highest replication. "
-            "Dots (medians) and triangles (means) are means of the replications' values; the "
-            "table below lists them.",
+    if spec is None or waits is None:
+        sec.blocks.append(
+            Note(_("No wait distribution in these results (waits.parquet is absent)."))
         )
-    )
+        return sec
+    from accesssim.report.figures import WAIT_PANELS, wait_summary
+
+    sec.blocks.append(figs.add(spec))
     rows = []
     for lab in labels:
         part = waits[waits["scenario"] == lab]
         for title, kinds in WAIT_PANELS:
             s = wait_summary(part, kinds)
             rows.append(
-                [
-                    _c(lab),
-                    _c(title),
-                    _c(f"{s['median']:.1f}"),
-                    _c(f"{s['mean']:.1f}"),
-                ]
+                [_c(lab), _c(_(title)), _c(number(s["median"], 1)), _c(number(s["mean"], 1))]
             )
-    rows.append([_c("DREES 2018 survey"), _c("All GP appointments"), _c("2"), _c("6")])
+    rows.append(
+        [_c(_("DREES 2018 survey")), _c(_("All GP appointments")), _c(number(2)), _c(number(6))]
+    )
     sec.blocks.append(
         Table(
-            columns=["Scenario", "Requests", "Median (days)", "Mean (days)"],
+            columns=[_("Scenario"), _("Requests"), _("Median (days)"), _("Mean (days)")],
             rows=rows,
             numeric=[False, False, True, True],
-            caption="Median and mean delay to the appointment",
-            note="DREES, Études et résultats n° 1085 (2018). The headline table gives the "
-            "95 % CIs of the same medians and means.",
+            caption=_("Median and mean delay to the appointment"),
+            note=_(
+                "DREES, Études et résultats n° 1085 (2018). The headline table gives the 95 % "
+                "CIs of the same medians and means."
+            ),
         )
     )
     return sec
@@ -726,116 +661,81 @@ def _waits_section(res: Results, labels: Sequence[str], figs: _Figures) -> Secti
 def _outcomes_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "outcomes",
-        "What happens to soins non programmés",
+        _("What happens to soins non programmés"),
         intro=[
-            "Every unscheduled need (to be seen within 24 h or 48 h) of the measured period "
-            "ends in exactly one place: seen by the patient's own MT, by another GP (a "
-            "colleague, another GP of the territory or the CPTS rota), by teleconsultation, a "
-            "pharmacist or a nurse; or it ends at the emergency department, without care, or "
-            "still waiting for an appointment booked after the end of the simulation."
+            _(
+                "Every unscheduled need (to be seen within 24 h or 48 h) of the measured period "
+                "ends in exactly one place: seen by the patient's own MT, by another GP (a "
+                "colleague, another GP of the territory or the CPTS rota), by "
+                "teleconsultation, a pharmacist or a nurse; or it ends at the emergency "
+                "department, without care, or still waiting for an appointment booked after "
+                "the end of the simulation."
+            )
         ],
     )
+    spec = catalogue.outcomes_figure(res)
     outcomes = res.table("outcomes")
-    if outcomes is None or outcomes.empty:
-        sec.blocks.append(Note("No outcome counts in these results (outcomes.parquet is absent)."))
-        return sec
-    from accesssim.report.figures import outcome_flows, outcome_shares
-
-    n = int(outcomes["replication"].nunique())
-    sec.blocks.append(
-        figs.add(
-            lambda: outcome_flows(outcomes, labels=labels),
-            "Where soins non programmés end up",
-            "Each bar is 100 % of the unscheduled needs of a scenario; the longer the green "
-            "part (seen by a GP) and the shorter the red and grey parts (emergency "
-            "department, forgone care), the better.",
-            f"Segments: mean share over {n} replication(s); the table below gives each share "
-            "with its 95 % CI.",
+    if spec is None or outcomes is None:
+        sec.blocks.append(
+            Note(_("No outcome counts in these results (outcomes.parquet is absent)."))
         )
-    )
+        return sec
+    from accesssim.report.figures import outcome_shares
+
+    sec.blocks.append(figs.add(spec))
     shares = outcome_shares(outcomes)
     rows = []
-    for outcome, name in OUTCOME_LABELS.items():
-        row = [_c(name)]
+    for outcome in OUTCOME_LABELS:
+        row = [_c(outcome_label(outcome))]
         for lab in labels:
             vals = shares[(shares["scenario"] == lab) & (shares["outcome"] == outcome)]
             e = mean_ci(vals.sort_values("replication")["share"].to_numpy(dtype=float))
             if e.n == 0:
                 row.append(_c("–"))
                 continue
-            ci = (
-                f"[{100 * e.low:.1f}, {100 * e.high:.1f}]"
-                if e.n >= 2 and not math.isnan(e.low)
-                else ""
-            )
-            row.append(_c(f"{100 * e.mean:.1f} %", ci))
+            ci = fmt_ci("forgone_care_share", e.low, e.high) if e.n >= 2 else ""
+            row.append(_c(fmt_value("forgone_care_share", e.mean), "" if ci == "–" else ci))
         rows.append(row)
     sec.blocks.append(
         Table(
-            columns=["Outcome", *labels],
+            columns=[_("Outcome"), *labels],
             rows=rows,
             numeric=[False] + [True] * len(labels),
-            caption="Outcome of soins non programmés, % (mean [95 % CI])",
+            caption=_("Outcome of soins non programmés, % (mean [95 % CI])"),
         )
     )
     return sec
 
 
 def _map_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
-    sec = Section("map", "Where people lack a médecin traitant")
+    sec = Section(
+        "map",
+        _("By commune"),
+        intro=[
+            _(
+                "Where people lack a médecin traitant, where same-day needs go unmet and where "
+                "they end at the emergency department, commune by commune (by the patient's "
+                "commune of residence)."
+            )
+        ],
+    )
     communes = res.table("communes")
-    from accesssim.report.figures import commune_map, has_coordinates
-
     if communes is None or communes.empty:
-        sec.blocks.append(Note("No commune table in these results (communes.parquet is absent)."))
+        sec.blocks.append(
+            Note(_("No commune table in these results (communes.parquet is absent)."))
+        )
         return sec
-    if not has_coordinates(communes):
+    specs = catalogue.map_figures(res)
+    if not specs:
         n = communes["insee"].nunique()
         why = (
-            "the territory is aspatial (one place holding the whole population, no distances)"
+            _("the territory is aspatial (one place holding the whole population, no distances)")
             if n <= 1
-            else "some communes have no coordinates (lat, lon) in the scenario"
+            else _("some communes have no coordinates (lat, lon) in the scenario")
         )
-        sec.blocks.append(Note(f"No map: {why}."))
+        sec.blocks.append(Note(_("No map: {why}.").format(why=why)))
         return sec
-    names = [lab for lab in labels if lab in set(communes["scenario"])]
-    base = communes[communes["scenario"] == names[0]]
-    half = []
-    for insee, g in base.groupby("insee", sort=True):
-        e = mean_ci(g["mt_coverage"].to_numpy(dtype=float))
-        half.append((e.half_width, str(g["name"].iloc[0]), str(insee)))
-    finite = [h for h in half if not math.isnan(h[0])]
-    n = int(base["replication"].nunique())
-    if finite:
-        med = float(np.median([h[0] for h in finite]))
-        worst = max(finite, key=lambda h: (h[0], h[2]))
-        unc = (
-            f"Colours are means over {n} replication(s); the 95 % CI of a commune's coverage "
-            f"is +/-{100 * med:.1f} pt for the median commune and up to "
-            f"+/-{100 * worst[0]:.1f} pt ({worst[1]}): small communes vary most."
-        )
-    else:
-        unc = f"Colours are means over {n} replication(s) (too few for a CI)."
-    if len(names) > 1:
-        unc += " Changes are means of paired differences (same replications)."
-    reading = (
-        "Each dot is a commune's town hall, sized by its population; yellow is a high share of "
-        "adults with an MT, dark blue a low one"
-        + (
-            "; for alternatives, blue communes gain and red communes lose compared with the "
-            "baseline."
-            if len(names) > 1
-            else "."
-        )
-    )
-    sec.blocks.append(
-        figs.add(
-            lambda: commune_map(communes, labels=names),
-            "Share of adults with a médecin traitant at the end, by commune",
-            reading,
-            unc,
-        )
-    )
+    sec.blocks += [figs.add(spec) for spec in specs]
     return sec
 
 
@@ -1003,10 +903,13 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
     for metric in wanted:
         sens.blocks.append(
             figs.add(
-                lambda metric=metric: sensitivity_tornado(indices, metric, n_points=n_points),
-                f"Sensitivity: {metric_label(metric)}",
-                reading,
-                unc,
+                FigureSpec(
+                    f"sensitivity-{metric}",
+                    _("Sensitivity: {label}").format(label=metric_label(metric)),
+                    reading,
+                    unc,
+                    lambda metric=metric: sensitivity_tornado(indices, metric, n_points=n_points),
+                )
             )
         )
         part = indices[indices["metric"] == metric]
@@ -1047,19 +950,30 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
         if factor is not None and factor in design.columns:
             resp.blocks.append(
                 figs.add(
-                    lambda metric=metric, factor=factor: response_scatter(
-                        design, metrics, metric, factor
-                    ),
-                    f"{metric_label(metric)} against {factor}",
-                    f"Read the trend: the slope is the effect of {factor}; the vertical spread at "
-                    "one value comes from the other factors.",
-                    (
-                        f"Vertical bars: lowest to highest of {n_reps} replications of a point."
-                        if n_reps > 1
-                        else "One replication per point: no bar; the scatter includes the "
-                        "simulation's own noise."
-                    ),
-                    wide=False,
+                    FigureSpec(
+                        f"response-{metric}",
+                        _("{label} against {factor}").format(
+                            label=metric_label(metric), factor=factor
+                        ),
+                        _(
+                            "Read the trend: the slope is the effect of {factor}; the vertical "
+                            "spread at one value comes from the other factors."
+                        ).format(factor=factor),
+                        (
+                            _(
+                                "Vertical bars: lowest to highest of {n} replications of a point."
+                            ).format(n=n_reps)
+                            if n_reps > 1
+                            else _(
+                                "One replication per point: no bar; the scatter includes the "
+                                "simulation's own noise."
+                            )
+                        ),
+                        lambda metric=metric, factor=factor: response_scatter(
+                            design, metrics, metric, factor
+                        ),
+                        wide=False,
+                    )
                 )
             )
     return [sens, resp]

@@ -55,11 +55,11 @@ from accesssim._version import __version__
 from accesssim.experiment.compare import Comparison, compare
 from accesssim.experiment.replicate import AutoStop, Replications, replicate
 from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
-from accesssim.i18n import _
+from accesssim.i18n import N_, _, language
 from accesssim.model import METRICS, RunResult, simulate
 from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
 from accesssim.report.describe import policy_rows, scenario_facts
-from accesssim.report.tables import cost_rows, difference_rows
+from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
 from accesssim.scenario import (
     Document,
     InputError,
@@ -72,6 +72,7 @@ from accesssim.scenario import (
 )
 from accesssim.scenario.schema import Policies
 from accesssim.vocabulary import HEADLINE_METRICS
+from accesssim.wording import fmt_int, pct
 
 __all__ = [
     "BLOCKS",
@@ -112,18 +113,20 @@ __all__ = [
 
 #: The seed baselines offered in the app (file stem -> what it is), smallest first.
 SEEDS: dict[str, str] = {
-    "haute-combraille-volcans": "CPTS Haute-Combraille Volcans (rural Puy-de-Dôme)",
-    "monts-du-lyonnais": "CPTS des Monts du Lyonnais (rural and peri-urban, west of Lyon)",
-    "venissieux": "CPTS de Vénissieux (urban, south-east of Lyon)",
-    "loire-forez": "CPTS Loire-Forez (Loire)",
-    "france-baseline": "A national-average territory of 100,000 people (aspatial)",
-    "lyon-metropole": "Métropole de Lyon (1.3 million people: a replication takes seconds)",
+    "haute-combraille-volcans": N_("CPTS Haute-Combraille Volcans (rural Puy-de-Dôme)"),
+    "monts-du-lyonnais": N_("CPTS des Monts du Lyonnais (rural and peri-urban, west of Lyon)"),
+    "venissieux": N_("CPTS de Vénissieux (urban, south-east of Lyon)"),
+    "loire-forez": N_("CPTS Loire-Forez (Loire)"),
+    "france-baseline": N_("A national-average territory of 100,000 people (aspatial)"),
+    "lyon-metropole": N_("Métropole de Lyon (1.3 million people: a replication takes seconds)"),
 }
 
 #: Seed files not offered, and why.
 EXCLUDED: dict[str, str] = {
-    "auvergne-rhone-alpes": "the whole region (8 million inhabitants) is too big for interactive "
-    "use: run it with `accesssim compare` on the command line",
+    "auvergne-rhone-alpes": N_(
+        "the whole region (8 million inhabitants) is too big for interactive use: run it with "
+        "`accesssim compare` on the command line"
+    ),
 }
 
 #: Above this population an uploaded territory gets a warning (runs take a while).
@@ -172,7 +175,7 @@ SHORT_NAMES: dict[str, str] = {
     "monts-du-lyonnais": "Monts du Lyonnais",
     "venissieux": "Vénissieux",
     "loire-forez": "Loire-Forez",
-    "france-baseline": "France average, aspatial",
+    "france-baseline": N_("France average, aspatial"),
     "lyon-metropole": "Métropole de Lyon",
 }
 
@@ -199,8 +202,10 @@ def seed_label(stem: str, path: Path | str) -> str:
         pop = _population_of(str(path), path.stat().st_mtime)
     except OSError:
         pop = None
-    name = SHORT_NAMES.get(stem, stem)
-    return f"{name} ({pop:,} inhabitants)" if pop else name
+    name = _(SHORT_NAMES.get(stem, stem))
+    if not pop:
+        return name
+    return _("{name} ({n} inhabitants)").format(name=name, n=fmt_int(pop))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +242,7 @@ def load_seed(path: Path | str) -> Baseline:
     )
 
 
-EXTENDS_REASON = (
+EXTENDS_REASON = N_(
     "an uploaded file cannot use extends: (its base file is not uploaded with it, and a "
     "browser does not give the folder the file came from). Upload a file without extends:, "
     "for example the resolved scenario that `accesssim run FILE --out DIR` writes in "
@@ -273,7 +278,7 @@ def load_upload(name: str, data: bytes) -> Baseline:
         except InputError as exc:
             problems = []
             for p in exc.problems:
-                reason = EXTENDS_REASON if p.path == "extends" else p.reason
+                reason = _(EXTENDS_REASON) if p.path == "extends" else p.reason
                 problems.append(Problem(rename(p.file), p.line, p.path, reason))
             raise ScenarioError(problems) from None
     origin = {loc: (rename(f), line) for loc, (f, line) in doc.origin.items()}
@@ -325,10 +330,10 @@ def horizon_overrides(baseline: Baseline, horizon_days: int | None) -> list[str]
 # ---------------------------------------------------------------------------------------------
 
 _KIND_WORDS = {
-    "solo": "solo offices",
-    "group": "group offices",
-    "msp": "health houses (MSP)",
-    "centre": "health centres",
+    "solo": N_("solo offices"),
+    "group": N_("group offices"),
+    "msp": N_("health houses (MSP)"),
+    "centre": N_("health centres"),
 }
 
 
@@ -339,16 +344,25 @@ def territory_facts(scenario: Scenario) -> dict[str, Any]:
     pool = scenario.gps
     if pool.practices:
         counts = Counter(p.kind for p in pool.practices)
-        practices = ", ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+        practices = ", ".join(f"{n} {_(_KIND_WORDS[k])}" for k, n in sorted(counts.items()))
         if scenario.generated_gp_count:
-            practices += f"; the {scenario.generated_gp_count} other GPs in generated practices"
+            practices += _("; the {n} other GPs in generated practices").format(
+                n=scenario.generated_gp_count
+            )
     else:
         mix = pool.practice_mix
-        practices = (
-            "generated from the practice mix: "
-            f"{mix.solo:.0%} of GPs in solo offices, {mix.group:.0%} in group offices "
-            f"({mix.group_size} GPs), {mix.msp:.0%} in health houses (MSP, {mix.msp_size}), "
-            f"{mix.centre:.0%} in health centres ({mix.centre_size})"
+        practices = _(
+            "generated from the practice mix: {solo} of GPs in solo offices, {group} in group "
+            "offices ({group_size} GPs), {msp} in health houses (MSP, {msp_size}), {centre} in "
+            "health centres ({centre_size})"
+        ).format(
+            solo=pct(mix.solo),
+            group=pct(mix.group),
+            group_size=mix.group_size,
+            msp=pct(mix.msp),
+            msp_size=mix.msp_size,
+            centre=pct(mix.centre),
+            centre_size=mix.centre_size,
         )
     facts["practices"] = practices
     facts["policies"] = policy_rows(scenario)
@@ -395,8 +409,8 @@ class Lever:
 
     @property
     def title(self) -> str:
-        """The label with its unit."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        """The label with its unit, in the current language."""
+        return f"{_(self.label)} ({_(self.unit)})" if self.unit else _(self.label)
 
     def schema_default(self) -> Any:
         if self.model is None or self.field not in self.model.model_fields:
@@ -585,7 +599,11 @@ def build_overrides(baseline: Scenario, values: Mapping[str, Any]) -> list[str]:
 def block_cost_words(block: Block, values: Mapping[str, Any], scenario: Scenario) -> str:
     """How the block is costed, with the levers' current values (docs/policies.md)."""
     measured = scenario.calendar.horizon_days - scenario.calendar.warmup_days
-    period = f"over the measured {measured} days" if measured != 365 else "over the measured year"
+    period = (
+        _("over the measured {n} days").format(n=measured)
+        if measured != 365
+        else _("over the measured year")
+    )
     prefix = f"{block.name}."
     own = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
     return POLICY_BY_KEY[block.name].cost_words(own, period)
@@ -602,13 +620,13 @@ def cli_equivalent(
     """The command lines that give the same numbers as the app."""
     reps = f" --replications {replications}" if replications else " --auto"
     lines = [
-        "# the alternative, from the baseline file and the levers (--set):",
+        "# " + _("the alternative, from the baseline file and the levers (--set):"),
         f"accesssim run {shlex.quote(source)}{reps} --seed {seed} \\",
         *[f"    --set {shlex.quote(o)} \\" for o in overrides],
     ]
     lines[-1] = lines[-1].removesuffix(" \\")
     lines += [
-        "# or the comparison, with the downloaded alternative:",
+        "# " + _("or the comparison, with the downloaded alternative:"),
         f"accesssim compare {shlex.quote(source)} {alt_file}{reps} --seed {seed}",
     ]
     return "\n".join(lines)
@@ -672,7 +690,8 @@ class Outcome:
     seconds: float
     computed_runs: int
     figures: list[FigureImage] | None = None
-    report: Path | None = None
+    figures_lang: str | None = None
+    reports: dict[str, Path] = dataclasses.field(default_factory=dict)
 
     @property
     def labels(self) -> list[str]:
@@ -824,13 +843,20 @@ def run_comparison(
         spec = settings.spec
         n_auto = cache.get_auto(digests[labels[0]], seed, spec)
         if n_auto is None:
-            say(0.0, "Baseline: adding replications until the precision is reached")
+            say(0.0, _("Baseline: adding replications until the precision is reached"))
 
             def auto_progress(done: int, total: int) -> None:
                 say(
                     0.5 * done / max(total, 1),
-                    f"Baseline: {done} of at least {total} replications "
-                    f"(precision ±{settings.precision:.0%}, at most {settings.max_replications})",
+                    _(
+                        "Baseline: {done} of at least {total} replications (precision ±{p}, at "
+                        "most {cap})"
+                    ).format(
+                        done=done,
+                        total=total,
+                        p=pct(float(settings.precision or 0)),
+                        cap=settings.max_replications,
+                    ),
                 )
 
             stop = AutoStop(
@@ -855,12 +881,14 @@ def run_comparison(
     todo = sum(n - len(s) for s in skip.values())
     offset = 0.5 if settings.precision is not None else 0.0
     if todo:
-        say(offset, f"Running {todo} replication(s) of {n} per scenario")
+        say(offset, _("Running {todo} replication(s) of {n} per scenario").format(todo=todo, n=n))
 
         def on_progress(done: int, total: int) -> None:
             say(
                 offset + (0.95 - offset) * done / max(total, 1),
-                f"{done} of {total} replication(s) run ({n} per scenario, same seeds)",
+                _("{done} of {total} replication(s) run ({n} per scenario, same seeds)").format(
+                    done=done, total=total, n=n
+                ),
             )
 
         executor = settings.executor
@@ -888,7 +916,7 @@ def run_comparison(
         for lab, sc in zip(labels, (base, alt), strict=True)
     ]
     comparison = Comparison(labels=labels, runs=runs, seed=seed)
-    say(0.98, "Writing the results directory")
+    say(0.98, _("Writing the results directory"))
     root = results_root_dir if results_root_dir is not None else results_root()
     out_dir = root / f"{labels[0]}-vs-{labels[1]}-{key[:12]}"
     write_results_dir(comparison, out_dir, executor=settings.executor)
@@ -902,7 +930,7 @@ def run_comparison(
         computed_runs=computed,
     )
     cache.put_outcome(outcome)
-    say(1.0, "Done")
+    say(1.0, _("Done"))
     return outcome
 
 
@@ -1001,13 +1029,35 @@ def map_image(scenario: Scenario, seed: int, cache: RunCache) -> bytes | None:
 
 
 def report_html(outcome: Outcome) -> bytes:
-    """The HTML report of the comparison (built once, then read from the results dir)."""
+    """The HTML report of the comparison in the current language (built once per language,
+    then read from the results dir)."""
     from accesssim.report import report
 
-    path = outcome.results_dir / "report.html"
-    if outcome.report is None or not path.is_file():
-        outcome.report = report(outcome.results_dir)
-    return outcome.report.read_bytes()
+    lang = language()
+    path = outcome.results_dir / f"report-{lang}.html"
+    if outcome.reports.get(lang) is None or not path.is_file():
+        outcome.reports[lang] = report(outcome.results_dir, path)
+    return outcome.reports[lang].read_bytes()
+
+
+def ensure_figures(outcome: Outcome) -> list[FigureImage]:
+    """The comparison's figures in the current language (drawn once per language)."""
+    lang = language()
+    if outcome.figures is None or outcome.figures_lang != lang:
+        outcome.figures = figure_images(outcome.results_dir)
+        outcome.figures_lang = lang
+    return outcome.figures
+
+
+def baseline_cost(outcome: Outcome) -> str:
+    """Why the baseline has a policy cost (what today's policies cost), in words."""
+    base = outcome.comparison.runs[0]
+    names = {p["key"]: p["name"] for p in policy_rows(base.scenario)}
+    costs: dict[str, float] = {}
+    for r in base.results:
+        for k, v in r.costs.items():
+            costs[k] = costs.get(k, 0.0) + float(v) / len(base.results)
+    return baseline_cost_words(costs, names)
 
 
 # ---------------------------------------------------------------------------------------------

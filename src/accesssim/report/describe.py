@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from accesssim.i18n import _
 from accesssim.model.params import compile_scenario
 from accesssim.model.policies import POLICIES, Describe
 from accesssim.scenario.schema import Scenario
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 POLICY_LABELS: dict[str, str] = {p.key: p.label for p in POLICIES}
-"""Planner-facing name of each policy block."""
+"""Planner-facing name of each policy block (English; shown through ``_()``)."""
 
 
 def _context(scenario: Scenario) -> Describe:
@@ -55,8 +56,8 @@ def policy_rows(scenario: Scenario) -> list[dict[str, str]]:
         for words, start in pol.describe(active.params, ctx):
             begins = "–" if start is None else ctx.when(start)
             if start == 0:
-                begins = "from the start"
-            rows.append({"key": pol.key, "name": pol.label, "words": words, "start": begins})
+                begins = _("from the start")
+            rows.append({"key": pol.key, "name": _(pol.label), "words": words, "start": begins})
     return rows
 
 
@@ -77,9 +78,9 @@ def policy_events(scenario: Scenario) -> list[Event]:
         events += [Event(day, label) for day, label in active.policy.events(active.params)]
     for g in scenario.gps.roster:
         if cal.day_of(g.start) > 0:
-            events.append(Event(cal.day_of(g.start), f"GP {g.id} arrives"))
+            events.append(Event(cal.day_of(g.start), _("GP {id} arrives").format(id=g.id)))
         if g.leave is not None:
-            events.append(Event(cal.day_of(g.leave), f"GP {g.id} leaves"))
+            events.append(Event(cal.day_of(g.leave), _("GP {id} leaves").format(id=g.id)))
     return sorted(set(events), key=lambda e: (e.day, e.label))
 
 

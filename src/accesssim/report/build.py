@@ -1309,12 +1309,7 @@ def _glance_compare(res: Results) -> Glance | None:
         clear = [r for r in drows if r.significant and r.metric != "policy_cost_eur"]
         better = [r.short for r in clear if r.reading == _("better")]
         worse = [r.short for r in clear if r.reading == _("worse")]
-        points.append(
-            (
-                _("What changes ({alt})").format(alt=alt),
-                _changes(res, alt).capitalize() + ".",
-            )
-        )
+        points.append((_("What changes"), f"{alt}: {_changes(res, alt)}."))
         amount = (_("Better: {names}.").format(names="; ".join(better)) if better else "") + (
             " " + _("Worse: {names}.").format(names="; ".join(worse)) if worse else ""
         )
@@ -1338,7 +1333,8 @@ def _glance_compare(res: Results) -> Glance | None:
         if gains is not None and not gains.empty:
             for r in cost_rows(gains, alt):
                 if not r.per_unit.startswith("–"):
-                    words.append(f"{r.description}: {r.per_unit}.")
+                    what = r.description[:1].upper() + r.description[1:]
+                    words.append(f"{what}: {r.per_unit}.")
         points.append((_("At what cost"), " ".join(words) or "–"))
         for r in drows:
             rows.append(
@@ -1366,7 +1362,7 @@ def _glance_compare(res: Results) -> Glance | None:
             _("Indicator"),
             "",
             base,
-            _("Alternative"),
+            " / ".join(res.labels[1:]),
             _("Difference [95 % CI]"),
             _("Reading"),
         ],

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from accesssim._version import __version__
+from accesssim.i18n import _, set_language
 from accesssim.scenario.errors import InputError
 
 app = typer.Typer(
@@ -44,8 +45,10 @@ def handles_input_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
+            from accesssim.scenario.errors import translated
+
             for problem in exc.problems:
-                _err(str(problem))
+                _err(str(translated(problem)))
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -57,12 +60,35 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _lang_callback(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            set_language(value)
+        except ValueError:
+            raise typer.BadParameter("fr, en") from None
+    return value
+
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        callback=_lang_callback,
+        is_eager=True,
+        metavar="fr|en",
+        help="Language of tables, messages and reports: fr or en (default: French when the "
+        "locale is French, LANG=fr_FR...). Files and JSON keep English identifiers.",
+    ),
+]
+
+
 @app.callback()
 def _main(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Simulate access to primary care in French health territories."""
 
@@ -75,6 +101,7 @@ def validate(
         list[str] | None,
         typer.Option("--set", help="Override a field: PATH=VALUE (repeatable)."),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Check scenario files; print one line per valid file, every problem of the others."""
     from accesssim.scenario import load_scenario
@@ -87,10 +114,22 @@ def validate(
             problems.extend(exc.problems)
             continue
         info = scenario.summary()
-        policies = ", ".join(info["policies"]) or "none"
+        from accesssim.report.describe import POLICY_LABELS
+        from accesssim.wording import fmt_int
+
+        names = [_(POLICY_LABELS.get(k, k)) for k in info["policies"]]
         typer.echo(
-            f"ok  {path}: {info['name']} - {info['population']:,} inhabitants, "
-            f"{info['communes']} commune(s), {info['gps']} GPs; policies: {policies}"
+            _(
+                "ok  {path}: {name} - {population} inhabitants, {communes} commune(s), {gps} "
+                "GPs; policies: {policies}"
+            ).format(
+                path=path,
+                name=info["name"],
+                population=fmt_int(info["population"]),
+                communes=info["communes"],
+                gps=info["gps"],
+                policies=", ".join(names) or _("none"),
+            )
         )
     if problems:
         raise InputError(problems)
@@ -110,7 +149,7 @@ def schema(
     elif format_ == "markdown":
         typer.echo(reference_markdown(), nl=False)
     else:
-        _err(f"--format: expected json or markdown, got {format_!r}")
+        _err(_("--format: expected json or markdown, got {value!r}").format(value=format_))
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -152,7 +191,14 @@ def _check_format(fmt: str) -> None:
         from accesssim.scenario.errors import Problem
 
         raise InputError(
-            [Problem("--format", None, "format", f"expected table, json or csv, got {fmt!r}")]
+            [
+                Problem(
+                    "--format",
+                    None,
+                    "format",
+                    _("expected table, json or csv, got {value!r}").format(value=fmt),
+                )
+            ]
         )
 
 
@@ -166,7 +212,7 @@ def _check_executor(name: str) -> None:
                     "--executor",
                     None,
                     "executor",
-                    f"expected serial, processes or dask, got {name!r}",
+                    _("expected serial, processes or dask, got {value!r}").format(value=name),
                 )
             ]
         )
@@ -331,6 +377,7 @@ def run(
         bool, typer.Option("--csv", help="Also write CSV tables in --out.")
     ] = False,
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run replications of a scenario; print every metric with its 95 % CI."""
     from accesssim.experiment import AutoStop, ResultsDir, replicate, run_tables
@@ -379,12 +426,14 @@ def run(
         )
         store.consolidate(csv=csv_copy)
     if not reps.results:
-        _err("interrupted before any replication finished")
+        _err(_("interrupted before any replication finished"))
         raise typer.Exit(130)
     summary = reps.summary()
-    title = (
-        f"{scenario.name}: {reps.n} replication(s), seed {seed}, "
-        f"{scenario.calendar.horizon_days - scenario.calendar.warmup_days} days measured"
+    title = _("{name}: {n} replication(s), seed {seed}, {days} days measured").format(
+        name=scenario.name,
+        n=reps.n,
+        seed=seed,
+        days=scenario.calendar.horizon_days - scenario.calendar.warmup_days,
     )
     extra = {
         "scenario": scenario.name,
@@ -402,19 +451,35 @@ def run(
     extra["advice"] = hints
     _print_summary(title, summary, format_, extra)
     if format_ == "table":
-        needed = ", ".join(f"{m} {n}" for m, n in hints["replications_needed"].items())
-        _err(
-            f"warm-up: {hints['warmup_used_days']} days used; MSER-5 on the weekly planned "
-            f"waits suggests {hints['warmup_suggested_days']} days"
+        from accesssim.wording import metric_short, pct
+
+        needed = ", ".join(
+            f"{metric_short(m)} {n}" for m, n in hints["replications_needed"].items()
         )
-        _err(f"replications for a 95 % CI within {precision:.0%} of the mean: {needed}")
+        _err(
+            _(
+                "warm-up: {used} days used; MSER-5 on the weekly planned waits suggests "
+                "{suggested} days"
+            ).format(used=hints["warmup_used_days"], suggested=hints["warmup_suggested_days"])
+        )
+        _err(
+            _("replications for a 95 % CI within {p} of the mean: {needed}").format(
+                p=pct(precision), needed=needed
+            )
+        )
     if auto and format_ == "table":
-        met = "met" if reps.converged() else "NOT met (cap reached)"
-        _err(f"automatic replications: {reps.n} run; precision target {precision:.0%} {met}")
+        from accesssim.wording import pct
+
+        met = _("met") if reps.converged() else _("NOT met (cap reached)")
+        _err(
+            _("automatic replications: {n} run; precision target {p} {met}").format(
+                n=reps.n, p=pct(precision), met=met
+            )
+        )
     if out is not None and format_ == "table":
-        _err(f"results written to {out}")
+        _err(_("results written to {out}").format(out=out))
     if not reps.complete:
-        _err(f"interrupted: {reps.n} finished replication(s) kept")
+        _err(_("interrupted: {n} finished replication(s) kept").format(n=reps.n))
         raise typer.Exit(130)
     if with_report and out is not None:
         _write_report(out)
@@ -448,6 +513,7 @@ def compare(
         bool, typer.Option("--csv", help="Also write CSV tables in --out.")
     ] = False,
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds)."""
     from accesssim.experiment import ResultsDir, run_tables
@@ -514,13 +580,13 @@ def compare(
             diffs.to_csv(store.path / "differences.csv", index=False)
             gains.to_csv(store.path / "cost_per_gain.csv", index=False)
     if cmp.n == 0:
-        _err("interrupted before any replication finished")
+        _err(_("interrupted before any replication finished"))
         raise typer.Exit(130)
     _print_comparison(cmp, format_, all_metrics)
     if out is not None and format_ == "table":
-        _err(f"results written to {out}")
+        _err(_("results written to {out}").format(out=out))
     if not cmp.complete:
-        _err(f"interrupted: {cmp.n} finished replication(s) per scenario kept")
+        _err(_("interrupted: {n} finished replication(s) per scenario kept").format(n=cmp.n))
         raise typer.Exit(130)
     if with_report and out is not None:
         _write_report(out)
@@ -573,7 +639,7 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         table.add_column("", no_wrap=True)
         table.add_column(_("Baseline"), justify="right", overflow="fold")
         table.add_column(_("Alternative"), justify="right", overflow="fold")
-        table.add_column(_("Difference [95 % CI]"), justify="right", overflow="fold", min_width=19)
+        table.add_column(_("Difference [95 % CI]"), justify="right", overflow="fold", min_width=20)
         table.add_column(_("Reading"), overflow="fold", max_width=10)
         for r in difference_rows(diffs, alt, metrics):
             table.add_row(
@@ -626,6 +692,7 @@ def sweep(
     dask_address: DaskOpt = None,
     format_: FormatOpt = "table",
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs."""
     from accesssim.experiment.sweep import load_experiment
@@ -637,8 +704,13 @@ def sweep(
     exp = load_experiment(experiment_file)
     n = len(exp.points) * exp.spec.replications
     _err(
-        f"{exp.spec.name}: {exp.spec.design.kind} design, {len(exp.points)} points x "
-        f"{exp.spec.replications} replication(s) = {n} runs"
+        _("{name}: {kind} design, {points} points x {reps} replication(s) = {n} runs").format(
+            name=exp.spec.name,
+            kind=exp.spec.design.kind,
+            points=len(exp.points),
+            reps=exp.spec.replications,
+            n=n,
+        )
     )
     with _Progress(f"sweep {exp.spec.name}") as bar:
         res = run_sweep(
@@ -652,8 +724,9 @@ def sweep(
         )
     if not res.complete:
         _err(
-            f"interrupted: {res.done} of {res.total} runs are on disk in {out}; "
-            "continue with --resume"
+            _(
+                "interrupted: {done} of {total} runs are on disk in {out}; continue with --resume"
+            ).format(done=res.done, total=res.total, out=out)
         )
         raise typer.Exit(130)
     table = res.sensitivity.get("indices")
@@ -672,7 +745,7 @@ def sweep(
         table.to_csv(sys.stdout, index=False)
     else:
         _print_sensitivity(table, exp.spec.design.kind)
-    _err(f"{res.total} runs; results in {out}")
+    _err(_("{n} runs; results in {out}").format(n=res.total, out=out))
     if with_report:
         _write_report(out)
 
@@ -681,13 +754,20 @@ def _print_sensitivity(table: Any, kind: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from accesssim.wording import metric_label
+
     console = Console(width=max(100, Console().width))
     for metric, part in table.groupby("metric", sort=False):
-        t = Table(title=f"Sensitivity of {metric} ({kind} design)", title_justify="left")
-        t.add_column("factor")
+        t = Table(
+            title=_("Sensitivity of {label} ({kind} design)").format(
+                label=metric_label(str(metric)), kind=kind
+            ),
+            title_justify="left",
+        )
+        t.add_column(_("factor"))
         if kind == "sobol":
-            t.add_column("first order S1 [95 % CI]", justify="right")
-            t.add_column("total ST [95 % CI]", justify="right")
+            t.add_column(_("first order S1 [95 % CI]"), justify="right")
+            t.add_column(_("total ST [95 % CI]"), justify="right")
             wide = part.pivot(index="factor", columns="measure", values=["value", "low", "high"])
             order = wide[("value", "ST")].sort_values(ascending=False).index
             for f in order:
@@ -700,15 +780,15 @@ def _print_sensitivity(table: Any, kind: str) -> None:
                 t.add_row(str(f), *cells)
         elif kind == "lhs":
             t.add_column("PRCC", justify="right")
-            t.add_column("95 % CI", justify="right")
-            t.add_column("p-value", justify="right")
+            t.add_column(_("95 % CI"), justify="right")
+            t.add_column(_("p-value"), justify="right")
             part = part.reindex(part["value"].abs().sort_values(ascending=False).index)
             for r in part.itertuples():
                 ci = "-" if r.low != r.low else f"[{r.low:+.3f}, {r.high:+.3f}]"
                 t.add_row(r.factor, f"{r.value:+.3f}", ci, f"{r.p_value:.2g}")
         else:
-            t.add_column("main effect (range of level means)", justify="right")
-            t.add_column("lowest / highest level mean", justify="right")
+            t.add_column(_("main effect (range of level means)"), justify="right")
+            t.add_column(_("lowest / highest level mean"), justify="right")
             part = part.sort_values("value", ascending=False)
             for r in part.itertuples():
                 t.add_row(r.factor, f"{r.value:.4g}", f"{r.low:.4g} / {r.high:.4g}")
@@ -730,7 +810,7 @@ def _check_report(with_report: bool, out: Path | None) -> None:
                     "--report",
                     None,
                     "--out",
-                    "missing: the report is written to --out DIR/report.html, give --out DIR",
+                    _("missing: the report is written to --out DIR/report.html, give --out DIR"),
                 )
             ]
         )
@@ -740,7 +820,7 @@ def _write_report(results_dir: Path, out: Path | None = None) -> Path:
     from accesssim.report import report as build_report
 
     path = build_report(results_dir, out)
-    _err(f"report written to {path}")
+    _err(_("report written to {path}").format(path=path))
     return path
 
 
@@ -757,6 +837,7 @@ def report(
         Path | None,
         typer.Option("--out", help="HTML file to write (default: RESULTS_DIR/report.html)."),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Write the HTML report of a results directory: figures and tables, readable offline."""
     _write_report(results_dir, out)
@@ -772,6 +853,7 @@ def app_command(
     port: Annotated[
         int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
     ] = 8501,
+    lang: LangOpt = None,
 ) -> None:
     """Start the planner's web app (Streamlit) on http://127.0.0.1:PORT (Ctrl-C stops it)."""
     import importlib.util
@@ -779,7 +861,7 @@ def app_command(
     import subprocess
 
     if importlib.util.find_spec("streamlit") is None:
-        _err("accesssim app needs Streamlit: install with pip install 'accesssim[app]'")
+        _err(_("accesssim app needs Streamlit: install with pip install 'accesssim[app]'"))
         raise typer.Exit(EXIT_INPUT)
     script = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
     command = [
@@ -799,7 +881,11 @@ def app_command(
         "--client.toolbarMode",
         "minimal",  # no "Deploy" button: the app runs on the planner's own machine
     ]
-    _err(f"accesssim app: open http://127.0.0.1:{port} in a browser (Ctrl-C to stop)")
+    _err(
+        _("accesssim app: open http://127.0.0.1:{port} in a browser (Ctrl-C to stop)").format(
+            port=port
+        )
+    )
     proc = subprocess.Popen(command)
     # Stopping this command (kill, a service manager) stops the server too.
     previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
@@ -840,6 +926,7 @@ def calibrate(
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Write the table as Markdown to this file.")
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Run the calibration targets: published French figures vs simulated (mean, 95 % CI)."""
     from accesssim.calibration import calibration_markdown, calibration_table
@@ -881,19 +968,27 @@ def calibrate(
         from accesssim.calibration import _fmt
 
         t = Table(
-            title=f"Calibration: {replications} replications, seed {seed}", title_justify="left"
+            title=_("Calibration: {n} replications, seed {seed}").format(n=replications, seed=seed),
+            title_justify="left",
         )
-        for col in ("target", "published", "tolerance", "simulated", "95 % CI", "pass"):
-            t.add_column(col)
+        for col in (
+            _("target"),
+            _("published"),
+            _("tolerance"),
+            _("simulated"),
+            _("95 % CI"),
+            _("pass"),
+        ):
+            t.add_column(col, overflow="fold")
         for r in table.itertuples():
             lo = "-inf" if r.low != r.low or r.low == float("-inf") else _fmt(r.low, r.unit)
             t.add_row(
                 f"{r.label} ({r.scenario})",
                 r.published,
-                f"{lo} to {_fmt(r.high, r.unit)}",
+                _("{lo} to {hi}").format(lo=lo, hi=_fmt(r.high, r.unit)),
                 _fmt(r.mean, r.unit),
                 f"[{_fmt(r.ci_low, r.unit)}, {_fmt(r.ci_high, r.unit)}]",
-                "[green]yes[/green]" if r.passed else "[red]no[/red]",
+                f"[green]{_('yes')}[/green]" if r.passed else f"[red]{_('no')}[/red]",
             )
         Console(width=max(120, Console().width)).print(t)
     if not table.passed.all():
@@ -912,7 +1007,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err(_("interrupted"))
         raise SystemExit(130) from None
 
 

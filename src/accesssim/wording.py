@@ -35,6 +35,7 @@ __all__ = [
     "fmt_value",
     "gain_words",
     "hours",
+    "interval",
     "metric_definition",
     "metric_label",
     "metric_short",
@@ -170,6 +171,11 @@ def _in_unit(metric: str, value: float, signed: bool) -> str:
 def fmt_value(metric: str, value: float) -> str:
     """A metric value in its unit (shares in %)."""
     return _in_unit(metric, value, signed=False)
+
+
+def interval(low: str, high: str) -> str:
+    """Two formatted bounds as an interval: ``[1, 2]`` (``[1 ; 2]`` in French)."""
+    return f"[{low}{_sep()}{high}]"
 
 
 def fmt_ci(metric: str, low: float, high: float) -> str:

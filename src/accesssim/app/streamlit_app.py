@@ -21,7 +21,9 @@ def _problems_box(title: str, problems: list[Any]) -> None:
     """Every problem as ``FILE:LINE: field.path: reason``, in one error box."""
     import streamlit as st
 
-    lines = "\n".join(str(p) for p in problems)
+    from accesssim.scenario.errors import translated
+
+    lines = "\n".join(str(translated(p)) for p in problems)
     st.error(f"**{title}**\n\n```text\n{lines}\n```")
 
 

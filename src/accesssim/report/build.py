@@ -41,6 +41,7 @@ from accesssim.wording import (
     fmt_eur,
     fmt_int,
     fmt_value,
+    interval,
     metric_definition,
     metric_label,
     metric_short,
@@ -191,7 +192,7 @@ def _eur_ci(est: Any) -> Cell:
     if est is None:
         return _c("–")
     ok = est.n >= 2 and not math.isnan(est.low)
-    return _c(fmt_eur(est.mean), f"[{fmt_eur(est.low)}, {fmt_eur(est.high)}]" if ok else "")
+    return _c(fmt_eur(est.mean), interval(fmt_eur(est.low), fmt_eur(est.high)) if ok else "")
 
 
 def _reps(n: int) -> str:
@@ -1019,7 +1020,7 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
             if r.method == "prcc" and math.isnan(low):
                 low, high = prcc_interval(float(r.value), n_points, k)
                 approx = not math.isnan(low)
-            ci = "" if math.isnan(low) else f"[{number(low, 3)}, {number(high, 3)}]"
+            ci = "" if math.isnan(low) else interval(number(low, 3), number(high, 3))
             p = "" if math.isnan(float(r.p_value)) else f"{float(r.p_value):.2g}"
             rows.append(
                 [

@@ -30,11 +30,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from accesssim.i18n import _
+from accesssim.i18n import N_, _
 from accesssim.model import METRICS
 from accesssim.report.describe import Event
 from accesssim.vocabulary import OUTCOME_LABELS
-from accesssim.wording import better_words, metric_label, metric_short, metric_unit, outcome_label
+from accesssim.wording import (
+    better_words,
+    metric_label,
+    metric_short,
+    metric_unit,
+    outcome_label,
+    pct,
+)
 
 __all__ = [
     "DREES_2018_MEAN_DAYS",
@@ -210,6 +217,25 @@ def _band(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mean": mean, "low": lo, "high": hi}, index=wide.index)
 
 
+def _date_axis(ax: Any) -> None:
+    """Month names on a date axis in the current language (Babel), the year on January and
+    on the first tick."""
+    from babel.dates import format_date
+    from matplotlib.dates import AutoDateLocator, num2date
+    from matplotlib.ticker import FuncFormatter
+
+    from accesssim.i18n import locale_name
+
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=10))
+
+    def label(value: float, pos: int | None) -> str:
+        day = num2date(value).date()
+        fmt = "MMM y" if day.month == 1 or pos == 0 else "MMM"
+        return format_date(day, fmt, locale=locale_name())
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+
+
 def _x(days: np.ndarray, start_date: dt.date | None) -> np.ndarray:
     if start_date is None:
         return np.asarray(days, dtype=float)
@@ -284,7 +310,7 @@ def weekly_series(
     ax.text(
         x0,
         1.0,
-        " warm-up (not measured)",
+        " " + _("warm-up (not measured)"),
         transform=ax.get_xaxis_transform(),
         va="top",
         ha="left",
@@ -317,10 +343,12 @@ def weekly_series(
         ax.set_title(title, loc="left")
     handles, texts = ax.get_legend_handles_labels()
     handles.append(Patch(color="#777777", alpha=0.3, linewidth=0))
-    texts.append(f"lowest to highest of {n_reps} replication(s)")
+    texts.append(_("lowest to highest of {n} replication(s)").format(n=n_reps))
     fig.legend(handles, texts, loc="outside lower center", ncols=min(len(texts), 3))
     if start_date is None:
-        ax.set_xlabel("day of the simulation")
+        ax.set_xlabel(_("day of the simulation"))
+    else:
+        _date_axis(ax)
     return fig
 
 
@@ -365,8 +393,8 @@ def wait_summary(waits: pd.DataFrame, kinds: Sequence[str]) -> dict[str, float]:
 
 
 WAIT_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Planned requests", ("planned",)),
-    ("All requests", ("planned", "unscheduled_24h", "unscheduled_48h")),
+    (N_("Planned requests"), ("planned",)),
+    (N_("All requests"), ("planned", "unscheduled_24h", "unscheduled_48h")),
 )
 
 
@@ -438,17 +466,17 @@ def wait_distribution(
             l_med = ax.axvline(DREES_2018_MEDIAN_DAYS, color="black", linestyle=":", linewidth=1)
             l_mean = ax.axvline(DREES_2018_MEAN_DAYS, color="black", linestyle="--", linewidth=1)
             handles.append((l_med, l_mean))
-            texts.append("DREES 2018, all GP appointments: median 2, mean 6 days")
-        ax.set_title(title, loc="left")
+            texts.append(_("DREES 2018, all GP appointments: median 2, mean 6 days"))
+        ax.set_title(_(title), loc="left")
         ax.set_xlim(0, max_days)
         ax.set_ylim(0, 100)
-        ax.set_xlabel("days from request to appointment")
-    axes[0].set_ylabel("appointments within that delay (%)")
+        ax.set_xlabel(_("days from request to appointment"))
+    axes[0].set_ylabel(_("appointments within that delay (%)"))
     handles += [
         Line2D([], [], marker="o", color="#777777", markeredgecolor="black", linestyle="none"),
         Line2D([], [], marker="v", color="#777777", markeredgecolor="black", linestyle="none"),
     ]
-    texts += ["simulated median", "simulated mean"]
+    texts += [_("simulated median"), _("simulated mean")]
     fig.legend(
         handles,
         texts,
@@ -514,7 +542,7 @@ def outcome_flows(
                 ax.text(
                     100 * (left + share / 2),
                     y,
-                    f"{100 * share:.0f} %",
+                    pct(round(share, 2)),
                     ha="center",
                     va="center",
                     fontsize=7,
@@ -523,7 +551,7 @@ def outcome_flows(
             left += share
     ax.set_yticks(ys, names)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of soins non programmés (unscheduled needs, 24 h and 48 h) (%)")
+    ax.set_xlabel(_("share of soins non programmés (unscheduled needs, 24 h and 48 h) (%)"))
     handles = [Patch(color=c) for c in OUTCOME_COLOURS.values()]
     fig.legend(
         handles, [outcome_label(o) for o in OUTCOME_LABELS], loc="outside lower center", ncols=4
@@ -670,7 +698,7 @@ def sensitivity_tornado(
             v = np.array([float(wide[m].loc[f, "value"]) for f in order])
             lo = np.array([float(wide[m].loc[f, "low"]) for f in order])
             hi = np.array([float(wide[m].loc[f, "high"]) for f in order])
-            label = "total ST" if m == "ST" else "first order S1"
+            label = _("total ST") if m == "ST" else _("first order S1")
             ax.barh(ys + off, v, height=0.34, color=colour, label=label)
             ax.errorbar(
                 v,
@@ -688,7 +716,7 @@ def sensitivity_tornado(
         left = max(-0.3, min(-0.05, float(finite.min()) - 0.05)) if finite.size else -0.05
         right = min(1.3, max(1.0, float(finite.max()) + 0.05)) if finite.size else 1.0
         ax.set_xlim(left, right)
-        ax.set_xlabel("Sobol index (share of the variance explained), with 95 % CI")
+        ax.set_xlabel(_("Sobol index (share of the variance explained), with 95 % CI"))
         ax.legend(loc="lower right")
     elif method == "grid":
         rows = part.set_index("factor")
@@ -699,10 +727,12 @@ def sensitivity_tornado(
         hi = np.array([float(rows.loc[f, "high"]) for f in order]) * scale
         ax.barh(ys, hi - lo, left=lo, height=0.55, color=PALETTE[0])
         for y, a, b in zip(ys, lo, hi, strict=True):
-            ax.text(b, y, f"  range {b - a:.3g}", va="center", fontsize=7)
-        unit = "%" if scale == 100 else METRICS.get(metric, ("",))[0]
+            ax.text(b, y, "  " + _("range {r}").format(r=f"{b - a:.3g}"), va="center", fontsize=7)
+        unit = "%" if scale == 100 else metric_unit(metric)
         ax.set_xlabel(
-            f"{metric_label(metric)} ({unit}): lowest to highest mean over a factor's levels"
+            _("{label} ({unit}): lowest to highest mean over a factor's levels").format(
+                label=metric_label(metric), unit=unit
+            )
         )
         ax.margins(x=0.25)
     else:
@@ -740,8 +770,8 @@ def sensitivity_tornado(
         ax.set_xlim(-1.45, 1.45)
         ax.set_xticks([-1, -0.5, 0, 0.5, 1])
         ax.set_xlabel(
-            "partial rank correlation coefficient (PRCC)"
-            + (", with approximate 95 % CI" if n_points is not None else "")
+            _("partial rank correlation coefficient (PRCC)")
+            + (_(", with approximate 95 % CI") if n_points is not None else "")
         )
     ax.set_yticks(ys, order)
     ax.set_title(metric_label(metric), loc="left")
@@ -790,7 +820,7 @@ def response_scatter(
     )
     if ticks is not None:
         ax.set_xticks(range(len(ticks)), [str(t) for t in ticks])
-    unit = "%" if scale == 100 else METRICS.get(metric, ("",))[0]
+    unit = "%" if scale == 100 else metric_unit(metric)
     ax.set_xlabel(factor)
     ax.set_ylabel(f"{unit}")
     ax.set_title(metric_label(metric), loc="left", fontsize=8.5)

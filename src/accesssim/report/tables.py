@@ -26,6 +26,7 @@ from accesssim.wording import (
     fmt_relative,
     fmt_value,
     gain_words,
+    interval,
     metric_label,
     metric_short,
     metric_unit,
@@ -122,7 +123,7 @@ def cost_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[CostR
                 description=gain_words(str(r.gain), str(r.description)),
                 extra_cost=fmt_eur(float(r.extra_cost_eur), signed=True),
                 gain_mean=fmt_int(float(r.gain_mean)),
-                gain_ci="" if math.isnan(low) else f"[{fmt_int(low)}, {fmt_int(high)}]",
+                gain_ci="" if math.isnan(low) else interval(fmt_int(low), fmt_int(high)),
                 per_unit=per_unit(float(r.eur_per_unit)),
             )
         )

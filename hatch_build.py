@@ -21,7 +21,8 @@ class CatalogueHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         root = Path(self.root)
         spec = importlib.util.spec_from_file_location("catalogue", root / "tools" / "catalogue.py")
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         tool = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(tool)
         locale = root / "src" / "accesssim" / "locale"

@@ -1,13 +1,13 @@
 """The French message catalogue: extract the marked texts, update the catalogue, compile it.
 
-    python tools/catalogue.py update    # sources -> src/accesssim/locale/fr/LC_MESSAGES/accesssim.po
+    python tools/catalogue.py update    # sources -> locale/fr/LC_MESSAGES/accesssim.po
     python tools/catalogue.py compile   # .po -> .mo (the package build does this too)
     python tools/catalogue.py check     # exit 1 when a marked text has no French translation
 
 Texts are marked in the code with ``_("...")``, ``N_("...")`` and ``ngettext(...)`` (see
-accesssim/i18n.py); the report's template gets its words from report/build.py. ``update`` keeps every
-existing translation, adds new texts with an empty translation and drops texts no longer in the
-sources. Translate the new entries (``msgstr``) by hand, then ``compile``. The wheel build
+accesssim/i18n.py); the report's template gets its words from report/build.py. ``update``
+keeps every existing translation, adds new texts with an empty translation and drops texts no
+longer in the sources. Translate the new entries (``msgstr``) by hand, then ``compile``. The wheel build
 compiles the catalogue through ``hatch_build.py``, with the same function.
 """
 
@@ -87,10 +87,7 @@ def missing(lang: str = "fr") -> list[str]:
             continue
         have = catalog.get(msg.id)
         text = have.string if have is not None else None
-        if isinstance(text, tuple | list):
-            ok = all(text)
-        else:
-            ok = bool(text)
+        ok = all(text) if isinstance(text, tuple | list) else bool(text)
         if have is None or not ok or have.fuzzy:
             out.append(msg.id if isinstance(msg.id, str) else msg.id[0])
     return out

@@ -7,8 +7,8 @@
 Texts are marked in the code with ``_("...")``, ``N_("...")`` and ``ngettext(...)`` (see
 accesssim/i18n.py); the report's template gets its words from report/build.py. ``update``
 keeps every existing translation, adds new texts with an empty translation and drops texts no
-longer in the sources. Translate the new entries (``msgstr``) by hand, then ``compile``. The wheel build
-compiles the catalogue through ``hatch_build.py``, with the same function.
+longer in the sources. Translate the new entries (``msgstr``) by hand, then ``compile``. The
+wheel build compiles the catalogue through ``hatch_build.py``, with the same function.
 """
 
 from __future__ import annotations

@@ -38,6 +38,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "accesssim"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Outputs in English unless a test asks for French (whatever the machine's locale), and a
+# French text without a translation is an error (accesssim.i18n), in this process and in the
+# command lines the tests start.
+os.environ["ACCESSSIM_LANG"] = "en"
+os.environ["ACCESSSIM_STRICT_I18N"] = "1"
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:

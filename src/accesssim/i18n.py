@@ -9,9 +9,9 @@ it by hand). Metric, column and field names in files and JSON are stable English
 and are never translated.
 
 The language is, in order: the one set with :func:`set_language` (``--lang fr|en`` on the
-command line, the app's language switch), else French when the locale's environment variables
-(``LC_ALL``, ``LC_MESSAGES``, ``LANG``) name a French locale (``fr_FR.UTF-8`` ...), else
-English. :func:`using` sets it for a block (a thread or task keeps its own, through a context
+command line, the app's language switch), else ``ACCESSSIM_LANG`` (``fr`` or ``en``), else
+French when the locale's environment variables (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) name a
+French locale (``fr_FR.UTF-8`` ...), else English. :func:`using` sets it for a block (a thread or task keeps its own, through a context
 variable).
 
 With ``ACCESSSIM_STRICT_I18N=1`` (the tests), asking for a French text that the catalogue does
@@ -69,7 +69,11 @@ def _check(lang: str) -> str:
 
 
 def default_language() -> str:
-    """French when the locale's variables name a French locale, else English."""
+    """``ACCESSSIM_LANG`` when set (``fr`` or ``en``), else French when the locale's variables
+    name a French locale, else English."""
+    forced = os.environ.get("ACCESSSIM_LANG", "").strip()
+    if forced:
+        return _check(forced)
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "").strip()
         if value:

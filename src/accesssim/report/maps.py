@@ -195,11 +195,11 @@ def commune_cells(xy: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     are added so that every town hall's cell is finite before clipping."""
     from scipy.spatial import Voronoi
 
-    xy = np.asarray(xy, dtype=float)
+    xy = np.round(np.asarray(xy, dtype=float), 6)  # town halls within a millimetre: one place
     outline = _outline(xy)
     uniq, inverse = np.unique(xy, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).ravel()
-    span = float(np.ptp(uniq, axis=0).max()) or 1.0
+    span = float(np.ptp(outline, axis=0).max())  # far beyond the outline: every cell bounded
     far = uniq.mean(axis=0) + 100 * span * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
     vor = Voronoi(np.vstack([uniq, far]))
     cells = []

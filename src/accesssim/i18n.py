@@ -11,8 +11,8 @@ and are never translated.
 The language is, in order: the one set with :func:`set_language` (``--lang fr|en`` on the
 command line, the app's language switch), else ``ACCESSSIM_LANG`` (``fr`` or ``en``), else
 French when the locale's environment variables (``LC_ALL``, ``LC_MESSAGES``, ``LANG``) name a
-French locale (``fr_FR.UTF-8`` ...), else English. :func:`using` sets it for a block (a thread or task keeps its own, through a context
-variable).
+French locale (``fr_FR.UTF-8`` ...), else English. :func:`using` sets it for a block (a thread
+or task keeps its own, through a context variable).
 
 With ``ACCESSSIM_STRICT_I18N=1`` (the tests), asking for a French text that the catalogue does
 not translate raises :class:`MissingTranslation` instead of falling back to English.

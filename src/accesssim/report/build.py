@@ -1310,9 +1310,11 @@ def _glance_compare(res: Results) -> Glance | None:
         clear = [r for r in drows if r.significant and r.metric != "policy_cost_eur"]
         better = [r.short for r in clear if r.reading == _("better")]
         worse = [r.short for r in clear if r.reading == _("worse")]
-        points.append((_("What changes"), f"{alt}: {_changes(res, alt)}."))
-        amount = (_("Better: {names}.").format(names="; ".join(better)) if better else "") + (
-            " " + _("Worse: {names}.").format(names="; ".join(worse)) if worse else ""
+        what = _("{alt}: {what}.").format(alt=alt, what=_changes(res, alt))
+        points.append((_("What changes"), what))
+        sep = _("; ")
+        amount = (_("Better: {names}.").format(names=sep.join(better)) if better else "") + (
+            " " + _("Worse: {names}.").format(names=sep.join(worse)) if worse else ""
         )
         points.append(
             (

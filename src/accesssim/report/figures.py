@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from accesssim.i18n import N_, _
 from accesssim.model import METRICS
@@ -115,9 +115,29 @@ def _styled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with matplotlib.rc_context(STYLE):
-            return func(*args, **kwargs)
+            return localise(func(*args, **kwargs))
 
     return wrapper  # type: ignore[return-value]
+
+
+class _DecimalComma(ScalarFormatter):
+    """Tick labels with a decimal comma (French)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def localise(fig: Figure) -> Figure:
+    """Numbers on the axes in the current language: a decimal comma in French."""
+    from accesssim.i18n import language
+
+    if language() != "fr":
+        return fig
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_DecimalComma())
+    return fig
 
 
 def _new(width: float, height: float) -> Figure:

@@ -28,7 +28,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from accesssim.i18n import N_, _
-from accesssim.report.figures import STYLE
+from accesssim.report.figures import STYLE, localise
 from accesssim.wording import number
 
 __all__ = [
@@ -313,7 +313,9 @@ def commune_maps(
     scale bar.
     """
     with matplotlib.rc_context(STYLE):
-        return _commune_maps(communes, label, reference, indicators, width, label_largest, fontsize)
+        return localise(
+            _commune_maps(communes, label, reference, indicators, width, label_largest, fontsize)
+        )
 
 
 def _commune_maps(

@@ -257,7 +257,7 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
                 "By commune, at the end of one replication of the baseline. Approximate "
                 "boundaries: each cell is the area nearer its town hall than any other."
             ),
-            use_container_width=True,
+            width="stretch",
         )
 
 

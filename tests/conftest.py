@@ -68,9 +68,13 @@ def tmp_yaml(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run_cli(
-    *args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 60
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m accesssim.cli ARGS`` in a subprocess (the installed package)."""
+    """Run ``python -m accesssim.cli ARGS`` in a subprocess (the installed package); ``env``
+    adds to (or overrides) this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "accesssim.cli", *map(str, args)],
         capture_output=True,
@@ -78,6 +82,7 @@ def run_cli(
         cwd=cwd,
         timeout=timeout,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 

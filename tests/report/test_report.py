@@ -36,33 +36,9 @@ from accesssim.report import load_results, report
 from accesssim.report.describe import policy_events
 from accesssim.report.maps import commune_maps, has_coordinates
 from chromium import CHROMIUM, FLAGS, assert_drawn, needs_chromium
+from helpers import ALT, BASE
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-BASE = """\
-name: tiny-territory
-territory:
-  name: Tiny CPTS
-  communes:
-    - {insee: "69001", name: Bourg, population: 1600, lat: 45.80, lon: 4.50}
-    - {insee: "69002", name: Hameau, population: 900, lat: 45.76, lon: 4.44}
-    - {insee: "69003", name: Vallon, population: 500, lat: 45.72, lon: 4.55}
-calendar: {horizon_days: 120, warmup_days: 28}
-gps: {count: 3}
-policies:
-  teleconsultation: {platform_daily_capacity: 2}
-"""
-
-ALT = """\
-extends: base.yaml
-name: tiny-rota
-policies:
-  unscheduled_slots:
-    {reserved_share: 0.25, release_day: same, release_time_hours: 12, shared_rota: true,
-     rota_cost_per_year_eur: 5000, start: 56}
-  installations:
-    - {date: "2025-03-17", count: 1, practice_kind: centre, incentive_cost_eur: 10000}
-"""
 
 ASPATIAL = """\
 name: tiny-aspatial

@@ -15,30 +15,9 @@ import pytest
 
 from accesssim.report import report
 from chromium import CHROMIUM, Chromium, assert_drawn, needs_chromium
+from helpers import write_pair
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-BASE = """\
-name: tiny-territory
-territory:
-  name: Petite CPTS
-  communes:
-    - {insee: "69001", name: Bourg, population: 1600, lat: 45.80, lon: 4.50}
-    - {insee: "69002", name: Hameau, population: 900, lat: 45.76, lon: 4.44}
-    - {insee: "69003", name: Vallon, population: 500, lat: 45.72, lon: 4.55}
-    - {insee: "69004", name: Sommet, population: 400, lat: 45.78, lon: 4.60}
-calendar: {horizon_days: 120, warmup_days: 28}
-gps: {count: 4}
-policies:
-  teleconsultation: {platform_daily_capacity: 2}
-"""
-
-ALT = """\
-extends: base.yaml
-name: tiny-rota
-policies:
-  unscheduled_slots: {reserved_share: 0.25, shared_rota: true, rota_cost_per_year_eur: 5000}
-"""
 
 #: English words that a French page never needs (outside identifiers, file names, code).
 ENGLISH = re.compile(
@@ -50,9 +29,7 @@ A4_CONTENT_PX = 267 / 25.4 * 96  # 297 mm minus the 15 mm margins of @page, at 9
 
 @pytest.fixture(scope="module")
 def compared(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("languages")
-    (root / "base.yaml").write_text(BASE, encoding="utf-8")
-    (root / "alt.yaml").write_text(ALT, encoding="utf-8")
+    root = write_pair(tmp_path_factory.mktemp("languages"))
     proc = cli(
         "compare",
         "base.yaml",
@@ -142,7 +119,7 @@ def test_chromium_renders_the_report_in_each_language(
         missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in covered})
         assert missing == [], f"characters without a glyph: {missing}"
         if lang == "fr":
-            words = ENGLISH.findall(text.replace("tiny-rota", "").replace("tiny-territory", ""))
+            words = ENGLISH.findall(text.replace("tiny-rota", "").replace("Tiny CPTS", ""))
             assert words == [], f"English words in the French report: {sorted(set(words))}"
             assert "1er" in text or "janvier" in text or "févr" in text or "mars" in text
         # The one-page summary fits one A4 page when printed.

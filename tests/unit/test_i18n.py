@@ -6,11 +6,9 @@ everywhere (golden French strings).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import math
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -32,22 +30,14 @@ from accesssim.wording import (
     per_unit,
     reading,
 )
+from helpers import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 NNBSP = "\u202f"  # narrow no-break space: French thousands and units
 NBSP = "\u00a0"
 
 
-def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location("catalogue", ROOT / "tools" / "catalogue.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOL = _tool()
+TOOL = load_tool("catalogue")
 
 
 def test_every_marked_text_has_a_french_translation() -> None:

@@ -17,6 +17,7 @@ and headless Chromium opens the page, renders it (screenshot not blank) and find
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -35,6 +36,7 @@ from accesssim.report import figures as F
 from accesssim.report import load_results, report
 from accesssim.report.describe import policy_events
 from accesssim.report.maps import commune_maps, has_coordinates
+from accesssim.wording import fmt_date
 from chromium import CHROMIUM, FLAGS, assert_drawn, needs_chromium
 from helpers import ALT, BASE
 
@@ -111,7 +113,8 @@ def test_report_written_with_its_sections(results: dict[str, Path], kind: str) -
     assert "Tiny CPTS" in html or kind == "run"
     assert "3,000 inhabitants" in html
     meta = json.loads((results[kind] / "experiment.json").read_text(encoding="utf-8"))
-    assert meta["created"][:10] in html  # the results' own date, not the report's
+    created = dt.date.fromisoformat(meta["created"][:10])
+    assert fmt_date(created) in html  # the results' own date, not the report's
     assert "accesssim " + accesssim.__version__ in html
     if kind == "run":
         assert "No map: the territory is aspatial" in html
@@ -121,8 +124,8 @@ def test_report_written_with_its_sections(results: dict[str, Path], kind: str) -
             "Differences with the baseline (base)",
             "Cost per unit of gain",
             "Shared CPTS rota (SAS offer)",
-            "2025-03-03 (day 56)",  # the rota's start, in words
-            "2025-03-17 (day 70)",  # the health centre, an ISO date in the scenario
+            "3 March 2025 (day 56)",  # the rota's start, in words
+            "17 March 2025 (day 70)",  # the health centre, an ISO date in the scenario
             "Where people lack a médecin traitant",
             "DREES 2018 survey",
         ):

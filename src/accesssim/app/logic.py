@@ -171,12 +171,12 @@ def seed_territories(cwd: Path | None = None) -> dict[str, Path]:
 
 #: Short names for the territory list.
 SHORT_NAMES: dict[str, str] = {
-    "haute-combraille-volcans": "Haute-Combraille Volcans",
-    "monts-du-lyonnais": "Monts du Lyonnais",
-    "venissieux": "Vénissieux",
-    "loire-forez": "Loire-Forez",
+    "haute-combraille-volcans": N_("Haute-Combraille Volcans"),
+    "monts-du-lyonnais": N_("Monts du Lyonnais"),
+    "venissieux": N_("Vénissieux"),
+    "loire-forez": N_("Loire-Forez"),
     "france-baseline": N_("France average, aspatial"),
-    "lyon-metropole": "Métropole de Lyon",
+    "lyon-metropole": N_("Métropole de Lyon"),
 }
 
 

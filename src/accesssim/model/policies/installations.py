@@ -54,13 +54,13 @@ class Installations(Policy):
         Lever("date", N_("Arrival date"), "date"),
         Lever(
             "practice_kind",
-            "They open",
+            N_("They open"),
             "choice",
             choices=(
-                ("centre", "a health centre (salaried GPs)"),
-                ("msp", "a health house (MSP)"),
-                ("group", "a group office"),
-                ("solo", "solo offices"),
+                ("centre", N_("a health centre (salaried GPs)")),
+                ("msp", N_("a health house (MSP)")),
+                ("group", N_("a group office")),
+                ("solo", N_("solo offices")),
             ),
         ),
         Lever(

@@ -42,9 +42,12 @@ class Nurses(Policy):
         Lever("fte", N_("Nurses"), "number", N_("FTE"), step=0.5),
         Lever(
             "kind",
-            "Kind of nurse",
+            N_("Kind of nurse"),
             "choice",
-            choices=(("asalee", "Asalée (raises GPs' lists)"), ("ipa", "advanced practice, IPA")),
+            choices=(
+                ("asalee", N_("Asalée (raises GPs' lists)")),
+                ("ipa", N_("advanced practice, IPA")),
+            ),
         ),
         Lever(
             "cost_per_fte_year_eur",

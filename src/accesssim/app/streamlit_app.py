@@ -244,7 +244,12 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
         st.markdown(_("**Policies in force today** (the baseline):"))
         if facts["policies"]:
             for row in facts["policies"]:
-                st.markdown(f"- *{row['name']}* ({row['start']}): {row['words']}")
+                st.markdown(
+                    "- "
+                    + _("*{name}* ({start}): {words}").format(
+                        name=row["name"], start=row["start"], words=row["words"]
+                    )
+                )
         else:
             st.markdown("- " + _("none"))
     png = L.map_image(scenario, seed, cache)

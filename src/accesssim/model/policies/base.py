@@ -119,6 +119,9 @@ class Policy:
     """The controls a planner moves in the app."""
     entry: ClassVar[bool] = False
     """True for list blocks (``installations``, ``retirements``): the app adds one entry."""
+    example: ClassVar[Any] = None
+    """A block (as in a scenario file) that switches the policy on with a visible effect on a
+    small territory; the generic tests (common random numbers, strategies) use it."""
 
     # -- compile -----------------------------------------------------------------------------
 

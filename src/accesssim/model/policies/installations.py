@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -72,6 +72,8 @@ class Installations(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = [{"count": 2}]
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> tuple[InstallationParams, ...]:
         return tuple(

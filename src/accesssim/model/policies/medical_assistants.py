@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -62,6 +62,8 @@ class MedicalAssistants(Policy):
             step=0.5,
         ),
     )
+
+    example: ClassVar[Any] = {"all_gps": True, "phase_in_years": 0}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> MedicalAssistantsParams:
         return MedicalAssistantsParams(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -57,6 +57,8 @@ class MTAccess(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = {"monthly_capacity": 200}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> MTAccessParams:
         return MTAccessParams(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -58,6 +58,8 @@ class Nurses(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = {"fte": 1.0, "ald_followup_share": 1.0}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> NursesParams:
         return NursesParams(

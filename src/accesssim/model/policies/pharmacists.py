@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
@@ -53,6 +53,8 @@ class Pharmacists(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = {"handled_share": 1.0}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> PharmacistsParams:
         return PharmacistsParams(

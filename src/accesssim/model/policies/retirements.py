@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -37,6 +37,8 @@ class Retirements(Policy):
         Lever("count", N_("GPs aged 60+ leaving"), "integer", N_("GPs, 0 = none"), maximum=200.0),
         Lever("date", N_("Departure date"), "date"),
     )
+
+    example: ClassVar[Any] = [{"count": 1}]
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> tuple[RetirementParams, ...]:
         return tuple(

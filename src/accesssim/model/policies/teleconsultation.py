@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -64,6 +64,8 @@ class Teleconsultation(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = {"gp_daily_capacity": 5, "platform_daily_capacity": 20}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> TeleconsultationParams:
         el = block.eligible

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -90,6 +90,8 @@ class UnscheduledSlots(Policy):
             cost=True,
         ),
     )
+
+    example: ClassVar[Any] = {"reserved_share": 0.3, "shared_rota": True}
 
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> UnscheduledSlotsParams:
         return UnscheduledSlotsParams(

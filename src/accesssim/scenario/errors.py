@@ -97,6 +97,32 @@ REASONS: tuple[str, ...] = (
     N_("expected serial, processes or dask, got {value}"),
     N_("missing: the report is written to --out DIR/report.html, give --out DIR"),
     N_("results directory not found"),
+    N_("not a directory (give the --out directory of run, compare or sweep)"),
+    N_(
+        "no experiment.json: not a results directory (write one with accesssim "
+        "run/compare/sweep --out DIR)"
+    ),
+    N_("is not valid JSON ({why})"),
+    N_("is not a JSON object"),
+    N_("unknown kind of results {kind} (expected run, compare or sweep)"),
+    N_("missing"),
+    N_("no scenario listed"),
+    N_("resolved scenario {label} not found"),
+    N_("no scenario file for {label}"),
+    N_("give population.size or territory.communes"),
+    N_("{size} differs from the sum of commune populations ({total})"),
+    N_("{when} is outside the horizon ({start} to {end}, days 0-{last})"),
+    N_("day {n}"),
+    N_("commune {code} is not in territory.communes"),
+    N_("must come after start"),
+    N_("unknown practice {name} (not in gps.practices)"),
+    N_("unknown GP id {name} (not in gps.roster)"),
+    N_("give count_fte or set all_gps: true"),
+    N_("give either range: [low, high] or levels: [...]"),
+    N_("range must be [low, high] with low < high"),
+    N_("levels go with a categorical factor"),
+    N_("a categorical factor needs levels, not a range"),
+    N_("sobol: base_samples must be a power of 2 (got {n})"),
 )
 
 #: Parts of reasons, translated wherever they appear (a hint, the value given, the fields).
@@ -136,7 +162,10 @@ def translate_reason(reason: str) -> str:
     for template in REASONS:
         m = _pattern(template, whole=True).match(reason)
         if m is not None:
-            inner = {k: translate_reason(v) if k == "why" else v for k, v in m.groupdict().items()}
+            inner = {
+                k: translate_reason(v) if k in ("why", "when") else v
+                for k, v in m.groupdict().items()
+            }
             return _(template).format(**inner) + tail
     return reason + tail
 

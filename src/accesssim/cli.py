@@ -21,7 +21,7 @@ from accesssim.scenario.errors import InputError
 
 app = typer.Typer(
     name="accesssim",
-    help="Simulate access to primary care in French health territories.",
+    help=_("Simulate access to primary care in French health territories."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -76,8 +76,10 @@ LangOpt = Annotated[
         callback=_lang_callback,
         is_eager=True,
         metavar="fr|en",
-        help="Language of tables, messages and reports: fr or en (default: French when the "
-        "locale is French, LANG=fr_FR...). Files and JSON keep English identifiers.",
+        help=_(
+            "Language of tables, messages and reports: fr or en (default: French when the "
+            "locale is French, LANG=fr_FR...). Files and JSON keep English identifiers."
+        ),
     ),
 ]
 
@@ -86,20 +88,24 @@ LangOpt = Annotated[
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help=_("Show version.")
+        ),
     ] = False,
     lang: LangOpt = None,
 ) -> None:
     """Simulate access to primary care in French health territories."""
 
 
-@app.command()
+@app.command(
+    help=_("Check scenario files; print one line per valid file, every problem of the others.")
+)
 @handles_input_errors
 def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+    scenarios: Annotated[list[Path], typer.Argument(help=_("Scenario YAML files."))],
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a field: PATH=VALUE (repeatable)."),
+        typer.Option("--set", help=_("Override a field: PATH=VALUE (repeatable).")),
     ] = None,
     lang: LangOpt = None,
 ) -> None:
@@ -135,10 +141,10 @@ def validate(
         raise InputError(problems)
 
 
-@app.command()
+@app.command(help=_("Print the JSON Schema of scenario files (or the Markdown field reference)."))
 def schema(
     format_: Annotated[
-        str, typer.Option("--format", help="json (JSON Schema) or markdown (field reference).")
+        str, typer.Option("--format", help=_("json (JSON Schema) or markdown (field reference)."))
     ] = "json",
 ) -> None:
     """Print the JSON Schema of scenario files (or the Markdown field reference)."""
@@ -158,31 +164,31 @@ def schema(
 # ---------------------------------------------------------------------------------------------
 
 ReplicationsOpt = Annotated[
-    int, typer.Option("--replications", "-r", min=1, help="Replications (independent runs).")
+    int, typer.Option("--replications", "-r", min=1, help=_("Replications (independent runs)."))
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Root seed (0 is a seed).")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help=_("Root seed (0 is a seed)."))]
 HorizonOpt = Annotated[
-    int | None, typer.Option("--horizon", min=1, help="Simulated days incl. warm-up.")
+    int | None, typer.Option("--horizon", min=1, help=_("Simulated days incl. warm-up."))
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
+    typer.Option("--set", help=_("Override a scenario field: PATH=VALUE (repeatable).")),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Directory for Parquet results (kept on Ctrl-C).")
+    Path | None, typer.Option("--out", help=_("Directory for Parquet results (kept on Ctrl-C)."))
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+FormatOpt = Annotated[str, typer.Option("--format", help=_("table, json or csv."))]
 ReportOpt = Annotated[
     bool,
-    typer.Option("--report", help="Also write the HTML report, --out DIR/report.html."),
+    typer.Option("--report", help=_("Also write the HTML report, --out DIR/report.html.")),
 ]
 ExecutorOpt = Annotated[
-    str, typer.Option("--executor", help="serial, processes (all cores) or dask.")
+    str, typer.Option("--executor", help=_("serial, processes (all cores) or dask."))
 ]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help=_("Worker processes."))]
 DaskOpt = Annotated[
     str | None,
-    typer.Option("--dask-address", help="Address of a running dask scheduler (tcp://...)."),
+    typer.Option("--dask-address", help=_("Address of a running dask scheduler (tcp://...).")),
 ]
 
 
@@ -348,10 +354,10 @@ def _json_num(v: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help=_("Run replications of a scenario; print every metric with its 95 % CI."))
 @handles_input_errors
 def run(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help=_("Scenario YAML."))],
     replications: ReplicationsOpt = 5,
     seed: SeedOpt = 0,
     horizon: HorizonOpt = None,
@@ -362,19 +368,19 @@ def run(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     auto: Annotated[
-        bool, typer.Option("--auto", help="Add replications until the CIs are narrow enough.")
+        bool, typer.Option("--auto", help=_("Add replications until the CIs are narrow enough."))
     ] = False,
     precision: Annotated[
         float,
         typer.Option(
-            "--precision", min=0.001, help="Relative CI half-width targeted (--auto, advice)."
+            "--precision", min=0.001, help=_("Relative CI half-width targeted (--auto, advice).")
         ),
     ] = 0.05,
     max_replications: Annotated[
-        int, typer.Option("--max-replications", min=2, help="--auto: cap.")
+        int, typer.Option("--max-replications", min=2, help=_("--auto: cap."))
     ] = 100,
     csv_copy: Annotated[
-        bool, typer.Option("--csv", help="Also write CSV tables in --out.")
+        bool, typer.Option("--csv", help=_("Also write CSV tables in --out."))
     ] = False,
     with_report: ReportOpt = False,
     lang: LangOpt = None,
@@ -490,12 +496,14 @@ def run(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds).")
+)
 @handles_input_errors
 def compare(
-    base_file: Annotated[Path, typer.Argument(metavar="BASE", help="Baseline scenario.")],
+    base_file: Annotated[Path, typer.Argument(metavar="BASE", help=_("Baseline scenario."))],
     alt_files: Annotated[
-        list[Path], typer.Argument(metavar="ALT...", help="Alternative scenario(s).")
+        list[Path], typer.Argument(metavar="ALT...", help=_("Alternative scenario(s)."))
     ],
     replications: ReplicationsOpt = 10,
     seed: SeedOpt = 0,
@@ -507,10 +515,10 @@ def compare(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     all_metrics: Annotated[
-        bool, typer.Option("--all", help="Show every metric (default: the headline ones).")
+        bool, typer.Option("--all", help=_("Show every metric (default: the headline ones)."))
     ] = False,
     csv_copy: Annotated[
-        bool, typer.Option("--csv", help="Also write CSV tables in --out.")
+        bool, typer.Option("--csv", help=_("Also write CSV tables in --out."))
     ] = False,
     with_report: ReportOpt = False,
     lang: LangOpt = None,
@@ -675,18 +683,21 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs.")
+)
 @handles_input_errors
 def sweep(
     experiment_file: Annotated[
-        Path, typer.Argument(metavar="EXPERIMENT", help="Experiment YAML file.")
+        Path, typer.Argument(metavar="EXPERIMENT", help=_("Experiment YAML file."))
     ],
-    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    out: Annotated[Path, typer.Option("--out", help=_("Results directory."))],
     resume: Annotated[
-        bool, typer.Option("--resume", help="Skip the runs already in --out.")
+        bool, typer.Option("--resume", help=_("Skip the runs already in --out."))
     ] = False,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+        str | None,
+        typer.Option("--executor", help=_("serial, processes or dask (overrides file).")),
     ] = None,
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
@@ -824,18 +835,20 @@ def _write_report(results_dir: Path, out: Path | None = None) -> Path:
     return path
 
 
-@app.command()
+@app.command(
+    help=_("Write the HTML report of a results directory: figures and tables, readable offline.")
+)
 @handles_input_errors
 def report(
     results_dir: Annotated[
         Path,
         typer.Argument(
-            metavar="RESULTS_DIR", help="A results directory (--out of run, compare or sweep)."
+            metavar="RESULTS_DIR", help=_("A results directory (--out of run, compare or sweep).")
         ),
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="HTML file to write (default: RESULTS_DIR/report.html)."),
+        typer.Option("--out", help=_("HTML file to write (default: RESULTS_DIR/report.html).")),
     ] = None,
     lang: LangOpt = None,
 ) -> None:
@@ -848,10 +861,13 @@ def report(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command("app")
+@app.command(
+    "app",
+    help=_("Start the planner's web app (Streamlit) on http://127.0.0.1:PORT (Ctrl-C stops it)."),
+)
 def app_command(
     port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+        int, typer.Option("--port", min=1, max=65535, help=_("Port on 127.0.0.1."))
     ] = 8501,
     lang: LangOpt = None,
 ) -> None:
@@ -908,14 +924,16 @@ def app_command(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Run the calibration targets: published French figures vs simulated (mean, 95 % CI).")
+)
 @handles_input_errors
 def calibrate(
     france: Annotated[
-        Path, typer.Option("--france", help="National-average baseline scenario.")
+        Path, typer.Option("--france", help=_("National-average baseline scenario."))
     ] = Path("scenarios/france-baseline.yaml"),
     lyon: Annotated[
-        Path | None, typer.Option("--lyon", help="Lyon metropolitan scenario (or none).")
+        Path | None, typer.Option("--lyon", help=_("Lyon metropolitan scenario (or none)."))
     ] = Path("scenarios/lyon-metropole.yaml"),
     replications: ReplicationsOpt = 10,
     seed: SeedOpt = 0,
@@ -924,7 +942,7 @@ def calibrate(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     markdown: Annotated[
-        Path | None, typer.Option("--markdown", help="Write the table as Markdown to this file.")
+        Path | None, typer.Option("--markdown", help=_("Write the table as Markdown to this file."))
     ] = None,
     lang: LangOpt = None,
 ) -> None:

@@ -405,7 +405,8 @@ class Lever:
         """The schema's description of the field (unit and source)."""
         if self.model is None or self.field not in self.model.model_fields:
             return ""
-        return self.model.model_fields[self.field].description or ""
+        text = self.model.model_fields[self.field].description
+        return _(text) if text else ""
 
     @property
     def title(self) -> str:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from accesssim.analysis import mean_ci
 from accesssim.i18n import N_, _, ngettext
@@ -25,6 +25,9 @@ from accesssim.report.describe import weekly_events
 from accesssim.report.results import Results
 from accesssim.vocabulary import HEADLINE_METRICS
 from accesssim.wording import number
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
 
 __all__ = [
     "FOREST_METRICS",

@@ -28,6 +28,8 @@ from accesssim.model.records import (
 )
 from accesssim.vocabulary import Counter, Kind, Outcome
 
+KEY = np.uint64(12345)  # a request's choice key
+
 # -- the window of a request ------------------------------------------------------------------
 
 
@@ -112,7 +114,7 @@ def test_other_gps_without_an_mt_only_those_taking_new_patients_with_room() -> N
     gps = tiny_gps([0, 1, 2], accepts=[0, 1, 1], cap_eff=[10, 5, 5], list_size=[0, 5, 4])
     agenda = tiny_agenda([[1, 1], [1, 1], [1, 1]])
     cands = tiny_candidates([[0, 1, 2]])
-    g, s, _ = K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 1, 1, 0, 30)
+    g, s, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 1, 1, 0, 30)
     assert (g, s) == (2, 0)  # GP 0 does not take new patients, GP 1 has a full list
 
 
@@ -120,7 +122,7 @@ def test_other_gps_with_an_mt_only_those_who_see_other_patients_outside_the_prac
     gps = tiny_gps([0, 0, 1, 2], sees_others=[1, 1, 0, 1])
     agenda = tiny_agenda([[0], [1], [1], [1]])
     cands = tiny_candidates([[1, 2, 3]])
-    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, 0.0, 0, 0, 0, 1, 0, 30)
+    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, 0, 0, 0, 1, 0, 30)
     assert g == 3  # GP 1 shares the MT's practice, GP 2 sees only its own patients
 
 
@@ -128,15 +130,15 @@ def test_other_gps_tries_at_most_max_tries_candidates() -> None:
     gps = tiny_gps([0, 1, 2])
     agenda = tiny_agenda([[0], [0], [1]])
     cands = tiny_candidates([[0, 1, 2]])
-    assert K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 0, 1, 0, 2)[0] == -1
-    assert K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 0, 1, 0, 3)[0] == 2
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 0, 1, 0, 2)[0] == -1
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 0, 1, 0, 3)[0] == 2
 
 
 def test_rota_books_reserved_slots_only() -> None:
     gps = tiny_gps([0, 1])
     agenda = tiny_agenda([[5, 5], [0, 0]], resv=[[0, 0], [0, 1]])
     cands = tiny_candidates([[0, 1]])
-    g, s, used = K.step_rota(agenda, gps, cands, 0, 0.0, 0, 1, 1, 30)
+    g, s, used = K.step_rota(agenda, gps, cands, 0, KEY, 0, 1, 1, 30)
     assert (g, s, used) == (1, 1, 1)
     assert agenda.free[0].tolist() == [5, 5]
 
@@ -259,9 +261,9 @@ def test_assign_mt_prefers_candidates_then_the_fallback() -> None:
     cands = tiny_candidates([[0]])
     ok = np.array([True, True])
     cap = np.array([1, 5], dtype=np.int32)
-    u = np.zeros(3, dtype=np.float32)
+    keys = np.zeros(3, dtype=np.uint64)
     failed = K.assign_mt(
-        np.arange(3, dtype=np.int32), people, gps, cap, ok, cands, u, np.array([1], np.int32)
+        np.arange(3, dtype=np.int32), people, gps, cap, ok, cands, keys, np.array([1], np.int32)
     )
     assert failed == 0
     assert people.mt.tolist() == [0, 1, 1]
@@ -291,3 +293,22 @@ def test_compiled_kernel_is_loaded_from_the_cache_in_a_second_process(tmp_path) 
     ]
     assert runs[0] == ["0", "1"]  # compiled, then saved
     assert runs[1] == ["1", "0"]  # loaded from the cache
+
+
+def test_race_start_follows_the_weights_and_is_stable_when_a_gp_is_added() -> None:
+    """The distance-weighted start: candidate j first with probability w_j / sum(w); adding a
+    candidate changes the start only for the requests it wins."""
+    from accesssim.model.records import Candidates
+
+    gkey = np.arange(1, 6, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    w = np.array([4.0, 2.0, 2.0, 1.0])
+    four = Candidates(np.array([0, 4]), np.arange(4, dtype=np.int32), w)
+    five = Candidates(np.array([0, 5]), np.arange(5, dtype=np.int32), np.append(w, 1.0))
+    n = 20_000
+    starts4 = np.array([K.race_start(four, gkey, 0, np.uint64(k)) for k in range(n)])
+    starts5 = np.array([K.race_start(five, gkey, 0, np.uint64(k)) for k in range(n)])
+    share = np.bincount(starts4, minlength=4) / n
+    np.testing.assert_allclose(share, w / w.sum(), atol=0.015)
+    moved = starts4 != starts5
+    assert (starts5[moved] == 4).all()  # a request changes start only to the newcomer
+    assert abs(moved.mean() - 1 / 10) < 0.015  # the newcomer wins 1 / 10 of the races

@@ -173,11 +173,11 @@ def _day_times(ekey, proc, cum, table, day, h0, h1, time_stream):
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small):
+def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small, choice):
     """The requests of one day in arrival ``order``: people, kinds and their uniforms.
 
-    ``f32[s]`` gets the six float32 uniforms (severity, tele, pharmacy, choice, enrol, nurse;
-    1.0 where the request's kind never reads it),
+    ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse; 1.0
+    where the request's kind never reads it), ``choice`` the key of the choice of another GP,
     ``u64[0:2]`` the lead and patience uniforms (float64, planned requests), ``small`` the
     person, kind, minor need, home visit and as-soon-as-possible flag.
     ``shares``: (as soon as possible, sore throat, cystitis, home visit 75+).
@@ -194,7 +194,7 @@ def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small
         # Only the draws a request of its kind can use (the kernel reads no other): each is
         # keyed by the request, so leaving one out changes no other.
         f32[1, i] = np.float32(keyed.uniform_pre(streams[8], e, c0))  # teleconsultation
-        f32[3, i] = np.float32(keyed.uniform_pre(streams[10], e, c0))  # choice
+        choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
         f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
         home = 0
         if band[p] == 3 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
@@ -323,7 +323,10 @@ class DemandGenerator:
                     dem.home_visit_share_75_plus,
                 ]
             )
-            _day_draws(ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small)
+            choice = np.empty(n, dtype=np.uint64)
+            _day_draws(
+                ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small, choice
+            )
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.
@@ -342,7 +345,7 @@ class DemandGenerator:
             u_sev=f32[0],
             u_tele=f32[1],
             u_pharm=f32[2],
-            u_choice=f32[3],
+            choice=choice,
             u_enrol=f32[4],
             u_nurse=f32[5],
             minor=small[2].astype(np.uint8),

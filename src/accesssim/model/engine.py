@@ -170,14 +170,14 @@ def _initial_lists(run: Run) -> int:
         order = keyed.key_order(keyed.combine_many(streams.key("population.mt.order"), pop.key))
         people = order[has[order]]
         del has, order
-        u_choice = keyed.uniforms(streams.key("population.mt.choice"), pop.key[people], 0)
+        choice = keyed.combine_many(streams.key("population.mt.choice"), pop.key[people])
         ok0 = gps.active.astype(np.bool_)
         ok_ids = np.flatnonzero(ok0).astype(np.int32)
         fb_keys = keyed.combine_many(streams.key("population.mt.fallback"), sup.key[ok_ids])
         fallback = ok_ids[keyed.key_order(fb_keys)]
     fill = run.params.gps.open_list_initial_fill
     cap0 = np.where(sup.open_at_start, np.floor(gps.cap_eff * fill), gps.cap_eff).astype(np.int32)
-    return int(K.assign_mt(people, run.people, gps, cap0, ok0, run.everyone, u_choice, fallback))
+    return int(K.assign_mt(people, run.people, gps, cap0, ok0, run.everyone, choice, fallback))
 
 
 def _pools(params: RunParams, cal: SessionCalendar, sup: Supply) -> dict[str, np.ndarray]:
@@ -288,6 +288,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         rota=sup.rota.astype(np.uint8),
         nurse=sup.nurse_gp.astype(np.uint8),
         sees_others=sup.sees_others.astype(np.uint8),
+        key=keyed.premix_many(sup.key),
     )
     people = People(
         mt=pop.mt, age=pop.age, band=pop.band, ald=pop.ald, female=pop.female, commune=pop.commune

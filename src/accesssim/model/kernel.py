@@ -36,6 +36,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from accesssim.model import keyed
 from accesssim.vocabulary import CommuneTally, Counter, FSum, Kind, Outcome, Weekly
 
 __all__ = [
@@ -206,18 +207,41 @@ def take(free, resv, g, s, need, mode):
 
 
 @njit(**JIT)
-def cand_start(ptr, cumw, c, u):
-    """Offset of the first candidate of commune ``c``, drawn with the distance weights."""
-    lo = ptr[c]
-    hi = ptr[c + 1]
+def race_start(cands, gkey, c, rkey):
+    """The first candidate of commune ``c`` to try, drawn with the distance weights.
+
+    A weighted race keyed by (patient, GP): candidate ``j`` gets the exponential clock
+    ``E_j / w_j``, ``E_j = -log(1 - u(rkey, GP j))``, and the first to ring starts; so ``j``
+    starts with probability ``w_j / sum(w)``, and one more GP in the list changes the start only
+    when it wins (a position in a cumulative list would shift for everyone). Candidates of equal
+    weight (the same commune) race on their uniforms alone: one logarithm per distance.
+    Returns an offset into ``cands``, -1 for an empty list.
+    """
+    lo = cands.ptr[c]
+    hi = cands.ptr[c + 1]
     if hi <= lo:
         return -1
-    total = cumw[hi - 1]
-    x = u * total
-    k = np.searchsorted(cumw[lo:hi], x, side="right")
-    if k >= hi - lo:
-        k = hi - lo - 1
-    return lo + k
+    best = lo
+    best_score = np.inf
+    j = lo
+    while j < hi:
+        w = cands.w[j]
+        arg = j
+        u_min = 2.0
+        k = j
+        while k < hi and cands.w[k] == w:
+            u = keyed.unit(keyed.mix(rkey ^ gkey[cands.gp[k]]))
+            if u < u_min:
+                u_min = u
+                arg = k
+            k += 1
+        if w > 0.0:
+            score = -np.log1p(-u_min) / w
+            if score < best_score:
+                best_score = score
+                best = arg
+        j = k
+    return best
 
 
 @njit(**JIT)
@@ -329,14 +353,15 @@ def step_practice(agenda, gps, m, s_lo, s_hi, need, mode, mt_too):
 
 
 @njit(**JIT)
-def step_other_gps(agenda, gps, cands, c0, u, m, s_lo, s_hi, need, mode, max_tries):
-    """Other GPs near the patient's commune ``c0``, from a distance-weighted start.
+def step_other_gps(agenda, gps, cands, c0, rkey, m, s_lo, s_hi, need, mode, max_tries):
+    """Other GPs near the patient's commune ``c0``, from a distance-weighted start
+    (:func:`race_start`, keyed by the request's ``rkey``).
 
     Up to ``max_tries`` candidates outside the MT's practice, in order of distance: without an
     MT (``m < 0``) only GPs taking new patients with room on their list; with an MT only GPs
     who see other GPs' patients. Returns ``(gp, session, reserved slots used)``; gp -1 if none.
     """
-    start = cand_start(cands.ptr, cands.cumw, c0, u)
+    start = race_start(cands, gps.key, c0, rkey)
     if start < 0:
         return -1, -1, 0
     lo = cands.ptr[c0]
@@ -357,12 +382,12 @@ def step_other_gps(agenda, gps, cands, c0, u, m, s_lo, s_hi, need, mode, max_tri
 
 
 @njit(**JIT)
-def step_rota(agenda, gps, cands, c0, u, s_lo, s_hi, need, max_tries):
+def step_rota(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries):
     """The shared rota: the reserved slots of participating GPs, nearest first.
 
     Returns ``(gp, session, reserved slots used)``; gp -1 when none.
     """
-    start = cand_start(cands.ptr, cands.cumw, c0, u)
+    start = race_start(cands, gps.key, c0, rkey)
     if start < 0:
         return -1, -1, 0
     lo = cands.ptr[c0]
@@ -593,7 +618,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
                 gps,
                 others,
                 people.commune[p],
-                req.u_choice[r],
+                req.choice[r],
                 m,
                 s_lo,
                 s_hi,
@@ -612,7 +637,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
                 gps,
                 rota,
                 people.commune[p],
-                req.u_choice[r],
+                req.choice[r],
                 s_lo,
                 s_hi,
                 need,
@@ -648,9 +673,10 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
 
 
 @njit(**JIT)
-def assign_mt(people_ids, people, gps, cap, ok_gp, cands, u_choice, fallback):
+def assign_mt(people_ids, people, gps, cap, ok_gp, cands, choice, fallback):
     """Give each of ``people_ids`` (in order) an MT near home with room; return how many failed.
 
+    ``choice[i]`` is person ``i``'s key for the distance-weighted start (:func:`race_start`).
     A GP qualifies when ``ok_gp`` and, for adults, its list is under ``cap``. Candidates are
     tried from a distance-weighted start in order of distance; when none has room, the
     ``fallback`` list (all qualifying GPs, in a random order) is scanned from a moving cursor.
@@ -674,7 +700,7 @@ def assign_mt(people_ids, people, gps, cap, ok_gp, cands, u_choice, fallback):
         adult = age[p] >= 16
         c = people.commune[p]
         chosen = -1
-        start = cand_start(cands.ptr, cands.cumw, c, u_choice[i])
+        start = race_start(cands, gps.key, c, choice[i])
         if start >= 0:
             lo = cands.ptr[c]
             length = cands.ptr[c + 1] - lo

@@ -41,6 +41,7 @@ __all__ = [
     "poisson_inverse",
     "poisson_small",
     "premix",
+    "premix_many",
     "uniform",
     "uniform_pre",
     "uniforms",
@@ -111,6 +112,15 @@ def combine_many(a, b):
     out = np.empty(n, dtype=np.uint64)
     for i in range(n):
         out[i] = combine(a, b[i])
+    return out
+
+
+@njit(cache=True)
+def premix_many(entities):
+    """:func:`premix` of every key."""
+    out = np.empty(entities.shape[0], dtype=np.uint64)
+    for i in range(entities.shape[0]):
+        out[i] = premix(entities[i])
     return out
 
 

@@ -131,7 +131,7 @@ def build_candidates(
     ids = np.flatnonzero(eligible).astype(np.int32)
     ptr = np.zeros(n_c + 1, dtype=np.int64)
     if ids.size == 0:
-        return Candidates(ptr=ptr, gp=np.zeros(0, np.int32), cumw=np.zeros(0))
+        return Candidates(ptr=ptr, gp=np.zeros(0, np.int32), w=np.zeros(0))
     gp_xy = commune_xy[gp_commune[ids]]
     tie = tie[ids]
     same = np.bincount(gp_commune[ids], minlength=n_c)
@@ -155,10 +155,10 @@ def build_candidates(
     for c, gps, w in lists:
         ptr[c + 1] = gps.size
         gp_out.append(gps)
-        weights.append(np.cumsum(w))
+        weights.append(w)
     np.cumsum(ptr, out=ptr)
     return Candidates(
         ptr=ptr,
         gp=np.concatenate(gp_out).astype(np.int32),
-        cumw=np.concatenate(weights).astype(np.float64),
+        w=np.concatenate(weights).astype(np.float64),
     )

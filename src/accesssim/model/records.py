@@ -53,7 +53,7 @@ class Requests(NamedTuple):
     u_sev: np.ndarray  # float32 uniforms: severity (ED if below the ED share)
     u_tele: np.ndarray  # float32: teleconsultation eligibility
     u_pharm: np.ndarray  # float32: goes to a pharmacist
-    u_choice: np.ndarray  # float32: distance-weighted choice of another GP
+    choice: np.ndarray  # uint64: key of the distance-weighted choice of another GP
     u_enrol: np.ndarray  # float32: asks to enrol after a consultation
     u_nurse: np.ndarray  # float32: follow-up taken by a policy nurse
     minor: np.ndarray  # uint8: 0 none, 1 sore throat, 2 cystitis
@@ -85,6 +85,7 @@ class GPState(NamedTuple):
     rota: np.ndarray  # uint8: reserved slots on the shared rota
     nurse: np.ndarray  # uint8: works with a policy nurse
     sees_others: np.ndarray  # uint8: sees patients of other GPs
+    key: np.ndarray  # uint64: the GP's mixed key, for choices keyed by (patient, GP)
 
 
 class Candidates(NamedTuple):
@@ -92,7 +93,7 @@ class Candidates(NamedTuple):
 
     ptr: np.ndarray  # int64 [n_communes + 1]
     gp: np.ndarray  # int32
-    cumw: np.ndarray  # float64, cumulative weights within each commune's segment
+    w: np.ndarray  # float64: choice weight of each candidate (exp(-distance / decay))
 
 
 class Agenda(NamedTuple):
@@ -197,7 +198,7 @@ def tiny_requests(**cols: object) -> Requests:
         "u_sev": (0.5, np.float32),
         "u_tele": (0.5, np.float32),
         "u_pharm": (0.5, np.float32),
-        "u_choice": (0.5, np.float32),
+        "choice": (0, np.uint64),
         "u_enrol": (0.5, np.float32),
         "u_nurse": (0.5, np.float32),
         "minor": (0, np.uint8),
@@ -250,16 +251,18 @@ def tiny_gps(practice: list[int], **kw: list) -> GPState:
         rota=u8("rota", 1),
         nurse=u8("nurse", 0),
         sees_others=u8("sees_others", 1),
+        key=np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
     )
 
 
 def tiny_candidates(per_commune: list[list[int]]) -> Candidates:
-    """Candidate lists per commune, in the order given, with equal weights."""
+    """Candidate lists per commune, in the order given; only the first has a weight, so the
+    distance-weighted start is always the first candidate (the others are tried after it)."""
     ptr = np.zeros(len(per_commune) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(c) for c in per_commune])
     gps = np.asarray([g for c in per_commune for g in c], dtype=np.int32)
-    cumw = np.concatenate([np.arange(1, len(c) + 1, dtype=np.float64) for c in per_commune])
-    return Candidates(ptr=ptr, gp=gps, cumw=cumw if gps.size else np.zeros(0))
+    w = np.concatenate([[1.0] + [0.0] * (len(c) - 1) for c in per_commune if c] or [np.zeros(0)])
+    return Candidates(ptr=ptr, gp=gps, w=np.asarray(w, dtype=np.float64))
 
 
 def tiny_agenda(free: list[list[int]], resv: list[list[int]] | None = None) -> Agenda:

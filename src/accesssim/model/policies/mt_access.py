@@ -135,8 +135,8 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
             fallback = ok_ids[
                 keyed.key_order(keyed.combine_many(month ^ np.uint64(1), gp_key[ok_ids]))
             ]
-            u_choice = keyed.uniforms(month, person_key[take], 1)
-        failed = K.assign_mt(take, people, gps, gps.cap_eff, ok, run.everyone, u_choice, fallback)
+            choice = keyed.combine_many(month ^ np.uint64(2), person_key[take])
+        failed = K.assign_mt(take, people, gps, gps.cap_eff, ok, run.everyone, choice, fallback)
         matched = int(take.size - failed)
         run.extra["mt_access_matched"] += matched
         if run.cal.warmup_days <= day < run.cal.horizon_days:

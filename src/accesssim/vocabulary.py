@@ -17,14 +17,18 @@ from accesssim.i18n import N_
 __all__ = [
     "BETTER",
     "HEADLINE_METRICS",
+    "HOUR_BANDS",
+    "HOUR_BAND_LABELS",
     "KIND_NAMES",
     "LABELS",
     "METRICS",
     "METRIC_NAMES",
     "METRIC_SPECS",
+    "N_GP_KINDS",
     "OUTCOME_LABELS",
     "OUTCOME_NAMES",
     "SHORT_LABELS",
+    "WEEKDAY_NAMES",
     "WEEKLY_COLUMNS",
     "CommuneTally",
     "Counter",
@@ -37,15 +41,41 @@ __all__ = [
 
 
 class Kind(IntEnum):
-    """Kinds of request: a planned one, or an unscheduled need to be seen within 24 h or 48 h."""
+    """Kinds of request: a planned one, an unscheduled need to be seen within 24 h or 48 h
+    (needs primary care can meet), or an emergency primary care could not handle (it goes
+    straight to the emergency department and uses no primary-care resource)."""
 
     PLANNED = 0
     U24 = 1
     U48 = 2
+    EMERGENCY = 3
 
 
-KIND_NAMES: tuple[str, ...] = ("planned", "unscheduled_24h", "unscheduled_48h")
+KIND_NAMES: tuple[str, ...] = ("planned", "unscheduled_24h", "unscheduled_48h", "emergency")
 """Names of :class:`Kind` in code order (the ``kind`` column of the outcome tables)."""
+
+N_GP_KINDS = 3
+"""Kinds of request for GP care (planned, 24 h, 48 h): the first three of :class:`Kind`."""
+
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekdays, Monday first (the ``weekday`` column of the tables by weekday of arrival)."""
+
+HOUR_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("00-08", 0, 8),
+    ("08-12", 8, 12),
+    ("12-20", 12, 20),
+    ("20-24", 20, 24),
+)
+"""Bands of the hour of arrival (name, first hour, end hour): night, morning, afternoon and
+evening, cut where the out-of-hours periods start and end (08:00, 12:00 on Saturdays, 20:00)."""
+
+HOUR_BAND_LABELS: dict[str, str] = {
+    "00-08": N_("night (00:00-08:00)"),
+    "08-12": N_("morning (08:00-12:00)"),
+    "12-20": N_("afternoon (12:00-20:00)"),
+    "20-24": N_("evening (20:00-24:00)"),
+}
+"""How each hour band reads."""
 
 
 class Outcome(IntEnum):
@@ -56,9 +86,12 @@ class Outcome(IntEnum):
     TELE = 2
     PHARMACIST = 3
     NURSE = 4
-    ED = 5
+    ED = 5  # the emergency department after a failed search for care
     FORGONE = 6
     PENDING = 7
+    ED_DIRECT = 8  # straight to the emergency department, without looking for primary care
+    OUT_OF_HOURS = 9  # seen by the out-of-hours service (permanence des soins, PDSA)
+    RETRY = 10  # forgone for now: the patient asks again later (a new request)
 
 
 OUTCOME_NAMES: tuple[str, ...] = (
@@ -70,6 +103,9 @@ OUTCOME_NAMES: tuple[str, ...] = (
     "ed",
     "forgone",
     "pending",
+    "ed_direct",
+    "out_of_hours",
+    "asked_again",
 )
 """Names of :class:`Outcome` in code order (the ``outcome`` column of the outcome tables)."""
 
@@ -79,8 +115,11 @@ OUTCOME_LABELS: dict[str, str] = {
     "teleconsultation": N_("teleconsultation"),
     "pharmacist": N_("pharmacist"),
     "nurse": N_("nurse"),
-    "ed": N_("emergency department"),
+    "out_of_hours": N_("out-of-hours care (PDSA)"),
+    "ed_direct": N_("emergency department, directly"),
+    "ed": N_("emergency department, after a failed search"),
     "forgone": N_("forgone care"),
+    "asked_again": N_("asked again later"),
     "pending": N_("pending at the end"),
 }
 """How each outcome reads (English; shown translated by :func:`accesssim.wording.outcome_label`)."""
@@ -100,8 +139,15 @@ class Counter(IntEnum):
     HOME = 7  # home visits
     RELEASED = 8  # reserved slots released unused
     RESERVED_USED = 9  # reserved slots used
-    U24_MET = 10  # unscheduled needs met (GP, teleconsultation, pharmacist) within 24 h
-    U48_MET = 11  # ... within 48 h
+    U24_MET = 10  # unscheduled needs met (GP, teleconsultation, pharmacist, out of hours)
+    U48_MET = 11  # ... within 48 h (both from the need's first request)
+    SAS = 12  # seen in a slot found by the SAS regulation (48 h window)
+    TELE_FIRST = 13  # teleconsultations chosen first, before any GP slot
+    TELE_15_44 = 14  # teleconsultations of patients aged 15-44
+    PLATFORM_NO_MT = 15  # platform teleconsultations of patients without an active MT
+    REPEAT = 16  # requests that are a need asked again (attempt 2 or later)
+    FOLLOWUP = 17  # in-person follow-ups requested after a teleconsultation or pharmacist act
+    DEFERRED = 18  # needs arising out of hours that waited for practices to open
 
 
 class Weekly(IntEnum):
@@ -225,8 +271,8 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
         "unscheduled_within_24h_share",
         "share",
         N_(
-            "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation or a "
-            "pharmacist within 24 hours of the request."
+            "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation, a "
+            "pharmacist or the out-of-hours service within 24 hours of their first request."
         ),
         N_("Soins non programmés seen within 24 h"),
         N_("Same-day needs seen within 24 h"),
@@ -245,7 +291,10 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "ed_visits_per_1000",
         "per 1000 inhabitants per year",
-        N_("Emergency-department visits for needs primary care could have handled."),
+        N_(
+            "Emergency-department visits for needs primary care could have handled, straight "
+            "to the ED or after a failed search for care."
+        ),
         N_("Emergency-department (ED) visits primary care could have handled"),
         N_("ED visits"),
         -1,
@@ -254,7 +303,10 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "forgone_care_share",
         "share",
-        N_("Share of all requests ending in forgone care."),
+        N_(
+            "Share of requests for GP care (needs, counted once however often they are asked) "
+            "ending in forgone care."
+        ),
         N_("Requests ending without care (forgone)"),
         N_("Forgone care"),
         -1,
@@ -405,6 +457,80 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
         "per 1000 inhabitants per year",
         N_("New MT declarations after a consultation."),
         N_("New MT declarations"),
+    ),
+    MetricSpec(
+        "ed_visits_total_per_1000",
+        "per 1000 inhabitants per year",
+        N_(
+            "All emergency-department visits: those primary care could have handled and "
+            "emergencies it could not."
+        ),
+        N_("Emergency-department visits, all"),
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "ed_avoidable_share",
+        "share",
+        N_("Share of ED visits that primary care could have handled."),
+        N_("ED visits primary care could have handled, share of all"),
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "ed_after_search_share",
+        "share",
+        N_("Share of ED visits that follow a failed search for primary care."),
+        N_("ED visits after a failed search for care, share of all"),
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "ed_monday_excess",
+        "share",
+        N_(
+            "ED visits per Monday of the window over ED visits per other day, minus 1 (by day "
+            "of arrival at the ED; the DREES ER 1320 measure)."
+        ),
+        N_("ED visits on Mondays above the other days"),
+    ),
+    MetricSpec(
+        "ed_fri_sat_share",
+        "share",
+        N_("Share of ED visits arriving on a Friday or a Saturday."),
+        N_("ED visits on Fridays and Saturdays, share of all"),
+    ),
+    MetricSpec(
+        "out_of_hours_acts_per_1000",
+        "per 1000 inhabitants per year",
+        N_("Acts of the out-of-hours service (permanence des soins ambulatoires)."),
+        N_("Out-of-hours acts (PDSA)"),
+    ),
+    MetricSpec(
+        "asked_again_per_1000",
+        "per 1000 inhabitants per year",
+        N_("Unscheduled needs forgone for a time that were asked again later (new requests)."),
+        N_("Needs asked again after going without care"),
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "followups_per_1000",
+        "per 1000 inhabitants per year",
+        N_("In-person follow-ups requested after a teleconsultation or a pharmacist act."),
+        N_("In-person follow-ups after a remote or pharmacist act"),
+    ),
+    MetricSpec(
+        "tele_users_15_44_share",
+        "share",
+        N_("Share of teleconsultations whose patient is aged 15-44."),
+        N_("Teleconsultations of patients aged 15-44, share"),
+    ),
+    MetricSpec(
+        "platform_users_without_mt_share",
+        "share",
+        N_("Share of platform teleconsultations whose patient has no active MT."),
+        N_("Platform teleconsultations of patients without an MT, share"),
     ),
 )
 """Every metric of a replication, in the order of the result tables."""

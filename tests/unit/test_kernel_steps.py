@@ -15,9 +15,13 @@ import numpy as np
 import pytest
 
 from accesssim.model import kernel as K
+from accesssim.model import keyed
 from accesssim.model.records import (
+    new_carry,
     new_outputs,
+    new_queue,
     new_tallies,
+    no_requests,
     tiny_agenda,
     tiny_candidates,
     tiny_gps,
@@ -110,28 +114,60 @@ def test_practice_skips_colleagues_who_do_not_practise() -> None:
     assert K.step_practice(agenda, gps, 0, 0, 1, 1, 0, False)[0] == -1
 
 
-def test_other_gps_without_an_mt_only_those_taking_new_patients_with_room() -> None:
-    gps = tiny_gps([0, 1, 2], accepts=[0, 1, 1], cap_eff=[10, 5, 5], list_size=[0, 5, 4])
+def test_other_gps_without_an_mt_those_who_see_occasional_patients_or_take_new_ones() -> None:
+    # GP 0 neither sees occasional patients nor takes new ones; GP 1 takes new patients but its
+    # list is full; GP 2 sees occasional patients (its list is full: that does not matter).
+    gps = tiny_gps(
+        [0, 1, 2],
+        accepts=[0, 1, 0],
+        cap_eff=[10, 5, 5],
+        list_size=[0, 5, 5],
+        sees_others=[0, 0, 1],
+        sees_others_planned=[0, 0, 0],
+    )
     agenda = tiny_agenda([[1, 1], [1, 1], [1, 1]])
     cands = tiny_candidates([[0, 1, 2]])
-    g, s, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 1, 1, 0, 30)
-    assert (g, s) == (2, 0)  # GP 0 does not take new patients, GP 1 has a full list
+    g, s, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.U24, 0, 1, 1, 2, 30)
+    assert (g, s) == (2, 0)
+    # A planned request: GP 2 sees only occasional unscheduled needs; none is left.
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.PLANNED, 0, 1, 1, 0, 30)[0] == -1
 
 
-def test_other_gps_with_an_mt_only_those_who_see_other_patients_outside_the_practice() -> None:
-    gps = tiny_gps([0, 0, 1, 2], sees_others=[1, 1, 0, 1])
+def test_other_gps_without_an_mt_a_gp_taking_new_patients_may_see_them() -> None:
+    gps = tiny_gps([0, 1], accepts=[0, 1], list_size=[0, 3], cap_eff=[10, 5], sees_others=[0, 0])
+    agenda = tiny_agenda([[1], [1]])
+    cands = tiny_candidates([[0, 1]])
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.U24, 0, 0, 1, 2, 30)[0] == 1
+
+
+def test_other_gps_planned_without_an_mt_looks_for_a_gp_taking_new_patients_first() -> None:
+    # GP 0 comes first by distance and sees occasional patients; GP 1 takes new MT patients.
+    gps = tiny_gps([0, 1], accepts=[0, 1], list_size=[0, 3], cap_eff=[10, 5])
+    agenda = tiny_agenda([[1], [1]])
+    cands = tiny_candidates([[0, 1]])
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.PLANNED, 0, 0, 1, 0, 30)[0] == 1
+    # An unscheduled need takes the first GP with a slot who would see it.
+    agenda = tiny_agenda([[1], [1]])
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.U24, 0, 0, 1, 2, 30)[0] == 0
+
+
+def test_other_gps_with_an_mt_only_those_who_see_occasional_patients_outside_the_practice() -> None:
+    gps = tiny_gps([0, 0, 1, 2], sees_others=[1, 1, 0, 1], sees_others_planned=[1, 1, 1, 0])
     agenda = tiny_agenda([[0], [1], [1], [1]])
     cands = tiny_candidates([[1, 2, 3]])
-    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, 0, 0, 0, 1, 0, 30)
-    assert g == 3  # GP 1 shares the MT's practice, GP 2 sees only its own patients
+    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, 0, Kind.U24, 0, 0, 1, 2, 30)
+    assert g == 3  # GP 1 shares the MT's practice, GP 2 does not see occasional needs
+    agenda = tiny_agenda([[0], [1], [1], [1]])
+    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, KEY, 0, Kind.PLANNED, 0, 0, 1, 0, 30)
+    assert g == 2  # for planned requests GP 2 does, GP 3 does not
 
 
 def test_other_gps_tries_at_most_max_tries_candidates() -> None:
     gps = tiny_gps([0, 1, 2])
     agenda = tiny_agenda([[0], [0], [1]])
     cands = tiny_candidates([[0, 1, 2]])
-    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 0, 1, 0, 2)[0] == -1
-    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 0, 0, 1, 0, 3)[0] == 2
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 1, 0, 0, 1, 2, 2)[0] == -1
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, 1, 0, 0, 1, 2, 3)[0] == 2
 
 
 def test_rota_books_reserved_slots_only() -> None:
@@ -228,7 +264,7 @@ def test_book_day_one_outcome_per_request_and_no_overbooking() -> None:
     days = 4
     par = tiny_params(days, ed_share_24h=1.0, ed_share_48h=1.0)
     people = tiny_people([0, 0, -1, -1, 1])
-    gps = tiny_gps([0, 1])
+    gps = tiny_gps([0, 1], accepts=[0, 0], sees_others=[1, 0], sees_others_planned=[1, 0])
     agenda = tiny_agenda([[1] * 8, [0] * 8])
     cands = tiny_candidates([[0, 1]])
     req = tiny_requests(
@@ -240,7 +276,11 @@ def test_book_day_one_outcome_per_request_and_no_overbooking() -> None:
     out = new_outputs(5)
     tallies = new_tallies(2, par.n_weeks)
     pools = tiny_pools(days)
-    K.book_day(req, people, gps, cands, cands, agenda, pools, par, out, tallies)
+    carry, queue = new_carry(5), new_queue(5)
+    K.book_day(
+        req, no_requests(), people, gps, cands, cands, agenda, pools, par, out, carry, queue,
+        tallies,
+    )  # fmt: skip
     assert (agenda.free >= 0).all()
     assert tallies.counts[0].sum() == 5
     # GP 0 has one slot per session, GP 1 none. Requests before 08:00 may book the morning.
@@ -253,6 +293,7 @@ def test_book_day_one_outcome_per_request_and_no_overbooking() -> None:
     ]
     assert out.gp.tolist() == [0, 0, -1, -1, 0]
     assert out.time[4] == pytest.approx(1 + 8 / 24)
+    assert carry.n[0] == 0
 
 
 def test_assign_mt_prefers_candidates_then_the_fallback() -> None:
@@ -312,3 +353,213 @@ def test_race_start_follows_the_weights_and_is_stable_when_a_gp_is_added() -> No
     moved = starts4 != starts5
     assert (starts5[moved] == 4).all()  # a request changes start only to the newcomer
     assert abs(moved.mean() - 1 / 10) < 0.015  # the newcomer wins 1 / 10 of the races
+
+
+# -- access pathways: the ED, out-of-hours care, asking again, follow-ups ---------------------
+
+
+def test_hour_band_cuts_at_8_12_and_20() -> None:
+    bands = [K.hour_band(2 + h / 24) for h in (0, 7.99, 8, 11.99, 12, 19.99, 20, 23.99)]
+    assert bands == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_straight_to_the_ed_by_kind_age_and_hour() -> None:
+    pools = tiny_pools(2)
+    pools.ed_direct[Kind.U24, 1, 0] = 0.3  # 24 h need, 16-59, at night
+    assert K.goes_straight_to_ed(pools, Kind.U24, 1, 0, 0.29)
+    assert not K.goes_straight_to_ed(pools, Kind.U24, 1, 0, 0.31)
+    assert not K.goes_straight_to_ed(pools, Kind.U24, 1, 1, 0.0)  # another hour band: 0 %
+    assert not K.goes_straight_to_ed(pools, Kind.PLANNED, 1, 0, 0.0)  # planned: never
+
+
+def test_out_of_hours_act_in_the_first_period_with_acts_before_the_deadline() -> None:
+    # Periods: day 0 20:00-24:00 (one act), day 1 00:00-08:00 (one act).
+    pools = tiny_pools(3, ooh_hours=((20 / 24, 1.0), (1.0, 1 + 8 / 24)), ooh_acts=1)
+    assert K.step_out_of_hours(pools, 21 / 24, 21 / 24 + 1) == pytest.approx(21 / 24)  # at once
+    # The first period is used up: the next one, when it starts.
+    assert K.step_out_of_hours(pools, 22 / 24, 22 / 24 + 1) == pytest.approx(1.0)
+    assert K.step_out_of_hours(pools, 23 / 24, 23 / 24 + 1) == -1.0  # none left
+    # A need at 10:00 on day 0 reaches the evening's period only if its deadline allows.
+    pools = tiny_pools(3, ooh_hours=((20 / 24, 1.0),), ooh_acts=1)
+    assert K.step_out_of_hours(pools, 10 / 24, 19 / 24) == -1.0
+    assert K.step_out_of_hours(pools, 10 / 24, 10 / 24 + 1) == pytest.approx(20 / 24)
+
+
+def test_a_need_out_of_hours_waits_until_practices_open_in_arrival_order() -> None:
+    pools = tiny_pools(3, ooh_hours=((20 / 24, 1 + 8 / 24),))
+    assert K.out_of_hours(pools, 21 / 24)
+    assert not K.out_of_hours(pools, 10 / 24)
+    assert K.period_end(pools, 21 / 24) == pytest.approx(1 + 8 / 24)
+    assert K.period_end(pools, 10 / 24) == pytest.approx(10 / 24)  # open: unchanged
+    a = K.waits_until_open(pools, 21 / 24)
+    b = K.waits_until_open(pools, 23 / 24)
+    opens = 1 + 8 / 24
+    assert a < b < opens
+    assert opens - a < 1e-5
+    # A request asked just before 08:00 may take the 08:00 session.
+    assert K.first_session_after(a, 8 / 24, 14 / 24) == 2
+    # When open: the same minute past the hour the period ends.
+    assert K.when_open(pools, 21.5 / 24) == pytest.approx(1 + 8.5 / 24)
+
+
+def test_defer_today_to_the_queue_later_days_to_carry() -> None:
+    par = tiny_params(5)
+    req = tiny_requests(t=[0.1, 0.9], kind=[1, 2], root=[11, 22])
+    carry, queue = new_carry(2), new_queue(2)
+    K.defer(req, 0, 0, 8 / 24 - 1e-6, 0, par, carry, queue)  # today at 08:00
+    K.defer(req, 1, 0, 3 + 8 / 24 - 1e-6, 0, par, carry, queue)  # in three days
+    assert queue.n[0] == 1
+    assert queue.idx[0] == 0
+    assert queue.src[0] == 0
+    assert carry.n[0] == 1
+    assert carry.root[0] == 22
+    assert carry.kind[0] == 2
+    assert carry.origin[0] & K.ORIGIN_DEFERRED
+    assert carry.t0[0] == pytest.approx(0.9)  # the need's onset is kept
+
+
+def test_ask_again_only_unscheduled_with_attempts_left_and_before_the_horizon() -> None:
+    par = tiny_params(10, repeat_share=0.5, repeat_max=3, repeat_lo=1.0, repeat_hi=3.0)
+    pools = tiny_pools(10)
+    req = tiny_requests(
+        t=[1.5, 1.5, 1.5, 1.5, 8.5],
+        kind=[1, 1, 0, 1, 2],
+        attempt=[0, 2, 0, 0, 0],
+        u_next=[0.4, 0.4, 0.4, 0.6, 0.4],
+        u_delay=[0.5, 0.5, 0.5, 0.5, 0.9],
+        root=[7, 8, 9, 10, 11],
+    )
+    carry = new_carry(5)
+    outcomes = [K.ask_again(req, r, req.t[r], req.kind[r], pools, par, carry) for r in range(5)]
+    assert outcomes == [
+        Outcome.RETRY,  # asks again 2 days later
+        Outcome.FORGONE,  # third request of the need: the last
+        Outcome.FORGONE,  # planned requests do not ask again (patience covers it)
+        Outcome.FORGONE,  # its draw says no
+        Outcome.PENDING,  # would ask again on day 11.2, after the horizon
+    ]
+    assert carry.n[0] == 1
+    assert (carry.root[0], carry.attempt[0]) == (7, 1)  # keyed by the need and the attempt
+    assert carry.t[0] == pytest.approx(3.5)
+
+
+def test_asking_again_out_of_hours_waits_until_practices_open() -> None:
+    par = tiny_params(10, repeat_share=1.0, repeat_max=2, repeat_lo=1.0, repeat_hi=1.0)
+    pools = tiny_pools(10, ooh_hours=((2 + 20 / 24, 3 + 8 / 24),))
+    req = tiny_requests(t=[1 + 21 / 24], kind=[1], root=[5], u_next=[0.0])
+    carry = new_carry(1)
+    assert K.ask_again(req, 0, req.t[0], 1, pools, par, carry) == Outcome.RETRY
+    assert carry.t[0] == pytest.approx(3 + 8 / 24)  # 21:00 the next day is out of hours
+
+
+def test_follow_up_is_a_new_need_the_next_day_keyed_by_its_parent() -> None:
+    par = tiny_params(10)
+    req = tiny_requests(t=[2.4, 2.4], kind=[1, 1], u_next=[0.1, 0.9], root=[5, 5], attempt=[1, 1])
+    carry = new_carry(2)
+    assert K.follow_up(req, 0, 1, 2.5, 0.2, par, carry)
+    assert not K.follow_up(req, 1, 1, 2.5, 0.2, par, carry)
+    assert carry.n[0] == 1
+    assert carry.t[0] == pytest.approx(3.5)
+    assert carry.t0[0] == pytest.approx(3.5)
+    assert carry.origin[0] == K.ORIGIN_FOLLOWUP
+    assert carry.attempt[0] == 0
+    parent = K.event_key(np.uint64(5), 1)
+    assert carry.root[0] == keyed.combine(parent, K.FOLLOWUP_TAG)
+
+
+def test_sas_books_a_rota_slot_within_48_hours_reserved_or_regular() -> None:
+    par = tiny_params(4, sas_window=2.0)
+    gps = tiny_gps([0, 1])
+    # GP 0 (first candidate): nothing; GP 1: a regular slot on day 2's morning (session 4).
+    agenda = tiny_agenda([[0] * 8, [0, 0, 0, 0, 1, 0, 0, 0]])
+    cands = tiny_candidates([[0, 1]])
+    g, s, used = K.step_sas(agenda, gps, cands, 0, KEY, 0.5, 1, par)  # asked at 12:00 on day 0
+    assert (g, s, used) == (1, 4, 0)
+    # Beyond 48 h (day 2 at 12:00): nothing.
+    agenda = tiny_agenda([[0] * 8, [0, 0, 0, 0, 0, 1, 0, 0]])
+    assert K.step_sas(agenda, gps, cands, 0, KEY, 0.5, 1, par)[0] == -1
+
+
+def test_teleconsultation_first_by_age_band_and_more_often_without_an_mt() -> None:
+    pools = tiny_pools(2)
+    pools.tele_first[1] = 0.1
+    par = tiny_params(2, tele_first_no_mt=3.0)
+    assert K.tries_teleconsultation_first(pools, par, 1, True, 0.09)
+    assert not K.tries_teleconsultation_first(pools, par, 1, True, 0.11)
+    assert K.tries_teleconsultation_first(pools, par, 1, False, 0.25)  # 0.1 x 3
+    assert not K.tries_teleconsultation_first(pools, par, 0, False, 0.0)  # band 0: 0 %
+
+
+def _day(people, gps, agenda, pools, par, req, extra=None):
+    n = req.t.size + (extra.t.size if extra is not None else 0)
+    out, carry, queue = new_outputs(n), new_carry(n), new_queue(n)
+    tallies = new_tallies(gps.active.size, par.n_weeks)
+    cands = tiny_candidates([list(range(gps.active.size))])
+    K.book_day(
+        req, extra if extra is not None else no_requests(), people, gps, cands, cands, agenda,
+        pools, par, out, carry, queue, tallies,
+    )  # fmt: skip
+    return out, carry, tallies
+
+
+def test_book_day_emergencies_and_direct_ed_take_no_slot() -> None:
+    par = tiny_params(3)
+    people = tiny_people([0, 0])
+    gps = tiny_gps([0])
+    agenda = tiny_agenda([[5] * 6])
+    pools = tiny_pools(3)
+    pools.ed_direct[Kind.U24, 1, 1] = 1.0  # every 24 h need of an adult in the morning
+    req = tiny_requests(
+        t=[0.40, 0.41], person=[0, 1], kind=[Kind.EMERGENCY, Kind.U24], u_direct=[1.0, 0.5]
+    )
+    out, _, tallies = _day(people, gps, agenda, pools, par, req)
+    assert out.outcome.tolist() == [Outcome.ED_DIRECT, Outcome.ED_DIRECT]
+    assert agenda.free.sum() == 30
+    assert tallies.counts[1, Kind.EMERGENCY, Outcome.ED_DIRECT] == 1
+    assert tallies.weekday[:, 0, Outcome.ED_DIRECT].sum() == 2  # day 0 is a Monday
+
+
+def test_book_day_a_night_need_waits_for_the_morning_and_is_booked_in_order() -> None:
+    par = tiny_params(3)
+    people = tiny_people([0, 0])
+    gps = tiny_gps([0])
+    agenda = tiny_agenda([[1, 0, 1, 0, 0, 0]])
+    # Out of hours from 20:00 on day 0 to 08:00 on day 1; no out-of-hours act.
+    pools = tiny_pools(3, ooh_hours=((20 / 24, 1 + 8 / 24),))
+    # A 48 h need at 22:00 on day 0, and a planned request at 07:30 on day 1 for day 1.
+    req = tiny_requests(
+        t=[22 / 24, 1 + 7.5 / 24], person=[0, 1], kind=[Kind.U48, Kind.PLANNED], desired=[0, 1]
+    )
+    out, carry, tallies = _day(people, gps, agenda, pools, par, req)
+    # Day 0: the need waits until 08:00 on day 1 (carried to day 1): nothing booked yet.
+    assert carry.n[0] == 1
+    assert carry.origin[0] & K.ORIGIN_DEFERRED
+    assert carry.t[0] == pytest.approx(1 + 8 / 24, abs=1e-5)
+    assert tallies.counters[Counter.DEFERRED] == 1
+    # Within one day the queue keeps order: a need at 03:00 on day 1 is booked after the
+    # planned request of 07:30 (which takes the morning) and takes nothing at 08:00.
+    agenda = tiny_agenda([[0, 0, 1, 0, 0, 0]])
+    req = tiny_requests(
+        t=[1 + 3 / 24, 1 + 7.5 / 24], person=[0, 1], kind=[Kind.U24, Kind.PLANNED], desired=[1, 1]
+    )
+    out, carry, tallies = _day(people, gps, agenda, pools, par, req)
+    assert out.outcome.tolist()[1] == Outcome.OWN_MT
+    assert out.outcome.tolist()[0] in (Outcome.FORGONE, Outcome.RETRY)
+    assert tallies.counts[0].sum() == 2
+
+
+def test_book_day_carried_requests_merge_by_time_with_the_new_ones() -> None:
+    par = tiny_params(3)
+    people = tiny_people([0, 0])
+    gps = tiny_gps([0])
+    agenda = tiny_agenda([[0, 1, 0, 0, 0, 0]])
+    pools = tiny_pools(3)
+    req = tiny_requests(t=[0.45], person=[0], kind=[Kind.U24])
+    extra = tiny_requests(t=[0.40], person=[1], kind=[Kind.U24], attempt=[1], t0=[-0.6])
+    out, _, tallies = _day(people, gps, agenda, pools, par, req, extra)
+    # The carried request (09:36) comes first and takes the only slot.
+    assert out.outcome.tolist() == [Outcome.FORGONE, Outcome.OWN_MT]
+    assert tallies.counters[Counter.REPEAT] == 1
+    # Seen at 14:00 on day 0, 1.6 days after its first request: within 48 h, not 24 h.
+    assert tallies.counters[Counter.U48_MET] == 1
+    assert tallies.counters[Counter.U24_MET] == 0

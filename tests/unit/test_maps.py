@@ -97,8 +97,10 @@ def test_commune_tallies_add_up_to_the_territory(monts: tuple[object, object]) -
     n = len(scenario.territory.communes)  # type: ignore[attr-defined]
     assert len(c["insee"]) == n
     measured = result.outcomes  # type: ignore[attr-defined]
-    assert sum(c["ed_visits"]) == int(measured[:, Outcome.ED].sum())
-    assert sum(c["unscheduled"]) == int(measured[Kind.U24 :].sum())
+    needs = measured[Kind.PLANNED : Kind.EMERGENCY]  # requests for GP care
+    assert sum(c["ed_visits"]) == int(needs[:, [Outcome.ED, Outcome.ED_DIRECT]].sum())
+    unsched = measured[Kind.U24 : Kind.EMERGENCY]
+    assert sum(c["unscheduled"]) == int(unsched.sum() - unsched[:, Outcome.RETRY].sum())
     counters = result.diagnostics["counters"]  # type: ignore[attr-defined]
     assert "C_U48_MET" not in counters  # (reported as a metric, not a diagnostic)
     within = result.metrics["unscheduled_within_48h_share"]  # type: ignore[attr-defined]

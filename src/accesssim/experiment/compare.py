@@ -28,7 +28,7 @@ from accesssim.experiment.executors import make_executor
 from accesssim.experiment.replicate import Replications, run_replication
 from accesssim.model import METRIC_NAMES, RunResult
 from accesssim.scenario.schema import Scenario
-from accesssim.vocabulary import Outcome
+from accesssim.vocabulary import N_GP_KINDS, Outcome
 from accesssim.wording import GAIN_WORDS
 
 __all__ = ["GAINS", "Comparison", "compare", "gains_of"]
@@ -39,10 +39,13 @@ GAINS: dict[str, str] = dict(GAIN_WORDS)
 
 def gains_of(result: RunResult) -> dict[str, float]:
     """Counts behind the gains, for one replication (differences are taken later)."""
-    unscheduled = float(result.outcomes[1:].sum())
+    needs = result.outcomes[1:N_GP_KINDS]
+    # Unscheduled needs: requests that ended (one asked again later is not an end).
+    unscheduled = float(needs.sum() - needs[:, Outcome.RETRY].sum())
+    ed = result.outcomes[:, Outcome.ED].sum() + result.outcomes[:, Outcome.ED_DIRECT].sum()
     return {
         "patients_with_mt": -float(result.metrics["patients_without_mt_end"]),
-        "ed_visits_avoided": -float(result.outcomes[:, Outcome.ED].sum()),
+        "ed_visits_avoided": -float(ed),
         "unscheduled_met_48h": result.metrics["unscheduled_within_48h_share"] * unscheduled,
         "cost": float(result.metrics["policy_cost_eur"]),
     }

@@ -1,18 +1,26 @@
 """Demand: every person's requests, drawn by the person (counter-based draws keyed by person).
 
-Each person makes requests as four Poisson processes: planned requests, unscheduled needs to be
+Each person makes requests as five Poisson processes: planned requests, unscheduled needs to be
 seen within 24 h and within 48 h (rates by age band and ALD, split by the unscheduled shares),
-and the winter epidemic's extra 24 h needs (the same for everyone). Each process's intensity
-follows a profile of the day: the weekday profile (Mondays heavier) times the seasonal cosine,
-or the epidemic's bell times the weekday profile. Demand is drawn a year at a time
-(365-day *chunks* from day 0), person by person:
+the winter epidemic's extra 24 h needs (the same for everyone), and emergencies primary care
+could not handle (rates by age band; they go straight to the emergency department). Each
+process's intensity follows a profile of the day: planned requests the weekday profile (Mondays
+heavier, little on weekends) times the seasonal cosine; unscheduled needs and emergencies the
+weekday profile of needs (flat by default) times the seasonal cosine; the epidemic its bell
+times the weekday profile of needs. Demand is drawn a year at a time (365-day *chunks* from day
+0), person by person:
 
 * the number of requests of process ``k`` in chunk ``c`` is a Poisson count keyed by
   ``(person, c, k)``;
 * request ``j`` of it is the event ``combine((person, c, k), j)``; its day and time come from
-  one uniform keyed by the event (inverse of the chunk's cumulative intensity: the fraction of
-  the day's share it falls in is its time in the day's request window), and so does every other
-  attribute (desired day, patience, severity, eligibility draws, choice uniforms).
+  one uniform keyed by the event (inverse of the chunk's cumulative intensity; the fraction of
+  the day's share it falls in gives its time of day: within the request window for planned
+  requests, by the inverse of the hourly profile, around the clock, for needs and
+  emergencies), and so does every other attribute (desired day, patience, severity,
+  eligibility draws, choice uniforms).
+
+Requests a day's booking creates for later days (a need asked again, an in-person follow-up)
+are keyed by their need and attempt (:func:`carried_requests`), never by their position.
 
 So a person's requests depend on the person alone: one more inhabitant adds their requests and
 changes no one else's; a policy changes no request (common random numbers by construction); and
@@ -32,14 +40,18 @@ from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
-from accesssim.model.records import Requests
+from accesssim.model.records import Carry, Requests
 from accesssim.rng import Streams
+from accesssim.vocabulary import Kind
 
-__all__ = ["CHUNK_DAYS", "DemandGenerator", "day_profiles"]
+__all__ = ["CHUNK_DAYS", "DemandGenerator", "carried_requests", "day_profiles"]
 
-N_PROCESSES = 4  # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h)
-PROCESS_KIND = np.array([0, 1, 2, 1], dtype=np.uint8)
-PROCESS_KIND_N = (0, 1, 2, 1)  # the same, as a tuple for the compiled code
+# planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h), emergency
+N_PROCESSES = 5
+PROCESS_KIND = np.array([0, 1, 2, 1, 3], dtype=np.uint8)
+PROCESS_KIND_N = (0, 1, 2, 1, 3)  # the same, as a tuple for the compiled code
+PROCESS_ROW = (0, 1, 1, 2, 1)  # row of the cumulative intensity each process follows
+EMERGENCY_KIND = 3
 CHUNK_DAYS = 365
 SEASON_PEAK_DOY = 15  # mid-January
 _RANGES = 64  # people are split in this many ranges for the parallel passes
@@ -56,20 +68,28 @@ _STREAMS = (
     "choice",
     "enrol",
     "nurse",
+    "direct",
+    "next",
+    "delay",
+    "first",
 )
 
 
 def day_profiles(
     dem: DemandParams, start: dt.date, days: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-person intensity factors of ``days`` (day numbers from ``start``): the base profile
-    (weekday x season, mean about 1) and the epidemic's extra 24 h needs per person per day."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-person intensity factors of ``days`` (day numbers from ``start``): the profile of
+    planned requests (weekday x season, mean about 1), the epidemic's extra 24 h needs per
+    person per day, and the profile of unscheduled needs and emergencies (weekday of needs x
+    season)."""
     dates = np.datetime64(start) + days.astype("timedelta64[D]")
     weekday = (dates.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-05 was a Monday
     year_start = dates.astype("datetime64[Y]").astype("datetime64[D]")
     doy = (dates - year_start).astype(np.int64) + 1
     w = np.array(dem.weekday_profile, dtype=float)
     f = (w / w.mean())[weekday]
+    wn = np.array(dem.unscheduled_weekday_profile, dtype=float)
+    fn = (wn / wn.mean())[weekday]
     season = 1.0 + dem.seasonal_amplitude * np.cos(2 * math.pi * (doy - SEASON_PEAK_DOY) / 365.25)
     epi = np.zeros(days.size)
     if dem.epidemic_attack_share > 0:
@@ -84,7 +104,30 @@ def day_profiles(
             inside = np.abs(x) <= length / 2
             epi += np.where(inside, (1 + np.cos(2 * math.pi * x / length)) / length, 0.0)
         epi *= dem.epidemic_attack_share
-    return f * season, epi * f
+    return f * season, epi * fn, fn * season
+
+
+def hour_cdf(profile: tuple[float, ...]) -> np.ndarray:
+    """float64 [25]: the cumulative share of a day's needs by hour (0 at 00:00, 1 at 24:00)."""
+    w = np.asarray(profile, dtype=float)
+    cum = np.zeros(25)
+    np.cumsum(w / w.sum(), out=cum[1:])
+    cum[-1] = 1.0
+    return cum
+
+
+@njit(cache=True, nogil=True)
+def _hour_of(cdf, frac):
+    """Time of day (fraction of a day) at cumulative share ``frac`` of the hourly profile
+    (inverse transform, uniform within the hour)."""
+    h = 0
+    while h < 23 and cdf[h + 1] <= frac:
+        h += 1
+    width = cdf[h + 1] - cdf[h]
+    x = (frac - cdf[h]) / width if width > 0 else 0.0
+    if x >= 1.0:
+        x = 0.9999999999
+    return (h + x) / 24.0
 
 
 _QUANTILES = 8192  # entries of the table that starts the search of an event's day
@@ -139,7 +182,7 @@ def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, count
                 m = mean[g, k]
                 if m <= 0.0:
                     continue
-                row = 0 if k < 3 else 1
+                row = PROCESS_ROW[k]
                 base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
                 n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
                 for j in range(n_ev):
@@ -159,28 +202,33 @@ def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, count
 
 
 @njit(cache=True, nogil=True)
-def _day_times(ekey, proc, cum, table, day, h0, h1, time_stream):
-    """Arrival time of each event of one day."""
+def _day_times(ekey, proc, cum, table, day, h0, h1, hcdf, time_stream):
+    """Arrival time of each event of one day: planned requests within the request window
+    [h0, h1), needs and emergencies around the clock by the hourly profile ``hcdf``."""
     n = ekey.shape[0]
     c0 = keyed.counter_mix(0)
     t = np.empty(n)
     for i in range(n):
-        row = 0 if proc[i] < 3 else 1
+        row = PROCESS_ROW[proc[i]]
         u = keyed.uniform_pre(time_stream, keyed.premix(ekey[i]), c0)
         _, frac = _event_day(cum, table, row, u)
-        t[i] = day + h0 + (h1 - h0) * frac
+        if proc[i] == 0:
+            t[i] = day + h0 + (h1 - h0) * frac
+        else:
+            t[i] = day + _hour_of(hcdf, frac)
     return t
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small, choice):
+def _day_draws(ekey, person, kinds, order, band, shares, streams, f32, u64, small, choice):
     """The requests of one day in arrival ``order``: people, kinds and their uniforms.
 
-    ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse; 1.0
-    where the request's kind never reads it), ``choice`` the key of the choice of another GP,
-    ``u64[0:2]`` the lead and patience uniforms (float64, planned requests), ``small`` the
-    person, kind, minor need, home visit and as-soon-as-possible flag.
-    ``shares``: (as soon as possible, sore throat, cystitis, home visit 75+).
+    ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse, direct,
+    next, delay, first; 1.0 where the request's kind never reads them, 0.0 for the delay),
+    ``choice`` the key of the choice of another GP, ``u64[0:2]`` the lead and patience uniforms
+    (float64, planned requests), ``small`` the person, kind, minor need, home visit and
+    as-soon-as-possible flag. ``shares``: (as soon as possible, sore throat, cystitis, home
+    visit 75+).
     """
     n = order.shape[0]
     c0 = keyed.counter_mix(0)
@@ -188,9 +236,20 @@ def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small
         j = order[i]
         e = keyed.premix(ekey[j])
         p = person[j]
-        kind = PROCESS_KIND_N[proc[j]]
+        kind = kinds[j]
         small[0, i] = p
         small[1, i] = kind
+        if kind == EMERGENCY_KIND:  # straight to the ED: no other draw is read
+            for s in range(10):
+                f32[s, i] = np.float32(1.0)
+            f32[8, i] = np.float32(0.0)
+            choice[i] = 0
+            small[2, i] = 0
+            small[3, i] = 0
+            small[4, i] = 1
+            u64[0, i] = 0.0
+            u64[1, i] = 0.0
+            continue
         # Only the draws a request of its kind can use (the kernel reads no other): each is
         # keyed by the request, so leaving one out changes no other.
         f32[1, i] = np.float32(keyed.uniform_pre(streams[8], e, c0))  # teleconsultation
@@ -200,17 +259,23 @@ def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small
         if band[p] == 3 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
             home = 1
         small[3, i] = home
+        f32[7, i] = np.float32(keyed.uniform_pre(streams[14], e, c0))  # ask again, follow-up
+        f32[9, i] = np.float32(keyed.uniform_pre(streams[16], e, c0))  # teleconsultation first
         if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
             f32[0, i] = np.float32(1.0)
             f32[2, i] = np.float32(1.0)
             f32[5, i] = np.float32(keyed.uniform_pre(streams[12], e, c0))
+            f32[6, i] = np.float32(1.0)
+            f32[8, i] = np.float32(0.0)
             small[2, i] = 0
             small[4, i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
             u64[0, i] = keyed.uniform_pre(streams[3], e, c0)
             u64[1, i] = keyed.uniform_pre(streams[4], e, c0)
-        else:  # unscheduled: severity, minor need, pharmacist
+        else:  # unscheduled: severity, straight to the ED, delay, minor need, pharmacist
             f32[0, i] = np.float32(keyed.uniform_pre(streams[7], e, c0))
             f32[5, i] = np.float32(1.0)
+            f32[6, i] = np.float32(keyed.uniform_pre(streams[13], e, c0))
+            f32[8, i] = np.float32(keyed.uniform_pre(streams[15], e, c0))
             u_minor = keyed.uniform_pre(streams[5], e, c0)
             minor = 0
             if u_minor < shares[1]:
@@ -243,13 +308,23 @@ class DemandGenerator:
         for b in range(N_BANDS):
             rates[2 * b, :3] = dem.contacts_non_ald[b] / 365.0 * split
             rates[2 * b + 1, :3] = dem.contacts_ald[b] / 365.0 * split
+            rates[2 * b : 2 * b + 2, 4] = dem.emergencies_per_year[b] / 365.0
         rates[:, 3] = 1.0  # the epidemic profile is per person per day already
         self.rates = rates
         self.group = pop.group
         self.h0 = dem.request_start_hour / 24.0
         self.h1 = dem.request_end_hour / 24.0
+        self.hcdf = hour_cdf(dem.unscheduled_hour_profile)
         names = ("count", "time", *_STREAMS)
         self.keys = np.array([streams.key(f"demand.{n}") for n in names], dtype=np.uint64)
+        self.shares = np.array(
+            [
+                dem.planned_asap_share,
+                dem.sore_throat_share,
+                dem.cystitis_share,
+                dem.home_visit_share_75_plus,
+            ]
+        )
         self._next_day = 0
         self._chunk = -1
 
@@ -258,12 +333,14 @@ class DemandGenerator:
         the horizon, grouped by day."""
         first = chunk * CHUNK_DAYS
         days = np.arange(first, first + CHUNK_DAYS)
-        base, epi = day_profiles(self.demand, self.cal.start_date, days)
-        cum = np.zeros((2, CHUNK_DAYS + 1))
+        base, epi, needs = day_profiles(self.demand, self.cal.start_date, days)
+        cum = np.zeros((3, CHUNK_DAYS + 1))
         np.cumsum(base, out=cum[0, 1:])
-        np.cumsum(epi, out=cum[1, 1:])
+        np.cumsum(needs, out=cum[1, 1:])
+        np.cumsum(epi, out=cum[2, 1:])
         # Expected requests of each process in the chunk for a person of each group.
-        mean = self.rates * np.array([cum[0, -1]] * 3 + [cum[1, -1]])[None, :]
+        totals = np.array([cum[row, -1] for row in PROCESS_ROW])
+        mean = self.rates * totals[None, :]
         p0 = np.exp(-mean)
         table = _quantile_table(cum)
         n_live = min(CHUNK_DAYS, self.cal.horizon_days - first)
@@ -291,7 +368,7 @@ class DemandGenerator:
         self._chunk = chunk
 
     def day(self, day: int) -> tuple[Requests, np.ndarray]:
-        """The requests of ``day``, sorted by arrival time, and their count by kind ([3]).
+        """The new requests of ``day``, sorted by arrival time, and their count by kind ([4]).
 
         Days are asked for in order (0, 1, 2, ...): demand is drawn a chunk (365 days) at a
         time.
@@ -305,28 +382,49 @@ class DemandGenerator:
         d_rel = day - chunk * CHUNK_DAYS
         lo, hi = int(self._starts[d_rel]), int(self._starts[d_rel + 1])
         ekey, person, proc = (col[lo:hi] for col in self._events)
-        n = hi - lo
-        dem = self.demand
         with np.errstate(**keyed.WRAP):
             t = _day_times(
-                ekey, proc, self._cum, self._table, float(day), self.h0, self.h1, self.keys[1]
+                ekey,
+                proc,
+                self._cum,
+                self._table,
+                float(day),
+                self.h0,
+                self.h1,
+                self.hcdf,
+                self.keys[1],
             )
+        kinds = PROCESS_KIND[proc]
+        n = t.size
+        zeros8 = np.zeros(n, np.uint8)
+        req = self._requests(day, ekey, person, kinds, t, ekey, zeros8, zeros8, t)
+        return req, np.bincount(req.kind, minlength=len(Kind)).astype(np.int64)
+
+    def _requests(
+        self,
+        day: int,
+        ekey: np.ndarray,
+        person: np.ndarray,
+        kinds: np.ndarray,
+        t: np.ndarray,
+        root: np.ndarray,
+        attempt: np.ndarray,
+        origin: np.ndarray,
+        t0: np.ndarray,
+    ) -> Requests:
+        """The requests of events keyed ``ekey``, in order of arrival time ``t``."""
+        n = t.size
+        dem = self.demand
+        with np.errstate(**keyed.WRAP):
             order = _arrival_order(t)
-            f32 = np.empty((6, n), dtype=np.float32)
+            f32 = np.empty((10, n), dtype=np.float32)
             u64 = np.empty((2, n))
             small = np.empty((5, n), dtype=np.int32)
-            shares = np.array(
-                [
-                    dem.planned_asap_share,
-                    dem.sore_throat_share,
-                    dem.cystitis_share,
-                    dem.home_visit_share_75_plus,
-                ]
-            )
             choice = np.empty(n, dtype=np.uint64)
             _day_draws(
-                ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small, choice
-            )
+                ekey, person, kinds, order, self.pop.band, self.shares, self.keys, f32, u64,
+                small, choice,
+            )  # fmt: skip
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.
@@ -336,7 +434,7 @@ class DemandGenerator:
         desired[ahead] = day + np.maximum(lead, 1)
         patience = np.zeros(n, dtype=np.float32)
         patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
-        req = Requests(
+        return Requests(
             t=t[order],
             person=small[0],
             kind=kind,
@@ -350,8 +448,58 @@ class DemandGenerator:
             u_nurse=f32[5],
             minor=small[2].astype(np.uint8),
             home=small[3].astype(np.uint8),
+            root=root[order],
+            attempt=attempt[order],
+            origin=origin[order],
+            t0=t0[order],
+            u_direct=f32[6],
+            u_next=f32[7],
+            u_delay=f32[8],
+            u_first=f32[9],
         )
-        return req, np.bincount(kind, minlength=3).astype(np.int64)
+
+    def carried(self, day: int, rows: dict[str, np.ndarray]) -> Requests:
+        """Requests carried to ``day`` from earlier days' bookings (needs asked again,
+        in-person follow-ups), sorted by time: every draw keyed by the request's event key,
+        ``(need, attempt)``."""
+        with np.errstate(**keyed.WRAP):
+            ekey = _event_keys(rows["root"], rows["attempt"])
+        return self._requests(
+            day,
+            ekey,
+            rows["person"],
+            rows["kind"],
+            rows["t"],
+            rows["root"],
+            rows["attempt"],
+            rows["origin"],
+            rows["t0"],
+        )
+
+
+@njit(cache=True)
+def _event_keys(root, attempt):
+    """The event key of each carried request: its need's key, or (need, attempt)."""
+    out = np.empty(root.shape[0], dtype=np.uint64)
+    for i in range(root.shape[0]):
+        out[i] = root[i] if attempt[i] == 0 else keyed.combine(root[i], attempt[i])
+    return out
+
+
+def carried_requests(carry: Carry, horizon: int) -> dict[int, dict[str, np.ndarray]]:
+    """The rows of ``carry`` grouped by the day they arrive (rows on or after ``horizon`` are
+    dropped: the kernel never writes them)."""
+    n = int(carry.n[0])
+    if n == 0:
+        return {}
+    cols = {name: np.array(getattr(carry, name)[:n]) for name in Carry._fields if name != "n"}
+    day = np.floor(cols["t"]).astype(np.int64)
+    keep = day < horizon
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for d in np.unique(day[keep]):
+        sel = day == d
+        out[int(d)] = {name: col[sel] for name, col in cols.items()}
+    return out
 
 
 def _arrival_order(t: np.ndarray) -> np.ndarray:

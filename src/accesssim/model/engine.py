@@ -43,8 +43,9 @@ from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
-from accesssim.model.demand import DemandGenerator
+from accesssim.model.demand import DemandGenerator, carried_requests
 from accesssim.model.metrics import compute_metrics
+from accesssim.model.out_of_hours import out_of_hours_periods
 from accesssim.model.params import RunParams, compile_scenario
 from accesssim.model.population import (
     Population,
@@ -55,6 +56,7 @@ from accesssim.model.records import (
     MAX_WAIT_DAYS,
     Agenda,
     Candidates,
+    Carry,
     GPState,
     KernelParams,
     Outputs,
@@ -62,7 +64,10 @@ from accesssim.model.records import (
     Pools,
     Requests,
     Tallies,
+    new_carry,
+    new_queue,
     new_tallies,
+    no_requests,
     typed_params,
 )
 from accesssim.model.result import RunResult
@@ -97,7 +102,7 @@ class Run:
     par: KernelParams
     tallies: Tallies
     others: Candidates  # GPs who see non-enrolled patients
-    rota: Candidates  # GPs whose reserved slots are on the shared rota
+    rota: Candidates  # GPs whose reserved slots are on the shared rota (and the SAS)
     everyone: Candidates  # every GP (MT assignment)
     accept_rules: list[tuple[np.ndarray, int]]  # GPs who take new patients from a day on
     demand: DemandGenerator
@@ -109,7 +114,9 @@ class Run:
     snaps: dict[str, np.ndarray] = field(default_factory=dict)
     marks: dict[str, dict[str, float]] = field(default_factory=dict)
     extra: dict[str, int] = field(default_factory=dict)
-    generated: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    generated: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    carried: int = 0  # requests carried to later days (asked again, follow-ups), whole run
+    queue: Any = None  # the day's requests waiting for practices to open (kernel buffer)
     unassigned_initial: int = 0
     log: list[dict[str, np.ndarray]] | None = None
 
@@ -190,15 +197,32 @@ def _pools(params: RunParams, cal: SessionCalendar, sup: Supply) -> dict[str, np
         if sup.n
         else np.zeros(cal.n_days, dtype=bool)
     )
+    ooh_period, ooh_acts, _ = out_of_hours_periods(params.out_of_hours, cal)
     pools = {
         "tele_gp": np.zeros(cal.n_days, np.int32),
         "tele_platform": np.zeros(cal.n_days, np.int32),
         "nurse": np.zeros(cal.n_days, np.int32),
         "tele_elig": np.zeros((3, 4), dtype=np.float64),
+        "tele_first": np.zeros(4, dtype=np.float64),
+        "ed_direct": ed_direct_table(params),
+        "ooh_period": ooh_period,
+        "ooh_left": ooh_acts,
     }
     for a in params.policies:
         a.policy.fill_pools(a.params, cal, has_sessions, pools)
     return pools
+
+
+def ed_direct_table(params: RunParams) -> np.ndarray:
+    """float64 [3 kinds, 4 age bands, 4 hour bands]: the share of unscheduled needs going
+    straight to the ED (the share of their kind times the age and hour factors, at most 1)."""
+    dem = params.demand
+    table = np.zeros((3, 4, 4), dtype=np.float64)
+    age = np.asarray(dem.ed_direct_age_factor, dtype=float)
+    hour = np.asarray(dem.ed_direct_hour_factor, dtype=float)
+    for k, share in ((1, dem.ed_direct_share[0]), (2, dem.ed_direct_share[1])):
+        table[k] = np.minimum(share * age[:, None] * hour[None, :], 1.0)
+    return table
 
 
 def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> KernelParams:
@@ -227,6 +251,16 @@ def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> Kerne
         "enrol_share": dem.enrol_share,
         "ed_share_24h": dem.ed_share_unmet_24h,
         "ed_share_48h": dem.ed_share_unmet_48h,
+        "start_weekday": params.calendar.start_date.weekday(),
+        "sas": 0,
+        "sas_window": 2.0,
+        "repeat_share": dem.repeat_share,
+        "repeat_max": dem.max_attempts,
+        "repeat_lo": dem.repeat_delay_min_days,
+        "repeat_hi": dem.repeat_delay_max_days,
+        "tele_followup": 0.0,
+        "pharm_followup": 0.0,
+        "tele_first_no_mt": 1.0,
     }
     for a in params.policies:
         values.update(a.policy.kernel_params(a.params))
@@ -270,7 +304,10 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     G = sup.n
 
     accept_rules = []
-    takers = sup.willing | sup.sees_others
+    occ_planned = (
+        sup.sees_others_planned if sup.sees_others_planned is not None else sup.sees_others
+    )
+    takers = sup.willing | sup.sees_others | occ_planned
     for a in params.policies:
         rule = a.policy.takes_new_patients(a.params, sup)
         if rule is not None:
@@ -289,6 +326,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         nurse=sup.nurse_gp.astype(np.uint8),
         sees_others=sup.sees_others.astype(np.uint8),
         key=keyed.premix_many(sup.key),
+        sees_others_planned=occ_planned.astype(np.uint8),
     )
     people = People(
         mt=pop.mt, age=pop.age, band=pop.band, ald=pop.ald, female=pop.female, commune=pop.commune
@@ -488,16 +526,23 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     par, tallies = run.par, run.tallies
     horizon = run.cal.horizon_days
     gen, ahead, tomorrow = run.demand, run.ahead, run.tomorrow
-    # Per-request outputs of the kernel, reused from day to day (the kernel writes every
-    # element it is given).
+    # Per-request outputs of the kernel and rows carried to later days, reused from day to day
+    # (the kernel writes every element it is given).
     buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
+    carry = new_carry(0)
+    # Requests carried to later days, by day: a few arrays a day, never an object per request.
+    pending: dict[int, list[dict[str, np.ndarray]]] = {}
+    empty = no_requests()
     yield env.timeout(DAY_START)
     with ahead:
         for day in range(horizon):
             req, n_by_kind = tomorrow.result()
             if day + 1 < horizon:
                 tomorrow = ahead.submit(gen.day, day + 1)
-            buf = _book(run, req, n_by_kind, buf)
+            extra = _carried_today(gen, day, pending.pop(day, None)) if day in pending else empty
+            buf, carry = _book(run, req, extra, n_by_kind, buf, carry)
+            for d, rows in carried_requests(carry, horizon).items():
+                pending.setdefault(d, []).append(rows)
             yield env.timeout(1)
     # Flush releases of the sessions inside the horizon.
     K.release_until(
@@ -506,21 +551,42 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     )  # fmt: skip
 
 
-def _book(run: Run, req: Requests, n_by_kind: np.ndarray, buf: Outputs) -> Outputs:
-    """Book one day's requests and count them; return the output buffers (grown if needed)."""
-    n = req.t.shape[0]
+def _carried_today(
+    gen: DemandGenerator, day: int, parts: list[dict[str, np.ndarray]] | None
+) -> Requests:
+    """The requests carried to ``day`` by earlier days' bookings, as a record sorted by time."""
+    if not parts:
+        return no_requests()
+    rows = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return gen.carried(day, rows)
+
+
+def _book(
+    run: Run, req: Requests, extra: Requests, n_by_kind: np.ndarray, buf: Outputs, carry: Carry
+) -> tuple[Outputs, Carry]:
+    """Book one day's new and carried requests and count them; return the output and carry
+    buffers (grown if needed)."""
+    n1, n2 = req.t.shape[0], extra.t.shape[0]
+    n = n1 + n2
     run.generated[:] += n_by_kind
+    run.carried += n2
     if n > buf.outcome.size:
         cap = int(n * 1.25) + 1024
         buf = Outputs(np.zeros(cap, np.uint8), np.zeros(cap), np.zeros(cap, np.int32))
+    if n > carry.t.size:
+        carry = new_carry(int(n * 1.25) + 1024)
+        run.queue = new_queue(carry.t.size)
+    carry.n[0] = 0
     out = Outputs(buf.outcome[:n], buf.time[:n], buf.gp[:n])
     K.book_day(
-        req, run.people, run.gps, run.others, run.rota, run.agenda, run.pools, run.par, out,
-        run.tallies,
+        req, extra, run.people, run.gps, run.others, run.rota, run.agenda, run.pools, run.par,
+        out, carry, run.queue, run.tallies,
     )  # fmt: skip
     if run.log is not None:
-        run.log.append(_log_rows(req, out))
-    return buf
+        run.log.append(_log_rows(req, Outputs(out.outcome[:n1], out.time[:n1], out.gp[:n1])))
+        if n2:
+            run.log.append(_log_rows(extra, Outputs(out.outcome[n1:], out.time[n1:], out.gp[n1:])))
+    return buf, carry
 
 
 def run_processes(run: Run) -> None:
@@ -624,6 +690,9 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         outcomes=tallies.counts[1].copy(),
         outcomes_all=tallies.counts[0].copy(),
         requests_generated=run.generated,
+        requests_carried=int(run.carried),
+        outcomes_by_weekday=tallies.weekday.copy(),
+        outcomes_by_hour=tallies.hour.copy(),
         wait_histogram=tallies.hist,
         costs=costs,
         communes=_commune_table(run.params, pop, ad_c, cov_c, tallies.commune, cal),
@@ -668,6 +737,9 @@ def _log_rows(req: Requests, out: Outputs) -> dict[str, np.ndarray]:
     return {
         "t": req.t.copy(),
         "kind": req.kind.copy(),
+        "attempt": req.attempt.copy(),
+        "origin": req.origin.copy(),
+        "t0": req.t0.copy(),
         "person": req.person.copy(),
         "desired": req.desired.copy(),
         "outcome": out.outcome.copy(),

@@ -10,22 +10,29 @@ columns come from :mod:`accesssim.vocabulary`.
 
 The booking cascade (docs/model.md, section 2.1), one small function per step:
 
-* planned request: :func:`step_nurse` (ALD follow-up, if the MT works with a policy nurse) ->
-  :func:`step_own_mt` (regular slot within the continuity tolerance past the desired day) ->
-  :func:`step_practice` (the earliest slot of the MT or a colleague of its practice before the
-  end of patience) -> :func:`step_other_gps` (other GPs who see non-enrolled patients, nearest
-  first) -> :func:`step_teleconsultation` -> forgone;
-* unscheduled request (24 h or 48 h): own MT (reserved or regular slot before the deadline) ->
-  colleague -> other GPs (when ``tries_other``) -> :func:`step_rota` (any participating GP's
-  reserved slot) -> teleconsultation -> :func:`step_pharmacist` (eligible minor need) ->
-  :func:`ed_or_forgone` (emergency department if severe enough, else forgone);
-* a patient without an MT starts at "other GPs"; after a consultation with a GP who takes new
-  patients, they may enrol (:func:`enrol_after_visit`). A GP takes new MT patients, and sees
-  non-enrolled patients, while it is willing (``accepts``) and its list is under capacity
-  (``list_size < cap_eff``).
+* an emergency primary care could not handle goes to the ED (outcome ``ED_DIRECT``);
+* an unscheduled need may go straight to the ED whatever the agendas
+  (:func:`goes_straight_to_ed`: a share by severity, age band and hour band);
+* planned request: :func:`step_nurse` (ALD follow-up, if the MT works with a policy nurse);
+* an eligible patient may try a teleconsultation first (:func:`tries_teleconsultation_first`,
+  :func:`step_teleconsultation`);
+* :func:`step_own_mt` (planned: regular slot within the continuity tolerance past the desired
+  day; unscheduled: reserved or regular slot before the deadline) -> :func:`step_practice` (the
+  earliest slot of the MT or a colleague of its practice) -> :func:`step_other_gps` (other GPs
+  who see occasional patients, from a distance-weighted start; a patient without an MT may also
+  see a GP who takes new MT patients and has room) -> :func:`step_rota` (any participating GP's
+  reserved slot, unscheduled) -> :func:`step_sas` (the SAS: a rota GP's slot within its window);
+* unscheduled need arising out of hours: :func:`step_out_of_hours` (the period's acts);
+* teleconsultation (if not tried first) -> :func:`pharmacist_eligible` (eligible minor need)
+  -> :func:`ed_or_forgone` (the ED after a failed search if severe enough, else forgone);
+* a forgone unscheduled need may ask again later (:func:`ask_again`: a row of the carry record,
+  booked on its day); a teleconsultation or pharmacist act may need an in-person follow-up
+  (:func:`follow_up`); a patient without an MT seen by a GP who takes new patients may enrol
+  (:func:`enrol_after_visit`).
 
-:func:`book_day` runs the cascade for each request of a day in arrival order, then
-:func:`record` files the outcome in the tallies.
+:func:`book_day` runs the cascade (:func:`book_one`) for each request of a day in arrival order,
+the day's new requests merged with those carried from earlier days, then :func:`record` files
+the outcome in the tallies.
 """
 
 from __future__ import annotations
@@ -40,29 +47,56 @@ from accesssim.model import keyed
 from accesssim.vocabulary import CommuneTally, Counter, FSum, Kind, Outcome, Weekly
 
 __all__ = [
+    "ask_again",
     "assign_mt",
     "book_day",
+    "book_one",
     "ed_or_forgone",
     "enrol_after_visit",
+    "event_key",
     "first_session_after",
+    "follow_up",
+    "goes_straight_to_ed",
+    "hour_band",
     "pharmacist_eligible",
     "record",
     "release_until",
     "request_window",
     "step_nurse",
     "step_other_gps",
+    "step_out_of_hours",
     "step_own_mt",
     "step_practice",
     "step_rota",
+    "step_sas",
     "step_teleconsultation",
     "third_next_available",
+    "tries_teleconsultation_first",
+    "waits_until_open",
+    "when_open",
 ]
 
 # Integer codes, read as compile-time constants by numba (their names: accesssim.vocabulary).
 PLANNED, U24, U48 = int(Kind.PLANNED), int(Kind.U24), int(Kind.U48)
+EMERGENCY = int(Kind.EMERGENCY)
 OWN_MT, OTHER_GP, TELE = int(Outcome.OWN_MT), int(Outcome.OTHER_GP), int(Outcome.TELE)
 PHARMACIST, NURSE, ED = int(Outcome.PHARMACIST), int(Outcome.NURSE), int(Outcome.ED)
 FORGONE, PENDING = int(Outcome.FORGONE), int(Outcome.PENDING)
+ED_DIRECT, OUT_OF_HOURS = int(Outcome.ED_DIRECT), int(Outcome.OUT_OF_HOURS)
+RETRY = int(Outcome.RETRY)
+C_SAS, C_TELE_FIRST = int(Counter.SAS), int(Counter.TELE_FIRST)
+C_TELE_15_44, C_PLATFORM_NO_MT = int(Counter.TELE_15_44), int(Counter.PLATFORM_NO_MT)
+C_REPEAT, C_FOLLOWUP = int(Counter.REPEAT), int(Counter.FOLLOWUP)
+FOLLOWUP_TAG = 255
+"""Counter that keys a follow-up's need from its parent request (attempts are below it)."""
+ORIGIN_FOLLOWUP, ORIGIN_DEFERRED = 1, 2
+"""Bits of ``Requests.origin``: an in-person follow-up; a need that arose out of hours and
+waited for practices to open (it keeps its request's draws; its 24 h / 48 h targets still run
+from its onset, ``t0``)."""
+DEFER_EPS = 1e-6
+"""Needs waiting for practices to open are asked just before they open, in the order they
+arose: ``opening - DEFER_EPS x (opening - onset)`` (under 0.2 s before the opening)."""
+C_DEFERRED = int(Counter.DEFERRED)
 C_ENROL, C_COLLEAGUE, C_OTHER = int(Counter.ENROL), int(Counter.COLLEAGUE), int(Counter.OTHER)
 C_ROTA, C_OWN_RESERVED = int(Counter.ROTA), int(Counter.OWN_RESERVED)
 C_TELE_GP, C_TELE_PLATFORM = int(Counter.TELE_GP), int(Counter.TELE_PLATFORM)
@@ -291,10 +325,10 @@ def request_window(t, k, desired, patience, par):
         s_hi = min(2 * last_day + 1, par.n_sessions - 1)
         mode = 0
     else:
-        horizon_h = 1.0 if k == U24 else 2.0
+        due = t + (1.0 if k == U24 else 2.0)
         s_lo = s_first
-        s_hi = min(first_session_after(t + horizon_h, par.am, par.pm) - 1, par.n_sessions - 1)
-        last_day = int(np.floor(t + horizon_h))
+        s_hi = min(first_session_after(due, par.am, par.pm) - 1, par.n_sessions - 1)
+        last_day = int(np.floor(due))
         mode = 2
     return s_lo, s_hi, last_day, mode
 
@@ -353,28 +387,26 @@ def step_practice(agenda, gps, m, s_lo, s_hi, need, mode, mt_too):
 
 
 @njit(**JIT)
-def step_other_gps(agenda, gps, cands, c0, rkey, m, s_lo, s_hi, need, mode, max_tries):
-    """Other GPs near the patient's commune ``c0``, from a distance-weighted start
-    (:func:`race_start`, keyed by the request's ``rkey``).
+def other_gp_scan(agenda, gps, cands, start, c0, m, k, s_lo, s_hi, need, mode, max_tries, new_mt):
+    """The first candidate of commune ``c0`` from offset ``start`` (then by distance, at most
+    ``max_tries``, outside the MT's practice) who would see the patient and has a slot, booked.
 
-    Up to ``max_tries`` candidates outside the MT's practice, in order of distance: without an
-    MT (``m < 0``) only GPs taking new patients with room on their list; with an MT only GPs
-    who see other GPs' patients. Returns ``(gp, session, reserved slots used)``; gp -1 if none.
+    ``new_mt``: only GPs taking new MT patients with room on their list; otherwise GPs who see
+    occasional patients for requests of kind ``k`` (planned: ``sees_others_planned``;
+    unscheduled: ``sees_others``), and, for a patient without an MT, GPs taking new MT patients
+    with room. Returns ``(gp, session, reserved slots used)``; gp -1 if none.
     """
-    start = race_start(cands, gps.key, c0, rkey)
-    if start < 0:
-        return -1, -1, 0
     lo = cands.ptr[c0]
     length = cands.ptr[c0 + 1] - lo
     my_pr = gps.practice[m] if m >= 0 else -1
+    occasional = gps.sees_others_planned if k == PLANNED else gps.sees_others
     for j in range(min(length, max_tries)):
         g = cands.gp[lo + (start - lo + j) % length]
         if gps.active[g] == 0 or gps.practice[g] == my_pr:
             continue
-        if m < 0 and (gps.accepts[g] == 0 or gps.list_size[g] >= gps.cap_eff[g]):
-            continue  # without an MT: only GPs taking new patients
-        if m >= 0 and gps.sees_others[g] == 0:
-            continue  # with an MT: GPs who see other GPs' patients
+        takes_new = m < 0 and gps.accepts[g] != 0 and gps.list_size[g] < gps.cap_eff[g]
+        if not takes_new and (new_mt or occasional[g] == 0):
+            continue
         s = scan(agenda.free, agenda.resv, g, s_lo, s_hi, need, mode)
         if s >= 0:
             return g, s, take(agenda.free, agenda.resv, g, s, need, mode)
@@ -382,8 +414,33 @@ def step_other_gps(agenda, gps, cands, c0, rkey, m, s_lo, s_hi, need, mode, max_
 
 
 @njit(**JIT)
-def step_rota(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries):
-    """The shared rota: the reserved slots of participating GPs, nearest first.
+def step_other_gps(agenda, gps, cands, c0, rkey, m, k, s_lo, s_hi, need, mode, max_tries):
+    """Other GPs near the patient's commune ``c0``, from a distance-weighted start
+    (:func:`race_start`, keyed by the request's ``rkey``).
+
+    GPs who see occasional patients (patients not on their list) for requests of kind ``k``;
+    a patient without an MT (``m < 0``) may also see a GP who takes new MT patients and has
+    room on its list, and for a planned request looks for one first (the search for an MT:
+    the consultation may end in enrolment). Returns ``(gp, session, reserved slots used)``.
+    """
+    start = race_start(cands, gps.key, c0, rkey)
+    if start < 0:
+        return -1, -1, 0
+    if m < 0 and k == PLANNED:
+        g, s, used = other_gp_scan(
+            agenda, gps, cands, start, c0, m, k, s_lo, s_hi, need, mode, max_tries, True
+        )
+        if g >= 0:
+            return g, s, used
+    return other_gp_scan(
+        agenda, gps, cands, start, c0, m, k, s_lo, s_hi, need, mode, max_tries, False
+    )
+
+
+@njit(**JIT)
+def nearest_with_slot(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries, mode):
+    """The first of the candidates of commune ``c0`` (distance-weighted start, then by
+    distance, at most ``max_tries``) with ``need`` slots of ``mode`` in [s_lo, s_hi], booked.
 
     Returns ``(gp, session, reserved slots used)``; gp -1 when none.
     """
@@ -396,10 +453,45 @@ def step_rota(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries):
         g = cands.gp[lo + (start - lo + j) % length]
         if gps.active[g] == 0:
             continue
-        s = scan(agenda.free, agenda.resv, g, s_lo, s_hi, need, 1)
+        s = scan(agenda.free, agenda.resv, g, s_lo, s_hi, need, mode)
         if s >= 0:
-            return g, s, take(agenda.free, agenda.resv, g, s, need, 1)
+            return g, s, take(agenda.free, agenda.resv, g, s, need, mode)
     return -1, -1, 0
+
+
+@njit(**JIT)
+def step_rota(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries):
+    """The shared rota: the reserved slots of participating GPs, nearest first, before the
+    deadline. Returns ``(gp, session, reserved slots used)``; gp -1 when none."""
+    return nearest_with_slot(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries, 1)
+
+
+@njit(**JIT)
+def step_sas(agenda, gps, cands, c0, rkey, t, need, par):
+    """The SAS (service d'accès aux soins): the regulator routes an unscheduled need that found
+    no slot to a rota GP's slot, reserved or regular, within ``par.sas_window`` days of the
+    call, whatever the need's own deadline. Returns ``(gp, session, reserved slots used)``."""
+    s_lo = first_session_after(t, par.am, par.pm)
+    s_hi = min(first_session_after(t + par.sas_window, par.am, par.pm) - 1, par.n_sessions - 1)
+    if s_lo > s_hi:
+        return -1, -1, 0
+    return nearest_with_slot(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, par.max_tries, 2)
+
+
+@njit(**JIT)
+def step_out_of_hours(pools, t, due):
+    """The out-of-hours service (PDSA): an act of the first of its periods, from time ``t`` to
+    the need's deadline ``due``, with acts left: at ``t`` when ``t`` is out of hours, else when
+    the period starts. Returns the time of the act, or -1.0."""
+    h = max(int(np.floor(t * 24.0)), 0)
+    h_end = min(int(np.ceil(due * 24.0)), pools.ooh_period.shape[0])
+    while h < h_end:
+        period = pools.ooh_period[h]
+        if period >= 0 and pools.ooh_left[period] > 0:
+            pools.ooh_left[period] -= 1
+            return max(t, h / 24.0)
+        h += 1
+    return -1.0
 
 
 @njit(**JIT)
@@ -411,9 +503,10 @@ def step_teleconsultation(pools, k, t, first_day, last_day, tele_hour):
     """
     gp_left = pools.tele_gp
     plat_left = pools.tele_platform
+    due = t + (1.0 if k == U24 else 2.0)
     for dd in range(first_day, min(last_day, gp_left.shape[0] - 1) + 1):
         when = max(t, dd + tele_hour)
-        if k != PLANNED and when > t + (1.0 if k == U24 else 2.0):
+        if k != PLANNED and when > due:
             break
         if gp_left[dd] > 0:
             gp_left[dd] -= 1
@@ -422,6 +515,37 @@ def step_teleconsultation(pools, k, t, first_day, last_day, tele_hour):
             plat_left[dd] -= 1
             return C_TELE_PLATFORM, when
     return -1, -1.0
+
+
+@njit(**JIT)
+def tries_teleconsultation_first(pools, par, band, has_mt, u_first):
+    """Whether a patient eligible for teleconsultation tries it before any GP slot: a share by
+    age band, times a factor for patients without an active MT."""
+    share = pools.tele_first[band] * (1.0 if has_mt else par.tele_first_no_mt)
+    return u_first < share
+
+
+@njit(**JIT)
+def hour_band(t):
+    """Band of the hour of time ``t`` (days): 0 night (00-08), 1 morning (08-12), 2 afternoon
+    (12-20), 3 evening (20-24); the bands of :data:`accesssim.vocabulary.HOUR_BANDS`."""
+    h = (t - np.floor(t)) * 24.0
+    if h < 8.0:
+        return 0
+    if h < 12.0:
+        return 1
+    if h < 20.0:
+        return 2
+    return 3
+
+
+@njit(**JIT)
+def goes_straight_to_ed(pools, k, band, hb, u_direct):
+    """Whether an unscheduled need goes straight to the ED, whatever the agendas: its draw is
+    below the share of its kind (severity), age band and hour band."""
+    if k != U24 and k != U48:
+        return False
+    return u_direct < pools.ed_direct[k, band, hb]
 
 
 @njit(**JIT)
@@ -435,10 +559,120 @@ def pharmacist_eligible(minor, age, female, par):
 
 @njit(**JIT)
 def ed_or_forgone(k, u_sev, par):
-    """The end of an unmet request: the ED for severe enough unscheduled needs, else forgone."""
-    if k != PLANNED and u_sev < (par.ed_share_24h if k == U24 else par.ed_share_48h):
+    """The end of an unmet request: the ED after a failed search for severe enough
+    unscheduled needs, else forgone."""
+    if (k in (U24, U48)) and u_sev < (par.ed_share_24h if k == U24 else par.ed_share_48h):
         return ED
     return FORGONE
+
+
+@njit(**JIT)
+def event_key(root, attempt):
+    """The key of a request: its need's key for the first request, else (need, attempt)."""
+    if attempt == 0:
+        return root
+    return keyed.combine(root, attempt)
+
+
+@njit(**JIT)
+def carry_row(carry, root, person, k, attempt, origin, t, t0):
+    """Append one request for a later day to ``carry``."""
+    i = carry.n[0]
+    carry.root[i] = root
+    carry.person[i] = person
+    carry.kind[i] = k
+    carry.attempt[i] = attempt
+    carry.origin[i] = origin
+    carry.t[i] = t
+    carry.t0[i] = t0
+    carry.n[0] = i + 1
+
+
+@njit(**JIT)
+def out_of_hours(pools, t):
+    """Whether time ``t`` falls in an out-of-hours period (practices closed)."""
+    h = int(np.floor(t * 24.0))
+    return 0 <= h < pools.ooh_period.shape[0] and pools.ooh_period[h] >= 0
+
+
+@njit(**JIT)
+def period_end(pools, t):
+    """When the out-of-hours period around ``t`` ends (practices open), or ``t`` itself when
+    practices are open at ``t``."""
+    h = int(np.floor(t * 24.0))
+    n = pools.ooh_period.shape[0]
+    if h < 0 or h >= n or pools.ooh_period[h] < 0:
+        return t
+    while h < n and pools.ooh_period[h] >= 0:
+        h += 1
+    return h / 24.0
+
+
+@njit(**JIT)
+def when_open(pools, t):
+    """``t``, or when it falls out of hours, the same minute past the hour at which the
+    out-of-hours period ends."""
+    if not out_of_hours(pools, t):
+        return t
+    return period_end(pools, t) + (t * 24.0 - np.floor(t * 24.0)) / 24.0
+
+
+@njit(**JIT)
+def waits_until_open(pools, t):
+    """When a need arising out of hours at ``t`` is asked for once practices open: just before
+    the period ends (so that it may take the first session), the needs of a period in the order
+    they arose."""
+    opens = period_end(pools, t)
+    return opens - DEFER_EPS * (opens - t)
+
+
+@njit(**JIT)
+def defer(req, r, src, t_open, d, par, carry, queue):
+    """Move request ``r`` (of record ``src``: 0 the day's new requests, 1 carried ones) to
+    ``t_open``: today's go to the day's queue, later days' to ``carry``."""
+    if int(np.floor(t_open)) == d:
+        i = queue.n[0]
+        queue.src[i] = src
+        queue.idx[i] = r
+        queue.t[i] = t_open
+        queue.n[0] = i + 1
+    elif t_open < par.horizon:
+        carry_row(
+            carry, req.root[r], req.person[r], req.kind[r], req.attempt[r],
+            req.origin[r] | ORIGIN_DEFERRED, t_open, req.t0[r],
+        )  # fmt: skip
+
+
+@njit(**JIT)
+def ask_again(req, r, t, k, pools, par, carry):
+    """A forgone unscheduled need: asked again later with probability ``repeat_share`` while
+    the need has attempts left, after a delay uniform in [repeat_lo, repeat_hi] days (its
+    draws keyed by the need and the attempt); a delay ending out of hours ends when practices
+    open (:func:`when_open`). Returns the outcome of this request: ``RETRY``, ``PENDING`` (the
+    next request would come after the horizon) or ``FORGONE``."""
+    attempt = np.int64(req.attempt[r]) + 1
+    if (k != U24 and k != U48) or attempt >= par.repeat_max or req.u_next[r] >= par.repeat_share:
+        return FORGONE
+    t_next = when_open(pools, t + par.repeat_lo + (par.repeat_hi - par.repeat_lo) * req.u_delay[r])
+    if t_next >= par.horizon:
+        return PENDING
+    carry_row(carry, req.root[r], req.person[r], k, attempt, req.origin[r], t_next, req.t0[r])
+    return RETRY
+
+
+@njit(**JIT)
+def follow_up(req, r, k, appt, share, par, carry):
+    """After a teleconsultation or a pharmacist act: with probability ``share`` the patient
+    needs an in-person consultation, a new request of the same kind the next day (a new need,
+    keyed by this request). Returns True when one is carried."""
+    if req.u_next[r] >= share:
+        return False
+    t_next = appt + 1.0
+    if t_next >= par.horizon:
+        return False
+    root = keyed.combine(event_key(req.root[r], req.attempt[r]), FOLLOWUP_TAG)
+    carry_row(carry, root, req.person[r], k, 0, 1, t_next, t_next)
+    return True
 
 
 @njit(**JIT)
@@ -459,13 +693,15 @@ def enrol_after_visit(people, gps, p, g, u_enrol, d, par, counters):
 
 
 @njit(**JIT)
-def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c):
-    """File request ``r`` (of a patient of commune ``c``): outputs, backlog, acts, counts,
-    waits, weekly series, tallies by commune.
+def record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c):
+    """File request ``r`` (of a patient of commune ``c``; ``out`` index ``o``): outputs,
+    backlog, acts, counts, waits, weekly series, tallies by commune, weekday and hour band.
 
     Requests arriving in the measurement window are measured; an appointment after the
     horizon is ``PENDING``; GP acts and reserved slots used count when the appointment falls in
-    the window.
+    the window. Waits run from the request that got the appointment (the DREES 2018
+    definition); the 24 h / 48 h targets from the need's onset (``t0``); a request that asks
+    again later (``RETRY``) is not a need's end and counts in neither.
     """
     counters = tallies.counters
     seen = appt >= 0.0
@@ -480,38 +716,54 @@ def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, o
     final = outcome
     if seen and appt_day >= par.horizon:
         final = PENDING
-    out.outcome[r] = final
-    out.time[r] = appt
-    out.gp[r] = gp
-    if par.warmup <= d < par.horizon:
+    out.outcome[o] = final
+    out.time[o] = appt
+    out.gp[o] = gp
+    tallies.counts[0, k, final] += 1
+    unsched = k in (U24, U48)
+    to_ed = outcome in (ED, ED_DIRECT)
+    t0 = req.t0[r]
+    measured = par.warmup <= d < par.horizon
+    if measured:
         tallies.counts[1, k, final] += 1
+        tallies.weekday[k, (d + par.start_weekday) % 7, final] += 1
+        # (a need that waited for practices to open is asked just before they open: counted
+        # in the hour they open)
+        tallies.hour[k, hour_band(t + 1e-5), final] += 1
+        if k == EMERGENCY:
+            return
         if route >= 0:
             counters[route] += 1
-        if outcome == OWN_MT and used > 0 and k != PLANNED:
+        if req.attempt[r] > 0:
+            counters[C_REPEAT] += 1
+        if outcome == OWN_MT and used > 0 and unsched:
             counters[C_OWN_RESERVED] += 1
         if need == 2 and gp >= 0:
             counters[C_HOME] += 1
         by_commune = tallies.commune
-        if k != PLANNED:
+        if unsched and outcome != RETRY:
             by_commune[c, K_UNSCHED] += 1
-        if outcome == ED:
+        if to_ed:
             by_commune[c, K_ED] += 1
-        if k != PLANNED and seen and outcome != NURSE:
-            if appt - t <= 1.0:
+        if unsched and seen and outcome != NURSE:
+            if appt - t0 <= 1.0:
                 counters[C_U24_MET] += 1
-            if appt - t <= 2.0:
+            if appt - t0 <= 2.0:
                 counters[C_U48_MET] += 1
                 by_commune[c, K_U48_MET] += 1
-        if seen and outcome != PHARMACIST:
-            w = appt_day - d
+        if seen and outcome != PHARMACIST and outcome != OUT_OF_HOURS:
+            w = appt_day - d  # from the request that got the appointment (DREES 2018)
             tallies.hist[k, min(w, par.max_wait)] += 1
             tallies.fsums[F_WAIT + k] += appt - t
             if k == PLANNED:
                 tallies.fsums[F_EXCESS] += max(0, appt_day - req.desired[r])
                 tallies.fsums[F_EXCESS_N] += 1
-    tallies.counts[0, k, final] += 1
+    if k == EMERGENCY:
+        return
     weekly = tallies.weekly
     wk = min(d // 7, par.n_weeks - 1)
+    if outcome == RETRY:
+        return
     weekly[wk, W_REQUESTS] += 1
     if k == PLANNED:
         weekly[wk, W_PLANNED] += 1
@@ -520,11 +772,11 @@ def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, o
             weekly[wk, W_PLANNED_WAIT] += appt_day - d
     else:
         weekly[wk, W_UNSCHED] += 1
-        if seen and appt - t <= 1.0:
+        if seen and appt - t0 <= 1.0:
             weekly[wk, W_U24_MET] += 1
-        if seen and appt - t <= 2.0:
+        if seen and appt - t0 <= 2.0:
             weekly[wk, W_U48_MET] += 1
-    if outcome == ED:
+    if to_ed:
         weekly[wk, W_ED] += 1
     elif outcome == FORGONE:
         weekly[wk, W_FORGONE] += 1
@@ -560,115 +812,200 @@ def prefetch_ahead(r, req, people, agenda, par):
 
 
 @njit(**JIT)
-def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
-    """Book one day's requests in arrival order through the cascade; fill ``out`` and
-    ``tallies``. ``others`` and ``rota`` are the candidate lists of GPs who see non-enrolled
-    patients and of the shared rota."""
-    warm_s = 2 * par.warmup
-    hor_s = 2 * par.horizon
-    for r in range(req.t.shape[0]):
-        prefetch_ahead(r, req, people, agenda, par)
-        t = req.t[r]
-        release_until(t, agenda, par.lose, tallies.counters, warm_s, hor_s)
-        p = req.person[r]
-        k = req.kind[r]
-        desired = req.desired[r]
-        d = int(np.floor(t))
-        need = 2 if req.home[r] else 1
-        m = people.mt[p]
-        if m >= 0 and gps.active[m] == 0:
-            m = -1
-        s_lo, s_hi, last_day, mode = request_window(t, k, desired, req.patience[r], par)
-        outcome = -1
-        appt = -1.0
-        gp = -1
-        route = -1
-        used = 0
-        if (
-            k == PLANNED
-            and m >= 0
-            and people.ald[p]
-            and gps.nurse[m]
-            and d >= par.nurse_start
-            and req.u_nurse[r] < par.nurse_share
-        ):
-            appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
+def book_one(
+    req, r, o, src, t, from_queue, people, gps, others, rota, agenda, pools, par, out, carry,
+    queue, tallies,
+):  # fmt: skip
+    """Book request ``r`` of ``req`` (record ``src``) at time ``t`` through the cascade; its
+    outputs go to index ``o``. ``from_queue``: the request waited for practices to open."""
+    release_until(t, agenda, par.lose, tallies.counters, 2 * par.warmup, 2 * par.horizon)
+    p = req.person[r]
+    k = req.kind[r]
+    d = int(np.floor(t))
+    c = people.commune[p]
+    if k == EMERGENCY:  # beyond primary care: straight to the ED
+        record(r, o, req, t, d, k, 1, ED_DIRECT, -1.0, -1, -1, 0, par, agenda, out, tallies, c)
+        return
+    desired = req.desired[r]
+    need = 2 if req.home[r] else 1
+    m = people.mt[p]
+    if m >= 0 and gps.active[m] == 0:
+        m = -1
+    band = people.band[p]
+    unsched = k != PLANNED
+    in_person = (req.origin[r] & ORIGIN_FOLLOWUP) != 0  # neither remote nor at a pharmacy
+    waited = from_queue or (req.origin[r] & ORIGIN_DEFERRED) != 0
+    measured = par.warmup <= d < par.horizon
+    s_lo, s_hi, last_day, mode = request_window(t, k, desired, req.patience[r], par)
+    outcome = -1
+    appt = -1.0
+    gp = -1
+    route = -1
+    used = 0
+    if (
+        unsched
+        and not in_person
+        and not waited
+        and goes_straight_to_ed(pools, k, band, hour_band(t), req.u_direct[r])
+    ):
+        outcome = ED_DIRECT
+    if (
+        outcome < 0
+        and k == PLANNED
+        and m >= 0
+        and people.ald[p]
+        and gps.nurse[m]
+        and d >= par.nurse_start
+        and req.u_nurse[r] < par.nurse_share
+    ):
+        appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
+        if appt >= 0.0:
+            outcome = NURSE
+    tele_ok = need == 1 and not in_person and req.u_tele[r] < pools.tele_elig[k, band]
+    tele_first = tele_ok and tries_teleconsultation_first(pools, par, band, m >= 0, req.u_first[r])
+    first = max(d, desired) if k == PLANNED else d
+    if outcome < 0 and tele_first:
+        route, appt = step_teleconsultation(pools, k, t, first, last_day, par.tele_hour)
+        if route >= 0:
+            outcome = TELE
+            if measured:
+                tallies.counters[C_TELE_FIRST] += 1
+    if outcome < 0 and unsched and not waited and out_of_hours(pools, t):
+        # Out of hours: a 24 h need goes to the out-of-hours service if it has an act within
+        # 24 h; otherwise the patient asks when practices open.
+        if k == U24:
+            appt = step_out_of_hours(pools, t, t + 1.0)
             if appt >= 0.0:
-                outcome = NURSE
-        if outcome < 0 and m >= 0 and s_lo <= s_hi:
-            s_mt = min(s_hi, 2 * (desired + par.mt_tolerance) + 1) if k == PLANNED else s_hi
-            s, used = step_own_mt(agenda, m, s_lo, s_mt, need, mode)
-            if s >= 0:
-                outcome = OWN_MT
-                gp = m
-                appt = agenda.sess_start[s]
-        if outcome < 0 and m >= 0 and s_lo <= s_hi:
-            g, s, used = step_practice(agenda, gps, m, s_lo, s_hi, need, mode, k == PLANNED)
-            if g >= 0:
-                gp = g
-                appt = agenda.sess_start[s]
-                if g == m:
-                    outcome = OWN_MT
-                else:
-                    outcome = OTHER_GP
-                    route = C_COLLEAGUE
-        if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or par.tries_other):
-            g, s, used = step_other_gps(
-                agenda,
-                gps,
-                others,
-                people.commune[p],
-                req.choice[r],
-                m,
-                s_lo,
-                s_hi,
-                need,
-                mode,
-                par.max_tries,
-            )
-            if g >= 0:
-                outcome = OTHER_GP
-                route = C_OTHER
-                gp = g
-                appt = agenda.sess_start[s]
-        if outcome < 0 and k != PLANNED and d >= par.rota_start and s_lo <= s_hi:
-            g, s, used = step_rota(
-                agenda,
-                gps,
-                rota,
-                people.commune[p],
-                req.choice[r],
-                s_lo,
-                s_hi,
-                need,
-                par.max_tries,
-            )
-            if g >= 0:
-                outcome = OTHER_GP
-                route = C_ROTA
-                gp = g
-                appt = agenda.sess_start[s]
-        if outcome < 0 and need == 1 and req.u_tele[r] < pools.tele_elig[k, people.band[p]]:
-            first = max(d, desired) if k == PLANNED else d
-            route, appt = step_teleconsultation(pools, k, t, first, last_day, par.tele_hour)
-            if route >= 0:
-                outcome = TELE
-        if (
-            outcome < 0
-            and k != PLANNED
-            and d >= par.pharm_start
-            and req.minor[r] > 0
-            and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
-            and req.u_pharm[r] < par.pharm_share
-        ):
-            outcome = PHARMACIST
-            appt = t
+                outcome = OUT_OF_HOURS
         if outcome < 0:
-            outcome = ed_or_forgone(k, req.u_sev[r], par)
-        if gp >= 0 and m < 0:
-            enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
-        c = people.commune[p]
-        record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
+            defer(req, r, src, waits_until_open(pools, t), d, par, carry, queue)
+            if measured:
+                tallies.counters[C_DEFERRED] += 1
+            return
+    if outcome < 0 and m >= 0 and s_lo <= s_hi:
+        s_mt = min(s_hi, 2 * (desired + par.mt_tolerance) + 1) if k == PLANNED else s_hi
+        s, used = step_own_mt(agenda, m, s_lo, s_mt, need, mode)
+        if s >= 0:
+            outcome = OWN_MT
+            gp = m
+            appt = agenda.sess_start[s]
+    if outcome < 0 and m >= 0 and s_lo <= s_hi:
+        g, s, used = step_practice(agenda, gps, m, s_lo, s_hi, need, mode, k == PLANNED)
+        if g >= 0:
+            gp = g
+            appt = agenda.sess_start[s]
+            if g == m:
+                outcome = OWN_MT
+            else:
+                outcome = OTHER_GP
+                route = C_COLLEAGUE
+    if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or par.tries_other):
+        g, s, used = step_other_gps(
+            agenda, gps, others, c, req.choice[r], m, k, s_lo, s_hi, need, mode, par.max_tries
+        )
+        if g >= 0:
+            outcome = OTHER_GP
+            route = C_OTHER
+            gp = g
+            appt = agenda.sess_start[s]
+    if outcome < 0 and unsched and d >= par.rota_start and s_lo <= s_hi:
+        g, s, used = step_rota(agenda, gps, rota, c, req.choice[r], s_lo, s_hi, need, par.max_tries)
+        if g >= 0:
+            outcome = OTHER_GP
+            route = C_ROTA
+            gp = g
+            appt = agenda.sess_start[s]
+    if outcome < 0 and unsched and par.sas and d >= par.rota_start:
+        g, s, used = step_sas(agenda, gps, rota, c, req.choice[r], t, need, par)
+        if g >= 0:
+            outcome = OTHER_GP
+            route = C_SAS
+            gp = g
+            appt = agenda.sess_start[s]
+    if outcome < 0 and unsched:  # no slot in time: the out-of-hours service before the deadline
+        appt = step_out_of_hours(pools, t, t + (1.0 if k == U24 else 2.0))
+        if appt >= 0.0:
+            outcome = OUT_OF_HOURS
+    if outcome < 0 and tele_ok and not tele_first:
+        route, appt = step_teleconsultation(pools, k, t, first, last_day, par.tele_hour)
+        if route >= 0:
+            outcome = TELE
+    if (
+        outcome < 0
+        and unsched
+        and not in_person
+        and d >= par.pharm_start
+        and req.minor[r] > 0
+        and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
+        and req.u_pharm[r] < par.pharm_share
+    ):
+        outcome = PHARMACIST
+        appt = t
+    if outcome < 0:
+        outcome = ed_or_forgone(k, req.u_sev[r], par)
+        if outcome == FORGONE:
+            outcome = ask_again(req, r, t, k, pools, par, carry)
+    if outcome == TELE and measured:
+        if 15 <= people.age[p] <= 44:
+            tallies.counters[C_TELE_15_44] += 1
+        if route == C_TELE_PLATFORM and m < 0:
+            tallies.counters[C_PLATFORM_NO_MT] += 1
+    if outcome in (TELE, PHARMACIST):
+        share = par.tele_followup if outcome == TELE else par.pharm_followup
+        if follow_up(req, r, k, appt, share, par, carry) and measured:
+            tallies.counters[C_FOLLOWUP] += 1
+    if gp >= 0 and m < 0:
+        enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
+    record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
+
+
+@njit(**JIT)
+def book_day(req, extra, people, gps, others, rota, agenda, pools, par, out, carry, queue, tallies):
+    """Book one day's requests in arrival order through the cascade (:func:`book_one`): the
+    day's new requests ``req``, those carried from earlier days ``extra`` (both sorted by
+    time) and those of the day that waited for practices to open (``queue``, filled as they
+    are met), merged by time (at equal times in that order). Outputs of ``req`` go to
+    ``out[0:n]``, those of ``extra`` after them; requests for later days are appended to
+    ``carry``. ``others`` and ``rota`` are the candidate lists of GPs who see occasional
+    patients and of the shared rota."""
+    n1 = req.t.shape[0]
+    n2 = extra.t.shape[0]
+    i = 0
+    j = 0
+    queue.n[0] = 0
+    q = 0
+    while True:
+        ti = req.t[i] if i < n1 else np.inf
+        tj = extra.t[j] if j < n2 else np.inf
+        tq = queue.t[q] if q < queue.n[0] else np.inf
+        if i >= n1 and j >= n2 and q >= queue.n[0]:
+            break
+        if i < n1 and ti <= tj and ti <= tq:
+            prefetch_ahead(i, req, people, agenda, par)
+            book_one(
+                req, i, i, 0, ti, False, people, gps, others, rota, agenda, pools, par, out,
+                carry, queue, tallies,
+            )  # fmt: skip
+            i += 1
+        elif j < n2 and tj <= tq:
+            book_one(
+                extra, j, n1 + j, 1, tj, False, people, gps, others, rota, agenda, pools, par,
+                out, carry, queue, tallies,
+            )  # fmt: skip
+            j += 1
+        else:
+            r = queue.idx[q]
+            if queue.src[q] == 0:
+                book_one(
+                    req, r, r, 0, tq, True, people, gps, others, rota, agenda, pools, par, out,
+                    carry, queue, tallies,
+                )  # fmt: skip
+            else:
+                book_one(
+                    extra, r, n1 + r, 1, tq, True, people, gps, others, rota, agenda, pools,
+                    par, out, carry, queue, tallies,
+                )  # fmt: skip
+            q += 1
     return 0
 
 

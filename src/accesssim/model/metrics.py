@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accesssim.vocabulary import METRIC_NAMES, Counter, FSum, Outcome
+from accesssim.vocabulary import METRIC_NAMES, N_GP_KINDS, Counter, FSum, Outcome
 
 if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.engine import Run
@@ -46,8 +46,12 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     years = (hor - warm) / 365.0
     n_pop = pop.n
     measured = counts[1]  # [kind, outcome]
-    n_req = measured.sum()
-    unsched = measured[1:].sum()
+    gp_kinds = measured[:N_GP_KINDS]  # requests for GP care (emergencies apart)
+    retry = gp_kinds[:, Outcome.RETRY]
+    # Needs: requests for GP care that ended (a request followed by another of the same need,
+    # RETRY, is not an end), so that a need asked three times counts once.
+    n_req = gp_kinds.sum() - retry.sum()
+    unsched = gp_kinds[1:].sum() - retry[1:].sum()
     tele_acts = counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM]
     gp_acts = acts_gp.sum()
     planned_hist = hist[0]
@@ -66,8 +70,10 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["unscheduled_within_24h_share"] = _ratio(counters[Counter.U24_MET], unsched)
     m["unscheduled_within_48h_share"] = _ratio(counters[Counter.U48_MET], unsched)
     per_year_1000 = 1000.0 / n_pop / years if n_pop and years > 0 else float("nan")
-    m["ed_visits_per_1000"] = measured[:, Outcome.ED].sum() * per_year_1000
-    m["forgone_care_share"] = _ratio(measured[:, Outcome.FORGONE].sum(), n_req)
+    ed_avoidable = gp_kinds[:, Outcome.ED].sum() + gp_kinds[:, Outcome.ED_DIRECT].sum()
+    ed_total = measured[:, Outcome.ED].sum() + measured[:, Outcome.ED_DIRECT].sum()
+    m["ed_visits_per_1000"] = ed_avoidable * per_year_1000
+    m["forgone_care_share"] = _ratio(gp_kinds[:, Outcome.FORGONE].sum(), n_req)
     m["teleconsultation_share"] = _ratio(tele_acts, gp_acts + tele_acts)
 
     s_lo, s_hi = 2 * warm, 2 * hor
@@ -110,6 +116,25 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["pharmacist_acts_per_1000"] = measured[:, Outcome.PHARMACIST].sum() * per_year_1000
     m["nurse_acts_per_1000"] = measured[:, Outcome.NURSE].sum() * per_year_1000
     m["enrolments_per_1000"] = counters[Counter.ENROL] * per_year_1000
+    m["ed_visits_total_per_1000"] = ed_total * per_year_1000
+    m["ed_avoidable_share"] = _ratio(ed_avoidable, ed_total)
+    m["ed_after_search_share"] = _ratio(measured[:, Outcome.ED].sum(), ed_total)
+    by_day = t.weekday[:, :, Outcome.ED].sum(axis=0) + t.weekday[:, :, Outcome.ED_DIRECT].sum(
+        axis=0
+    )
+    n_days = np.bincount(cal.weekday[warm:hor].astype(np.int64), minlength=7)
+    # Monday against the other days, as DREES ER 1320 measures it (ED visits per day).
+    monday = _ratio(by_day[0], n_days[0])
+    others = _ratio(by_day[1:].sum(), n_days[1:].sum())
+    m["ed_monday_excess"] = monday / others - 1.0 if others else float("nan")
+    m["ed_fri_sat_share"] = _ratio(by_day[4] + by_day[5], by_day.sum())
+    m["out_of_hours_acts_per_1000"] = measured[:, Outcome.OUT_OF_HOURS].sum() * per_year_1000
+    m["asked_again_per_1000"] = retry.sum() * per_year_1000
+    m["followups_per_1000"] = counters[Counter.FOLLOWUP] * per_year_1000
+    m["tele_users_15_44_share"] = _ratio(counters[Counter.TELE_15_44], tele_acts)
+    m["platform_users_without_mt_share"] = _ratio(
+        counters[Counter.PLATFORM_NO_MT], counters[Counter.TELE_PLATFORM]
+    )
     del days
     assert set(m) == set(METRIC_NAMES), set(m) ^ set(METRIC_NAMES)
     return {name: float(m[name]) for name in METRIC_NAMES}

@@ -30,6 +30,7 @@ __all__ = [
     "CalendarParams",
     "DemandParams",
     "GPParams",
+    "OutOfHoursParams",
     "PopulationParams",
     "RosterGP",
     "RunParams",
@@ -121,6 +122,16 @@ class DemandParams:
     unscheduled_tries_other_gps: bool
     request_start_hour: float
     request_end_hour: float
+    unscheduled_weekday_profile: tuple[float, ...] = (1.0,) * 7  # Monday first
+    unscheduled_hour_profile: tuple[float, ...] = (1.0,) * 24  # 00:00 first
+    ed_direct_share: tuple[float, float] = (0.0, 0.0)  # 24 h, 48 h
+    ed_direct_age_factor: tuple[float, ...] = (1.0,) * 4  # per band
+    ed_direct_hour_factor: tuple[float, ...] = (1.0,) * 4  # per hour band
+    emergencies_per_year: tuple[float, ...] = (0.0,) * 4  # per band
+    repeat_share: float = 0.0
+    repeat_delay_min_days: float = 1.0
+    repeat_delay_max_days: float = 1.0
+    max_attempts: int = 1
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,8 @@ class RosterGP:
     fte: float
     list_capacity: int | None
     accepts_new_patients: bool
-    sees_other_patients: bool
+    sees_occasional_unscheduled: bool
+    sees_occasional_planned: bool
     age: int | None
     start_day: int
     leave_day: int | None
@@ -154,7 +166,8 @@ class GPParams:
     weeks_of_leave: float
     list_capacity_per_fte: Distribution
     accepts_new_patients_share: float
-    sees_other_patients_share: float
+    sees_occasional_unscheduled_share: float
+    sees_occasional_planned_share: float
     open_list_initial_fill: float
     aged_60_plus_share: float
     departure_rate_60_plus: float
@@ -164,6 +177,17 @@ class GPParams:
     newcomer_list_capacity: int
     practice_shares: tuple[float, float, float, float]  # solo, group, msp, centre
     practice_sizes: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class OutOfHoursParams:
+    """Out-of-hours care (PDSA): its hours and its acts per period."""
+
+    night_start_hour: int
+    night_end_hour: int
+    saturday_start_hour: int
+    public_holidays: bool
+    acts_per_period: tuple[float, float, float]  # night, Saturday afternoon, Sunday/holiday
 
 
 @dataclass(frozen=True)
@@ -185,6 +209,7 @@ class RunParams:
     demand: DemandParams
     gps: GPParams
     policies: tuple[ActivePolicy, ...] = field(default_factory=tuple)
+    out_of_hours: OutOfHoursParams | None = None
 
     def policy(self, key: str) -> Any:
         """The compiled record of policy ``key``, or None when it is off."""
@@ -312,6 +337,35 @@ def _demand(scenario: Scenario) -> DemandParams:
         unscheduled_tries_other_gps=dem.unscheduled_tries_other_gps,
         request_start_hour=scenario.calendar.request_start_hour,
         request_end_hour=scenario.calendar.request_end_hour,
+        unscheduled_weekday_profile=dem.unscheduled_weekday_profile.as_tuple(),
+        unscheduled_hour_profile=tuple(dem.unscheduled_hour_profile),
+        ed_direct_share=(dem.ed_direct_share_24h, dem.ed_direct_share_48h),
+        ed_direct_age_factor=dem.ed_direct_age_factor.as_tuple(),
+        ed_direct_hour_factor=dem.ed_direct_hour_factor.as_tuple(),
+        emergencies_per_year=dem.emergencies_per_year.as_tuple(),
+        repeat_share=dem.repeat_share,
+        repeat_delay_min_days=dem.repeat_delay_min_days,
+        repeat_delay_max_days=dem.repeat_delay_max_days,
+        max_attempts=dem.max_attempts,
+    )
+
+
+def _out_of_hours(scenario: Scenario) -> OutOfHoursParams | None:
+    ooh = scenario.out_of_hours
+    if ooh is None:
+        return None
+    size = scenario.population_size / 1e5
+    cap = ooh.capacity_per_100k
+    return OutOfHoursParams(
+        night_start_hour=ooh.night_start_hour,
+        night_end_hour=ooh.night_end_hour,
+        saturday_start_hour=ooh.saturday_start_hour,
+        public_holidays=ooh.public_holidays,
+        acts_per_period=(
+            cap.night * size,
+            cap.saturday_afternoon * size,
+            cap.sunday_holiday * size,
+        ),
     )
 
 
@@ -327,7 +381,8 @@ def _gps(scenario: Scenario) -> GPParams:
             fte=g.fte,
             list_capacity=g.list_capacity,
             accepts_new_patients=g.accepts_new_patients,
-            sees_other_patients=g.sees_other_patients,
+            sees_occasional_unscheduled=g.sees_occasional_unscheduled,
+            sees_occasional_planned=g.sees_occasional_planned,
             age=g.age,
             start_day=day_of(g.start),
             leave_day=day_of(g.leave) if g.leave is not None else None,
@@ -346,7 +401,8 @@ def _gps(scenario: Scenario) -> GPParams:
         weeks_of_leave=pool.weeks_of_leave,
         list_capacity_per_fte=pool.list_capacity_per_fte,
         accepts_new_patients_share=pool.accepts_new_patients_share,
-        sees_other_patients_share=pool.sees_other_patients_share,
+        sees_occasional_unscheduled_share=pool.sees_occasional_unscheduled_share,
+        sees_occasional_planned_share=pool.sees_occasional_planned_share,
         open_list_initial_fill=pool.open_list_initial_fill,
         aged_60_plus_share=pool.aged_60_plus_share,
         departure_rate_60_plus=pool.departure_rate_60_plus,
@@ -376,4 +432,5 @@ def compile_scenario(scenario: Scenario) -> RunParams:
         demand=_demand(scenario),
         gps=_gps(scenario),
         policies=tuple(active),
+        out_of_hours=_out_of_hours(scenario),
     )

@@ -15,18 +15,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accesssim.vocabulary import CommuneTally, Counter, FSum, Outcome, Weekly
+from accesssim.vocabulary import HOUR_BANDS, CommuneTally, Counter, FSum, Kind, Outcome, Weekly
 
 __all__ = [
     "Agenda",
     "Candidates",
+    "Carry",
     "GPState",
     "KernelParams",
     "Outputs",
     "People",
     "Pools",
+    "Queue",
     "Requests",
     "Tallies",
+    "new_carry",
     "new_outputs",
     "new_tallies",
     "tiny_agenda",
@@ -58,6 +61,14 @@ class Requests(NamedTuple):
     u_nurse: np.ndarray  # float32: follow-up taken by a policy nurse
     minor: np.ndarray  # uint8: 0 none, 1 sore throat, 2 cystitis
     home: np.ndarray  # uint8: home visit (two slots)
+    root: np.ndarray  # uint64: the need's key (its first request's event key)
+    attempt: np.ndarray  # uint8: 0 for a need's first request, k for its k-th asking again
+    origin: np.ndarray  # uint8: 0 a new need, 1 a follow-up after a remote/pharmacist act
+    t0: np.ndarray  # float64: time of the need's first request (days)
+    u_direct: np.ndarray  # float32: goes straight to the ED (if below the direct share)
+    u_next: np.ndarray  # float32: asks again (forgone) or needs a follow-up (remote act)
+    u_delay: np.ndarray  # float32: delay before asking again
+    u_first: np.ndarray  # float32: tries a teleconsultation first
 
 
 class People(NamedTuple):
@@ -84,8 +95,9 @@ class GPState(NamedTuple):
     prac_members: np.ndarray  # int32: GP ids, practice by practice
     rota: np.ndarray  # uint8: reserved slots on the shared rota
     nurse: np.ndarray  # uint8: works with a policy nurse
-    sees_others: np.ndarray  # uint8: sees patients of other GPs
+    sees_others: np.ndarray  # uint8: sees occasional patients' unscheduled needs
     key: np.ndarray  # uint64: the GP's mixed key, for choices keyed by (patient, GP)
+    sees_others_planned: np.ndarray  # uint8: sees occasional patients' planned requests
 
 
 class Candidates(NamedTuple):
@@ -115,6 +127,10 @@ class Pools(NamedTuple):
     tele_platform: np.ndarray  # int32 [days]: teleconsultations left on the platform
     nurse: np.ndarray  # int32 [days]: policy-nurse follow-ups left
     tele_elig: np.ndarray  # float64 [3 kinds, 4 bands]: eligible share
+    tele_first: np.ndarray  # float64 [4 bands]: eligible requests trying teleconsultation first
+    ed_direct: np.ndarray  # float64 [3 kinds, 4 bands, 4 hour bands]: straight to the ED
+    ooh_period: np.ndarray  # int32 [days x 24]: out-of-hours period of each hour, -1 if none
+    ooh_left: np.ndarray  # int32 [periods]: out-of-hours acts left in each period
 
 
 class KernelParams(NamedTuple):
@@ -143,6 +159,16 @@ class KernelParams(NamedTuple):
     enrol_share: float
     ed_share_24h: float
     ed_share_48h: float
+    start_weekday: int  # weekday of day 0 (0 = Monday)
+    sas: int  # 1: the SAS routes unmet unscheduled needs to rota slots within sas_window
+    sas_window: float  # days
+    repeat_share: float  # forgone unscheduled needs that ask again
+    repeat_max: int  # requests of a need at most (the first included)
+    repeat_lo: float  # delay before asking again: uniform in [repeat_lo, repeat_hi] days
+    repeat_hi: float
+    tele_followup: float  # teleconsultations needing an in-person follow-up
+    pharm_followup: float  # pharmacist acts needing an in-person follow-up
+    tele_first_no_mt: float  # factor on tele_first for patients without an active MT
 
 
 class Outputs(NamedTuple):
@@ -153,34 +179,98 @@ class Outputs(NamedTuple):
     gp: np.ndarray  # int32: GP seen, -1 for none
 
 
+class Carry(NamedTuple):
+    """Requests a day's booking creates for later days: needs asked again after going without
+    care, and in-person follow-ups after a teleconsultation or a pharmacist act. One row per
+    request at most; the engine turns them into requests of their day
+    (:mod:`accesssim.model.demand`)."""
+
+    root: np.ndarray  # uint64: the need's key (follow-up: the parent's event key)
+    person: np.ndarray  # int32
+    kind: np.ndarray  # uint8
+    attempt: np.ndarray  # uint8: attempt of the new request
+    origin: np.ndarray  # uint8: 0 asked again, 1 a follow-up (a new need)
+    t: np.ndarray  # float64: arrival time of the new request
+    t0: np.ndarray  # float64: first request of the need (follow-up: = t)
+    n: np.ndarray  # int64 [1]: rows written
+
+
+class Queue(NamedTuple):
+    """The day's requests that wait for practices to open, in the order they will be asked
+    (times non-decreasing): which record (0 the day's new requests, 1 carried ones), the row,
+    and the time."""
+
+    src: np.ndarray  # uint8
+    idx: np.ndarray  # int32
+    t: np.ndarray  # float64
+    n: np.ndarray  # int64 [1]: rows written
+
+
+N_HOUR_BANDS = len(HOUR_BANDS)
+
+
 class Tallies(NamedTuple):
     """What the kernel counts over the run."""
 
-    counts: np.ndarray  # int64 [2, 3, N_OUTCOMES]: [whole run, measured] x kind x outcome
+    counts: np.ndarray  # int64 [2, 4, N_OUTCOMES]: [whole run, measured] x kind x outcome
     hist: np.ndarray  # int64 [3, MAX_WAIT_DAYS + 1]: days to the appointment, measured
     counters: np.ndarray  # int64 [len(Counter)]
     fsums: np.ndarray  # float64 [len(FSum)]
     weekly: np.ndarray  # float64 [weeks, len(Weekly)]
     acts_gp: np.ndarray  # int64 [G]: measured acts of each GP
     commune: np.ndarray  # int64 [n_communes, len(CommuneTally)]: measured, by patient's commune
+    weekday: np.ndarray  # int64 [4 kinds, 7, N_OUTCOMES]: measured, by weekday of arrival
+    hour: np.ndarray  # int64 [4 kinds, 4 hour bands, N_OUTCOMES]: measured, by hour of arrival
 
 
 def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
     """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks and ``n_communes`` communes."""
+    n_kinds, n_out = len(Kind), len(Outcome)
     return Tallies(
-        counts=np.zeros((2, 3, len(Outcome)), dtype=np.int64),
+        counts=np.zeros((2, n_kinds, n_out), dtype=np.int64),
         hist=np.zeros((3, MAX_WAIT_DAYS + 1), dtype=np.int64),
         counters=np.zeros(len(Counter), dtype=np.int64),
         fsums=np.zeros(len(FSum), dtype=np.float64),
         weekly=np.zeros((n_weeks, len(Weekly)), dtype=np.float64),
         acts_gp=np.zeros(n_gps, dtype=np.int64),
         commune=np.zeros((max(n_communes, 1), len(CommuneTally)), dtype=np.int64),
+        weekday=np.zeros((n_kinds, 7, n_out), dtype=np.int64),
+        hour=np.zeros((n_kinds, N_HOUR_BANDS, n_out), dtype=np.int64),
     )
 
 
 def new_outputs(n: int) -> Outputs:
     """Per-request output arrays of length ``n``."""
     return Outputs(outcome=np.zeros(n, np.uint8), time=np.zeros(n), gp=np.zeros(n, np.int32))
+
+
+def new_carry(n: int) -> Carry:
+    """Room for ``n`` carried requests."""
+    return Carry(
+        root=np.zeros(n, np.uint64),
+        person=np.zeros(n, np.int32),
+        kind=np.zeros(n, np.uint8),
+        attempt=np.zeros(n, np.uint8),
+        origin=np.zeros(n, np.uint8),
+        t=np.zeros(n),
+        t0=np.zeros(n),
+        n=np.zeros(1, np.int64),
+    )
+
+
+def new_queue(n: int) -> Queue:
+    """Room for ``n`` requests waiting for practices to open."""
+    return Queue(
+        src=np.zeros(n, np.uint8),
+        idx=np.zeros(n, np.int32),
+        t=np.zeros(n),
+        n=np.zeros(1, np.int64),
+    )
+
+
+def no_requests() -> Requests:
+    """A record of zero requests (days without carried requests)."""
+    return tiny_requests(t=[])
 
 
 # -- tiny hand-built states, for unit tests of single steps ---------------------------------
@@ -203,9 +293,20 @@ def tiny_requests(**cols: object) -> Requests:
         "u_nurse": (0.5, np.float32),
         "minor": (0, np.uint8),
         "home": (0, np.uint8),
+        "root": (0, np.uint64),
+        "attempt": (0, np.uint8),
+        "origin": (0, np.uint8),
+        "t0": (None, np.float64),
+        "u_direct": (1.0, np.float32),
+        "u_next": (1.0, np.float32),
+        "u_delay": (0.0, np.float32),
+        "u_first": (1.0, np.float32),
     }
     out = {}
     for name, (value, dtype) in defaults.items():
+        if name == "t0" and name not in cols:
+            out[name] = out["t"].astype(dtype)
+            continue
         out[name] = np.asarray(cols.get(name, [value] * n), dtype=dtype)
     return Requests(**out)
 
@@ -252,6 +353,7 @@ def tiny_gps(practice: list[int], **kw: list) -> GPState:
         nurse=u8("nurse", 0),
         sees_others=u8("sees_others", 1),
         key=np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+        sees_others_planned=u8("sees_others_planned", 1),
     )
 
 
@@ -284,13 +386,29 @@ def tiny_agenda(free: list[list[int]], resv: list[list[int]] | None = None) -> A
     )
 
 
-def tiny_pools(days: int, tele_gp: int = 0, tele_platform: int = 0, nurse: int = 0) -> Pools:
-    """Pools with the same capacity every day; every request eligible for teleconsultation."""
+def tiny_pools(
+    days: int,
+    tele_gp: int = 0,
+    tele_platform: int = 0,
+    nurse: int = 0,
+    ooh_hours: tuple[tuple[float, float], ...] = (),
+    ooh_acts: int = 0,
+) -> Pools:
+    """Pools with the same capacity every day; every request eligible for teleconsultation,
+    none tries it first, none goes straight to the ED. ``ooh_hours``: out-of-hours periods as
+    (start, end) times in days, each with ``ooh_acts`` acts."""
+    period = np.full(days * 24, -1, dtype=np.int32)
+    for i, (lo, hi) in enumerate(ooh_hours):
+        period[int(round(lo * 24)) : int(round(hi * 24))] = i
     return Pools(
         tele_gp=np.full(days, tele_gp, dtype=np.int32),
         tele_platform=np.full(days, tele_platform, dtype=np.int32),
         nurse=np.full(days, nurse, dtype=np.int32),
         tele_elig=np.ones((3, 4), dtype=np.float64),
+        tele_first=np.zeros(4, dtype=np.float64),
+        ed_direct=np.zeros((3, 4, N_HOUR_BANDS), dtype=np.float64),
+        ooh_period=period,
+        ooh_left=np.full(max(len(ooh_hours), 1), ooh_acts, dtype=np.int32),
     )
 
 
@@ -320,6 +438,16 @@ def tiny_params(days: int, **kw: float) -> KernelParams:
         "enrol_share": 0.0,
         "ed_share_24h": 0.0,
         "ed_share_48h": 0.0,
+        "start_weekday": 0,
+        "sas": 0,
+        "sas_window": 2.0,
+        "repeat_share": 0.0,
+        "repeat_max": 1,
+        "repeat_lo": 1.0,
+        "repeat_hi": 1.0,
+        "tele_followup": 0.0,
+        "pharm_followup": 0.0,
+        "tele_first_no_mt": 1.0,
     }
     base.update(kw)
     return KernelParams(**typed_params(base))

@@ -83,14 +83,26 @@ class RunResult:
     weekly
         Column name -> array over the weeks of the whole run (warm-up included).
     outcomes
-        int64 [3 kinds, 8 outcomes] for requests arriving in the measurement window.
+        int64 [4 kinds, 11 outcomes] for requests arriving in the measurement window (kinds and
+        outcomes of :mod:`accesssim.vocabulary`).
     outcomes_all
-        The same over the whole run; its sum equals ``requests_generated.sum()``.
+        The same over the whole run; its sum equals ``requests_generated.sum() +
+        requests_carried``.
     requests_generated
-        int64 [3 kinds]: requests generated over the whole run.
+        int64 [4 kinds]: new requests generated over the whole run.
+    requests_carried
+        Requests the bookings carried to later days over the whole run (needs asked again,
+        in-person follow-ups).
+    outcomes_by_weekday
+        int64 [4 kinds, 7 weekdays (Monday first), 11 outcomes]: measured requests by weekday
+        of arrival.
+    outcomes_by_hour
+        int64 [4 kinds, 4 hour bands, 11 outcomes]: measured requests by band of the hour of
+        arrival (:data:`accesssim.vocabulary.HOUR_BANDS`).
     wait_histogram
-        int64 [3 kinds, max_wait + 1]: days from request to appointment, measured requests
-        seen by a GP, teleconsultation or nurse (the last bin holds longer waits).
+        int64 [3 kinds, max_wait + 1]: days from a need's first request to its appointment,
+        measured requests seen by a GP, teleconsultation or nurse (the last bin holds longer
+        waits).
     costs
         Policy -> euros over the measurement window (one-off costs when they occur).
     communes
@@ -115,3 +127,6 @@ class RunResult:
     communes: dict[str, Any]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, np.ndarray] | None = None
+    requests_carried: int = 0
+    outcomes_by_weekday: np.ndarray | None = None
+    outcomes_by_hour: np.ndarray | None = None

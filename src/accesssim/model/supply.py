@@ -37,7 +37,7 @@ class Supply:
     list_capacity: np.ndarray  # int32 [n], base capacity (adults)
     willing: np.ndarray  # bool [n]: takes new MT patients while under capacity
     open_at_start: np.ndarray  # bool [n]: list open (not full) on day 0
-    sees_others: np.ndarray  # bool [n]: sees patients of other GPs
+    sees_others: np.ndarray  # bool [n]: sees occasional patients' unscheduled needs
     aged_60_plus: np.ndarray  # bool [n]
     start_day: np.ndarray  # int32 [n]
     leave_day: np.ndarray  # int32 [n], _NEVER if the GP stays
@@ -57,6 +57,7 @@ class Supply:
     nurse_gp: np.ndarray  # bool [n]: works with a policy nurse
     rota: np.ndarray  # bool [n]: reserved slots on the shared rota
     installed: np.ndarray  # int32 [n]: index of the installations entry, -1 otherwise
+    sees_others_planned: np.ndarray | None = None  # bool [n]: ... and their planned requests
     extra: dict = field(default_factory=dict)
 
     def active_on(self, day: int) -> np.ndarray:
@@ -86,6 +87,7 @@ class SupplyBuilder:
                 "accepts",
                 "open",
                 "others",
+                "occ_planned",
                 "old",
                 "start",
                 "leave",
@@ -101,7 +103,10 @@ class SupplyBuilder:
         return len(self.p_kind) - 1
 
     def add(self, **kw: object) -> int:
+        """Add a GP; ``others`` (sees occasional patients' unscheduled needs) also sets
+        ``occ_planned`` (their planned requests) unless given."""
         kw.setdefault("slots", self.slots_per_session)
+        kw.setdefault("occ_planned", kw.get("others", True))
         for k, v in kw.items():
             self.gp[k].append(v)
         return len(self.gp["fte"]) - 1
@@ -131,7 +136,8 @@ def _roster(params: RunParams, b: SupplyBuilder) -> None:
             cap=cap,
             accepts=g.accepts_new_patients,
             open=g.accepts_new_patients,
-            others=g.sees_other_patients,
+            others=g.sees_occasional_unscheduled,
+            occ_planned=g.sees_occasional_planned,
             old=(g.age or 50) >= 60,
             start=g.start_day,
             leave=leave,
@@ -218,7 +224,11 @@ def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Strea
     cap_u = _even_quantiles(streams.key("gps.capacity"), n_gen, 1)
     caps = np.maximum(pool.list_capacity_per_fte.ppf(cap_u), 0.0) * ftes
     accepts = u("gps.open_list") < pool.accepts_new_patients_share
-    others = u("gps.sees_others") < pool.sees_other_patients_share
+    # Occasional patients: one uniform per GP for both kinds, so that with the default shares
+    # a GP who sees occasional planned requests also sees occasional unscheduled needs.
+    u_occ = u("gps.occasional")
+    others = u_occ < pool.sees_occasional_unscheduled_share
+    occ_planned = u_occ < pool.sees_occasional_planned_share
     old = u("gps.age") < pool.aged_60_plus_share
     # Departures: exponential time to leaving at the age-specific annual rate.
     rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
@@ -239,6 +249,7 @@ def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Strea
             accepts=True,
             open=bool(accepts[i]),
             others=bool(others[i]),
+            occ_planned=bool(occ_planned[i]),
             old=bool(old[i]),
             start=0,
             leave=max(leave, 1) if leave != _NEVER else _NEVER,
@@ -323,6 +334,7 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
         nurse_gp=np.zeros(n, dtype=bool),
         rota=np.zeros(n, dtype=bool),
         installed=np.array(b.gp["installed"], dtype=np.int32),
+        sees_others_planned=np.array(b.gp["occ_planned"], dtype=bool),
     )
     # Policies: departures (retirements), then the GPs taking part in each policy.
     for active in params.policies:

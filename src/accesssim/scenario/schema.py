@@ -41,10 +41,13 @@ __all__ = [
     "Epidemic",
     "GPPool",
     "GPSpec",
+    "HourBandFactors",
     "Installation",
     "MTAccess",
     "MedicalAssistants",
     "Nurses",
+    "OutOfHours",
+    "OutOfHoursCapacity",
     "Pharmacists",
     "Policies",
     "Population",
@@ -216,6 +219,33 @@ class WeekdayProfile(_Frozen):
         if sum(self.as_tuple()) <= 0:
             raise ValueError("at least one weekday must have a positive intensity")
         return self
+
+
+def _flat_week() -> WeekdayProfile:
+    return WeekdayProfile(mon=1.0, tue=1.0, wed=1.0, thu=1.0, fri=1.0, sat=1.0, sun=1.0)
+
+
+class HourBandFactors(_Frozen):
+    """One factor per band of the hour of arrival: night (00:00-08:00), morning (08:00-12:00),
+    afternoon (12:00-20:00) and evening (20:00-24:00)."""
+
+    night: float = Field(default=1.0, ge=0, description="00:00-08:00 (unit of the parent field).")
+    morning: float = Field(default=1.0, ge=0, description="08:00-12:00 (unit of the parent field).")
+    afternoon: float = Field(
+        default=1.0, ge=0, description="12:00-20:00 (unit of the parent field)."
+    )
+    evening: float = Field(default=1.0, ge=0, description="20:00-24:00 (unit of the parent field).")
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        """The four values in band order."""
+        return (self.night, self.morning, self.afternoon, self.evening)
+
+
+DEFAULT_HOUR_PROFILE: tuple[float, ...] = (
+    (0.25,) * 7 + (0.6,) + (1.5,) * 4 + (1.2,) * 2 + (1.4,) * 6 + (1.0,) * 2 + (0.5,) * 2
+)
+"""Relative intensity of unscheduled needs by hour (00:00 first): low at night, highest in the
+morning and afternoon; 24 % of a weekday's needs arise between 20:00 and 08:00."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,8 +512,26 @@ class Demand(_Frozen):
     )
     weekday_profile: WeekdayProfile = Field(
         default_factory=WeekdayProfile,
-        description="Relative request intensity by weekday. No published GP figure: Mondays "
-        "heavier, as ED visits are 11 % higher on Mondays (DREES ER 1320, 2024).",
+        description="Relative intensity of planned requests by weekday (calls and online "
+        "bookings to practices). No published GP figure: Mondays heavier, little on "
+        "weekends, when practices are closed.",
+    )
+    unscheduled_weekday_profile: WeekdayProfile = Field(
+        default_factory=_flat_week,
+        description="Relative intensity by weekday of unscheduled needs and of emergencies, "
+        "which arise whether practices are open or not. No published figure: flat (illness "
+        "taken as independent of the weekday). The Monday peak of ED visits (+11 %, DREES ER "
+        "1320, 2024) is left for the model to produce, and checked (docs/calibration.md).",
+    )
+    unscheduled_hour_profile: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: list(DEFAULT_HOUR_PROFILE),
+        min_length=24,
+        max_length=24,
+        description="Relative intensity of unscheduled needs and emergencies by hour of the "
+        "day, 24 values from 00:00 (1). They arise around the clock; planned requests arrive "
+        "between calendar.request_start_hour and request_end_hour. No published figure: low "
+        "at night and highest in the day, as urgent GP recourse is 'essentially diurnal' "
+        "(DREES ER 471, 2006); 24 % of a weekday's needs arise between 20:00 and 08:00.",
     )
     seasonal_amplitude: float = Field(
         default=0.10,
@@ -526,15 +574,78 @@ class Demand(_Frozen):
         "2025), concentrated on the oldest; a home visit lasts 37 min against 18 (DREES 2019).",
     )
     ed_share_unmet_24h: Share = Field(
-        default=0.6,
-        description="Share of unmet 24 h needs severe enough to go to the emergency department "
-        "(1). No published figure; fitted to the DREES order of magnitude of ED visits that "
-        "primary care could have handled.",
+        default=0.12,
+        description="Share of 24 h needs that found no care in time and then go to the "
+        "emergency department (1); the others go without care, and may ask again later "
+        "(repeat_share). Fitted so that ED visits after a failed search for care are about "
+        "6 % of all ED visits: DREES ER 889 (2014, survey of 11 June 2013), the absence of "
+        "the patient's own GP is the reason given for 6 % of ED visits.",
     )
     ed_share_unmet_48h: Share = Field(
-        default=0.2,
-        description="Share of unmet 48 h needs that go to the emergency department (1). No "
-        "published figure.",
+        default=0.04,
+        description="The same for 48 h needs (1). No published figure: a third of the 24 h "
+        "share, fitted with it.",
+    )
+    ed_direct_share_24h: Share = Field(
+        default=0.09,
+        description="Share of 24 h needs whose patient goes straight to the emergency "
+        "department, whatever the GP agendas (1), before the age and hour factors. Fitted so "
+        "that ED visits primary care could have handled are about 43 % of all ED visits "
+        "(DREES 2013 survey) and ED visits about 310 per 1,000 inhabitants a year (20.9 M in "
+        "2023, DREES ER 1320); six ED visits in ten are on the patient's own initiative "
+        "(DREES ER 889, 2014).",
+    )
+    ed_direct_share_48h: Share = Field(
+        default=0.03,
+        description="The same for 48 h needs (1). No published figure: less severe needs go "
+        "less often straight to the ED.",
+    )
+    ed_direct_age_factor: ByAge = Field(
+        default=ByAge(age_0_15=1.5, age_16_59=1.0, age_60_74=0.8, age_75_plus=1.3),
+        description="Factor on the direct ED share by age band (1). No published figure by "
+        "band: ED use is highest for infants and people aged 75+ (DREES ER 889, 2014).",
+    )
+    ed_direct_hour_factor: HourBandFactors = Field(
+        default=HourBandFactors(night=2.5, morning=0.8, afternoon=1.0, evening=1.5),
+        description="Factor on the direct ED share by hour of the need (1). No published "
+        "figure: higher at night and in the evening, when practices are closed.",
+    )
+    emergencies_per_year: ByAge = Field(
+        default=ByAge(age_0_15=0.19, age_16_59=0.15, age_60_74=0.16, age_75_plus=0.32),
+        description="Emergencies primary care could not handle, per person per year by age "
+        "band (1/year): they go straight to the ED and use no primary-care resource. Derived: "
+        "310 ED visits per 1,000 inhabitants a year (20.9 M in 2023, DREES ER 1320) of which "
+        "57 % could not have been handled in primary care (DREES 2013 survey), about 177 per "
+        "1,000; higher for children and people aged 75+ (DREES ER 889); the relative levels "
+        "by band have no published figure.",
+    )
+    repeat_share: Share = Field(
+        default=0.5,
+        description="Share of unscheduled needs that found no care (and did not go to the ED) "
+        "whose patient asks again later (1); the others are forgone. No published figure; "
+        "42 % of urgent GP recourse comes two days or more after the first symptoms (DREES "
+        "ER 607, 2007).",
+    )
+    repeat_delay_min_days: float = Field(
+        default=1.0,
+        ge=1.0,
+        le=30.0,
+        description="Shortest delay before a need is asked again (days, at least 1: the next "
+        "day). No published figure.",
+    )
+    repeat_delay_max_days: float = Field(
+        default=3.0,
+        ge=1.0,
+        le=30.0,
+        description="Longest delay before a need is asked again (days); the delay is uniform "
+        "between the two. No published figure.",
+    )
+    max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Times a need is asked at most, the first included (requests); after the "
+        "last it is forgone. No published figure.",
     )
     sore_throat_share: Share = Field(
         default=0.06,
@@ -546,10 +657,11 @@ class Demand(_Frozen):
         "No published figure.",
     )
     enrol_share: Share = Field(
-        default=0.5,
+        default=0.9,
         description="Share of patients without an MT who ask to enrol after a consultation with "
-        "a GP who accepts new patients (1). No published figure; fitted so that the share "
-        "without an MT is stable without policy.",
+        "a GP who takes new patients and has room (1). No published figure; fitted so that "
+        "the share without an MT is stable without policy (most people want an MT: visits "
+        "outside the coordinated pathway are reimbursed 30 % instead of 70 %).",
     )
     unscheduled_tries_other_gps: bool = Field(
         default=True,
@@ -569,6 +681,12 @@ class Demand(_Frozen):
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
                 problems.append(((name,), "days cannot be negative"))
+        if sum(self.unscheduled_hour_profile) <= 0:
+            problems.append(
+                (("unscheduled_hour_profile",), "at least one hour must have a positive intensity")
+            )
+        if self.repeat_delay_max_days < self.repeat_delay_min_days:
+            problems.append((("repeat_delay_max_days",), "must be >= repeat_delay_min_days"))
         raise_problems("Demand", problems)
         return self
 
@@ -635,13 +753,17 @@ class GPSpec(_Frozen):
     )
     accepts_new_patients: bool = Field(
         default=False,
-        description="Whether the GP sees non-enrolled patients and takes new "
-        "MT patients while under capacity.",
+        description="Whether the GP takes new MT patients while under capacity (a patient "
+        "without an MT may then see it for a first consultation).",
     )
-    sees_other_patients: bool = Field(
+    sees_occasional_unscheduled: bool = Field(
         default=True,
-        description="Whether the GP sees patients declared with another GP when their MT has "
-        "no slot.",
+        description="Whether the GP sees the unscheduled needs of patients who are not on its "
+        "list (occasional patients: without an MT, or whose MT has no slot).",
+    )
+    sees_occasional_planned: bool = Field(
+        default=True,
+        description="Whether the GP sees the planned requests of patients who are not on its list.",
     )
     age: int | None = Field(default=None, ge=25, le=80, description="Age (years).")
     start: When = Field(default=0, description="First working day (day or date).")
@@ -718,13 +840,26 @@ class GPPool(_Frozen):
     accepts_new_patients_share: Share = Field(
         default=0.35,
         description="Share of generated GPs whose list is open (under capacity) on day 0 (1). "
-        "DREES panel 2022: 65 % of GPs refuse new MT patients. During the run every GP takes "
-        "new MT patients, and sees non-enrolled patients, while its list is under capacity.",
+        "DREES panel 2022: 65 % of GPs refuse new MT patients. During the run every generated "
+        "GP takes new MT patients while its list is under capacity. Taking new MT patients "
+        "and seeing occasional patients are separate decisions (sees_occasional_*).",
     )
-    sees_other_patients_share: Share = Field(
-        default=0.6,
-        description="Share of generated GPs who see patients declared with another GP when "
-        "their MT has no slot (1). No published figure.",
+    sees_occasional_unscheduled_share: Share = Field(
+        default=0.75,
+        description="Share of generated GPs who see the unscheduled needs of occasional "
+        "patients, not on their list (without an MT, or whose MT has no slot), when they have "
+        "a slot (1). No published figure for unscheduled needs alone: 46 % of GPs are led to "
+        "refuse occasional patients at times (DREES, Études et Résultats, May 2024, GP panel "
+        "2019), a separate and less frequent adaptation than refusing new MT patients (DREES "
+        "ER 1267, 2023); 96 % of GPs organise same-day care (DREES 2020). Assumption: most "
+        "still see an occasional patient's urgent need.",
+    )
+    sees_occasional_planned_share: Share = Field(
+        default=0.54,
+        description="Share of generated GPs who see the planned requests of occasional "
+        "patients (1). DREES, Études et Résultats, May 2024 (GP panel 2019): 46 % of GPs are "
+        "led to refuse occasional patients, so 54 % are not. The GPs who see occasional "
+        "planned requests also see occasional unscheduled needs when that share is larger.",
     )
     open_list_initial_fill: Share = Field(
         default=0.95,
@@ -800,6 +935,90 @@ class GPPool(_Frozen):
 
 
 # --------------------------------------------------------------------------------------------
+# Out-of-hours care
+# --------------------------------------------------------------------------------------------
+
+
+class OutOfHoursCapacity(_Frozen):
+    """Acts the out-of-hours service can give per 100,000 inhabitants in each kind of period."""
+
+    night: float = Field(
+        default=8.0,
+        ge=0,
+        description="Per night, from night_start_hour to night_end_hour (acts per 100,000 "
+        "inhabitants per night).",
+    )
+    saturday_afternoon: float = Field(
+        default=30.0,
+        ge=0,
+        description="Per Saturday afternoon, from saturday_start_hour to night_start_hour "
+        "(acts per 100,000 inhabitants).",
+    )
+    sunday_holiday: float = Field(
+        default=70.0,
+        ge=0,
+        description="Per Sunday, public holiday or territory closed day, from night_end_hour "
+        "to night_start_hour (acts per 100,000 inhabitants).",
+    )
+
+
+class OutOfHours(_Frozen):
+    """Out-of-hours care (permanence des soins ambulatoires, PDSA): GPs on call, maisons
+    médicales de garde, SOS Médecins, regulated through the 15 or the 116 117."""
+
+    night_start_hour: int = Field(
+        default=20,
+        ge=12,
+        le=24,
+        description="Hour at which the night period starts, every day (hour). PDSA: 20:00 "
+        "(DREES 2020 note on same-day care, definition box; Code de la santé publique).",
+    )
+    night_end_hour: int = Field(
+        default=8,
+        ge=0,
+        le=12,
+        description="Hour at which the night period ends (hour). PDSA: 08:00.",
+    )
+    saturday_start_hour: int = Field(
+        default=12,
+        ge=0,
+        le=24,
+        description="Hour at which the weekend period starts on Saturdays (hour). PDSA: "
+        "Saturday 12:00 to Monday 08:00.",
+    )
+    public_holidays: bool = Field(
+        default=True,
+        description="Public holidays and territory closed days (calendar) are out-of-hours "
+        "days, 08:00-20:00 as well as the night. PDSA: yes.",
+    )
+    capacity_per_100k: OutOfHoursCapacity = Field(
+        default_factory=OutOfHoursCapacity,
+        description="Acts per period per 100,000 inhabitants. No published figure by period. "
+        "Order of magnitude: the urgent-care associations alone (SOS Médecins and the like) "
+        "gave 5 % of the 35 M urgent or unscheduled GP recourses of 2004, about 1.75 M acts "
+        "or 2,800 per 100,000 inhabitants a year (DREES ER 471, 2006); assumption: the whole "
+        "service (GPs on call, maisons médicales de garde) gives about three times that. The "
+        "defaults, 8 a night, 30 a Saturday afternoon and 70 a Sunday or holiday, make about "
+        "8,900 acts per 100,000 inhabitants a year.",
+    )
+
+    @model_validator(mode="after")
+    def _hours(self) -> Self:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.night_start_hour <= self.night_end_hour:
+            problems.append((("night_start_hour",), "must come after night_end_hour"))
+        if not self.night_end_hour <= self.saturday_start_hour <= self.night_start_hour:
+            problems.append(
+                (
+                    ("saturday_start_hour",),
+                    "must lie between night_end_hour and night_start_hour",
+                )
+            )
+        raise_problems("OutOfHours", problems)
+        return self
+
+
+# --------------------------------------------------------------------------------------------
 # Policies
 # --------------------------------------------------------------------------------------------
 
@@ -848,6 +1067,31 @@ class UnscheduledSlots(_Policy):
     rota_participation_share: Share = Field(
         default=1.0, description=N_("Share of GPs whose reserved slots are on the rota (1).")
     )
+    sas: bool = Field(
+        default=False,
+        description=N_(
+            "Service d'accès aux soins (SAS) on the rota: a regulator routes an unscheduled "
+            "need that found no slot to a rota GP's slot within sas_window_hours of the call "
+            "(reserved or regular), whether the need was for 24 h or 48 h. Needs a shared rota."
+        ),
+    )
+    sas_window_hours: float = Field(
+        default=48.0,
+        gt=0,
+        le=96,
+        description="How far ahead the SAS looks for a slot (hours). SAS target: an "
+        "appointment within 48 h when the MT is not available.",
+    )
+
+    @model_validator(mode="after")
+    def _sas_needs_rota(self) -> Self:
+        if self.sas and not self.shared_rota:
+            raise_problems(
+                "UnscheduledSlots",
+                [(("sas",), "the SAS routes needs to rota GPs: set shared_rota: true")],
+            )
+        return self
+
     rota_cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
@@ -920,6 +1164,25 @@ class Teleconsultation(_Policy):
     )
     platform_fixed_cost_per_year_eur: float = Field(
         default=0.0, ge=0, description="Fixed cost of the platform contract (EUR/year)."
+    )
+    first_choice_share: ShareByAge = Field(
+        default=ShareByAge(age_0_15=0.06, age_16_59=0.06, age_60_74=0.04, age_75_plus=0.02),
+        description="Share of eligible requests whose patient tries a teleconsultation first, "
+        "before any GP slot (1). Fitted with first_choice_without_mt_factor so that patients "
+        "aged 15-44 are about 45 % of teleconsultation users and patients without an MT about "
+        "27.6 % of platform users (DREES ER 1249).",
+    )
+    first_choice_without_mt_factor: float = Field(
+        default=5.0,
+        ge=0,
+        description="Factor on first_choice_share for patients without an active MT (1). "
+        "Fitted as above (DREES ER 1249: 27.6 % of platform users have no MT).",
+    )
+    followup_share: Share = Field(
+        default=0.15,
+        description="Share of teleconsultations after which the patient needs an in-person "
+        "consultation (1): a new request of the same kind the next day, which cannot be "
+        "remote. No published figure.",
     )
 
 
@@ -1057,6 +1320,12 @@ class Pharmacists(_Policy):
     )
     cost_per_act_eur: float = Field(
         default=15.0, ge=0, description=N_("Payment per act (EUR). June 2024 rules: EUR 15.")
+    )
+    followup_share: Share = Field(
+        default=0.1,
+        description="Share of pharmacist acts after which the patient is referred to a GP "
+        "(1): a new request the next day, in person. No published figure; the June 2024 "
+        "protocols refer to a doctor when the test or the questionnaire says so.",
     )
 
     @model_validator(mode="after")
@@ -1214,6 +1483,11 @@ class Scenario(_Frozen):
     population: Population = Field(default_factory=Population, description="The inhabitants.")
     demand: Demand = Field(default_factory=Demand, description="Requests for GP care.")
     gps: GPPool = Field(default_factory=GPPool, description="The GPs.")
+    out_of_hours: OutOfHours | None = Field(
+        default_factory=OutOfHours,
+        description="Out-of-hours care (PDSA) serving unscheduled needs that arise out of "
+        "hours (null: none).",
+    )
     policies: Policies = Field(default_factory=Policies, description="The policy mix.")
 
     @model_validator(mode="after")

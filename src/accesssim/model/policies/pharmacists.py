@@ -23,6 +23,7 @@ class PharmacistsParams:
     cystitis_min_age: int
     cystitis_max_age: int
     cost_per_act_eur: float
+    followup_share: float = 0.0
 
 
 class Pharmacists(Policy):
@@ -64,6 +65,7 @@ class Pharmacists(Policy):
             cystitis_min_age=block.cystitis_min_age,
             cystitis_max_age=block.cystitis_max_age,
             cost_per_act_eur=block.cost_per_act_eur,
+            followup_share=block.followup_share,
         )
 
     def kernel_params(self, p: PharmacistsParams) -> dict[str, float]:
@@ -73,6 +75,7 @@ class Pharmacists(Policy):
             "sore_min_age": p.sore_throat_min_age,
             "cyst_min_age": p.cystitis_min_age,
             "cyst_max_age": p.cystitis_max_age,
+            "pharm_followup": p.followup_share,
         }
 
     def cost(self, p: PharmacistsParams, run: Any) -> dict[str, float]:

@@ -29,6 +29,9 @@ class TeleconsultationParams:
     platform_every_day: bool
     cost_per_act_eur: float
     platform_fixed_cost_per_year_eur: float
+    first_choice_share: tuple[float, ...] = (0.0,) * 4  # per band
+    first_choice_without_mt_factor: float = 1.0
+    followup_share: float = 0.0
 
 
 class Teleconsultation(Policy):
@@ -37,8 +40,8 @@ class Teleconsultation(Policy):
     label = N_("Teleconsultation")
     short = N_("teleconsultation")
     what = N_(
-        "Remote consultations after every GP slot has been tried; GP teleconsultations "
-        "take time from office slots, the platform's do not."
+        "Remote consultations, chosen first by some patients and otherwise tried after every "
+        "GP slot; GP teleconsultations take time from office slots, the platform's do not."
     )
     levers = (
         Lever(
@@ -83,6 +86,9 @@ class Teleconsultation(Policy):
             platform_every_day=block.open_days == "all",
             cost_per_act_eur=block.cost_per_act_eur,
             platform_fixed_cost_per_year_eur=block.platform_fixed_cost_per_year_eur,
+            first_choice_share=block.first_choice_share.as_tuple(),
+            first_choice_without_mt_factor=block.first_choice_without_mt_factor,
+            followup_share=block.followup_share,
         )
 
     def time_kept(
@@ -112,6 +118,13 @@ class Teleconsultation(Policy):
         plat_days = np.ones(cal.n_days, bool) if p.platform_every_day else cal.weekday < 6
         pools["tele_platform"] = daily_pool(cal, p.platform_daily_capacity, p.start, plat_days)
         pools["tele_elig"][:] = np.array(p.eligible)
+        pools["tele_first"][:] = np.array(p.first_choice_share)
+
+    def kernel_params(self, p: TeleconsultationParams) -> dict[str, float]:
+        return {
+            "tele_followup": p.followup_share,
+            "tele_first_no_mt": p.first_choice_without_mt_factor,
+        }
 
     def cost(self, p: TeleconsultationParams, run: Any) -> dict[str, float]:
         counters = run.tallies.counters

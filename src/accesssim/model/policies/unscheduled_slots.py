@@ -13,7 +13,7 @@ import numpy as np
 from accesssim.i18n import N_, _
 from accesssim.model import keyed
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
-from accesssim.wording import fmt_eur, hours, pct
+from accesssim.wording import fmt_eur, hours, num, pct
 
 __all__ = ["POLICY", "UnscheduledSlotsParams"]
 
@@ -28,6 +28,8 @@ class UnscheduledSlotsParams:
     shared_rota: bool
     rota_participation_share: float
     rota_cost_per_year_eur: float
+    sas: bool = False
+    sas_window_hours: float = 48.0
 
 
 class UnscheduledSlots(Policy):
@@ -75,6 +77,11 @@ class UnscheduledSlots(Policy):
             "toggle",
         ),
         Lever(
+            "sas",
+            N_("SAS regulation: unmet needs routed to a rota GP's slot within 48 h"),
+            "toggle",
+        ),
+        Lever(
             "rota_participation_share",
             N_("GPs on the rota"),
             "percent",
@@ -104,6 +111,8 @@ class UnscheduledSlots(Policy):
             shared_rota=block.shared_rota,
             rota_participation_share=block.rota_participation_share,
             rota_cost_per_year_eur=block.rota_cost_per_year_eur,
+            sas=block.sas,
+            sas_window_hours=block.sas_window_hours,
         )
 
     def choose_gps(self, p: UnscheduledSlotsParams, sup: Any, streams: Any) -> None:
@@ -123,7 +132,13 @@ class UnscheduledSlots(Policy):
         return sess_day + offset + p.release_time_hours / 24.0, p.lose_unused
 
     def kernel_params(self, p: UnscheduledSlotsParams) -> dict[str, float]:
-        return {"rota_start": p.start} if p.shared_rota else {}
+        if not p.shared_rota:
+            return {}
+        return {
+            "rota_start": p.start,
+            "sas": int(p.sas),
+            "sas_window": p.sas_window_hours / 24.0,
+        }
 
     def cost(self, p: UnscheduledSlotsParams, run: Any) -> dict[str, float]:
         if not p.shared_rota:
@@ -144,6 +159,11 @@ class UnscheduledSlots(Policy):
                 "Shared CPTS rota (SAS offer): the reserved slots of {share} of GPs serve any "
                 "patient of the territory; rota cost {eur} a year."
             ).format(share=pct(p.rota_participation_share), eur=fmt_eur(p.rota_cost_per_year_eur))
+            if p.sas:
+                words += " " + _(
+                    "The SAS regulation routes an unscheduled need that found no slot to a rota "
+                    "GP's slot within {hours} hours."
+                ).format(hours=num(p.sas_window_hours))
         else:
             words += " " + _("No shared rota: reserved slots serve the GP's own patients.")
         return [(words, p.start)]

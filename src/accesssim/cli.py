@@ -490,6 +490,9 @@ def run(
         "complete": reps.complete,
         "costs": _mean_costs(reps.results),
     }
+    from accesssim.experiment.store import outcome_profiles
+
+    extra.update(outcome_profiles(reps.results))
     if auto:
         extra["precision_target_met"] = reps.converged()
         extra["replications_needed"] = reps.needed()
@@ -667,6 +670,12 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
             "cost_per_gain": [
                 {k: _json_num(v) for k, v in row.items()} for row in gains.to_dict("records")
             ],
+        }
+        from accesssim.experiment.store import outcome_profiles
+
+        payload["outcome_profiles"] = {
+            label: outcome_profiles(run.results)
+            for label, run in zip(cmp.labels, cmp.runs, strict=True)
         }
         typer.echo(json.dumps(payload, indent=2, default=str))
         return

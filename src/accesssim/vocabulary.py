@@ -16,6 +16,7 @@ from accesssim.i18n import N_
 
 __all__ = [
     "BETTER",
+    "FINAL_OUTCOMES",
     "HEADLINE_METRICS",
     "HOUR_BANDS",
     "HOUR_BAND_LABELS",
@@ -123,6 +124,10 @@ OUTCOME_LABELS: dict[str, str] = {
     "pending": N_("pending at the end"),
 }
 """How each outcome reads (English; shown translated by :func:`accesssim.wording.outcome_label`)."""
+
+FINAL_OUTCOMES: tuple[str, ...] = tuple(o for o in OUTCOME_LABELS if o != "asked_again")
+"""Outcomes that end a need (``asked_again`` is followed by another request of the same need),
+in reading order."""
 
 
 class Counter(IntEnum):

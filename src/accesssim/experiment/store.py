@@ -5,8 +5,9 @@ A results directory holds:
 * ``parts/<table>/<key>.parquet``: one file per finished run and table, written atomically
   (temporary file + rename), so an interrupted experiment loses nothing that finished;
 * ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``weekly.parquet``,
-  ``outcomes.parquet``, ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts
-  gathered into one table each (CSV copies on request);
+  ``outcomes.parquet``, ``outcomes_weekday.parquet``, ``outcomes_hour.parquet``,
+  ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts gathered into one table
+  each (CSV copies on request);
 * ``scenarios/<label>.yaml``: each resolved scenario, exactly as run;
 * ``experiment.json``: the kind of experiment, the seeds, the package version and the command.
 """
@@ -29,11 +30,20 @@ import pandas as pd
 from accesssim._version import __version__
 from accesssim.model.result import RunResult
 from accesssim.scenario.schema import Scenario
-from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
+from accesssim.vocabulary import HOUR_BANDS, KIND_NAMES, OUTCOME_NAMES, WEEKDAY_NAMES
 
-__all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "run_tables"]
+__all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "outcome_profiles", "run_tables"]
 
-TABLES = ("metrics", "weekly", "outcomes", "costs", "communes", "waits")
+TABLES = (
+    "metrics",
+    "weekly",
+    "outcomes",
+    "outcomes_weekday",
+    "outcomes_hour",
+    "costs",
+    "communes",
+    "waits",
+)
 
 
 def dump_scenario_yaml(scenario: Scenario) -> str:
@@ -74,6 +84,8 @@ def run_tables(
             for o, outcome in enumerate(OUTCOME_NAMES):
                 rows.append((window, kind, outcome, int(table[k, o])))
     outcomes = pd.DataFrame(rows, columns=["window", "kind", "outcome", "count"])
+    by_weekday = _profile_table(result.outcomes_by_weekday, "weekday", WEEKDAY_NAMES)
+    by_hour = _profile_table(result.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS])
     costs = pd.DataFrame({"policy": list(result.costs), "eur": list(result.costs.values())})
     communes = pd.DataFrame(result.communes)
     hist = result.wait_histogram
@@ -89,6 +101,8 @@ def run_tables(
         "metrics": metrics,
         "weekly": weekly,
         "outcomes": outcomes,
+        "outcomes_weekday": by_weekday,
+        "outcomes_hour": by_hour,
         "costs": costs,
         "communes": communes,
         "waits": waits,
@@ -97,6 +111,39 @@ def run_tables(
         for i, (col, val) in enumerate(key.items()):
             df.insert(i, col, val)
         out[name] = df
+    return out
+
+
+def _profile_table(counts: np.ndarray | None, column: str, names: Sequence[str]) -> pd.DataFrame:
+    """A tally ``[kind, band, outcome]`` of measured requests as a long table (kind, band,
+    outcome, count)."""
+    rows = []
+    if counts is not None:
+        for k, kind in enumerate(KIND_NAMES):
+            for b, band in enumerate(names):
+                for o, outcome in enumerate(OUTCOME_NAMES):
+                    rows.append((kind, band, outcome, int(counts[k, b, o])))
+    return pd.DataFrame(rows, columns=["kind", column, "outcome", "count"])
+
+
+def outcome_profiles(results: Sequence[RunResult]) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean counts per replication of measured requests by weekday of arrival and by hour band,
+    every kind together, outcome by outcome (``ed_direct``: straight to the ED; ``ed``: after a
+    failed search): the ``outcomes_by_weekday`` and ``outcomes_by_hour_band`` of the JSON
+    output."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for key, attr, names in (
+        ("outcomes_by_weekday", "outcomes_by_weekday", WEEKDAY_NAMES),
+        ("outcomes_by_hour_band", "outcomes_by_hour", [b[0] for b in HOUR_BANDS]),
+    ):
+        tallies = [getattr(r, attr) for r in results if getattr(r, attr) is not None]
+        if not tallies:
+            continue
+        mean = np.mean([t.sum(axis=0) for t in tallies], axis=0)  # [band, outcome]
+        out[key] = {
+            band: {o: float(mean[b, i]) for i, o in enumerate(OUTCOME_NAMES)}
+            for b, band in enumerate(names)
+        }
     return out
 
 

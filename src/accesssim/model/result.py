@@ -40,12 +40,26 @@ def metrics_markdown() -> str:
         "## Outcomes",
         "",
         "Every request ends in exactly one outcome: `own_mt` (seen by the declared GP), "
-        "`other_gp` (a colleague of the practice, another GP of the territory, or a shared-rota "
-        "slot), `teleconsultation`, `pharmacist`, `nurse`, `ed` (emergency department), "
-        "`forgone`, or `pending` (an appointment booked after the horizon). The outcome tables "
-        "(`outcomes.parquet`) count them by request kind (`planned`, `unscheduled_24h`, "
-        "`unscheduled_48h`) for the measurement window and for the whole run; the whole-run "
-        "counts add up to the requests generated.",
+        "`other_gp` (a colleague of the practice, another GP of the territory, a shared-rota "
+        "slot or a slot found by the SAS), `out_of_hours` (the out-of-hours service, PDSA), "
+        "`teleconsultation`, `pharmacist`, `nurse`, `ed_direct` (straight to the emergency "
+        "department), `ed` (the emergency department after a failed search for care), "
+        "`forgone`, `asked_again` (forgone for now: the same need comes back as a new request "
+        "a few days later) or `pending` (an appointment, or the next request of the need, after "
+        "the horizon). A need ends once: its last request's outcome is not `asked_again`. The "
+        "outcome tables (`outcomes.parquet`) count them by request kind (`planned`, "
+        "`unscheduled_24h`, `unscheduled_48h`, and `emergency`: emergencies primary care could "
+        "not handle, which go straight to the ED) for the measurement window and for the whole "
+        "run; the whole-run counts add up to the requests generated plus the requests carried "
+        "to a later day (needs asked again and in-person follow-ups). A need arising out of "
+        "hours that waits for practices to open is one request, counted when it is asked.",
+        "",
+        "`outcomes_weekday.parquet` and `outcomes_hour.parquet` count the measured requests by "
+        "kind, outcome and weekday of arrival (`mon` ... `sun`) or band of the hour of arrival "
+        "(`00-08`, `08-12`, `12-20`, `20-24`); an ED visit arrives at the ED when its request "
+        "is made. `accesssim run --format json` gives their means per replication "
+        "(`outcomes_by_weekday`, `outcomes_by_hour_band`), `accesssim compare --format json` "
+        "the same per scenario (`outcome_profiles`).",
         "",
         "## Weekly series",
         "",
@@ -64,8 +78,8 @@ def metrics_markdown() -> str:
         "adults with an MT), `adults` and `without_mt` (adults without an MT); over the "
         "measurement window, by the patient's commune: `unscheduled` (unscheduled needs), "
         "`unscheduled_48h_met` and `unscheduled_within_48h_share` (met within 48 h), "
-        "`ed_visits` and `ed_visits_per_1000` (ED visits per 1,000 inhabitants per year). The "
-        "report and the app map them.",
+        "`ed_visits` and `ed_visits_per_1000` (ED visits for needs primary care could have "
+        "handled, per 1,000 inhabitants per year). The report and the app map them.",
     ]
     return "\n".join(lines) + "\n"
 

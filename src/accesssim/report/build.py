@@ -32,8 +32,8 @@ from accesssim.report.describe import policy_rows, scenario_facts
 from accesssim.report.results import Results, load_results
 from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
 from accesssim.scenario.errors import InputError, Problem
+from accesssim.vocabulary import FINAL_OUTCOMES
 from accesssim.vocabulary import HEADLINE_METRICS as HEADLINE
-from accesssim.vocabulary import OUTCOME_LABELS
 from accesssim.wording import (
     better_words,
     fmt_ci,
@@ -733,10 +733,12 @@ def _outcomes_section(res: Results, labels: Sequence[str], figs: _Figures) -> Se
             _(
                 "Every unscheduled need (to be seen within 24 h or 48 h) of the measured period "
                 "ends in exactly one place: seen by the patient's own MT, by another GP (a "
-                "colleague, another GP of the territory or the CPTS rota), by "
-                "teleconsultation, a pharmacist or a nurse; or it ends at the emergency "
-                "department, without care, or still waiting for an appointment booked after "
-                "the end of the simulation."
+                "colleague, another GP of the territory or the CPTS rota), by the out-of-hours "
+                "service, by teleconsultation, a pharmacist or a nurse; or it ends at the "
+                "emergency department (straight away or after a failed search for care), "
+                "without care, or still waiting for an appointment booked after the end of the "
+                "simulation. A need asked again after going without care counts once, by how "
+                "it ended."
             )
         ],
     )
@@ -752,7 +754,7 @@ def _outcomes_section(res: Results, labels: Sequence[str], figs: _Figures) -> Se
     sec.blocks.append(figs.add(spec))
     shares = outcome_shares(outcomes)
     rows = []
-    for outcome in OUTCOME_LABELS:
+    for outcome in FINAL_OUTCOMES:
         row = [_c(outcome_label(outcome))]
         for lab in labels:
             vals = shares[(shares["scenario"] == lab) & (shares["outcome"] == outcome)]

@@ -33,7 +33,6 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from accesssim.i18n import N_, _
 from accesssim.model import METRICS
 from accesssim.report.describe import Event
-from accesssim.vocabulary import OUTCOME_LABELS
 from accesssim.wording import (
     better_words,
     metric_label,
@@ -74,9 +73,11 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#0
 OUTCOME_COLOURS: dict[str, str] = {
     "own_mt": "#1b7837",
     "other_gp": "#7fbf7b",
+    "nurse": "#CC79A7",
+    "out_of_hours": "#E69F00",
     "teleconsultation": "#56B4E9",
     "pharmacist": "#0072B2",
-    "nurse": "#CC79A7",
+    "ed_direct": "#8c2d04",
     "ed": "#D55E00",
     "forgone": "#4d4d4d",
     "pending": "#bababa",
@@ -519,11 +520,16 @@ def outcome_shares(
     kinds: Sequence[str] = UNSCHEDULED,
     window: str = "measured",
 ) -> pd.DataFrame:
-    """Share of requests of ``kinds`` ending in each outcome, per scenario and replication.
+    """Share of the needs of ``kinds`` ending in each outcome, per scenario and replication
+    (a request followed by another of the same need, ``asked_again``, is not an end).
 
     Returns a long table: scenario, replication, outcome, count, share.
     """
-    df = outcomes[(outcomes["window"] == window) & outcomes["kind"].isin(list(kinds))]
+    df = outcomes[
+        (outcomes["window"] == window)
+        & outcomes["kind"].isin(list(kinds))
+        & (outcomes["outcome"] != "asked_again")
+    ]
     g = df.groupby(["scenario", "replication", "outcome"], sort=False)["count"].sum().reset_index()
     totals = g.groupby(["scenario", "replication"])["count"].transform("sum")
     g["share"] = np.where(totals > 0, g["count"] / totals.where(totals > 0, 1), np.nan)
@@ -541,7 +547,7 @@ def outcome_flows(
     """A 100 % stacked bar per scenario: where the requests of ``kinds`` ended up.
 
     Segments are the mean share over replications of each outcome, in the order of
-    :data:`accesssim.vocabulary.OUTCOME_LABELS`; labelled when 4 % or more.
+    :data:`OUTCOME_COLOURS`; labelled when 4 % or more.
     """
     shares = outcome_shares(outcomes, kinds, window)
     names = _labels(shares, labels)
@@ -558,7 +564,7 @@ def outcome_flows(
                 continue
             ax.barh(y, 100 * share, left=100 * left, color=colour, height=0.62, linewidth=0)
             if share >= 0.04:
-                dark = outcome in ("own_mt", "pharmacist", "ed", "forgone")
+                dark = outcome in ("own_mt", "pharmacist", "ed_direct", "ed", "forgone")
                 ax.text(
                     100 * (left + share / 2),
                     y,
@@ -574,7 +580,7 @@ def outcome_flows(
     ax.set_xlabel(_("share of soins non programmés (unscheduled needs, 24 h and 48 h) (%)"))
     handles = [Patch(color=c) for c in OUTCOME_COLOURS.values()]
     fig.legend(
-        handles, [outcome_label(o) for o in OUTCOME_LABELS], loc="outside lower center", ncols=4
+        handles, [outcome_label(o) for o in OUTCOME_COLOURS], loc="outside lower center", ncols=4
     )
     return fig
 

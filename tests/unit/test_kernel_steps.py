@@ -406,8 +406,10 @@ def test_defer_today_to_the_queue_later_days_to_carry() -> None:
     par = tiny_params(5)
     req = tiny_requests(t=[0.1, 0.9], kind=[1, 2], root=[11, 22])
     carry, queue = new_carry(2), new_queue(2)
-    K.defer(req, 0, 0, 8 / 24 - 1e-6, 0, par, carry, queue)  # today at 08:00
-    K.defer(req, 1, 0, 3 + 8 / 24 - 1e-6, 0, par, carry, queue)  # in three days
+    assert K.defer(req, 0, 0, 8 / 24 - 1e-6, 0, par, carry, queue)  # today at 08:00
+    assert K.defer(req, 1, 0, 3 + 8 / 24 - 1e-6, 0, par, carry, queue)  # in three days
+    # Practices opening after the horizon: nothing is moved (the need is pending).
+    assert not K.defer(req, 1, 0, 5 + 8 / 24 - 1e-6, 4, par, carry, queue)
     assert queue.n[0] == 1
     assert queue.idx[0] == 0
     assert queue.src[0] == 0

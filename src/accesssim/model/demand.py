@@ -427,11 +427,13 @@ class DemandGenerator:
             )  # fmt: skip
         kind = small[1].astype(np.uint8)
         planned = kind == 0
-        # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.
-        desired = np.full(n, day, dtype=np.int32)
+        # The day the need arose (a need that waited for practices to open or is asked again
+        # keeps it); planned: desired earliest day (as soon as possible, or booked ahead) and
+        # patience.
+        desired = np.floor(t0[order]).astype(np.int32)
         ahead = planned & (small[4] == 0)
         lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
-        desired[ahead] = day + np.maximum(lead, 1)
+        desired[ahead] += np.maximum(lead, 1).astype(np.int32)
         patience = np.zeros(n, dtype=np.float32)
         patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
         return Requests(

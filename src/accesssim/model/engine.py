@@ -530,6 +530,7 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     # (the kernel writes every element it is given).
     buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
     carry = new_carry(0)
+    run.queue = new_queue(0)
     # Requests carried to later days, by day: a few arrays a day, never an object per request.
     pending: dict[int, list[dict[str, np.ndarray]]] = {}
     empty = no_requests()
@@ -734,17 +735,20 @@ def simulate(
 
 
 def _log_rows(req: Requests, out: Outputs) -> dict[str, np.ndarray]:
+    """The day's requests and their outcomes; a request carried to a later day (it waits for
+    practices to open) is logged on that day."""
+    keep = out.outcome != K.CARRIED
     return {
-        "t": req.t.copy(),
-        "kind": req.kind.copy(),
-        "attempt": req.attempt.copy(),
-        "origin": req.origin.copy(),
-        "t0": req.t0.copy(),
-        "person": req.person.copy(),
-        "desired": req.desired.copy(),
-        "outcome": out.outcome.copy(),
-        "appointment": out.time.copy(),
-        "gp": out.gp.copy(),
+        "t": req.t[keep],
+        "kind": req.kind[keep],
+        "attempt": req.attempt[keep],
+        "origin": req.origin[keep],
+        "t0": req.t0[keep],
+        "person": req.person[keep],
+        "desired": req.desired[keep],
+        "outcome": out.outcome[keep],
+        "appointment": out.time[keep],
+        "gp": out.gp[keep],
     }
 
 

@@ -93,6 +93,9 @@ ORIGIN_FOLLOWUP, ORIGIN_DEFERRED = 1, 2
 """Bits of ``Requests.origin``: an in-person follow-up; a need that arose out of hours and
 waited for practices to open (it keeps its request's draws; its 24 h / 48 h targets still run
 from its onset, ``t0``)."""
+CARRIED = 255
+"""Output of a request that waits for practices to open on a later day (it is booked, and
+logged, on that day)."""
 DEFER_EPS = 1e-6
 """Needs waiting for practices to open are asked just before they open, in the order they
 arose: ``opening - DEFER_EPS x (opening - onset)`` (under 0.2 s before the opening)."""
@@ -629,7 +632,8 @@ def waits_until_open(pools, t):
 @njit(**JIT)
 def defer(req, r, src, t_open, d, par, carry, queue):
     """Move request ``r`` (of record ``src``: 0 the day's new requests, 1 carried ones) to
-    ``t_open``: today's go to the day's queue, later days' to ``carry``."""
+    ``t_open``: today's go to the day's queue, later days' to ``carry``. Returns False when
+    ``t_open`` is past the horizon (nothing is moved: the need is pending)."""
     if int(np.floor(t_open)) == d:
         i = queue.n[0]
         queue.src[i] = src
@@ -641,6 +645,9 @@ def defer(req, r, src, t_open, d, par, carry, queue):
             carry, req.root[r], req.person[r], req.kind[r], req.attempt[r],
             req.origin[r] | ORIGIN_DEFERRED, t_open, req.t0[r],
         )  # fmt: skip
+    else:
+        return False
+    return True
 
 
 @njit(**JIT)
@@ -878,10 +885,12 @@ def book_one(
             if appt >= 0.0:
                 outcome = OUT_OF_HOURS
         if outcome < 0:
-            defer(req, r, src, waits_until_open(pools, t), d, par, carry, queue)
-            if measured:
-                tallies.counters[C_DEFERRED] += 1
-            return
+            if defer(req, r, src, waits_until_open(pools, t), d, par, carry, queue):
+                out.outcome[o] = CARRIED  # until it is booked (today) or on its later day
+                if measured:
+                    tallies.counters[C_DEFERRED] += 1
+                return
+            outcome = PENDING  # practices open after the horizon
     if outcome < 0 and m >= 0 and s_lo <= s_hi:
         s_mt = min(s_hi, 2 * (desired + par.mt_tolerance) + 1) if k == PLANNED else s_hi
         s, used = step_own_mt(agenda, m, s_lo, s_mt, need, mode)

@@ -13,7 +13,6 @@ import datetime as dt
 import math
 import os
 import shlex
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -1272,14 +1271,7 @@ def report(results_dir: Path | str, out: Path | str | None = None) -> Path:
     if path.is_dir():
         raise InputError([Problem(str(path), None, "--out", "is a directory, not an HTML file")])
     html = render_report(res)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-report-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from accesssim.experiment.store import atomic_write_bytes
+
+    # Flushed to disk, permissions from the umask, a file-system error as one problem.
+    return atomic_write_bytes(html.encode("utf-8"), path)

@@ -245,11 +245,16 @@ def test_upload_is_read_like_a_file() -> None:
         ),
         (b"name: x\npopulation:\n  size: [1000\n", "bad.yaml:4: (document): YAML syntax"),
         (b"name: x\npopulation: {size: -5}\n", "bad.yaml:2: population.size: input should be"),
-        (b"\x00\x01binary", "bad.yaml: (document): not a text file"),
+        (b"\x00\x01binary", "bad.yaml:1: (document): not a text file"),
         (
-            b"name: x\nextends: monts-du-lyonnais.yaml\n",
-            "bad.yaml:2: extends: an uploaded file cannot use extends:",
+            b"name: x\nextends: ../../../../etc/passwd\n",
+            "bad.yaml:2: extends: base file '../../../../etc/passwd' is not one of the",
         ),
+        (
+            b"name: x\nextends: /etc/no-such-file.yaml\n",
+            "bad.yaml:2: extends: base file '/etc/no-such-file.yaml' is not one of the",
+        ),
+        (b"name: x\nextends: /dev/zero\n", "bad.yaml:2: extends: base file '/dev/zero' is not"),
     ],
 )
 def test_bad_upload_gives_clear_problems(text: bytes, expected: str) -> None:

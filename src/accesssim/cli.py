@@ -199,6 +199,13 @@ def _check_format(fmt: str) -> None:
         )
 
 
+def _check_dask(address: str | None) -> None:
+    if address:
+        from accesssim.experiment.executors import check_dask_address
+
+        check_dask_address(address)
+
+
 def _check_executor(name: str) -> None:
     if name not in ("serial", "processes", "dask"):
         from accesssim.scenario.errors import Problem
@@ -366,6 +373,7 @@ def run(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     _check_report(with_report, out)
     _check_out_flags(out, resume, overwrite)
     scenario = load_scenario(scenario_file, set_ or [], horizon_days=horizon)
@@ -495,6 +503,7 @@ def compare(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     _check_report(with_report, out)
     _check_out_flags(out, resume, overwrite)
     files = [base_file, *alt_files]
@@ -694,6 +703,7 @@ def sweep(
     from accesssim.experiment.sweep import sweep as run_sweep
 
     _check_format(format_)
+    _check_dask(dask_address)
     if executor is not None:
         _check_executor(executor)
     exp = load_experiment(experiment_file)
@@ -926,6 +936,7 @@ def calibrate(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     load_scenario(france)
     if lyon is not None:
         load_scenario(lyon)

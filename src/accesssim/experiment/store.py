@@ -150,6 +150,8 @@ def _umask() -> int:
 
 def _fs_error(path: Path | str, exc: OSError, what: str = "--out") -> InputError:
     reason = exc.strerror or str(exc)
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        reason = "Not a directory (a file stands where a folder of the path should be)"
     return InputError([Problem(str(path), None, what, f"cannot write: {reason}")])
 
 
@@ -349,6 +351,8 @@ class ResultsDir:
         if resume and same:
             self._clean_for_resume()
             return
+        if same and not self.done_keys():
+            return  # the same experiment, stopped before any run finished: nothing to mix
         if resume:
             if meta is None:
                 why = "holds no readable experiment.json, so what produced its files is unknown"
@@ -677,12 +681,12 @@ def write_comparison(
 def compare_digest(
     labels: Sequence[str], scenarios: Sequence[Scenario], seed: int, replications: int | None
 ) -> str:
-    """Digest of a comparison's runs: each labelled resolved scenario, the root seed and the
-    number of replications."""
+    """Digest of a comparison's runs: each labelled resolved scenario in order (the first is
+    the baseline), the root seed and the number of replications."""
     return runs_digest(
         "compare",
         {
-            "scenarios": dict(zip(labels, scenarios, strict=True)),
+            "scenarios": [[lab, sc] for lab, sc in zip(labels, scenarios, strict=True)],
             "seed": int(seed),
             "replications": replications,
         },

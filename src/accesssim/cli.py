@@ -418,6 +418,9 @@ def run(
                 prior=prior,
             )
         if store is not None:
+            # Only what is on disk counts: a run whose writing a signal cut short is dropped.
+            on_disk = store.done_keys()
+            reps.results = [r for r in reps.results if f"{label}-r{r.replication:05d}" in on_disk]
             done = [r.replication for r in reps.results]
             meta.update(replications=done, seeds=seeds_record(seed, done), complete=reps.complete)
             store.write_meta(meta)
@@ -563,6 +566,9 @@ def compare(
                 prior=prior,
             )
         if store is not None:
+            on_disk = store.done_keys()  # a run whose writing a signal cut short is dropped
+            for lab, run in zip(labels, cmp.runs, strict=True):
+                run.results = [r for r in run.results if f"{lab}-r{r.replication:05d}" in on_disk]
             write_comparison(
                 cmp,
                 store.path,

@@ -68,7 +68,8 @@ def test_run_refuses_other_replications_in_the_same_directory(
     before = metrics(out)
     code, _, err = invoke("run", a, "-r", "2", "--set", "gps.count=3", "--out", out, *RUN)
     assert code == 2
-    assert "is not empty" in err and "--overwrite" in err
+    assert "is not empty" in err
+    assert "--overwrite" in err
     assert "Traceback" not in err
     pd.testing.assert_frame_equal(metrics(out), before)
     meta = json.loads((out / "experiment.json").read_text())
@@ -81,7 +82,8 @@ def test_a_second_scenario_never_joins_the_first(files: tuple[Path, Path], tmp_p
     out = tmp_path / "out"
     assert invoke("run", a, "-r", "2", "--out", out, *RUN)[0] == 0
     code, _, err = invoke("run", b, "-r", "2", "--out", out, *RUN)
-    assert code == 2 and "results of another experiment" in err
+    assert code == 2
+    assert "results of another experiment" in err
     assert set(metrics(out).scenario) == {"tiny"}
 
 
@@ -106,7 +108,8 @@ def test_overwrite_never_empties_a_folder_of_other_files(
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
     code, _, err = invoke("run", a, "-r", "1", "--out", out, "--overwrite", *RUN)
-    assert code == 2 and "did not write (thesis.tex)" in err
+    assert code == 2
+    assert "did not write (thesis.tex)" in err
     assert (out / "thesis.tex").read_text() == "precious"
 
 
@@ -138,7 +141,8 @@ def test_resume_refuses_another_experiment(files: tuple[Path, Path], tmp_path: P
     out = tmp_path / "out"
     assert invoke("run", a, "-r", "2", "--out", out, *RUN)[0] == 0
     code, _, err = invoke("run", a, "-r", "2", "--seed", "7", "--out", out, "--resume", *RUN)
-    assert code == 2 and "changed since it was written" in err
+    assert code == 2
+    assert "changed since it was written" in err
 
 
 def test_resume_refuses_a_directory_without_metadata(
@@ -149,7 +153,8 @@ def test_resume_refuses_a_directory_without_metadata(
     assert invoke("run", a, "-r", "2", "--out", out, *RUN)[0] == 0
     (out / "experiment.json").unlink()
     code, _, err = invoke("run", a, "-r", "2", "--out", out, "--resume", *RUN)
-    assert code == 2 and "no readable experiment.json" in err
+    assert code == 2
+    assert "no readable experiment.json" in err
 
 
 @pytest.mark.parametrize("damage", ["empty", "truncated"])
@@ -176,7 +181,8 @@ def test_compare_refuses_mixing_and_resumes(files: tuple[Path, Path], tmp_path: 
     code, want, _ = invoke("compare", a, b, "-r", "2", "--out", out, *RUN)
     assert code == 0
     code, _, err = invoke("compare", b, a, "-r", "2", "--out", out, *RUN)
-    assert code == 2 and "is not empty" in err
+    assert code == 2
+    assert "is not empty" in err
     for f in (out / "parts").rglob("*-r00001.parquet"):
         f.unlink()
     code, got, err = invoke("compare", a, b, "-r", "2", "--out", out, "--resume", *RUN)
@@ -219,10 +225,12 @@ def test_sweep_resume_refuses_a_run_directory(files: tuple[Path, Path], tmp_path
         "design: {kind: grid, levels: 2}\nexecutor: serial\n"
     )
     code, _, err = invoke("sweep", exp, "--out", out, "--resume")
-    assert code == 2 and "holds another experiment (run" in err
+    assert code == 2
+    assert "holds another experiment (run" in err
     (out / "experiment.json").unlink()
     code, _, err = invoke("sweep", exp, "--out", out, "--resume")
-    assert code == 2 and "no readable experiment.json" in err
+    assert code == 2
+    assert "no readable experiment.json" in err
 
 
 def test_sweep_resume_accepts_changes_that_do_not_affect_runs(
@@ -263,7 +271,8 @@ def test_file_system_errors_are_one_message(
     target = tmp_path / where if not where.startswith("/") else Path(where)
     code, _, err = invoke("run", a, "-r", "1", "--out", target, *RUN)
     assert code == 2
-    assert reason in err and "--out" in err
+    assert reason in err
+    assert "--out" in err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 
@@ -276,7 +285,8 @@ def test_report_out_file_system_error_is_one_message(
     assert invoke("run", a, "-r", "1", "--out", out, *RUN)[0] == 0
     (tmp_path / "file").write_text("x")
     code, _, err = invoke("report", out, "--out", tmp_path / "file" / "report.html")
-    assert code == 2 and "cannot write: Not a directory" in err
+    assert code == 2
+    assert "cannot write: Not a directory" in err
     assert "Traceback" not in err
 
 

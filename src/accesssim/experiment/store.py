@@ -34,9 +34,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +185,22 @@ def atomic_write_bytes(data: bytes, path: Path | str, what: str = "--out") -> Pa
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return path
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Any:
+    """Hold Ctrl-C and SIGTERM back while one run is written, so that a run is either wholly
+    on disk or not at all (the signal is acted upon right after)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -472,19 +490,22 @@ class ResultsDir:
         return self.path / "parts" / table / f"{key}.parquet"
 
     def write_run(self, key: str, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Write one finished run; the metrics part is written last (it marks completion)."""
-        for name in TABLES:
-            if name != "metrics" and name in tables:
-                _atomic_write_parquet(tables[name], self.part_path(name, key))
-        _atomic_write_parquet(tables["metrics"], self.part_path("metrics", key))
-        _fsync_dir(self.part_path("metrics", key).parent)
+        """Write one finished run; the metrics part is written last (it marks completion).
+        Ctrl-C and SIGTERM wait until the run is written."""
+        blobs = {name: _parquet_bytes(df) for name, df in tables.items()}
+        with _signals_deferred():
+            for name in TABLES:
+                if name != "metrics" and name in blobs:
+                    atomic_write_bytes(blobs[name], self.part_path(name, key))
+            atomic_write_bytes(blobs["metrics"], self.part_path("metrics", key))
+            _fsync_dir(self.part_path("metrics", key).parent)
 
     def done_keys(self) -> set[str]:
         """Keys of the runs whose metrics part exists (finished runs)."""
         folder = self.path / "parts" / "metrics"
         if not folder.is_dir():
             return set()
-        return {p.stem for p in folder.glob("*.parquet") if not p.name.startswith(".")}
+        return {p.stem for p in folder.glob("[!.]*.parquet")}
 
     def stored_runs(self, label: str) -> list[StoredRun]:
         """The finished runs of one scenario label (keys ``<label>-r<replication>``), read

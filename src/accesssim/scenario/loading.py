@@ -37,6 +37,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from accesssim.scenario.errors import InputError, Problem, ScenarioError
 
@@ -367,8 +368,22 @@ def read_yaml(path: Path | str, *, text: str | None = None) -> Document:
         if "duplicate key" in reason:
             reason = f"duplicate key: {reason}"
         raise InputError([Problem(fname, line, "", f"YAML syntax: {reason}")]) from None
+    except ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        raise InputError(
+            [
+                Problem(
+                    fname,
+                    line,
+                    "",
+                    f"YAML syntax: control character U+{code:04X} is not allowed in YAML text",
+                )
+            ]
+        ) from None
     except YAMLError as exc:
-        raise InputError([Problem(fname, None, "", f"YAML syntax: {exc}")]) from None
+        reason = " ".join(str(exc).split())
+        raise InputError([Problem(fname, None, "", f"YAML syntax: {reason}")]) from None
     except RecursionError:
         raise InputError(
             [Problem(fname, None, "", f"nested more than {MAX_DEPTH} levels deep")]

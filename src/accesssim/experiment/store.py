@@ -48,10 +48,10 @@ import numpy as np
 import pandas as pd
 
 from accesssim._version import __version__
-from accesssim.model.kernel import KIND_NAMES, OUTCOME_NAMES
 from accesssim.model.result import RunResult
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.schema import Scenario
+from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
 
 __all__ = [
     "LOCK_NAME",
@@ -510,7 +510,6 @@ class ResultsDir:
     def stored_runs(self, label: str) -> list[StoredRun]:
         """The finished runs of one scenario label (keys ``<label>-r<replication>``), read
         back for summaries when an experiment is resumed."""
-        from accesssim.model.kernel import KIND_NAMES, OUTCOME_NAMES
 
         prefix = f"{label}-r"
         out = []

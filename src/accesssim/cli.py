@@ -48,6 +48,7 @@ def _stoppable() -> Iterator[None]:
         _terminated[0] = True
         raise Terminated()
 
+    _terminated[0] = False
     try:
         previous = signal.signal(signal.SIGTERM, on_term)
     except ValueError:  # not the main thread (an embedding program): leave signals alone

@@ -136,6 +136,20 @@ def test_resume_keeps_finished_runs_and_gives_the_same_tables(
     assert json.loads((part / "experiment.json").read_text())["complete"] is True
 
 
+def test_resume_accepts_a_change_of_description_executor_or_format(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    a, _ = files
+    out = tmp_path / "out"
+    assert invoke("run", a, "-r", "2", "--out", out, *RUN)[0] == 0
+    a.write_text(SCENARIO + "description: now described\nsources: [a note]\n")
+    code, _, err = invoke(
+        "run", a, "-r", "2", "--out", out, "--resume", "--executor", "processes", "--format", "csv"
+    )
+    assert code == 0, err
+    assert "now described" in (out / "scenarios" / "tiny.yaml").read_text()
+
+
 def test_resume_refuses_another_experiment(files: tuple[Path, Path], tmp_path: Path) -> None:
     a, _ = files
     out = tmp_path / "out"

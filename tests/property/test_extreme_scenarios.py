@@ -20,7 +20,7 @@ from accesssim.testing import extreme_scenario_dicts
 SEEDS = st.integers(0, 2**32 - 1)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(extreme_scenario_dicts(max_population=1500, max_gps=4, max_horizon_days=42), SEEDS)
 def test_schema_valid_extreme_scenarios_simulate_without_error(data: dict, seed: int) -> None:
     scenario = Scenario.model_validate(data)

@@ -24,7 +24,7 @@ from accesssim.experiment.executors import (
     check_dask_address,
     choose_executor,
 )
-from accesssim.experiment.store import MAX_LABEL, labels_for, safe_label
+from accesssim.experiment.store import MAX_LABEL, atomic_write_bytes, labels_for, safe_label
 from accesssim.scenario.errors import InputError, Problem, printable
 from accesssim.scenario.loading import MAX_FILE_BYTES, load_document
 
@@ -129,3 +129,18 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
     with pytest.raises(InputError) as info:
         load_document(big)
     assert "too large" in str(info.value)
+
+
+def test_a_full_disk_is_one_message_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(InputError) as info:
+        atomic_write_bytes(b"data", tmp_path / "out" / "metrics.parquet")
+    (problem,) = info.value.problems
+    assert problem.path == "--out"
+    assert problem.reason == "cannot write: No space left on device"
+    assert list((tmp_path / "out").iterdir()) == []

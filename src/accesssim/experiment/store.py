@@ -239,17 +239,26 @@ def _valid_parquet(path: Path) -> bool:
     return True
 
 
+#: Scenario fields that never change a run (free text): left out of the digest.
+PROSE_FIELDS = ("description", "sources")
+
+
+def without_prose(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario's plain data without its free text (:data:`PROSE_FIELDS`)."""
+    return {k: v for k, v in data.items() if k not in PROSE_FIELDS}
+
+
 def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
     """Fingerprint of what a directory's runs depend on (kind, scenarios, seeds, replications).
 
-    ``payload`` holds plain data; scenarios are given as :class:`Scenario` objects or their
-    JSON dumps. What does not change a run (the metrics shown, the executor, the number of
+    ``payload`` holds plain data and :class:`Scenario` objects (their description and sources
+    are left out). What does not change a run (the metrics shown, the executor, the number of
     workers, a description) must not be in it, so that ``--resume`` accepts such changes.
     """
 
     def plain(value: Any) -> Any:
         if isinstance(value, Scenario):
-            return value.model_dump(mode="json", by_alias=True)
+            return without_prose(value.model_dump(mode="json", by_alias=True))
         if isinstance(value, Mapping):
             return {str(k): plain(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

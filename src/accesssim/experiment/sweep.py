@@ -28,7 +28,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accesssim.experiment.executors import choose_executor, make_executor
-from accesssim.experiment.store import ResultsDir, run_tables, runs_digest, seeds_record
+from accesssim.experiment.store import (
+    ResultsDir,
+    run_tables,
+    runs_digest,
+    seeds_record,
+    without_prose,
+)
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.loading import (
@@ -202,9 +208,8 @@ class Experiment:
             mode="json",
             exclude={"metrics", "executor", "workers", "dask_address", "description"},
         )
-        return runs_digest(
-            "sweep", {"spec": spec, "base": self.base_doc.data, "points": self.points}
-        )
+        base = without_prose(self.base_doc.data)
+        return runs_digest("sweep", {"spec": spec, "base": base, "points": self.points})
 
 
 def design_points(spec: ExperimentSpec) -> tuple[list[dict[str, Any]], np.ndarray]:

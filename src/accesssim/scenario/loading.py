@@ -568,6 +568,11 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+def _shown_name(model: type[BaseModel], name: str) -> str:
+    """The name a field is written under in a file (its alias, if it has one)."""
+    return model.model_fields[name].alias or name
+
+
 def _field_names(model: type[BaseModel]) -> dict[str, str]:
     """Accepted names (field names and aliases) -> field name."""
     names = {}
@@ -614,7 +619,7 @@ def check_path(
                 if seg in names:
                     next_alts.extend(_unwrap(m.model_fields[names[seg]].annotation))
             if not next_alts:
-                allowed = sorted({n for m in chosen for n in m.model_fields})
+                allowed = sorted({_shown_name(m, n) for m in chosen for n in m.model_fields})
                 hint = difflib.get_close_matches(seg, allowed, n=1)
                 tip = f"; did you mean {hint[0]!r}?" if hint else ""
                 return shown, f"unknown field {seg!r}{tip}"
@@ -778,7 +783,9 @@ def _reason(err: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
         msg = msg[len("Value error, ") :]
     if kind == "extra_forbidden":
         parents = _model_at(model, loc[:-1])
-        allowed = sorted({n for m in parents for n in m.model_fields if n != "kind"})
+        allowed = sorted(
+            {_shown_name(m, n) for m in parents for n in m.model_fields if n != "kind"}
+        )
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1) if loc else []
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         listed = f" (allowed: {', '.join(allowed)})" if 0 < len(allowed) <= 12 else ""

@@ -85,8 +85,9 @@ MAX_GPS = 60_000
 MAX_LIST_CAPACITY = 100_000
 #: Largest amount of one cost field (EUR), so that every total stays a finite number.
 MAX_EUR = 1e9
-#: Largest number of days of a delay or tolerance (ten years, the longest horizon).
-MAX_DAYS = 3650
+#: Largest number of days of a delay, a patience or a tolerance: far beyond the longest horizon
+#: (3,650 days), so "never gives up" can still be written, and inside 32-bit day counters.
+MAX_DAYS = 1_000_000
 #: Largest daily capacity of a pool (teleconsultations, nurse acts) (acts/day).
 MAX_DAILY_ACTS = 1_000_000
 #: Range of calendar dates a scenario may start on.
@@ -523,7 +524,8 @@ def _dist_at_most(
             and not (attr == "high" and value == float("inf"))
         ):
             loc: tuple[str | int, ...] = (name,) if attr == "value" else (name, shown)
-            out.append((loc, f"at most {bound:g} {unit}, got {value:g}"))
+            shown_bound = f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+            out.append((loc, f"at most {shown_bound} {unit}, got {value:g}"))
     return out
 
 
@@ -776,7 +778,7 @@ class GPPool(_Frozen):
     density_per_100k: float = Field(
         default=78.0,
         ge=0,
-        le=100_000,
+        le=10_000_000,
         description="Liberal GPs per 100,000 inhabitants used when count is not given "
         "(GPs/100k). DREES 2021: 78 per 100,000.",
     )
@@ -1053,7 +1055,7 @@ class MedicalAssistants(_Policy):
     )
     fte_per_gp: float = Field(
         default=1.0,
-        gt=0,
+        ge=0.01,
         le=2,
         description="Assistant FTE per participating GP (FTE). The CNAM aid is halved at 0.5.",
     )

@@ -1216,7 +1216,7 @@ class Installation(_Frozen):
     """GPs arriving on a date: an incentive contract, a new health centre, a new MSP."""
 
     date: When = Field(default=0, description=N_("Arrival day (day or date)."))
-    count: int = Field(default=1, ge=1, description=N_("GPs arriving (GPs)."))
+    count: int = Field(default=1, ge=1, le=MAX_GPS, description=N_("GPs arriving (GPs)."))
     commune: str | None = Field(
         default=None, description="INSEE code of their commune (default: the most populous)."
     )

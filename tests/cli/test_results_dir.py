@@ -288,7 +288,8 @@ def test_file_system_errors_are_one_message(
     assert reason in err
     assert "--out" in err
     assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    # One problem (the tiny scenario's plausibility warnings may come before it).
+    assert len([line for line in err.splitlines() if ": warning: " not in line]) == 1
 
 
 def test_report_out_file_system_error_is_one_message(

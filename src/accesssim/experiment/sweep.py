@@ -15,7 +15,6 @@ SALib's Ishigami function).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -28,8 +27,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from accesssim.experiment.executors import make_executor
-from accesssim.experiment.store import ResultsDir, run_tables, seeds_record
+from accesssim.experiment.executors import choose_executor, make_executor
+from accesssim.experiment.store import (
+    ResultsDir,
+    run_tables,
+    runs_digest,
+    seeds_record,
+    without_prose,
+)
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.loading import (
@@ -196,17 +201,15 @@ class Experiment:
 
     @property
     def digest(self) -> str:
-        """Fingerprint of what is run (spec, base scenario, points), for --resume."""
-        payload = json.dumps(
-            {
-                "spec": self.spec.model_dump(mode="json"),
-                "base": self.base_doc.data,
-                "points": self.points,
-            },
-            sort_keys=True,
-            default=str,
+        """Fingerprint of what the runs depend on, for ``--resume``: the base scenario, the
+        design and its points, the replications and the seed. Not the metrics analysed, the
+        executor, the workers or the description: changing those keeps the runs valid."""
+        spec = self.spec.model_dump(
+            mode="json",
+            exclude={"metrics", "executor", "workers", "dask_address", "description"},
         )
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        base = without_prose(self.base_doc.data)
+        return runs_digest("sweep", {"spec": spec, "base": base, "points": self.points})
 
 
 def design_points(spec: ExperimentSpec) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -331,6 +334,7 @@ def sweep(
     out: Path | str,
     *,
     resume: bool = False,
+    overwrite: bool = False,
     executor: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
@@ -345,9 +349,11 @@ def sweep(
     experiment
         An experiment file or a loaded :class:`Experiment`.
     out
-        Results directory. Without ``resume`` it must not hold another sweep's runs.
+        Results directory; it must be empty (or missing) unless ``resume`` or ``overwrite``.
     resume
-        Skip the runs already on disk (the experiment must be unchanged).
+        Skip the runs already on disk (the runs must be unchanged: same digest).
+    overwrite
+        Replace the results already in ``out``.
     executor, workers, dask_address
         Override the experiment file's executor.
     model, payload
@@ -356,64 +362,50 @@ def sweep(
         returns a RunResult or a dict of metric values.
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    store = ResultsDir(out).open(
+        kind="sweep", digest=exp.digest, resume=resume, overwrite=overwrite
+    )
+    try:
+        return _run_sweep(exp, store, executor, workers, dask_address, progress, model, payload)
+    finally:
+        store.close()
+
+
+def _run_sweep(
+    exp: Experiment,
+    store: ResultsDir,
+    executor: str | None,
+    workers: int | None,
+    dask_address: str | None,
+    progress: Callable[[int, int], None] | None,
+    model: Model | None,
+    payload: Callable[[Experiment, dict[str, Any]], Any] | None,
+) -> SweepResult:
     spec = exp.spec
-    store = ResultsDir(out).prepare()
     done = store.done_keys()
-    meta_path = store.path / "experiment.json"
-    if done or meta_path.exists():
-        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        if not resume:
-            raise InputError(
-                [
-                    Problem(
-                        str(out),
-                        None,
-                        "--out",
-                        "holds results already; use "
-                        "--resume to continue this sweep, or another directory",
-                    )
-                ]
-            )
-        if old.get("digest") not in (None, exp.digest):
-            raise InputError(
-                [
-                    Problem(
-                        str(exp.file),
-                        None,
-                        "",
-                        "the experiment (or its base "
-                        "scenario) changed since the first run; --resume needs "
-                        "the same experiment: use another --out",
-                    )
-                ]
-            )
-    for tmp in (store.path / "parts").rglob(".tmp-*") if (store.path / "parts").exists() else []:
-        tmp.unlink(missing_ok=True)
     model = model or _simulator
     build = payload or scenario_at
     design = design_frame(exp)
-    design.to_parquet(store.path / "design.parquet", index=False)
-    store.write_meta(
-        {
-            "kind": "sweep",
-            "name": spec.name,
-            "experiment_file": str(exp.file),
-            "digest": exp.digest,
-            "design": spec.design.model_dump(mode="json"),
-            "factors": [f.model_dump(mode="json") for f in spec.factors],
-            "metrics": spec.metrics,
-            "points": len(exp.points),
-            "seed": spec.seed,
-            "replications": list(range(spec.replications)),
-            "seeds": seeds_record(spec.seed, range(spec.replications)),
-            "scenarios": {"base": "scenarios/base.yaml"},
-        }
-    )
+    store.write_table("design", design)
+    meta = {
+        "kind": "sweep",
+        "name": spec.name,
+        "experiment_file": str(exp.file),
+        "digest": exp.digest,
+        "design": spec.design.model_dump(mode="json"),
+        "factors": [f.model_dump(mode="json") for f in spec.factors],
+        "metrics": spec.metrics,
+        "points": len(exp.points),
+        "seed": spec.seed,
+        "replications": list(range(spec.replications)),
+        "seeds": seeds_record(spec.seed, range(spec.replications)),
+        "scenarios": {"base": "scenarios/base.yaml"},
+        "complete": False,
+    }
+    store.write_meta(meta)
     base_scn = validate_document(exp.base_doc, Scenario)
     store.write_scenario("base", base_scn)
-    (store.path / "experiment.yaml").write_text(
-        exp.file.read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    store.write_text("experiment.yaml", exp.file.read_text(encoding="utf-8"))
     todo = [
         (i, r)
         for i in range(len(exp.points))
@@ -431,8 +423,11 @@ def sweep(
     complete = True
     if progress is not None:
         progress(finished, total)
+    address = dask_address or spec.dask_address
     exe = make_executor(
-        executor or spec.executor, workers or spec.workers, dask_address or spec.dask_address
+        choose_executor(executor or spec.executor, len(tasks), address),
+        workers or spec.workers,
+        address,
     )
     try:
         for j, result in exe.run(_task, tasks):
@@ -461,7 +456,8 @@ def sweep(
     if res.complete:
         res.sensitivity = sensitivity_tables(res)
         for name, df in res.sensitivity.items():
-            df.to_parquet(store.path / f"sensitivity-{name}.parquet", index=False)
+            store.write_table(f"sensitivity-{name}", df)
+    store.write_meta({**meta, "complete": res.complete})
     return res
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import math
 import os
 import shlex
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -1479,14 +1478,7 @@ def report(
     if path.is_dir():
         raise InputError([Problem(str(path), None, "--out", _("is a directory, not an HTML file"))])
     html = render_report(res, lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-report-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from accesssim.experiment.store import atomic_write_bytes
+
+    # Flushed to disk, permissions from the umask, a file-system error as one problem.
+    return atomic_write_bytes(html.encode("utf-8"), path)

@@ -11,14 +11,16 @@ differences:
   sum of differences stays inside the triangle ``|sum| <= max(0, h2 S2 / (2 delta) -
   delta r / 2)`` while the evidence is not enough; once it leaves the triangle, the side it
   leaves by says which mix is better. The triangle closes after ``h2 S2 / delta^2``
-  replications, so every comparison ends;
+  replications (enough to see a difference of ``delta``), so every comparison ends: at the
+  apex, the difference is decided if its Bonferroni confidence interval excludes 0, and is
+  otherwise a *tie* (no difference as large as ``delta`` showed up);
 * ``alpha_pair`` is the overall ``alpha`` split over all comparisons (Bonferroni), so all
   decisions are right together with probability at least ``1 - alpha`` whenever the true
   differences are at least ``delta``.
 
-A decision whose observed mean difference is smaller than ``delta`` is reported as a *tie*
-(the two mixes do not differ by an amount the planner said matters); a comparison still inside
-its triangle when the replication cap is reached is *undecided*. Mix ``j`` *really dominates*
+A difference without noise (a fixed cost: ``S2 = 0``) is known exactly: a tie when smaller than
+``delta``, else decided. A comparison still inside its triangle when the replication cap is
+reached is *undecided*. Mix ``j`` *really dominates*
 ``i`` when it is better or tied on every objective and better on at least one; the confirmed
 Pareto set is the mixes that no other really dominates. Ties and undecided comparisons never
 remove a mix, so the set errs on the side of keeping mixes.
@@ -158,15 +160,28 @@ def kn_screen(
         for j in range(m):
             if not np.all(np.isfinite(d[:, j])):
                 continue
+            if s2[j] == 0.0:
+                # No noise in the difference (e.g. a fixed cost): it is known exactly.
+                md = float(csum[n0 - 1, j]) / n0
+                decision[p, j] = (BETTER_A if md > 0 else BETTER_B) if abs(md) >= delta[j] else TIE
+                exit_r[p, j] = n0
+                continue
             for r in checks:
-                bound = max(0.0, h2 * s2[j] / (2.0 * delta[j]) - delta[j] * r / 2.0)
+                bound = h2 * s2[j] / (2.0 * delta[j]) - delta[j] * r / 2.0
                 total = csum[r - 1, j]
-                if total > bound or total < -bound or bound == 0.0:
-                    if total == 0.0 and bound == 0.0:
-                        decision[p, j] = TIE
+                if bound <= 0.0:
+                    # The triangle has closed: h2 S2 / delta^2 replications, enough to see a
+                    # difference of delta. Decided if the Bonferroni CI excludes 0, else a tie.
+                    sd_r = float(np.std(d[:r, j], ddof=1))
+                    half = stats.t.ppf(1.0 - alpha_pair, r - 1) * sd_r / math.sqrt(r)
+                    if abs(total / r) > half:
+                        decision[p, j] = BETTER_A if total > 0 else BETTER_B
                     else:
-                        better = BETTER_A if total > 0 else BETTER_B
-                        decision[p, j] = better if abs(total / r) >= delta[j] else TIE
+                        decision[p, j] = TIE
+                    exit_r[p, j] = r
+                    break
+                if abs(total) > bound:
+                    decision[p, j] = BETTER_A if total > 0 else BETTER_B
                     exit_r[p, j] = r
                     break
     return KNResult(pairs, decision, exit_r, mean_diff, low, high, n_used, alpha_pair, h2)

@@ -83,8 +83,17 @@ def test_every_executor_gives_the_same_optimisation(experiment: Path, tmp_path: 
     runs = {}
     for executor in ("serial", "processes", "dask"):
         out = tmp_path / executor
-        res = cli("optimise", str(experiment), "--out", str(out), "--executor", executor,
-                  "--workers", "2", timeout=600)
+        res = cli(
+            "optimise",
+            str(experiment),
+            "--out",
+            str(out),
+            "--executor",
+            executor,
+            "--workers",
+            "2",
+            timeout=600,
+        )
         assert res.returncode == 0, res.stderr
         runs[executor] = tables(out)
     assert "confirmed Pareto set" in res.stdout
@@ -139,8 +148,11 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(experiment: Path, tmp_p
         (("base: base.yaml", "base: missing.yaml"), "base", 2),
         (("amount_eur: 20000", "amount_eur: -1"), "budget.amount_eur", 7),
         (("step: 0.5, name", "step: 0.5, type: integer, name"), "levers.2", 6),
-        (("search: {population: 8", "search: {algorithm: exhaustive, population: 8"),
-         "levers.0.step", 4),
+        (
+            ("search: {population: 8", "search: {algorithm: exhaustive, population: 8"),
+            "levers.0.step",
+            4,
+        ),
     ],
 )
 def test_bad_optimisation_files(
@@ -208,7 +220,8 @@ def test_discover_on_a_crossed_sweep(tmp_path: Path) -> None:
         assert (out / f"{name}.parquet").is_file()
     rob = pd.read_parquet(out / "robustness.parquet")
     row = rob[(rob.mix == "chosen") & (rob.metric == "unscheduled_within_48h_share")].iloc[0]
-    assert 0.0 <= row["satisficing"] <= 1.0 and row["regret_max"] >= 0.0
+    assert 0.0 <= row["satisficing"] <= 1.0
+    assert row["regret_max"] >= 0.0
     # Another threshold from the command line.
     res = cli("discover", str(out), "--threshold", "mt_coverage_end>=0.5", "--format", "json")
     assert res.returncode == 0, res.stderr
@@ -228,6 +241,8 @@ def test_discover_refuses_a_sweep_without_uncertainties(tmp_path: Path) -> None:
     assert cli("sweep", str(tmp_path / "plain.yaml"), "--out", str(out)).returncode == 0
     res = cli("discover", str(out))
     assert res.returncode == 2
-    assert "uncertainties" in res.stderr and "Traceback" not in res.stderr
+    assert "uncertainties" in res.stderr
+    assert "Traceback" not in res.stderr
     res = cli("discover", str(out), "--threshold", "nope>=1")
-    assert res.returncode == 2 and "unknown metric" in res.stderr
+    assert res.returncode == 2
+    assert "unknown metric" in res.stderr

@@ -108,7 +108,7 @@ def test_a_larger_budget_never_gives_a_worse_front(evaluated, b1: float, b2: flo
 
 
 def test_a_larger_budget_confirms_a_front_at_least_as_good(tmp_path: Path, evaluated) -> None:
-    mixes, objectives, res0 = evaluated
+    _mixes, objectives, res0 = evaluated
     res = optimise(load_optimise(write(tmp_path, 150_000.0)), tmp_path / "out")
     assert res.complete
     chosen = res.mixes[res.mixes["pareto"]]

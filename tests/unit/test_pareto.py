@@ -34,11 +34,14 @@ def test_hypervolume_known_values() -> None:
 def test_crowding_distance_extremes_are_infinite() -> None:
     F = np.array([[0.0, 1.0], [0.5, 0.5], [1.0, 0.0], [0.2, 0.9]])
     cd = crowding_distance(F)
-    assert np.isinf(cd[0]) and np.isinf(cd[2])
+    assert np.isinf(cd[0])
+    assert np.isinf(cd[2])
     assert np.isclose(cd[1], (1.0 - 0.2) / 1.0 + (0.9 - 0.0) / 1.0)
 
 
-@given(arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(2, 3)), elements=st.floats(0, 1)))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 8), st.integers(2, 3)), elements=st.floats(0, 1))
+)
 def test_hypervolume_is_monotone_and_ignores_dominated_points(F: np.ndarray) -> None:
     ref = np.full(F.shape[1], 1.5)
     hv = hypervolume(F, ref)

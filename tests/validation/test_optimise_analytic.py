@@ -4,9 +4,9 @@
   empirical results", Evolutionary Computation 8(2), 173-195), here with 10 variables in
   [0, 1]: f1 = x1, g = 1 + 9 mean(x2..x10), f2 = g (1 - sqrt(f1 / g)). The Pareto front is
   f2 = 1 - sqrt(f1), f1 in [0, 1] (g = 1); the area it dominates up to the reference point
-  (1, 1) is the integral of sqrt(f) over [0, 1], 2/3. The search (NSGA-II, 40 mixes x 60 generations,
-  2,400 evaluations, run through the same batch loop, store and executor as the simulator)
-  must reach 0.62, 93 % of it. Deb et al. (2002) report NSGA-II close to the front on ZDT1
+  (1, 1) is the integral of sqrt(f) over [0, 1], 2/3. The search (NSGA-II, 40 mixes x 60
+  generations, 2,400 evaluations, run through the same batch loop, store and executor as the
+  simulator) must reach 0.62, 93 % of it. Deb et al. (2002) report NSGA-II close to the front on ZDT1
   after 25,000 evaluations with 30 variables; 10 variables converge sooner.
 * A deterministic discrete problem searched exhaustively: the front must be exactly the
   analytic one, and the budget must remove exactly the mixes that cost more.

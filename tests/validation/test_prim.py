@@ -9,6 +9,8 @@ box must restrict x0 and x1 only, with limits within 0.05 of the planted ones, a
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -31,9 +33,10 @@ def test_prim_recovers_a_planted_box(seed: int) -> None:
     assert all(p < 0.05 for p in box.quasi_p.values())
     # The trajectory starts from every case and trades coverage for density.
     first = res.trajectory[0]
-    assert first.coverage == 1.0 and first.mass == 1.0
+    assert first.coverage == 1.0
+    assert first.mass == 1.0
     dens = [b.density for b in res.trajectory]
-    assert all(d2 > d1 for d1, d2 in zip(dens, dens[1:], strict=False))
+    assert all(d2 > d1 for d1, d2 in itertools.pairwise(dens))
 
 
 def test_prim_without_a_signal_keeps_the_whole_space() -> None:

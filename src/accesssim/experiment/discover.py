@@ -173,10 +173,7 @@ def discover(
         frame["mix"] = "all"
     factors = {f.get("name") or f["path"]: f for f in meta.get("factors") or []}
     X_all = np.column_stack(
-        [
-            _numeric(frame[u], factors.get(u, {}).get("levels"))
-            for u in uncertainties
-        ]
+        [_numeric(frame[u], factors.get(u, {}).get("levels")) for u in uncertainties]
     )
     mixes = list(dict.fromkeys(frame["mix"].astype(str)))
     met = np.ones(len(frame), dtype=bool)
@@ -227,7 +224,7 @@ def discover(
                 "regret_mean": float("nan"),
             }
         )
-        if 0 < fail.sum():
+        if fail.sum() > 0:
             res = prim(X, fail, uncertainties, peel_alpha=peel_alpha, min_coverage=min_coverage)
             for b in res.trajectory:
                 traj_rows.append(
@@ -262,8 +259,7 @@ def discover(
                 "failures": res.n_interest,
                 "step": res.chosen,
                 "limits": {
-                    uncertainties[j]: [_num(box.low[j]), _num(box.high[j])]
-                    for j in box.restricted
+                    uncertainties[j]: [_num(box.low[j]), _num(box.high[j])] for j in box.restricted
                 },
             }
         else:

@@ -281,8 +281,10 @@ class OptimiseSpec(_Frozen):
             for i, f in enumerate(self.levers):
                 if f.kind == "continuous" and f.step is None:
                     problems.append(
-                        (("levers", i, "step"), "exhaustive search needs a step for a "
-                         "continuous lever")
+                        (
+                            ("levers", i, "step"),
+                            "exhaustive search needs a step for a continuous lever",
+                        )
                     )
         raise_problems("OptimiseSpec", problems)
         return self
@@ -352,7 +354,7 @@ def load_optimise(path: Path | str) -> OptimiseExperiment:
                         line,
                         f"levers.{i}.path",
                         f"the base scenario has no value at {f.path} ({block} is not set): "
-                        f"create the block with set:, e.g. \"{block}={{...}}\"",
+                        f'create the block with set:, e.g. "{block}={{...}}"',
                     )
                 )
                 continue
@@ -618,10 +620,7 @@ def _study(spec: OptimiseSpec) -> Any:
             "crossover": SBXCrossover(eta=15),
             "mutation": PolynomialMutation(eta=20),
         }
-        if s.algorithm == "nsga3":
-            sampler = NSGAIIISampler(**common)
-        else:
-            sampler = NSGAIISampler(**common)
+        sampler = NSGAIIISampler(**common) if s.algorithm == "nsga3" else NSGAIISampler(**common)
     directions = ["maximize" if o.sense == "maximise" else "minimize" for o in spec.objectives]
     return optuna.create_study(directions=directions, sampler=sampler)
 
@@ -1090,7 +1089,9 @@ def pareto_payload(res: OptimiseResult) -> dict[str, Any]:
             }
         )
     comps = res.comparisons
-    inside = comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)] if len(comps) else comps
+    inside = (
+        comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)] if len(comps) else comps
+    )
     return {
         "name": spec.name,
         "budget": spec.budget.model_dump(mode="json") if spec.budget else None,

@@ -107,7 +107,7 @@ def hypervolume(F: np.ndarray, ref: np.ndarray | list[float]) -> float:
     if F.ndim != 2 or F.shape[1] != ref.size:
         raise ValueError("F must be (points, objectives) with one reference value per objective")
     F = F[~np.isnan(F).any(axis=1)]
-    F = F[np.all(F < ref, axis=1)]
+    F = F[np.all(ref > F, axis=1)]
     if F.shape[0] == 0:
         return 0.0
     F = np.unique(F[nondominated(F)], axis=0)

@@ -50,9 +50,9 @@ class PrimBox:
     @property
     def restricted(self) -> list[int]:
         """Inputs the box restricts."""
-        return [j for j in range(self.low.size) if np.isfinite(self.low[j]) or np.isfinite(
-            self.high[j]
-        )]
+        return [
+            j for j in range(self.low.size) if np.isfinite(self.low[j]) or np.isfinite(self.high[j])
+        ]
 
 
 @dataclass
@@ -71,7 +71,7 @@ class PrimResult:
 
 
 def _inside(X: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return np.all((X >= low) & (X <= high), axis=1)
+    return np.all((low <= X) & (high >= X), axis=1)
 
 
 def _quasi_p(X: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray) -> dict[int, float]:
@@ -188,10 +188,7 @@ def prim(
         for i, b in enumerate(trajectory)
         if b.coverage >= min_coverage and all(p < max_quasi_p for p in b.quasi_p.values())
     ]
-    if ok:
-        chosen = max(ok, key=lambda i: (trajectory[i].density, trajectory[i].coverage))
-    else:
-        chosen = 0
+    chosen = max(ok, key=lambda i: (trajectory[i].density, trajectory[i].coverage)) if ok else 0
     return PrimResult(
         names=list(names),
         trajectory=trajectory,

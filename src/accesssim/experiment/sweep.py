@@ -46,8 +46,8 @@ __all__ = [
     "ExperimentSpec",
     "Factor",
     "Mix",
-    "Threshold",
     "SweepResult",
+    "Threshold",
     "design_points",
     "load_experiment",
     "sensitivity_tables",
@@ -195,8 +195,10 @@ class Threshold(_Frozen):
         return v <= self.max
 
     def text(self) -> str:
-        return f"{self.metric} >= {self.min:g}" if self.min is not None else (
-            f"{self.metric} <= {self.max:g}"
+        return (
+            f"{self.metric} >= {self.min:g}"
+            if self.min is not None
+            else (f"{self.metric} <= {self.max:g}")
         )
 
 
@@ -426,7 +428,7 @@ def load_experiment(path: Path | str) -> Experiment:
     exp = Experiment(
         spec=spec, file=path, base_doc=base_doc, points=points, unit=unit, base_scenario=base_scn
     )
-    for i, mix in enumerate(spec.mixes):
+    for i, _mix in enumerate(spec.mixes):
         try:
             scenario_at(exp, spec.mix_points()[i][1])
         except InputError as exc:

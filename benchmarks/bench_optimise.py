@@ -1,0 +1,116 @@
+"""Benchmark: the shipped optimisation end to end, and its scaling on Dask workers.
+
+1. ``experiments/monts-contract-optimise.yaml`` as shipped (Monts du Lyonnais, five measured
+   years per run; search then confirmation) with the ``processes`` executor on all cores:
+   wall time from the command line, the runs and the simulated years, median of
+   ``--repeat`` runs (each in a fresh results directory).
+2. Dask scaling: the same experiment cut to its first ``--generations`` generations, no extra
+   confirmation replications, on a LocalCluster of 1 and of 2 worker processes: runs per
+   second between the first and the last result (cluster start-up excluded), and the parallel
+   efficiency at 2 workers, rate(2) / (2 x rate(1)). The generation barrier (the next
+   generation waits for the slowest run of the current one) is part of what is measured.
+
+The machine may be shared: the load average is printed before and after; nothing is asserted.
+
+Usage::
+
+    python benchmarks/bench_optimise.py [--repeat 3] [--generations 2] [--skip-full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _bench import footer, header, load, median
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENT = ROOT / "experiments" / "monts-contract-optimise.yaml"
+
+
+def full_run(out: Path) -> tuple[float, int, float]:
+    """(wall seconds, runs, simulated years) of the shipped optimisation via the CLI."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "accesssim.cli", "optimise", str(EXPERIMENT), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    wall = time.perf_counter() - t0
+    meta = json.loads((out / "experiment.json").read_text())
+    runs = int(meta["runs"])
+    return wall, runs, runs * float(meta["years_measured"])
+
+
+def scaling_run(workers: int, generations: int, out: Path) -> tuple[float, int]:
+    """(runs per second after the first result, runs) on a LocalCluster of ``workers``."""
+    from accesssim.experiment.optimise import OptimiseExperiment, load_optimise, optimise
+
+    exp = load_optimise(EXPERIMENT)
+    spec = exp.spec.model_copy(
+        update={
+            "search": exp.spec.search.model_copy(update={"generations": generations}),
+            "confirm": exp.spec.confirm.model_copy(
+                update={"first_stage": exp.spec.replications, "max_replications": 2}
+            ),
+        }
+    )
+    cut = OptimiseExperiment(spec, exp.file, exp.base_doc, exp.base_scenario, exp.baseline)
+    finished: dict[int, float] = {}
+
+    def progress(done: int, total: int) -> None:
+        # Called after each finished run (and once before each batch, with no new run).
+        finished.setdefault(done, time.perf_counter())
+
+    optimise(cut, out, executor="dask", workers=workers, progress=progress)
+    times = [finished[k] for k in sorted(finished) if k > 0]
+    n = len(times)
+    return (n - 1) / (times[-1] - times[0]) if n > 2 else float("nan"), n
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--generations", type=int, default=2)
+    parser.add_argument("--skip-full", action="store_true")
+    args = parser.parse_args()
+    header("bench_optimise: the shipped optimisation, and Dask scaling")
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    n_runs = 0
+    for _ in range(args.repeat):
+        for workers in (1, 2):
+            with tempfile.TemporaryDirectory() as tmp:
+                rate, n_runs = scaling_run(workers, args.generations, Path(tmp) / "out")
+            rates[workers].append(rate)
+            print(f"  dask {workers} worker(s): {rate:.2f} runs/s ({load()})", flush=True)
+    r1, r2 = median(rates[1]), median(rates[2])
+    print(
+        f"Dask scaling, {args.generations} generation(s) of the shipped search "
+        f"(~{n_runs} five-year runs): 1 worker {r1:.2f} runs/s, 2 workers {r2:.2f} runs/s; "
+        f"efficiency at 2 workers {r2 / (2 * r1):.0%} (median of {args.repeat})"
+    )
+    if not args.skip_full:
+        walls, runs, years = [], 0, 0.0
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                wall, runs, years = full_run(Path(tmp) / "out")
+            walls.append(wall)
+            print(f"  full optimisation: {wall:.1f} s, {runs} runs ({load()})", flush=True)
+        print(
+            f"shipped optimisation (processes, all cores): {median(walls):.0f} s wall "
+            f"(median of {args.repeat}); {runs} runs = {years:,.0f} simulated years measured "
+            f"(+ a 91-day warm-up each)"
+        )
+    footer()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,8 +6,8 @@
   f2 = 1 - sqrt(f1), f1 in [0, 1] (g = 1); the area it dominates up to the reference point
   (1, 1) is the integral of sqrt(f) over [0, 1], 2/3. The search (NSGA-II, 40 mixes x 60
   generations, 2,400 evaluations, run through the same batch loop, store and executor as the
-  simulator) must reach 0.62, 93 % of it. Deb et al. (2002) report NSGA-II close to the front on ZDT1
-  after 25,000 evaluations with 30 variables; 10 variables converge sooner.
+  simulator) must reach 0.62, 93 % of it. Deb et al. (2002) report NSGA-II close to the front
+  on ZDT1 after 25,000 evaluations with 30 variables; 10 variables converge sooner.
 * A deterministic discrete problem searched exhaustively: the front must be exactly the
   analytic one, and the budget must remove exactly the mixes that cost more.
 """

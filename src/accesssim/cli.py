@@ -788,31 +788,32 @@ def _print_pareto(res: Any) -> None:
         per = "a year" if budget.per == "year" else "over the horizon"
         base = " above the baseline" if budget.relative_to == "baseline" else ""
         title += f"; budget {fmt_eur(budget.amount_eur)} {per}{base}"
-    t = Table(title=title + ")", title_justify="left")
+    t = Table(title=title + "): mean [95 % CI]", title_justify="left")
     t.add_column("mix")
-    t.add_column("levers (changes from today)")
-    t.add_column("extra cost [95 % CI]", justify="right")
+    t.add_column("extra cost (EUR)", justify="right")
     for o in spec.objectives:
-        t.add_column(f"{o.metric} ({o.sense[:3]}) [95 % CI]", justify="right")
+        t.add_column(f"{o.metric} ({o.sense[:3]})", justify="right")
     t.add_column("reps", justify="right")
     rows = res.mixes.set_index("mix")
     for m in res.pareto:
         r = rows.loc[m]
-        cells = [str(r["label"]), str(r["words"])]
         ci = (
-            f" [{r['extra_cost_low']:,.0f}, {r['extra_cost_high']:,.0f}]"
+            f"[{r['extra_cost_low']:,.0f}, {r['extra_cost_high']:,.0f}]"
             if r["extra_cost_low"] == r["extra_cost_low"]
             else ""
         )
-        cells.append(f"{r['extra_cost_mean']:,.0f}{ci}")
+        cells = [str(r["label"]), f"{r['extra_cost_mean']:,.0f}\n{ci}".strip()]
         for o in spec.objectives:
             cells.append(
-                f"{fmt_value(o.metric, r[o.metric + '_mean'])} "
+                f"{fmt_value(o.metric, r[o.metric + '_mean'])}\n"
                 f"{fmt_ci(o.metric, r[o.metric + '_low'], r[o.metric + '_high'])}"
             )
         cells.append(str(int(r["replications"])))
         t.add_row(*cells)
     console.print(t)
+    for m in res.pareto:
+        r = rows.loc[m]
+        console.print(f"  {r['label']}: {r['changes'] if r['changes'] != '-' else 'as today'}")
     comps = res.comparisons
     inside = comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)]
     real = inside[inside["decision"].isin(["a better", "b better"])]
@@ -821,8 +822,8 @@ def _print_pareto(res: Any) -> None:
         f"{int((inside['decision'] == 'tie').sum())} ties within the indifference zone, "
         f"{int((inside['decision'] == 'undecided').sum())} undecided (KN-type paired "
         "procedure, overall error "
-        f"{spec.confirm.alpha:g}); comparisons.parquet lists each. Extra cost: paired "
-        f"difference from the baseline in {spec.cost_metric}.[/dim]"
+        f"{spec.confirm.alpha:g}); comparisons.parquet lists each. Mean and 95 % CI; extra "
+        f"cost: paired difference from the baseline in {spec.cost_metric}.[/dim]"
     )
 
 

@@ -55,7 +55,7 @@ def test_identical_systems_tie_and_too_few_runs_stay_undecided() -> None:
 def test_more_replications_decide_small_differences() -> None:
     rng = np.random.default_rng(3)
     noise = rng.normal(0, 1, size=(400, 1))
-    a, b = noise + 0.6, noise + rng.normal(0, 1.0, size=(400, 1))  # 2 zones apart
+    a, b = noise + 0.9, noise + rng.normal(0, 1.0, size=(400, 1))  # 3 zones apart
     few = kn_screen([a[:10], b[:10]], np.array([0.3]), n0=10)
     many = kn_screen([a, b], np.array([0.3]), n0=10)
     assert few.decision[0, 0] == UNDECIDED
@@ -63,6 +63,14 @@ def test_more_replications_decide_small_differences() -> None:
     again = kn_screen([a.copy(), b.copy()], np.array([0.3]), n0=10)
     assert (again.decision == many.decision).all()
     assert (again.exit_replications == many.exit_replications).all()
+
+
+def test_a_real_difference_smaller_than_the_zone_is_a_tie() -> None:
+    rng = np.random.default_rng(2)
+    a = rng.normal(0, 1, size=(20, 1))
+    res = kn_screen([a + 0.05, a], np.array([0.3]), n0=10)  # exact, tiny difference
+    assert res.decision[0, 0] == TIE
+    assert res.mean_diff[0, 0] > 0
 
 
 def test_b_better_is_reported_from_b_side() -> None:

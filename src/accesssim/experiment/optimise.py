@@ -514,11 +514,14 @@ class _Scorer:
         return cost + extra
 
     def budget_runs(self, mix: int, reps: list[int]) -> np.ndarray:
-        """What counts against the budget, per replication, in the budget's unit."""
-        cost = self.cost_runs(mix, reps)
+        """What counts against the budget, per replication, in the budget's unit (over the
+        replications the baseline also has, when relative to it)."""
         b = self.spec.budget
         if b is None or b.relative_to == "baseline":
-            cost = cost - self.cost_runs(self.baseline, reps)
+            reps = [r for r in reps if r in self.archive.runs[self.baseline]]
+            cost = self.cost_runs(mix, reps) - self.cost_runs(self.baseline, reps)
+        else:
+            cost = self.cost_runs(mix, reps)
         if b is not None and b.per == "year":
             cost = cost / self.exp.years
         return cost
@@ -668,6 +671,12 @@ def mix_words(levers: list[Lever], values: dict[str, Any], baseline: dict[str, A
         arrow = "up" if float(v) > float(b) else "down"
         parts.append(f"{_fmt_lever(f, v)} ({arrow} from {_fmt_lever(f, b).split(' ', 1)[1]})")
     return "; ".join(parts) if parts else "as today (the baseline)"
+
+
+def mix_changes(levers: list[Lever], values: dict[str, Any], baseline: dict[str, Any]) -> str:
+    """The levers a mix changes, tersely ("nurse_fte 1.5, shared_rota on"; "-" for none)."""
+    parts = [_fmt_lever(f, values[f.path]) for f in levers if values[f.path] != baseline[f.path]]
+    return ", ".join(parts) if parts else "-"
 
 
 def front_at_budget(
@@ -932,10 +941,13 @@ def _tables(
     spec = exp.spec
     levers = list(spec.levers)
     n_mix = len(archive.mixes)
-    dominators = really_dominated(kn, len(finalists))
-    pareto = [finalists[i] for i in range(len(finalists)) if not dominators[i]]
     final_feasible = {m: scorer.feasible(m, list(range(confirm_reps[m]))) for m in finalists}
-    pareto = [m for m in pareto if final_feasible[m]]
+    # Only a mix within the budget and the constraints can push another out of the set.
+    dominators = {
+        i: [j for j in d if final_feasible[finalists[j]]]
+        for i, d in really_dominated(kn, len(finalists)).items()
+    }
+    pareto = [m for i, m in enumerate(finalists) if not dominators[i] and final_feasible[m]]
     F = np.array([_minimised(scorer.objectives(m, search_reps), spec) for m in range(n_mix)])
     feas = np.array([scorer.feasible(m, search_reps) for m in range(n_mix)])
     nd_all = np.zeros(n_mix, dtype=bool)
@@ -955,6 +967,7 @@ def _tables(
         for f in levers:
             row[f.label] = archive.mixes[m][f.path]
         row["words"] = mix_words(levers, archive.mixes[m], exp.baseline)
+        row["changes"] = mix_changes(levers, archive.mixes[m], exp.baseline)
         row["replications"] = len(reps)
         # Search-stage means (the same replications for every mix) and what decided.
         for o, v in zip(spec.objectives, scorer.objectives(m, search_reps), strict=True):
@@ -968,7 +981,8 @@ def _tables(
         # All replications of the mix: estimates with CIs.
         cost = mean_ci(scorer.cost_runs(m, reps))
         spend = mean_ci(scorer.budget_runs(m, reps))
-        extra = mean_ci(scorer.cost_runs(m, reps) - scorer.cost_runs(0, reps))
+        common = [r for r in reps if r in archive.runs[0]]
+        extra = mean_ci(scorer.cost_runs(m, common) - scorer.cost_runs(0, common))
         row["cost_mean"], row["cost_low"], row["cost_high"] = cost.mean, cost.low, cost.high
         row["extra_cost_mean"], row["extra_cost_low"], row["extra_cost_high"] = (
             extra.mean,

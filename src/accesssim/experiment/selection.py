@@ -18,10 +18,12 @@ differences:
   decisions are right together with probability at least ``1 - alpha`` whenever the true
   differences are at least ``delta``.
 
-A difference without noise (a fixed cost: ``S2 = 0``) is known exactly: a tie when smaller than
-``delta``, else decided. A comparison still inside its triangle when the replication cap is
-reached is *undecided*. Mix ``j`` *really dominates*
-``i`` when it is better or tied on every objective and better on at least one; the confirmed
+A decided difference whose observed mean is smaller than ``delta`` is reported as a *tie*: it
+may be real, but it is smaller than what the planner said matters (this errs on the side of
+keeping mixes in the set). A difference without noise (a fixed cost: ``S2 = 0``) is known
+exactly: a tie when smaller than ``delta``, else decided. A comparison still inside its
+triangle when the replication cap is reached is *undecided*. Mix ``j`` *really dominates* ``i``
+when it is better or tied on every objective and better on at least one; the confirmed
 Pareto set is the mixes that no other really dominates. Ties and undecided comparisons never
 remove a mix, so the set errs on the side of keeping mixes.
 
@@ -175,16 +177,23 @@ def kn_screen(
                     sd_r = float(np.std(d[:r, j], ddof=1))
                     half = stats.t.ppf(1.0 - alpha_pair, r - 1) * sd_r / math.sqrt(r)
                     if abs(total / r) > half:
-                        decision[p, j] = BETTER_A if total > 0 else BETTER_B
+                        decision[p, j] = _side(total, r, delta[j])
                     else:
                         decision[p, j] = TIE
                     exit_r[p, j] = r
                     break
                 if abs(total) > bound:
-                    decision[p, j] = BETTER_A if total > 0 else BETTER_B
+                    decision[p, j] = _side(total, r, delta[j])
                     exit_r[p, j] = r
                     break
     return KNResult(pairs, decision, exit_r, mean_diff, low, high, n_used, alpha_pair, h2)
+
+
+def _side(total: float, r: int, delta: float) -> str:
+    """The better side of a decided comparison; a tie when the mean difference < delta."""
+    if abs(total / r) < delta:
+        return TIE
+    return BETTER_A if total > 0 else BETTER_B
 
 
 def really_dominated(result: KNResult, k: int) -> dict[int, list[int]]:

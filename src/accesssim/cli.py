@@ -866,27 +866,38 @@ def discover(
         console = Console(width=max(110, Console().width))
         crit = " and ".join(t.text() for t in disc.thresholds)
         t = Table(title=f"Robustness of each mix ({crit})", title_justify="left")
-        for col in ("mix", "meets every threshold", "worst", "max regret", "where it fails (PRIM)"):
-            t.add_column(col)
+        for col in ("mix", "threshold", "met in", "mean", "worst", "max regret"):
+            t.add_column(col, justify="left" if col in ("mix", "threshold") else "right")
         rob = disc.robustness
-        for mix in disc.mixes:
-            info = disc.summary["mixes"][mix]
-            part = rob[(rob["mix"] == mix) & (rob["metric"] != "all thresholds")]
-            worst = "; ".join(
-                f"{r.metric} {_fmt_value(r.metric, r.worst)}" for r in part.itertuples()
+        for r in rob.itertuples():
+            if r.metric == "all thresholds":
+                t.add_row(r.mix, "every threshold", f"{r.satisficing:.0%}", "", "", "")
+                continue
+            t.add_row(
+                r.mix,
+                r.threshold,
+                f"{r.satisficing:.0%}",
+                _fmt_value(r.metric, r.mean),
+                _fmt_value(r.metric, r.worst),
+                _fmt_diff(r.metric, r.regret_max).lstrip("+"),
             )
-            regret = "; ".join(
-                f"{r.metric} {_fmt_diff(r.metric, r.regret_max).lstrip('+')}"
-                for r in part.itertuples()
-            )
-            box = info.get("box")
-            where = (
-                f"{box['words']} (coverage {box['coverage']:.0%}, density {box['density']:.0%})"
-                if box
-                else "never fails"
-            )
-            t.add_row(mix, f"{info['satisficing']:.0%} of samples", worst, regret, where)
         console.print(t)
+        for mix in disc.mixes:
+            box = disc.summary["mixes"][mix].get("box")
+            if not box:
+                console.print(f"  {mix}: meets every threshold in every sample")
+                continue
+            if not box["limits"]:
+                console.print(
+                    f"  {mix}: fails across the whole uncertainty space ({box['failures']} of "
+                    f"{box['cases']} samples): no box holds its failures better"
+                )
+                continue
+            console.print(
+                f"  {mix}: fails mostly when {box['words']} (PRIM box: "
+                f"{box['coverage']:.0%} of its {box['failures']} failures inside, "
+                f"{box['density']:.0%} of the {box['cases']} samples inside fail)"
+            )
     _err(f"discovery written to {results_dir} (discovery.json, robustness.parquet, prim-*.parquet)")
     if with_report:
         _write_report(results_dir)

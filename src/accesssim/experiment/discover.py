@@ -84,6 +84,8 @@ def _bad(path: Path, reason: str, field: str = "RESULTS_DIR") -> InputError:
 
 def _box_words(res: PrimResult, meta_factors: dict[str, dict[str, Any]]) -> str:
     box = res.box
+    if not box.restricted:
+        return ""
     parts = []
     for j in box.restricted:
         name = res.names[j]

@@ -24,8 +24,8 @@ keeping mixes in the set). A difference without noise (a fixed cost: ``S2 = 0``)
 exactly: a tie when smaller than ``delta``, else decided. A comparison still inside its
 triangle when the replication cap is reached is *undecided*. Mix ``j`` *really dominates* ``i``
 when it is better or tied on every objective and better on at least one; the confirmed
-Pareto set is the mixes that no other really dominates. Ties and undecided comparisons never
-remove a mix, so the set errs on the side of keeping mixes.
+Pareto set is the mixes that no other really dominates. An undecided comparison never counts
+towards dominance, so the set errs on the side of keeping mixes.
 
 The decisions are checked every ``batch`` replications (a fixed number, so the result does
 not depend on how many workers ran them); checking less often than every replication only

@@ -720,10 +720,10 @@ def _write_task(
     store.write_run(key, keep)
 
 
-def factor_matrix(res: SweepResult) -> np.ndarray:
+def factor_matrix(res: SweepResult, factors: list[Factor] | None = None) -> np.ndarray:
     """Points x factors as numbers (categorical levels as their index)."""
     cols = []
-    for f in res.experiment.spec.all_factors:
+    for f in res.experiment.spec.all_factors if factors is None else factors:
         vals = [p[f.path] for p in res.experiment.points]
         if f.kind == "categorical":
             assert f.levels is not None
@@ -739,14 +739,24 @@ def sensitivity_tables(res: SweepResult) -> dict[str, pd.DataFrame]:
     ``sobol``: first-order and total Sobol indices with 95 % CIs (SALib); ``lhs``: partial rank
     correlation coefficients with p-values; ``grid``: main effects. Per-point values are the
     means over replications.
+
+    With levers and uncertainties, the inputs are the uncertainties and one 0/1 column per mix
+    but the first (``mix=NAME``): the levers of a few mixes are collinear, so their separate
+    indices would mean nothing; each index is then the effect controlled for the others.
     """
     from accesssim.analysis import main_effects, prcc, sobol_indices
 
     spec = res.experiment.spec
-    names = [f.label for f in spec.all_factors]
-    X = factor_matrix(res)
-    varies = [j for j in range(X.shape[1]) if np.ptp(X[:, j]) > 0]  # a lever with one mix
-    names, X = [names[j] for j in varies], X[:, varies]
+    if spec.crossed:
+        names = [f.label for f in spec.uncertainties]
+        X = factor_matrix(res, list(spec.uncertainties))
+        mixes = res.experiment.mix_names
+        for name in list(dict.fromkeys(mixes))[1:]:
+            names.append(f"mix={name}")
+            X = np.column_stack([X, [float(m == name) for m in mixes]])
+    else:
+        names = [f.label for f in spec.all_factors]
+        X = factor_matrix(res)
     rows = []
     for metric in spec.metrics:
         y = res.point_means(metric)

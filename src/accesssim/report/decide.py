@@ -290,7 +290,7 @@ def optimise_sections(res: Results, figs: Any) -> list[Any]:
 
 def discovery_sections(res: Results, figs: Any) -> list[Any]:
     """Robustness, regret and PRIM boxes of each mix (empty when not discovered)."""
-    from accesssim.report.build import Section, Table, _c
+    from accesssim.report.build import Note, Section, Table, _c
     from accesssim.report.figures_decide import feature_score_bars, prim_peeling
 
     disc = _read_json(res, "discovery.json")
@@ -320,6 +320,16 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
     rows = []
     for r in rob.itertuples(index=False):
         if r.metric == "all thresholds":
+            rows.append(
+                [
+                    _c(str(r.mix)),
+                    _c("every threshold"),
+                    _c(f"{100 * float(r.satisficing):.0f} %"),
+                    _c("–"),
+                    _c("–"),
+                    _c("–"),
+                ]
+            )
             continue
         m = str(r.metric)
         rows.append(
@@ -336,17 +346,6 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
                 ),
             ]
         )
-    for r in rob[rob["metric"] == "all thresholds"].itertuples(index=False):
-        rows.append(
-            [
-                _c(str(r.mix)),
-                _c("every threshold"),
-                _c(f"{100 * float(r.satisficing):.0f} %"),
-                _c("–"),
-                _c("–"),
-                _c("–"),
-            ]
-        )
     sec.blocks.append(
         Table(
             columns=["Mix", "Threshold", "Met in", "Mean", "Worst", "Maximum regret"],
@@ -360,6 +359,15 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
     for mix, info in (disc.get("mixes") or {}).items():
         box = info.get("box")
         if not box:
+            continue
+        if not box.get("limits"):
+            sec.blocks.append(
+                Note(
+                    f"{mix} fails across the whole uncertainty space ({box['failures']} of "
+                    f"{box['cases']} samples): no range of the uncertainties holds its "
+                    "failures better than all the samples."
+                )
+            )
             continue
         brows = []
         part = boxes[boxes["mix"] == mix] if boxes is not None else pd.DataFrame()

@@ -156,7 +156,7 @@ def feature_score_bars(scores: pd.DataFrame, mix: str) -> Figure:
     names = list(dict.fromkeys(part["uncertainty"].tolist()))
     fail = part[part["outcome"] == outcomes[0]].set_index("uncertainty")["score"]
     names = sorted(names, key=lambda u: (-float(fail.get(u, 0.0)), u))
-    fig = _new(WIDTH * 0.45, 0.9 + 0.3 * len(names) * max(len(outcomes), 1) * 0.6)
+    fig = _new(WIDTH * 0.45, 1.3 + 0.18 * len(outcomes) + 0.25 * len(names) * len(outcomes))
     ax = fig.add_subplot()
     ax.grid(axis="y", visible=False)
     height = 0.8 / max(len(outcomes), 1)
@@ -175,5 +175,5 @@ def feature_score_bars(scores: pd.DataFrame, mix: str) -> Figure:
     ax.set_yticks(ys, names)
     ax.set_xlabel("feature score (extra-trees importance, sums to 1)")
     ax.set_xlim(0, 1)
-    ax.legend(loc="lower right", fontsize=6.5)
+    fig.legend(loc="outside lower center", fontsize=6.5, ncols=1)
     return fig

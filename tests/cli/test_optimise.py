@@ -246,3 +246,11 @@ def test_discover_refuses_a_sweep_without_uncertainties(tmp_path: Path) -> None:
     res = cli("discover", str(out), "--threshold", "nope>=1")
     assert res.returncode == 2
     assert "unknown metric" in res.stderr
+
+
+def test_an_exhaustive_search_too_large_is_refused(experiment: Path, tmp_path: Path) -> None:
+    text = experiment.read_text().replace("step: 0.05}", "step: 0.0001}")
+    experiment.write_text(text.replace("search: {", "search: {algorithm: exhaustive, "))
+    res = cli("optimise", str(experiment), "--out", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert "opt.yaml:13: search.algorithm: exhaustive search over 275,055 mixes" in res.stderr

@@ -98,6 +98,9 @@ __all__ = [
 
 EXTRA_COST = "extra_cost_eur"
 
+#: The most mixes an exhaustive search may enumerate.
+MAX_EXHAUSTIVE = 10_000
+
 
 class Lever(Factor):
     """A lever: a scenario field the planner sets, with its bounds and its cost."""
@@ -278,6 +281,7 @@ class OptimiseSpec(_Frozen):
             if labels.index(lab) != i:
                 problems.append((("levers", i, "path"), f"lever {lab!r} given twice"))
         if self.search.algorithm == "exhaustive":
+            count = 1
             for i, f in enumerate(self.levers):
                 if f.kind == "continuous" and f.step is None:
                     problems.append(
@@ -286,6 +290,16 @@ class OptimiseSpec(_Frozen):
                             "exhaustive search needs a step for a continuous lever",
                         )
                     )
+                else:
+                    count *= len(f.values())
+            if count > MAX_EXHAUSTIVE:
+                problems.append(
+                    (
+                        ("search", "algorithm"),
+                        f"exhaustive search over {count:,} mixes (more than "
+                        f"{MAX_EXHAUSTIVE:,}): use nsga2 or nsga3, or coarser steps",
+                    )
+                )
         raise_problems("OptimiseSpec", problems)
         return self
 
@@ -685,8 +699,10 @@ def front_at_budget(
     """The non-dominated mixes among those within ``budget`` (by ``{column}`` means).
 
     ``mixes`` is the table written by :func:`optimise` (``mixes.parquet``); the budget is in
-    the unit of its ``extra_cost`` column (the experiment's budget unit). Only mixes that
-    meet the other constraints are considered.
+    the unit of its ``{column}_budget_spend`` column (the experiment's budget: per year or
+    over the horizon, above the baseline or not). Only mixes that meet the other constraints
+    are considered. The evaluated mixes of an exhaustive search do not depend on the budget,
+    so the front at any budget can be read from one run.
     """
     ok = mixes[(mixes[f"{column}_budget_spend"] <= budget) & mixes["meets_constraints"]]
     if ok.empty:

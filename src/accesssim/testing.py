@@ -37,6 +37,7 @@ from typing import Any
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from accesssim.model.policies import POLICIES
 from accesssim.scenario.schema import (
     DATED_POLICY_BLOCKS,
     Calendar,
@@ -539,7 +540,33 @@ def _policies(
                 ret["count"] = draw(st.integers(1, 2))
             retirements.append(ret)
         policies["retirements"] = retirements
+    # A policy without a strategy of its own above is drawn as its module's example, with a
+    # random start: every policy of the model reaches the property tests.
+    for policy in POLICIES:
+        if policy.key in _DRAWN_ABOVE or not on():
+            continue
+        if policy.entry:
+            entries = [dict(e) for e in policy.example]
+            for e in entries:
+                e.setdefault("date", _when(draw, start, day()))
+            policies[policy.key] = entries
+        else:
+            policies[policy.key] = {**policy.example, "start": _when(draw, start, day())}
     return policies
+
+
+_DRAWN_ABOVE = frozenset(
+    (
+        "unscheduled_slots",
+        "teleconsultation",
+        "medical_assistants",
+        "nurses",
+        "pharmacists",
+        "mt_access",
+        "installations",
+        "retirements",
+    )
+)
 
 
 # ---------------------------------------------------------------------------------------------

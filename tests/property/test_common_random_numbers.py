@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accesssim.model import simulate
+from accesssim.model.policies import POLICIES
 from accesssim.scenario import Scenario, load_scenario
 from accesssim.testing import valid_scenario_dicts
 
@@ -31,14 +32,8 @@ DEMAND = ("t", "kind", "person", "desired")
 SEEDS = st.integers(0, 2**32 - 1)
 DICTS = valid_scenario_dicts(max_population=3000, max_gps=5, max_horizon_days=90)
 
-POLICY_BLOCKS: dict[str, dict[str, Any]] = {
-    "teleconsultation": {"gp_daily_capacity": 5, "platform_daily_capacity": 20},
-    "pharmacists": {"handled_share": 1.0},
-    "unscheduled_slots": {"reserved_share": 0.3, "shared_rota": True},
-    "nurses": {"fte": 1.0, "ald_followup_share": 1.0},
-    "medical_assistants": {"all_gps": True, "phase_in_years": 0},
-    "mt_access": {"monthly_capacity": 200},
-}
+# Every policy that is a block (not a list of dated entries), switched on with its example.
+POLICY_BLOCKS: dict[str, dict[str, Any]] = {p.key: p.example for p in POLICIES if not p.entry}
 
 
 def _demand(scenario: Scenario, seed: int, replication: int = 0) -> dict[str, np.ndarray]:

@@ -28,14 +28,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accesssim.model import METRICS, RunResult, simulate
-from accesssim.model import kernel as K
 from accesssim.scenario import Scenario
 from accesssim.testing import valid_scenarios
+from accesssim.vocabulary import Kind, Outcome
 
 SCENARIOS = valid_scenarios(max_population=3000, max_gps=5, max_horizon_days=90)
 SEEDS = st.integers(0, 2**32 - 1)
-GP_OUTCOMES = (K.OWN_MT, K.OTHER_GP)
-UNSEEN = (K.ED, K.FORGONE)
+GP_OUTCOMES = (Outcome.OWN_MT, Outcome.OTHER_GP)
+UNSEEN = (Outcome.ED, Outcome.FORGONE)
 
 
 def _same_float(a: float, b: float) -> bool:
@@ -75,7 +75,7 @@ def test_run_invariants(scenario: Scenario, seed: int) -> None:
 
     # -- every request has exactly one outcome ------------------------------------------------
     generated = result.requests_generated
-    assert result.outcomes_all.shape == result.outcomes.shape == (3, K.N_OUTCOMES)
+    assert result.outcomes_all.shape == result.outcomes.shape == (3, len(Outcome))
     assert (result.outcomes >= 0).all()
     np.testing.assert_array_equal(result.outcomes_all.sum(axis=1), generated)
     assert (result.outcomes <= result.outcomes_all).all()
@@ -86,8 +86,8 @@ def test_run_invariants(scenario: Scenario, seed: int) -> None:
     np.testing.assert_array_equal(np.bincount(log["kind"], minlength=3), generated)
     outcome = log["outcome"].astype(np.int64)
     kind = log["kind"].astype(np.int64)
-    assert ((outcome >= 0) & (outcome < K.N_OUTCOMES)).all()
-    table = np.zeros((3, K.N_OUTCOMES), dtype=np.int64)
+    assert ((outcome >= 0) & (outcome < len(Outcome))).all()
+    table = np.zeros((3, len(Outcome)), dtype=np.int64)
     np.add.at(table, (kind, outcome), 1)
     np.testing.assert_array_equal(table, result.outcomes_all)
     day = np.floor(log["t"]).astype(np.int64)
@@ -117,14 +117,14 @@ def test_run_invariants(scenario: Scenario, seed: int) -> None:
     assert not np.isin(outcome[seen], UNSEEN).any()
     # A GP appointment is the start of a session that starts strictly after the arrival.
     by_gp = gp >= 0
-    assert np.isin(outcome[by_gp], (*GP_OUTCOMES, K.PENDING)).all()
+    assert np.isin(outcome[by_gp], (*GP_OUTCOMES, Outcome.PENDING)).all()
     assert (gp[np.isin(outcome, GP_OUTCOMES)] >= 0).all()
     assert (appt[by_gp] > t[by_gp]).all()
     am, pm = cal.morning_start_hour / 24, cal.afternoon_start_hour / 24
     frac = appt[by_gp] - np.floor(appt[by_gp])
     assert (np.isclose(frac, am, atol=1e-9) | np.isclose(frac, pm, atol=1e-9)).all()
     # Pending means seen after the horizon.
-    pending = outcome == K.PENDING
+    pending = outcome == Outcome.PENDING
     assert (appt[pending] >= cal.horizon_days).all()
     assert (appt[seen & ~pending] < cal.horizon_days).all()
 
@@ -162,10 +162,10 @@ def _assert_metrics_match_log(result: RunResult, scenario: Scenario) -> None:
     measured = (day >= cal.warmup_days) & (day < cal.horizon_days)
     # Waits in whole days (appointment day - request day), requests with an appointment other
     # than a pharmacist's; the histogram's last bin holds waits of 400 days and more.
-    waited = measured & (appt >= 0) & (outcome != K.PHARMACIST)
+    waited = measured & (appt >= 0) & (outcome != Outcome.PHARMACIST)
     days = np.minimum(np.floor(appt).astype(np.int64) - day, result.wait_histogram.shape[1] - 1)
-    planned = days[waited & (kind == K.PLANNED)]
-    unscheduled = days[waited & (kind != K.PLANNED)]
+    planned = days[waited & (kind == Kind.PLANNED)]
+    unscheduled = days[waited & (kind != Kind.PLANNED)]
     expected = {
         "wait_planned_mean_days": _mean(planned),
         "wait_planned_median_days": _quantile(planned, 0.5),
@@ -177,14 +177,14 @@ def _assert_metrics_match_log(result: RunResult, scenario: Scenario) -> None:
     }
     excess = np.floor(appt) - log["desired"]
     expected["excess_wait_planned_mean_days"] = _mean(
-        np.maximum(excess[waited & (kind == K.PLANNED)], 0)
+        np.maximum(excess[waited & (kind == Kind.PLANNED)], 0)
     )
     n_measured = int(measured.sum())
     expected["forgone_care_share"] = (
-        float((outcome[measured] == K.FORGONE).sum()) / n_measured if n_measured else math.nan
+        float((outcome[measured] == Outcome.FORGONE).sum()) / n_measured if n_measured else math.nan
     )
     # Unscheduled needs met within 24 h / 48 h (a pharmacist counts; a nurse never sees them).
-    unsched = measured & (kind != K.PLANNED)
+    unsched = measured & (kind != Kind.PLANNED)
     n_unsched = int(unsched.sum())
     delay = (appt - t)[unsched & (appt >= 0)]
     for hours, name in ((1.0, "24h"), (2.0, "48h")):
@@ -194,14 +194,16 @@ def _assert_metrics_match_log(result: RunResult, scenario: Scenario) -> None:
     years = (cal.horizon_days - cal.warmup_days) / 365
     people = scenario.population_size
     if people:
-        expected["ed_visits_per_1000"] = (outcome[measured] == K.ED).sum() * 1000 / people / years
+        expected["ed_visits_per_1000"] = (
+            (outcome[measured] == Outcome.ED).sum() * 1000 / people / years
+        )
         expected["requests_per_inhabitant"] = n_measured / people / years
     wrong = {
         name: (m[name], value) for name, value in expected.items() if not _close(m[name], value)
     }
     assert not wrong
     # The exact waits (days, fractional) summed per kind.
-    seen = measured & (appt >= 0) & (outcome != K.PHARMACIST)
+    seen = measured & (appt >= 0) & (outcome != Outcome.PHARMACIST)
     sums = np.bincount(kind[seen], weights=(appt - t)[seen], minlength=3)
     np.testing.assert_allclose(result.diagnostics["wait_sum_days"], sums, rtol=1e-9, atol=1e-6)
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from accesssim.model import kernel as K
 from accesssim.model.calendar import build_calendar, easter_sunday, french_public_holidays
+from accesssim.model.params import compile_scenario
 from accesssim.model.supply import build_supply
 from accesssim.rng import Streams
 from accesssim.scenario import Scenario
@@ -103,7 +104,7 @@ def _scenario(**calendar: object) -> Scenario:
 
 def test_session_indexing() -> None:
     scenario = _scenario(morning_start_hour=8.5, afternoon_start_hour=14)
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     assert cal.n_days == 90 + 21
     assert cal.n_sessions == 2 * cal.n_days
     assert cal.session_start.shape == (cal.n_sessions,)
@@ -126,7 +127,7 @@ def test_session_indexing() -> None:
 @given(t=st.floats(0, 100, allow_nan=False, exclude_max=True))
 def test_first_session_after_is_strictly_after(t: float) -> None:
     scenario = _scenario(morning_start_hour=8.5, afternoon_start_hour=14)
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     s = cal.first_session_after(t)
     assert cal.session_start[s] > t
     assert s == 0 or cal.session_start[s - 1] <= t
@@ -146,7 +147,7 @@ def test_kernel_first_session_after_at_session_starts(am: float, pm: float) -> N
     after it). It must agree with the calendar at every session start.
     """
     scenario = _scenario(morning_start_hour=am, afternoon_start_hour=pm, horizon_days=365)
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     wrong = [
         s
         for s, start in enumerate(cal.session_start.tolist())
@@ -164,7 +165,7 @@ def test_kernel_first_session_after_at_session_starts(am: float, pm: float) -> N
 def test_holidays_and_closed_days_have_no_capacity() -> None:
     closed = D(2025, 6, 3)  # a Tuesday declared closed
     scenario = _scenario(closed_days=[closed])
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     start = scenario.calendar.start_date
     holidays = [d for d in french_public_holidays(2025) if 0 <= (d - start).days < cal.n_days]
     assert [d.isoformat() for d in holidays] == [
@@ -179,7 +180,7 @@ def test_holidays_and_closed_days_have_no_capacity() -> None:
     assert cal.closed_day.sum() == len(closed_idx)
     assert cal.closed_day[closed_idx].all()
 
-    sup = build_supply(scenario, cal, Streams(3))
+    sup = build_supply(compile_scenario(scenario), cal, Streams(3))
     per_day = sup.offered.reshape(sup.n, cal.n_days, 2).sum(axis=(0, 2))
     assert (per_day[closed_idx] == 0).all()
     sundays = np.flatnonzero(cal.weekday == 6)
@@ -194,16 +195,16 @@ def test_holidays_and_closed_days_have_no_capacity() -> None:
 
 def test_no_public_holidays_when_asked() -> None:
     scenario = _scenario(public_holidays="none")
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     assert not cal.closed_day.any()
-    sup = build_supply(scenario, cal, Streams(3))
+    sup = build_supply(compile_scenario(scenario), cal, Streams(3))
     per_day = sup.offered.reshape(sup.n, cal.n_days, 2).sum(axis=(0, 2))
     assert per_day[7] > 0  # Easter Monday is a working day
 
 
 def test_holidays_of_every_year_in_the_horizon() -> None:
     scenario = _scenario(start_date="2025-12-01", horizon_days=60, warmup_days=7)
-    cal = build_calendar(scenario, pad_days=21)
+    cal = build_calendar(compile_scenario(scenario).calendar, pad_days=21)
     start = D(2025, 12, 1)
     assert cal.closed_day[(D(2025, 12, 25) - start).days]
     assert cal.closed_day[(D(2026, 1, 1) - start).days]

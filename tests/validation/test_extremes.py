@@ -31,8 +31,8 @@ import numpy as np
 import pytest
 
 from accesssim.model import METRICS, simulate
-from accesssim.model import kernel as K
 from accesssim.scenario import Scenario
+from accesssim.vocabulary import Kind, Outcome
 
 _BANDS = ("age_0_15", "age_16_59", "age_60_74", "age_75_plus")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -136,21 +136,21 @@ def test_zero_inhabitants() -> None:
 # ---------------------------------------------------------------------------------------------
 
 NO_GPS = {"count": 0}
-NOT_BY_A_GP = (K.TELE, K.PHARMACIST, K.ED, K.FORGONE, K.PENDING)
+NOT_BY_A_GP = (Outcome.TELE, Outcome.PHARMACIST, Outcome.ED, Outcome.FORGONE, Outcome.PENDING)
 
 
 def _no_gp_checks(result: Any, horizon: int) -> None:
     out = result.outcomes_all
     assert result.diagnostics["n_gps"] == 0
-    assert out[:, K.OWN_MT].sum() == 0
-    assert out[:, K.OTHER_GP].sum() == 0
-    assert out[:, K.NURSE].sum() == 0
+    assert out[:, Outcome.OWN_MT].sum() == 0
+    assert out[:, Outcome.OTHER_GP].sum() == 0
+    assert out[:, Outcome.NURSE].sum() == 0
     np.testing.assert_array_equal(out.sum(axis=1), result.requests_generated)
     log = result.requests
     assert (log["gp"] == -1).all()
     assert np.isin(log["outcome"], NOT_BY_A_GP).all()
     # Pending only for a teleconsultation booked after the horizon.
-    pending = log["outcome"] == K.PENDING
+    pending = log["outcome"] == Outcome.PENDING
     assert (log["appointment"][pending] >= horizon).all()
     m = result.metrics
     assert m["mt_coverage_end"] == 0
@@ -175,16 +175,16 @@ def test_zero_gps_nobody_sees_a_gp(policies: dict[str, Any]) -> None:
     _no_gp_checks(result, scenario.calendar.horizon_days)
     out = result.outcomes_all
     if "teleconsultation" not in policies:
-        assert out[:, K.TELE].sum() == 0
-        assert out[:, K.PENDING].sum() == 0
-        assert out[K.PLANNED, K.FORGONE] == result.requests_generated[K.PLANNED]
+        assert out[:, Outcome.TELE].sum() == 0
+        assert out[:, Outcome.PENDING].sum() == 0
+        assert out[Kind.PLANNED, Outcome.FORGONE] == result.requests_generated[Kind.PLANNED]
     else:
-        assert out[:, K.TELE].sum() > 0
+        assert out[:, Outcome.TELE].sum() > 0
     if "pharmacists" in policies:
-        assert out[1:, K.PHARMACIST].sum() > 0
+        assert out[1:, Outcome.PHARMACIST].sum() > 0
     else:
-        assert out[:, K.PHARMACIST].sum() == 0
-    assert out[K.PLANNED, K.PHARMACIST] == 0  # pharmacists take unscheduled needs only
+        assert out[:, Outcome.PHARMACIST].sum() == 0
+    assert out[Kind.PLANNED, Outcome.PHARMACIST] == 0  # pharmacists take unscheduled needs only
 
 
 @pytest.mark.parametrize("ed_share", [0.0, 1.0])
@@ -196,16 +196,16 @@ def test_zero_gps_deterministic_pathway(ed_share: float) -> None:
     result = simulate(scenario, seed=8, record_requests=True)
     gen = result.requests_generated
     out = result.outcomes_all
-    assert out[K.PLANNED, K.FORGONE] == gen[K.PLANNED]
+    assert out[Kind.PLANNED, Outcome.FORGONE] == gen[Kind.PLANNED]
     unscheduled = gen[1:].sum()
     assert unscheduled > 100
     if ed_share == 1.0:
-        assert out[1:, K.ED].sum() == unscheduled
+        assert out[1:, Outcome.ED].sum() == unscheduled
         assert result.metrics["forgone_care_share"] == pytest.approx(
-            result.outcomes[K.PLANNED].sum() / result.outcomes.sum()
+            result.outcomes[Kind.PLANNED].sum() / result.outcomes.sum()
         )
     else:
-        assert out[1:, K.FORGONE].sum() == unscheduled
+        assert out[1:, Outcome.FORGONE].sum() == unscheduled
         assert result.metrics["forgone_care_share"] == 1.0
         assert result.metrics["ed_visits_per_1000"] == 0
     assert result.metrics["unscheduled_within_48h_share"] == 0
@@ -231,8 +231,8 @@ def test_zero_gps_unlimited_teleconsultation_serves_everyone() -> None:
     result = simulate(scenario, seed=4, record_requests=True)
     _no_gp_checks(result, scenario.calendar.horizon_days)
     log = result.requests
-    assert np.isin(log["outcome"], (K.TELE, K.PENDING)).all()
-    assert result.outcomes[:, K.PENDING].sum() > 0  # planned requests booked past the horizon
+    assert np.isin(log["outcome"], (Outcome.TELE, Outcome.PENDING)).all()
+    assert result.outcomes[:, Outcome.PENDING].sum() > 0  # planned requests booked past the horizon
     assert result.metrics["teleconsultation_share"] == 1.0
     assert result.metrics["unscheduled_within_24h_share"] == 1.0
     assert result.metrics["forgone_care_share"] == 0.0
@@ -286,12 +286,12 @@ def test_unlimited_capacity_first_allowed_session(without_mt_share: float) -> No
     assert log["t"].size > 3000
     # Every request is seen by the GP (or after the horizon): nobody forgoes, nobody goes to
     # the ED, nobody waits past a full session.
-    assert np.isin(log["outcome"], (K.OWN_MT, K.OTHER_GP, K.PENDING)).all()
+    assert np.isin(log["outcome"], (Outcome.OWN_MT, Outcome.OTHER_GP, Outcome.PENDING)).all()
     assert (log["gp"] == 0).all()
     if without_mt_share == 0:
-        assert np.isin(log["outcome"], (K.OWN_MT, K.PENDING)).all()
+        assert np.isin(log["outcome"], (Outcome.OWN_MT, Outcome.PENDING)).all()
     else:
-        assert (log["outcome"] == K.OTHER_GP).any()
+        assert (log["outcome"] == Outcome.OTHER_GP).any()
     # Session starts of the agenda, from the calendar hours (independent of the kernel).
     days = np.arange(cal.horizon_days + 800)
     starts = np.sort(
@@ -303,11 +303,11 @@ def test_unlimited_capacity_first_allowed_session(without_mt_share: float) -> No
     morning_of_desired = 2 * desired.astype(np.int64)
     np.testing.assert_allclose(starts[morning_of_desired], desired + cal.morning_start_hour / 24)
     expected_session = np.where(
-        kind == K.PLANNED, np.maximum(first_after, morning_of_desired), first_after
+        kind == Kind.PLANNED, np.maximum(first_after, morning_of_desired), first_after
     )
     np.testing.assert_allclose(log["appointment"], starts[expected_session], rtol=0, atol=1e-9)
     # Some planned requests were booked ahead (desired day after the arrival day).
-    ahead = (kind == K.PLANNED) & (desired > np.floor(t))
+    ahead = (kind == Kind.PLANNED) & (desired > np.floor(t))
     assert ahead.sum() > 100
     m = result.metrics
     assert m["unscheduled_within_24h_share"] == 1.0

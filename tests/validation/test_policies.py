@@ -191,10 +191,11 @@ def test_pharmacist_eligibility_follows_the_2024_rules() -> None:
     # Sore throat from age 10; cystitis only for women aged 16-65 (June 2024 rules).
     alt = scenario(policies={"pharmacists": {"handled_share": 1.0}})
     result = simulate(alt, seed=6, record_requests=True)
-    from accesssim.model.engine import build_population
+    from accesssim.model.params import compile_scenario
+    from accesssim.model.population import build_population
     from accesssim.rng import Streams
 
-    pop = build_population(alt, Streams(6, 0))
+    pop = build_population(compile_scenario(alt), Streams(6, 0))
     req = result.requests
     at_pharmacy = req["outcome"] == 3
     people = req["person"][at_pharmacy]

@@ -49,13 +49,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from accesssim.model import kernel as K
 from accesssim.model import simulate
 from accesssim.model.calendar import build_calendar
-from accesssim.model.engine import booking_pad_days
+from accesssim.model.params import compile_scenario
 from accesssim.model.supply import build_supply
 from accesssim.rng import Streams
 from accesssim.scenario import Scenario
+from accesssim.vocabulary import Kind, Outcome
 
 SLOTS = 6  # c: slots per half-day session
 POPULATION = 1000
@@ -193,10 +193,11 @@ def test_chain_little_and_light_load() -> None:
 def test_scenario_is_the_queue() -> None:
     """The preconditions of the reduction, read from the model's own builders."""
     scenario = queue_scenario(0.8)
-    cal = build_calendar(scenario, booking_pad_days(scenario))
+    params = compile_scenario(scenario)
+    cal = build_calendar(params.calendar, params.booking_pad_days)
     np.testing.assert_allclose(cal.session_start, np.arange(cal.n_sessions) / 2)
     assert cal.session_open.all()
-    sup = build_supply(scenario, cal, Streams(SEED))
+    sup = build_supply(params, cal, Streams(SEED))
     assert sup.n == 1
     assert (sup.offered == SLOTS).all()  # every half-day of the agenda, c slots
     assert (sup.free == SLOTS).all()  # nothing pre-booked, nothing reserved
@@ -219,8 +220,8 @@ def measure(rho: float, replication: int) -> Measured:
     assert log is not None
     t, appt = log["t"], log["appointment"]
     # Every request is planned, seen by its MT (the only GP) or pending at the horizon.
-    assert (log["kind"] == K.PLANNED).all()
-    assert np.isin(log["outcome"], (K.OWN_MT, K.PENDING)).all()
+    assert (log["kind"] == Kind.PLANNED).all()
+    assert np.isin(log["outcome"], (Outcome.OWN_MT, Outcome.PENDING)).all()
     assert (log["gp"] == 0).all()
     # Appointments are session starts; first come, first served; at most c per session;
     # every session between the first one after the arrival and the appointment is full.

@@ -28,6 +28,7 @@ The app is a thin layer over the public API, and this module is that layer:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -45,7 +46,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 from pydantic import BaseModel
@@ -55,6 +56,7 @@ from accesssim.experiment.compare import Comparison, compare
 from accesssim.experiment.replicate import AutoStop, Replications, replicate
 from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
 from accesssim.model import METRICS, RunResult, simulate
+from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
 from accesssim.report.describe import (
     BETTER,
     HEADLINE,
@@ -78,16 +80,7 @@ from accesssim.scenario import (
     load_document,
     validate_document,
 )
-from accesssim.scenario.schema import (
-    Installation,
-    MedicalAssistants,
-    MTAccess,
-    Nurses,
-    Pharmacists,
-    Retirement,
-    Teleconsultation,
-    UnscheduledSlots,
-)
+from accesssim.scenario.schema import Policies
 
 __all__ = [
     "BLOCKS",
@@ -461,279 +454,23 @@ class Block:
         return next(lv for lv in self.levers if lv.field == field_name)
 
 
-def _levers(block: str, model: type[BaseModel], *specs: dict[str, Any]) -> tuple[Lever, ...]:
-    return tuple(Lever(block=block, model=model, **spec) for spec in specs)
+def _block(policy: Policy) -> Block:
+    """The app's controls of a policy, from the policy's own description of its levers."""
+    field_type = Policies.model_fields[policy.key].annotation
+    model = next(t for t in get_args(field_type) if isinstance(t, type) and t is not type(None))
+    levers = tuple(
+        Lever(block=policy.key, model=model, **dataclasses.asdict(lv)) for lv in policy.levers
+    )
+    return Block(
+        policy.key,
+        policy.title or policy.label,
+        levers,
+        kind="entry" if policy.entry else "block",
+        what=policy.what,
+    )
 
 
-BLOCKS: tuple[Block, ...] = (
-    Block(
-        "unscheduled_slots",
-        "Same-day slots and a shared CPTS rota (soins non programmés)",
-        _levers(
-            "unscheduled_slots",
-            UnscheduledSlots,
-            {
-                "field": "reserved_share",
-                "label": "Share of each session kept for soins non programmés",
-                "widget": "percent",
-                "unit": "% of slots",
-                "maximum": 90.0,
-                "step": 1.0,
-            },
-            {
-                "field": "release_day",
-                "label": "Reserved slots still free are released",
-                "widget": "choice",
-                "choices": (("same", "on the day of the session"), ("previous", "the day before")),
-            },
-            {
-                "field": "release_time_hours",
-                "label": "Release time",
-                "widget": "hour",
-                "unit": "hour of the day",
-                "maximum": 23.5,
-                "step": 0.5,
-            },
-            {
-                "field": "unused",
-                "label": "Released slots",
-                "widget": "choice",
-                "choices": (("return", "return to general booking"), ("lose", "are lost")),
-            },
-            {
-                "field": "shared_rota",
-                "label": "Shared CPTS rota (SAS offer): any GP's reserved slot serves any patient",
-                "widget": "toggle",
-            },
-            {
-                "field": "rota_participation_share",
-                "label": "GPs on the rota",
-                "widget": "percent",
-                "unit": "% of GPs",
-                "maximum": 100.0,
-                "step": 5.0,
-            },
-            {
-                "field": "rota_cost_per_year_eur",
-                "label": "Cost of the rota",
-                "widget": "number",
-                "unit": "EUR/year",
-                "step": 1000.0,
-                "cost": True,
-            },
-        ),
-        what="Slots kept free in every GP session for needs to be seen within 24-48 h; with a "
-        "shared rota they serve any patient of the territory, not only the GP's own.",
-    ),
-    Block(
-        "teleconsultation",
-        "Teleconsultation",
-        _levers(
-            "teleconsultation",
-            Teleconsultation,
-            {
-                "field": "gp_daily_capacity",
-                "label": "Teleconsultations by the territory's GPs",
-                "widget": "number",
-                "unit": "acts/day",
-                "step": 0.5,
-            },
-            {
-                "field": "platform_daily_capacity",
-                "label": "Teleconsultations by an external platform",
-                "widget": "number",
-                "unit": "acts/day",
-                "step": 1.0,
-            },
-            {
-                "field": "cost_per_act_eur",
-                "label": "Cost per teleconsultation",
-                "widget": "number",
-                "unit": "EUR/act",
-                "step": 1.0,
-                "cost": True,
-            },
-        ),
-        what="Remote consultations after every GP slot has been tried; GP teleconsultations "
-        "take time from office slots, the platform's do not.",
-    ),
-    Block(
-        "medical_assistants",
-        "Medical assistants (assistants médicaux)",
-        _levers(
-            "medical_assistants",
-            MedicalAssistants,
-            {
-                "field": "count_fte",
-                "label": "Assistants in the territory",
-                "widget": "number",
-                "unit": "FTE",
-                "step": 0.5,
-            },
-            {
-                "field": "fte_per_gp",
-                "label": "Assistant time per participating GP",
-                "widget": "number",
-                "unit": "FTE per GP",
-                "minimum": 0.1,
-                "maximum": 2.0,
-                "step": 0.1,
-            },
-            {
-                "field": "phase_in_years",
-                "label": "Years until the full gains",
-                "widget": "number",
-                "unit": "years",
-                "maximum": 10.0,
-                "step": 0.5,
-            },
-        ),
-        what="More consultations per session (+7.2 %) and larger MT lists (+19.5 %) for the "
-        "GPs who employ one, reached after the phase-in (CNAM 2024).",
-    ),
-    Block(
-        "nurses",
-        "Nurses (Asalée / IPA)",
-        _levers(
-            "nurses",
-            Nurses,
-            {"field": "fte", "label": "Nurses", "widget": "number", "unit": "FTE", "step": 0.5},
-            {
-                "field": "kind",
-                "label": "Kind of nurse",
-                "widget": "choice",
-                "choices": (
-                    ("asalee", "Asalée (raises GPs' lists)"),
-                    ("ipa", "advanced practice, IPA"),
-                ),
-            },
-            {
-                "field": "cost_per_fte_year_eur",
-                "label": "Cost per nurse",
-                "widget": "number",
-                "unit": "EUR per FTE-year",
-                "step": 1000.0,
-                "cost": True,
-            },
-        ),
-        what="Nurses take over part of the follow-ups of chronic (ALD) patients of the GPs "
-        "they work with.",
-    ),
-    Block(
-        "pharmacists",
-        "Pharmacists (sore throat, cystitis: June 2024 rules)",
-        _levers(
-            "pharmacists",
-            Pharmacists,
-            {
-                "field": "handled_share",
-                "label": "Eligible minor needs handled by a pharmacist when no GP is free",
-                "widget": "percent",
-                "unit": "%",
-                "maximum": 100.0,
-                "step": 5.0,
-            },
-            {
-                "field": "cost_per_act_eur",
-                "label": "Cost per pharmacist act",
-                "widget": "number",
-                "unit": "EUR/act",
-                "step": 1.0,
-                "cost": True,
-            },
-        ),
-        what="A pharmacist handles a sore throat (age 10+) or a cystitis (women 16-65) "
-        "that found no GP slot in time.",
-    ),
-    Block(
-        "installations",
-        "GPs arriving (installation, new health centre)",
-        _levers(
-            "installations",
-            Installation,
-            {
-                "field": "count",
-                "label": "GPs arriving",
-                "widget": "integer",
-                "unit": "GPs, 0 = none",
-                "maximum": 200.0,
-            },
-            {"field": "date", "label": "Arrival date", "widget": "date"},
-            {
-                "field": "practice_kind",
-                "label": "They open",
-                "widget": "choice",
-                "choices": (
-                    ("centre", "a health centre (salaried GPs)"),
-                    ("msp", "a health house (MSP)"),
-                    ("group", "a group office"),
-                    ("solo", "solo offices"),
-                ),
-            },
-            {
-                "field": "incentive_cost_eur",
-                "label": "Installation incentive",
-                "widget": "number",
-                "unit": "EUR per GP, once",
-                "step": 1000.0,
-                "cost": True,
-            },
-        ),
-        kind="entry",
-        what="New GPs with empty lists who take new MT patients, in the most populous commune; "
-        "added to any arrivals the baseline already has.",
-    ),
-    Block(
-        "retirements",
-        "GPs leaving (retirements)",
-        _levers(
-            "retirements",
-            Retirement,
-            {
-                "field": "count",
-                "label": "GPs aged 60+ leaving",
-                "widget": "integer",
-                "unit": "GPs, 0 = none",
-                "maximum": 200.0,
-            },
-            {"field": "date", "label": "Departure date", "widget": "date"},
-        ),
-        kind="entry",
-        what="GPs drawn among those aged 60+ stop practising and are not replaced; their "
-        "patients lose their MT and look for another.",
-    ),
-    Block(
-        "mt_access",
-        "Finding an MT for patients without one (CPTS mission)",
-        _levers(
-            "mt_access",
-            MTAccess,
-            {
-                "field": "monthly_capacity",
-                "label": "Patients the CPTS can match to a GP",
-                "widget": "integer",
-                "unit": "people/month",
-                "maximum": 100000.0,
-                "step": 10.0,
-            },
-            {
-                "field": "ald_priority",
-                "label": "Patients with a chronic condition (ALD) first",
-                "widget": "toggle",
-            },
-            {
-                "field": "cost_per_year_eur",
-                "label": "Cost of the mission",
-                "widget": "number",
-                "unit": "EUR/year",
-                "step": 1000.0,
-                "cost": True,
-            },
-        ),
-        what="Each month the CPTS matches adults without a médecin traitant (MT) to a GP "
-        "who takes new patients and has room.",
-    ),
-)
+BLOCKS: tuple[Block, ...] = tuple(_block(p) for p in POLICIES)
 
 BLOCKS_BY_NAME: dict[str, Block] = {b.name: b for b in BLOCKS}
 
@@ -856,48 +593,11 @@ def build_overrides(baseline: Scenario, values: Mapping[str, Any]) -> list[str]:
 
 def block_cost_words(block: Block, values: Mapping[str, Any], scenario: Scenario) -> str:
     """How the block is costed, with the levers' current values (docs/policies.md)."""
-    v = values
     measured = scenario.calendar.horizon_days - scenario.calendar.warmup_days
     period = f"over the measured {measured} days" if measured != 365 else "over the measured year"
-    if block.name == "unscheduled_slots":
-        if v["unscheduled_slots.shared_rota"]:
-            return (
-                f"Cost: the rota, EUR {v['unscheduled_slots.rota_cost_per_year_eur']:,.0f} a "
-                f"year, pro rata {period}. Reserved slots themselves cost nothing."
-            )
-        return "Cost: none (reserved slots cost nothing; a shared rota has a yearly cost)."
-    if block.name == "teleconsultation":
-        return (
-            f"Cost: EUR {v['teleconsultation.cost_per_act_eur']:,.0f} per teleconsultation "
-            f"used (GP and platform), {period}; capacity left unused costs nothing."
-        )
-    if block.name == "medical_assistants":
-        aids = MedicalAssistants.model_fields["cnam_aid_per_fte_eur"].get_default(
-            call_default_factory=True
-        )
-        fte = float(v["medical_assistants.count_fte"] or 0.0)
-        return (
-            "Cost to the payer: the CNAM aid, EUR "
-            + " / ".join(f"{a:,.0f}" for a in aids)
-            + f" per FTE-year (contract years 1, 2, 3+), {period}: about "
-            f"EUR {fte * aids[0]:,.0f} in the first year for {fte:g} FTE."
-        )
-    if block.name == "nurses":
-        fte, per = float(v["nurses.fte"]), float(v["nurses.cost_per_fte_year_eur"])
-        return (
-            f"Cost: EUR {per:,.0f} per FTE-year, so EUR {fte * per:,.0f} a year for {fte:g} "
-            f"FTE, pro rata {period}."
-        )
-    if block.name == "pharmacists":
-        return f"Cost: EUR {v['pharmacists.cost_per_act_eur']:,.0f} per act, {period}."
-    if block.name == "installations":
-        total = v["installations.count"] * v["installations.incentive_cost_eur"]
-        return f"Cost: the incentive once, at arrival: EUR {total:,.0f} for these GPs."
-    if block.name == "retirements":
-        return "Cost: none to the payer (the loss shows in access, not in euros)."
-    if block.name == "mt_access":
-        return f"Cost: EUR {v['mt_access.cost_per_year_eur']:,.0f} a year, pro rata {period}."
-    return ""
+    prefix = f"{block.name}."
+    own = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
+    return POLICY_BY_KEY[block.name].cost_words(own, period)
 
 
 def cli_equivalent(

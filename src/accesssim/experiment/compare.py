@@ -27,8 +27,8 @@ from accesssim.analysis import Estimate, mean_ci, paired_difference, unpaired_di
 from accesssim.experiment.executors import make_executor
 from accesssim.experiment.replicate import Replications, run_replication
 from accesssim.model import METRIC_NAMES, RunResult
-from accesssim.model.kernel import ED
 from accesssim.scenario.schema import Scenario
+from accesssim.vocabulary import Outcome
 
 __all__ = ["GAINS", "Comparison", "compare", "gains_of"]
 
@@ -44,7 +44,7 @@ def gains_of(result: RunResult) -> dict[str, float]:
     unscheduled = float(result.outcomes[1:].sum())
     return {
         "patients_with_mt": -float(result.metrics["patients_without_mt_end"]),
-        "ed_visits_avoided": -float(result.outcomes[:, ED].sum()),
+        "ed_visits_avoided": -float(result.outcomes[:, Outcome.ED].sum()),
         "unscheduled_met_48h": result.metrics["unscheduled_within_48h_share"] * unscheduled,
         "cost": float(result.metrics["policy_cost_eur"]),
     }

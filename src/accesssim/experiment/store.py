@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from accesssim._version import __version__
-from accesssim.model.kernel import KIND_NAMES, OUTCOME_NAMES
 from accesssim.model.result import RunResult
 from accesssim.scenario.schema import Scenario
+from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
 
 __all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "run_tables"]
 

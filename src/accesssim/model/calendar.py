@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accesssim.scenario.schema import Scenario
+if TYPE_CHECKING:  # pragma: no cover
+    from accesssim.model.params import CalendarParams
 
 __all__ = ["SessionCalendar", "build_calendar", "easter_sunday", "french_public_holidays"]
 
@@ -78,9 +80,8 @@ class SessionCalendar:
         return int(np.searchsorted(self.session_start, t, side="right"))
 
 
-def build_calendar(scenario: Scenario, pad_days: int) -> SessionCalendar:
-    """The calendar of ``scenario`` extended by ``pad_days`` past the horizon."""
-    cal = scenario.calendar
+def build_calendar(cal: CalendarParams, pad_days: int) -> SessionCalendar:
+    """The calendar of a run, extended by ``pad_days`` past the horizon."""
     n_days = cal.horizon_days + pad_days
     days = np.arange(n_days)
     start_wd = cal.start_date.weekday()
@@ -89,13 +90,13 @@ def build_calendar(scenario: Scenario, pad_days: int) -> SessionCalendar:
     day_of_year = np.array([d.timetuple().tm_yday for d in dates], dtype=np.int16)
     closed = np.zeros(n_days, dtype=bool)
     closed_dates: set[dt.date] = set(cal.closed_days)
-    if cal.public_holidays == "france":
+    if cal.french_public_holidays:
         for year in range(dates[0].year, dates[-1].year + 1):
             closed_dates.update(french_public_holidays(year))
     for i, d in enumerate(dates):
         if d in closed_dates:
             closed[i] = True
-    mask = np.array(cal.sessions.open_mask(), dtype=bool)  # 7 x 2
+    mask = np.array(cal.open_mask, dtype=bool)  # 7 x 2
     session_open = (mask[weekday] & ~closed[:, None]).reshape(-1)
     am, pm = cal.morning_start_hour / 24.0, cal.afternoon_start_hour / 24.0
     session_start = (days[:, None] + np.array([am, pm])[None, :]).reshape(-1).astype(np.float64)

@@ -16,52 +16,29 @@ about 150,000 expected requests), which gives exactly the numbers drawn day by d
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from accesssim.model.calendar import SessionCalendar
+from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
+from accesssim.model.records import Requests
 from accesssim.rng import Streams
-from accesssim.scenario.schema import Scenario
 
-__all__ = ["DayRequests", "DemandGenerator"]
+__all__ = ["DemandGenerator"]
 
 N_KINDS = 3
 SEASON_PEAK_DOY = 15  # mid-January
-
-
-@dataclass
-class DayRequests:
-    """One day's requests, sorted by arrival time (columns of equal length)."""
-
-    t: np.ndarray  # float64, days from day 0
-    person: np.ndarray  # int32
-    kind: np.ndarray  # uint8: 0 planned, 1 unscheduled 24 h, 2 unscheduled 48 h
-    desired: np.ndarray  # int32, desired earliest day (planned); arrival day otherwise
-    patience: np.ndarray  # float32, days past the desired day (planned)
-    u_sev: np.ndarray  # float32 uniforms: severity (ED if below the ED share)
-    u_tele: np.ndarray
-    u_pharm: np.ndarray
-    u_choice: np.ndarray
-    u_enrol: np.ndarray
-    u_nurse: np.ndarray
-    minor: np.ndarray  # uint8: 0 none, 1 sore throat, 2 cystitis
-    home: np.ndarray  # uint8: home visit (two slots)
-    n_by_kind: np.ndarray | None = None  # int64 [3]: requests of each kind
-
-    def __len__(self) -> int:
-        return int(self.t.shape[0])
 
 
 class DemandGenerator:
     """Generates the requests of each day of a run."""
 
     def __init__(
-        self, scenario: Scenario, pop: Population, cal: SessionCalendar, streams: Streams
+        self, dem: DemandParams, pop: Population, cal: SessionCalendar, streams: Streams
     ) -> None:
-        dem = scenario.demand
         self.demand = dem
         self.pop = pop
         self.cal = cal
@@ -69,19 +46,19 @@ class DemandGenerator:
         sizes = pop.group_sizes().astype(np.float64)  # [8] = band * 2 + ald
         rates = np.empty(2 * N_BANDS)
         for b in range(N_BANDS):
-            rates[2 * b] = dem.contacts_per_year.non_ald.as_tuple()[b]
-            rates[2 * b + 1] = dem.contacts_per_year.ald.as_tuple()[b]
+            rates[2 * b] = dem.contacts_non_ald[b]
+            rates[2 * b + 1] = dem.contacts_ald[b]
         u = dem.unscheduled_share
         split = np.array(
             [1.0 - u, u * dem.unscheduled_24h_share, u * (1 - dem.unscheduled_24h_share)]
         )
         self.base = (sizes * rates / 365.0)[:, None] * split[None, :]  # [8, 3] per day
         self.sizes = sizes
-        w = np.array(dem.weekday_profile.as_tuple(), dtype=float)
+        w = np.array(dem.weekday_profile, dtype=float)
         self.weekday = w / w.mean()
-        self.h0 = scenario.calendar.request_start_hour / 24.0
-        self.h1 = scenario.calendar.request_end_hour / 24.0
-        self.epidemic = self._epidemic_profile(scenario)
+        self.h0 = dem.request_start_hour / 24.0
+        self.h1 = dem.request_end_hour / 24.0
+        self.epidemic = self._epidemic_profile()
         cells = np.arange(2 * N_BANDS * N_KINDS)
         self._cell_group = cells // N_KINDS
         self._cell_kind = (cells % N_KINDS).astype(np.uint8)
@@ -96,24 +73,24 @@ class DemandGenerator:
         self._counts = np.zeros((0, 2 * N_BANDS, N_KINDS), dtype=np.int64)
         self._sorted: dict[str, np.ndarray] = {}
 
-    def _epidemic_profile(self, scenario: Scenario) -> np.ndarray:
+    def _epidemic_profile(self) -> np.ndarray:
         """Share of the season's epidemic consultations falling on each day (cosine bell)."""
         cal = self.cal
         prof = np.zeros(cal.n_days)
-        epi = self.demand.epidemic
-        if epi is None or epi.attack_share <= 0:
+        dem = self.demand
+        if dem.epidemic_attack_share <= 0:
             return prof
-        length = epi.duration_weeks * 7.0
+        length = dem.epidemic_duration_weeks * 7.0
         days = np.arange(cal.n_days)
         first = cal.start_date
         for year in range(first.year - 1, first.year + cal.n_days // 365 + 2):
-            import datetime as dt
-
-            peak = (dt.date(year, 1, 1) + dt.timedelta(days=epi.peak_day_of_year - 1) - first).days
+            peak = (
+                dt.date(year, 1, 1) + dt.timedelta(days=dem.epidemic_peak_day_of_year - 1) - first
+            ).days
             x = days - peak
             inside = np.abs(x) <= length / 2
             prof += np.where(inside, (1 + np.cos(2 * math.pi * x / length)) / length, 0.0)
-        return prof * epi.attack_share
+        return prof * dem.epidemic_attack_share
 
     def expected(self, day: int) -> np.ndarray:
         """Expected requests of ``day`` per group and kind, [8, 3]."""
@@ -135,8 +112,8 @@ class DemandGenerator:
             self._capacity = cap
         return self._buf
 
-    def day(self, day: int) -> DayRequests:
-        """The requests of ``day``, sorted by arrival time.
+    def day(self, day: int) -> tuple[Requests, np.ndarray]:
+        """The requests of ``day``, sorted by arrival time, and their count by kind ([3]).
 
         Days are asked for in order (0, 1, 2, ...): the streams are drawn for a block of days
         at a time. The columns returned are views into buffers that a later call overwrites:
@@ -150,9 +127,9 @@ class DemandGenerator:
         lo, hi = int(self._starts[i]), int(self._starts[i + 1])
         self._next_day += 1
         cols = self._sorted
-        return DayRequests(
-            **{name: cols[name][lo:hi] for name in _COLUMNS},
-            n_by_kind=self._counts[i].sum(axis=0),
+        return (
+            Requests(**{name: cols[name][lo:hi] for name in _COLUMNS}),
+            self._counts[i].sum(axis=0),
         )
 
     def _block_days(self, first: int) -> list[np.ndarray]:
@@ -267,7 +244,7 @@ _BLOCK_DAYS = 28
 _BLOCK_REQUESTS = 150_000.0
 # The six uniforms of a request, each from the stream ``demand.<name>``, in this order.
 _UNIFORMS = ("severity", "tele", "pharmacy", "choice", "enrol", "nurse")
-# The columns of DayRequests (sorted by arrival time within each day).
+# The columns of Requests (sorted by arrival time within each day).
 _COLUMNS = (
     "t",
     "person",

@@ -1,24 +1,31 @@
-"""The booking kernel: arrays in, arrays out, compiled with numba (``cache=True``).
+"""The booking kernel: records of arrays in, arrays out, compiled with numba (``cache=True``).
 
 The source is plain Python over numpy arrays; with ``NUMBA_DISABLE_JIT=1`` it runs as is
 (slowly), which a test does. No Python object is created per request: a day's requests are
-columns of arrays sorted by arrival time, agendas are ``int16`` matrices of free slots
-(GP x session), lists and flags are integer vectors, and results go into preallocated
-counters.
+columns of arrays sorted by arrival time (:class:`~accesssim.model.records.Requests`), agendas
+are ``int16`` matrices of free slots (GP x session), lists and flags are integer vectors, and
+results go into preallocated tallies. The state comes in a few records
+(:mod:`accesssim.model.records`); the integer codes of kinds, outcomes, counters and weekly
+columns come from :mod:`accesssim.vocabulary`.
 
-Booking cascade (see docs/model.md):
+The booking cascade (docs/model.md, section 2.1), one small function per step:
 
-* planned request: nurse (ALD follow-up, if the MT works with a policy nurse) -> MT (regular
-  slot within the continuity tolerance past the desired day) -> the earliest slot of the MT or
-  a colleague of its practice before the end of patience -> other GPs who see non-enrolled
-  patients, nearest first -> teleconsultation -> forgone;
-* unscheduled request (24 h or 48 h): MT (reserved or regular slot before the deadline) ->
-  colleague -> other GPs who see non-enrolled patients -> shared rota (any participating GP's
-  reserved slot) -> teleconsultation -> pharmacist (eligible minor need) -> emergency
-  department if severe enough -> forgone;
+* planned request: :func:`step_nurse` (ALD follow-up, if the MT works with a policy nurse) ->
+  :func:`step_own_mt` (regular slot within the continuity tolerance past the desired day) ->
+  :func:`step_practice` (the earliest slot of the MT or a colleague of its practice before the
+  end of patience) -> :func:`step_other_gps` (other GPs who see non-enrolled patients, nearest
+  first) -> :func:`step_teleconsultation` -> forgone;
+* unscheduled request (24 h or 48 h): own MT (reserved or regular slot before the deadline) ->
+  colleague -> other GPs (when ``tries_other``) -> :func:`step_rota` (any participating GP's
+  reserved slot) -> teleconsultation -> :func:`step_pharmacist` (eligible minor need) ->
+  :func:`ed_or_forgone` (emergency department if severe enough, else forgone);
 * a patient without an MT starts at "other GPs"; after a consultation with a GP who takes new
-  patients, they may enrol. A GP takes new MT patients, and sees non-enrolled patients, while
-  it is willing (``accepts``) and its list is under capacity (``list_size < cap_eff``).
+  patients, they may enrol (:func:`enrol_after_visit`). A GP takes new MT patients, and sees
+  non-enrolled patients, while it is willing (``accepts``) and its list is under capacity
+  (``list_size < cap_eff``).
+
+:func:`book_day` runs the cascade for each request of a day in arrival order, then
+:func:`record` files the outcome in the tallies.
 """
 
 from __future__ import annotations
@@ -29,81 +36,53 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from accesssim.vocabulary import Counter, FSum, Kind, Outcome, Weekly
+
 __all__ = [
-    "C_COLLEAGUE",
-    "C_ENROL",
-    "C_HOME",
-    "C_OTHER",
-    "C_OWN_RESERVED",
-    "C_RELEASED",
-    "C_ROTA",
-    "C_TELE_GP",
-    "C_TELE_PLATFORM",
-    "C_U24_MET",
-    "C_U48_MET",
-    "KIND_NAMES",
-    "N_COUNTERS",
-    "N_OUTCOMES",
-    "N_WEEKLY",
-    "OUTCOME_NAMES",
     "assign_mt",
     "book_day",
+    "ed_or_forgone",
+    "enrol_after_visit",
+    "first_session_after",
+    "pharmacist_eligible",
+    "record",
     "release_until",
+    "request_window",
+    "step_nurse",
+    "step_other_gps",
+    "step_own_mt",
+    "step_practice",
+    "step_rota",
+    "step_teleconsultation",
     "third_next_available",
 ]
 
-# Request kinds
-PLANNED, U24, U48 = 0, 1, 2
-KIND_NAMES = ("planned", "unscheduled_24h", "unscheduled_48h")
+# Integer codes, read as compile-time constants by numba (their names: accesssim.vocabulary).
+PLANNED, U24, U48 = int(Kind.PLANNED), int(Kind.U24), int(Kind.U48)
+OWN_MT, OTHER_GP, TELE = int(Outcome.OWN_MT), int(Outcome.OTHER_GP), int(Outcome.TELE)
+PHARMACIST, NURSE, ED = int(Outcome.PHARMACIST), int(Outcome.NURSE), int(Outcome.ED)
+FORGONE, PENDING = int(Outcome.FORGONE), int(Outcome.PENDING)
+C_ENROL, C_COLLEAGUE, C_OTHER = int(Counter.ENROL), int(Counter.COLLEAGUE), int(Counter.OTHER)
+C_ROTA, C_OWN_RESERVED = int(Counter.ROTA), int(Counter.OWN_RESERVED)
+C_TELE_GP, C_TELE_PLATFORM = int(Counter.TELE_GP), int(Counter.TELE_PLATFORM)
+C_HOME, C_RELEASED = int(Counter.HOME), int(Counter.RELEASED)
+C_RESERVED_USED = int(Counter.RESERVED_USED)
+C_U24_MET, C_U48_MET = int(Counter.U24_MET), int(Counter.U48_MET)
+W_REQUESTS, W_PLANNED = int(Weekly.REQUESTS), int(Weekly.PLANNED)
+W_PLANNED_SEEN, W_PLANNED_WAIT = int(Weekly.PLANNED_SEEN), int(Weekly.PLANNED_WAIT)
+W_UNSCHED, W_U24_MET, W_U48_MET = int(Weekly.UNSCHEDULED), int(Weekly.U24_MET), int(Weekly.U48_MET)
+W_ED, W_FORGONE, W_TELE = int(Weekly.ED), int(Weekly.FORGONE), int(Weekly.TELE)
+F_WAIT, F_EXCESS, F_EXCESS_N = int(FSum.WAIT_PLANNED), int(FSum.EXCESS), int(FSum.EXCESS_N)
+NEVER = 10**9
+"""A day that never comes (the start of a policy that is off)."""
 
-# Outcomes: every request ends in exactly one.
-OWN_MT, OTHER_GP, TELE, PHARMACIST, NURSE, ED, FORGONE, PENDING = range(8)
-OUTCOME_NAMES = (
-    "own_mt",
-    "other_gp",
-    "teleconsultation",
-    "pharmacist",
-    "nurse",
-    "ed",
-    "forgone",
-    "pending",
-)
-N_OUTCOMES = 8
-
-# Counters (measured requests only, except C_RELEASED which counts measured sessions)
-C_ENROL = 0  # enrolments with a GP after a consultation
-C_COLLEAGUE = 1  # seen by a colleague of the MT's practice
-C_OTHER = 2  # seen by another GP who sees non-enrolled patients
-C_ROTA = 3  # seen in a shared-rota reserved slot
-C_OWN_RESERVED = 4  # unscheduled need seen by the MT in a reserved slot
-C_TELE_GP = 5  # teleconsultation by a territory GP
-C_TELE_PLATFORM = 6  # teleconsultation by the platform
-C_HOME = 7  # home visits
-C_RELEASED = 8  # reserved slots released unused (sessions inside the measurement window)
-C_RESERVED_USED = 9  # reserved slots used (measured sessions)
-C_U24_MET = 10  # unscheduled needs met (GP, teleconsultation, pharmacist) within 24 h
-C_U48_MET = 11  # ... within 48 h
-N_COUNTERS = 12
-
-# Weekly series accumulated by arrival week
-W_REQUESTS, W_PLANNED, W_PLANNED_SEEN, W_PLANNED_WAIT = 0, 1, 2, 3
-W_UNSCHED, W_U24_MET, W_U48_MET, W_ED, W_FORGONE, W_TELE = 4, 5, 6, 7, 8, 9
-N_WEEKLY = 10
-
-# Float sums (measured)
-F_WAIT = 0  # [0:3] sum of exact waits (days) per kind, seen requests
-F_EXCESS = 3  # sum of excess waits of planned requests (days)
-F_EXCESS_N = 4
-N_FSUMS = 5
-
-# Integer parameters
-I_WARMUP, I_HORIZON, I_NSESS, I_ROTA_START, I_PHARM_START, I_SORE_MIN = 0, 1, 2, 3, 4, 5
-I_CYST_MIN, I_CYST_MAX, I_TRIES_OTHER, I_MAX_TRIES, I_LOSE, I_NURSE_START = 6, 7, 8, 9, 10, 11
-I_NWEEKS, I_MAXWAIT, I_MT_TOL = 12, 13, 14
-N_IPAR = 15
-# Float parameters
-P_AM, P_PM, P_ENROL, P_ED24, P_ED48, P_PHARM_SHARE, P_NURSE_SHARE, P_TELE_HOUR = range(8)
-N_FPAR = 8
+JIT = {"cache": True, "_nrt": False}
+"""Compilation options of every kernel function. ``cache``: compiled once, then loaded from
+``__pycache__``. ``_nrt=False``: numba's reference counting is off. The kernel never allocates
+(it writes into arrays it is given), so the counts are not needed; with them, every record
+passed to a step (or a field read from it) costs atomic increments and decrements of each of
+its arrays' counts, which made the booking loop about ten times slower (measured on one day of
+1 M inhabitants: 13 ms against 1.1 ms)."""
 
 # Prefetch distances (requests ahead): people's attributes, then the MT's agenda row.
 PF_PERSON = 12
@@ -173,7 +152,7 @@ def _prefetch2_jit(arr, i, j):
     return impl
 
 
-@njit(cache=True)
+@njit(**JIT)
 def first_session_after(t, am, pm):
     """First session (index) starting strictly after time ``t`` (days).
 
@@ -188,7 +167,7 @@ def first_session_after(t, am, pm):
     return 2 * d + 2
 
 
-@njit(cache=True)
+@njit(**JIT)
 def scan(free, resv, g, s_lo, s_hi, need, mode):
     """Earliest session in [s_lo, s_hi] where GP ``g`` has ``need`` slots; -1 if none.
 
@@ -205,7 +184,7 @@ def scan(free, resv, g, s_lo, s_hi, need, mode):
     return -1
 
 
-@njit(cache=True)
+@njit(**JIT)
 def take(free, resv, g, s, need, mode):
     """Book ``need`` slots of GP ``g`` in session ``s``; reserved first when allowed.
 
@@ -220,7 +199,7 @@ def take(free, resv, g, s, need, mode):
     return r
 
 
-@njit(cache=True)
+@njit(**JIT)
 def cand_start(ptr, cumw, c, u):
     """Offset of the first candidate of commune ``c``, drawn with the distance weights."""
     lo = ptr[c]
@@ -235,14 +214,21 @@ def cand_start(ptr, cumw, c, u):
     return lo + k
 
 
-@njit(cache=True)
-def release_until(t, cursor, rel_time, sess_resv, free, resv, lose, counters, warm_s, hor_s):
-    """Release the reserved slots of every session whose release time is <= ``t``."""
+@njit(**JIT)
+def release_until(t, agenda, lose, counters, warm_s, hor_s):
+    """Release the reserved slots of every session whose release time is <= ``t``.
+
+    Released slots go back to general booking (``lose == 0``) or are lost; those of sessions in
+    [``warm_s``, ``hor_s``) are counted in ``counters[RELEASED]``.
+    """
+    rel_time = agenda.rel_time
+    free = agenda.free
+    resv = agenda.resv
     n_s = rel_time.shape[0]
-    s = cursor[0]
+    s = agenda.cursor[0]
     n_g = free.shape[0]
     while s < n_s and rel_time[s] <= t:
-        if sess_resv[s]:
+        if agenda.sess_resv[s]:
             released = 0
             for g in range(n_g):
                 r = resv[g, s]
@@ -254,389 +240,432 @@ def release_until(t, cursor, rel_time, sess_resv, free, resv, lose, counters, wa
             if warm_s <= s < hor_s:
                 counters[C_RELEASED] += released
         s += 1
-    cursor[0] = s
+    agenda.cursor[0] = s
 
 
-@njit(cache=True)
-def book_day(
-    # requests of the day, sorted by time
-    t_arr,
-    person,
-    kind,
-    desired,
-    patience,
-    u_sev,
-    u_tele,
-    u_pharm,
-    u_choice,
-    u_enrol,
-    u_nurse,
-    minor,
-    home,
-    # people
-    mt,
-    age,
-    band,
-    ald,
-    female,
-    commune,
-    # GPs and practices
-    free,
-    resv,
-    gp_active,
-    accepts,
-    cap_eff,
-    list_size,
-    list_ald,
-    gp_practice,
-    prac_ptr,
-    prac_members,
-    rota,
-    nurse_gp,
-    sees_others,
-    # candidates: GPs seeing non-enrolled patients, and rota GPs
-    acc_ptr,
-    acc_gp,
-    acc_cumw,
-    rota_ptr,
-    rota_gp,
-    rota_cumw,
-    # calendar and pools
-    sess_start,
-    rel_time,
-    sess_resv,
-    cursor,
-    appts_sess,
-    tele_gp_left,
-    tele_plat_left,
-    nurse_left,
-    tele_elig,
-    # parameters
-    ipar,
-    fpar,
-    # outputs
-    out_outcome,
-    out_time,
-    out_gp,
-    counts,
-    hist,
-    counters,
-    fsums,
-    weekly,
-    acts_gp,
-):
-    """Book one day's requests in arrival order; fill the output arrays and counters."""
-    am = fpar[P_AM]
-    pm = fpar[P_PM]
-    warm = ipar[I_WARMUP]
-    hor = ipar[I_HORIZON]
-    n_s = ipar[I_NSESS]
-    max_tries = ipar[I_MAX_TRIES]
-    max_wait = ipar[I_MAXWAIT]
-    n_weeks = ipar[I_NWEEKS]
-    warm_s = 2 * warm
-    hor_s = 2 * hor
-    n_days_pool = tele_gp_left.shape[0]
-    n_req = t_arr.shape[0]
-    for r in range(n_req):
-        # Prefetch hints (no effect on results): the attributes of the person of request
-        # r + PF_PERSON, and the agenda row of the MT of request r + PF_ROW around its first
-        # session (its attributes were prefetched PF_PERSON - PF_ROW requests ago).
-        if r + PF_PERSON < n_req:
-            q = person[r + PF_PERSON]
-            prefetch(mt, q)
-            prefetch(commune, q)
-            prefetch(ald, q)
-            prefetch(band, q)
-            prefetch(age, q)
-            prefetch(female, q)
-        if r + PF_ROW < n_req:
-            r2 = r + PF_ROW
-            m2 = mt[person[r2]]
-            if m2 >= 0:
-                s2 = first_session_after(t_arr[r2], am, pm)
-                if kind[r2] == PLANNED:
-                    s2 = max(s2, 2 * desired[r2])
-                if s2 < n_s:
-                    prefetch2(free, m2, s2)
-                    if kind[r2] != PLANNED:
-                        prefetch2(resv, m2, s2)
-        t = t_arr[r]
-        release_until(
-            t, cursor, rel_time, sess_resv, free, resv, ipar[I_LOSE], counters, warm_s, hor_s
-        )
-        p = person[r]
-        k = kind[r]
+# -- the cascade, one step at a time ----------------------------------------------------------
+
+
+@njit(**JIT)
+def request_window(t, k, desired, patience, par):
+    """Sessions a request may book, ``(s_lo, s_hi, last_day, mode)``.
+
+    A planned request books from its desired day (never a session that has started) to the end
+    of its patience, in regular slots (mode 0); an unscheduled need books before its deadline
+    (24 h or 48 h after the request) in reserved or regular slots (mode 2).
+    """
+    s_first = first_session_after(t, par.am, par.pm)
+    if k == PLANNED:
+        s_lo = max(s_first, 2 * desired)
+        last_day = desired + int(patience)
+        s_hi = min(2 * last_day + 1, par.n_sessions - 1)
+        mode = 0
+    else:
+        horizon_h = 1.0 if k == U24 else 2.0
+        s_lo = s_first
+        s_hi = min(first_session_after(t + horizon_h, par.am, par.pm) - 1, par.n_sessions - 1)
+        last_day = int(np.floor(t + horizon_h))
+        mode = 2
+    return s_lo, s_hi, last_day, mode
+
+
+@njit(**JIT)
+def step_nurse(pools, t, first_day, last_day, tele_hour):
+    """A policy nurse's follow-up on the first day in [first_day, last_day] with capacity.
+
+    Returns the time of the follow-up, or -1.0 when the nurses have no capacity left.
+    """
+    left = pools.nurse
+    for dd in range(first_day, min(last_day, left.shape[0] - 1) + 1):
+        if left[dd] > 0:
+            left[dd] -= 1
+            return max(t, dd + tele_hour)
+    return -1.0
+
+
+@njit(**JIT)
+def step_own_mt(agenda, m, s_lo, s_hi, need, mode):
+    """The MT's earliest session in [s_lo, s_hi] with ``need`` slots, booked.
+
+    Returns ``(session, reserved slots used)``; session -1 when none.
+    """
+    s = scan(agenda.free, agenda.resv, m, s_lo, s_hi, need, mode)
+    if s < 0:
+        return -1, 0
+    return s, take(agenda.free, agenda.resv, m, s, need, mode)
+
+
+@njit(**JIT)
+def step_practice(agenda, gps, m, s_lo, s_hi, need, mode, mt_too):
+    """The earliest slot among the MT (when ``mt_too``) and the colleagues of its practice.
+
+    Ties go to the MT, then to colleagues in practice order. Returns ``(gp, session, reserved
+    slots used)``; gp -1 when none.
+    """
+    free = agenda.free
+    resv = agenda.resv
+    pr = gps.practice[m]
+    best_s = scan(free, resv, m, s_lo, s_hi, need, mode) if mt_too else -1
+    best_g = m if best_s >= 0 else -1
+    if best_s < 0:
+        best_s = s_hi + 1  # no slot yet: colleagues may take any session of the window
+    for j in range(gps.prac_ptr[pr], gps.prac_ptr[pr + 1]):
+        c = gps.prac_members[j]
+        if c == m or gps.active[c] == 0:
+            continue
+        s = scan(free, resv, c, s_lo, min(s_hi, best_s - 1), need, mode)
+        if s >= 0:
+            best_s = s
+            best_g = c
+    if best_g < 0:
+        return -1, -1, 0
+    return best_g, best_s, take(free, resv, best_g, best_s, need, mode)
+
+
+@njit(**JIT)
+def step_other_gps(agenda, gps, cands, c0, u, m, s_lo, s_hi, need, mode, max_tries):
+    """Other GPs near the patient's commune ``c0``, from a distance-weighted start.
+
+    Up to ``max_tries`` candidates outside the MT's practice, in order of distance: without an
+    MT (``m < 0``) only GPs taking new patients with room on their list; with an MT only GPs
+    who see other GPs' patients. Returns ``(gp, session, reserved slots used)``; gp -1 if none.
+    """
+    start = cand_start(cands.ptr, cands.cumw, c0, u)
+    if start < 0:
+        return -1, -1, 0
+    lo = cands.ptr[c0]
+    length = cands.ptr[c0 + 1] - lo
+    my_pr = gps.practice[m] if m >= 0 else -1
+    for j in range(min(length, max_tries)):
+        g = cands.gp[lo + (start - lo + j) % length]
+        if gps.active[g] == 0 or gps.practice[g] == my_pr:
+            continue
+        if m < 0 and (gps.accepts[g] == 0 or gps.list_size[g] >= gps.cap_eff[g]):
+            continue  # without an MT: only GPs taking new patients
+        if m >= 0 and gps.sees_others[g] == 0:
+            continue  # with an MT: GPs who see other GPs' patients
+        s = scan(agenda.free, agenda.resv, g, s_lo, s_hi, need, mode)
+        if s >= 0:
+            return g, s, take(agenda.free, agenda.resv, g, s, need, mode)
+    return -1, -1, 0
+
+
+@njit(**JIT)
+def step_rota(agenda, gps, cands, c0, u, s_lo, s_hi, need, max_tries):
+    """The shared rota: the reserved slots of participating GPs, nearest first.
+
+    Returns ``(gp, session, reserved slots used)``; gp -1 when none.
+    """
+    start = cand_start(cands.ptr, cands.cumw, c0, u)
+    if start < 0:
+        return -1, -1, 0
+    lo = cands.ptr[c0]
+    length = cands.ptr[c0 + 1] - lo
+    for j in range(min(length, max_tries)):
+        g = cands.gp[lo + (start - lo + j) % length]
+        if gps.active[g] == 0:
+            continue
+        s = scan(agenda.free, agenda.resv, g, s_lo, s_hi, need, 1)
+        if s >= 0:
+            return g, s, take(agenda.free, agenda.resv, g, s, need, 1)
+    return -1, -1, 0
+
+
+@njit(**JIT)
+def step_teleconsultation(pools, k, t, first_day, last_day, tele_hour):
+    """A teleconsultation on the first day in [first_day, last_day] with capacity left.
+
+    Territory GPs first, then the platform; an unscheduled need only before its deadline.
+    Returns ``(counter of the route, time)``; route -1 when none.
+    """
+    gp_left = pools.tele_gp
+    plat_left = pools.tele_platform
+    for dd in range(first_day, min(last_day, gp_left.shape[0] - 1) + 1):
+        when = max(t, dd + tele_hour)
+        if k != PLANNED and when > t + (1.0 if k == U24 else 2.0):
+            break
+        if gp_left[dd] > 0:
+            gp_left[dd] -= 1
+            return C_TELE_GP, when
+        if plat_left[dd] > 0:
+            plat_left[dd] -= 1
+            return C_TELE_PLATFORM, when
+    return -1, -1.0
+
+
+@njit(**JIT)
+def pharmacist_eligible(minor, age, female, par):
+    """Whether a minor need may go to a pharmacist (2024 rules: sore throat from a minimum
+    age, cystitis of women within an age range)."""
+    sore = minor == 1 and age >= par.sore_min_age
+    cyst = minor == 2 and female and par.cyst_min_age <= age <= par.cyst_max_age
+    return sore or cyst
+
+
+@njit(**JIT)
+def ed_or_forgone(k, u_sev, par):
+    """The end of an unmet request: the ED for severe enough unscheduled needs, else forgone."""
+    if k != PLANNED and u_sev < (par.ed_share_24h if k == U24 else par.ed_share_48h):
+        return ED
+    return FORGONE
+
+
+@njit(**JIT)
+def enrol_after_visit(people, gps, p, g, u_enrol, d, par, counters):
+    """After a consultation with GP ``g``, person ``p`` (without an MT) may declare ``g``.
+
+    ``g`` must take new patients and have room; children are attached without counting
+    towards the list. Enrolments on measured days are counted.
+    """
+    if gps.accepts[g] and gps.list_size[g] < gps.cap_eff[g] and u_enrol < par.enrol_share:
+        people.mt[p] = g
+        if people.age[p] >= 16:
+            gps.list_size[g] += 1
+            if people.ald[p]:
+                gps.list_ald[g] += 1
+            if par.warmup <= d < par.horizon:
+                counters[C_ENROL] += 1
+
+
+@njit(**JIT)
+def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies):
+    """File request ``r``'s outcome: outputs, backlog, acts, counts, waits, weekly series.
+
+    Requests arriving in the measurement window are measured; an appointment after the
+    horizon is ``PENDING``; GP acts and reserved slots used count when the appointment falls in
+    the window.
+    """
+    counters = tallies.counters
+    seen = appt >= 0.0
+    appt_day = int(np.floor(appt)) if seen else -1
+    if gp >= 0:
+        s_b = first_session_after(appt - 1e-9, par.am, par.pm)
+        agenda.appts[s_b] += 1
+        if par.warmup <= appt_day < par.horizon:
+            tallies.acts_gp[gp] += 1
+            if used > 0:
+                counters[C_RESERVED_USED] += used
+    final = outcome
+    if seen and appt_day >= par.horizon:
+        final = PENDING
+    out.outcome[r] = final
+    out.time[r] = appt
+    out.gp[r] = gp
+    if par.warmup <= d < par.horizon:
+        tallies.counts[1, k, final] += 1
+        if route >= 0:
+            counters[route] += 1
+        if outcome == OWN_MT and used > 0 and k != PLANNED:
+            counters[C_OWN_RESERVED] += 1
+        if need == 2 and gp >= 0:
+            counters[C_HOME] += 1
+        if k != PLANNED and seen and outcome != NURSE:
+            if appt - t <= 1.0:
+                counters[C_U24_MET] += 1
+            if appt - t <= 2.0:
+                counters[C_U48_MET] += 1
+        if seen and outcome != PHARMACIST:
+            w = appt_day - d
+            tallies.hist[k, min(w, par.max_wait)] += 1
+            tallies.fsums[F_WAIT + k] += appt - t
+            if k == PLANNED:
+                tallies.fsums[F_EXCESS] += max(0, appt_day - req.desired[r])
+                tallies.fsums[F_EXCESS_N] += 1
+    tallies.counts[0, k, final] += 1
+    weekly = tallies.weekly
+    wk = min(d // 7, par.n_weeks - 1)
+    weekly[wk, W_REQUESTS] += 1
+    if k == PLANNED:
+        weekly[wk, W_PLANNED] += 1
+        if seen:
+            weekly[wk, W_PLANNED_SEEN] += 1
+            weekly[wk, W_PLANNED_WAIT] += appt_day - d
+    else:
+        weekly[wk, W_UNSCHED] += 1
+        if seen and appt - t <= 1.0:
+            weekly[wk, W_U24_MET] += 1
+        if seen and appt - t <= 2.0:
+            weekly[wk, W_U48_MET] += 1
+    if outcome == ED:
+        weekly[wk, W_ED] += 1
+    elif outcome == FORGONE:
+        weekly[wk, W_FORGONE] += 1
+    elif outcome == TELE:
+        weekly[wk, W_TELE] += 1
+
+
+@njit(**JIT)
+def prefetch_ahead(r, req, people, agenda, par):
+    """Prefetch hints (no effect on results): the attributes of the person of request
+    ``r + PF_PERSON``, and the agenda row of the MT of request ``r + PF_ROW`` around its first
+    session (its attributes were prefetched ``PF_PERSON - PF_ROW`` requests ago)."""
+    n_req = req.t.shape[0]
+    if r + PF_PERSON < n_req:
+        q = req.person[r + PF_PERSON]
+        prefetch(people.mt, q)
+        prefetch(people.commune, q)
+        prefetch(people.ald, q)
+        prefetch(people.band, q)
+        prefetch(people.age, q)
+        prefetch(people.female, q)
+    if r + PF_ROW < n_req:
+        r2 = r + PF_ROW
+        m2 = people.mt[req.person[r2]]
+        if m2 >= 0:
+            s2 = first_session_after(req.t[r2], par.am, par.pm)
+            if req.kind[r2] == PLANNED:
+                s2 = max(s2, 2 * req.desired[r2])
+            if s2 < par.n_sessions:
+                prefetch2(agenda.free, m2, s2)
+                if req.kind[r2] != PLANNED:
+                    prefetch2(agenda.resv, m2, s2)
+
+
+@njit(**JIT)
+def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
+    """Book one day's requests in arrival order through the cascade; fill ``out`` and
+    ``tallies``. ``others`` and ``rota`` are the candidate lists of GPs who see non-enrolled
+    patients and of the shared rota."""
+    warm_s = 2 * par.warmup
+    hor_s = 2 * par.horizon
+    for r in range(req.t.shape[0]):
+        prefetch_ahead(r, req, people, agenda, par)
+        t = req.t[r]
+        release_until(t, agenda, par.lose, tallies.counters, warm_s, hor_s)
+        p = req.person[r]
+        k = req.kind[r]
+        desired = req.desired[r]
         d = int(np.floor(t))
-        need = 2 if home[r] else 1
-        m = mt[p]
-        if m >= 0 and gp_active[m] == 0:
+        need = 2 if req.home[r] else 1
+        m = people.mt[p]
+        if m >= 0 and gps.active[m] == 0:
             m = -1
-        s_first = first_session_after(t, am, pm)
-        if k == PLANNED:
-            s_lo = max(s_first, 2 * desired[r])
-            last_day = desired[r] + int(patience[r])
-            s_hi = min(2 * last_day + 1, n_s - 1)
-            mode = 0
-        else:
-            horizon_h = 1.0 if k == U24 else 2.0
-            s_lo = s_first
-            s_hi = min(first_session_after(t + horizon_h, am, pm) - 1, n_s - 1)
-            last_day = int(np.floor(t + horizon_h))
-            mode = 2
+        s_lo, s_hi, last_day, mode = request_window(t, k, desired, req.patience[r], par)
         outcome = -1
         appt = -1.0
         gp = -1
         route = -1
-        used_resv = 0
-        # -- nurse (planned ALD follow-up of an MT working with a policy nurse) --------------
+        used = 0
         if (
             k == PLANNED
             and m >= 0
-            and ald[p]
-            and nurse_gp[m]
-            and d >= ipar[I_NURSE_START]
-            and u_nurse[r] < fpar[P_NURSE_SHARE]
+            and people.ald[p]
+            and gps.nurse[m]
+            and d >= par.nurse_start
+            and req.u_nurse[r] < par.nurse_share
         ):
-            for dd in range(max(desired[r], d), min(last_day, n_days_pool - 1) + 1):
-                if nurse_left[dd] > 0:
-                    nurse_left[dd] -= 1
-                    outcome = NURSE
-                    appt = max(t, dd + fpar[P_TELE_HOUR])
-                    break
-        # -- the MT (planned: within the continuity tolerance) --------------------------------
+            appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
+            if appt >= 0.0:
+                outcome = NURSE
         if outcome < 0 and m >= 0 and s_lo <= s_hi:
-            s_mt = s_hi
-            if k == PLANNED:
-                s_mt = min(s_hi, 2 * (desired[r] + ipar[I_MT_TOL]) + 1)
-            s = scan(free, resv, m, s_lo, s_mt, need, mode)
+            s_mt = min(s_hi, 2 * (desired + par.mt_tolerance) + 1) if k == PLANNED else s_hi
+            s, used = step_own_mt(agenda, m, s_lo, s_mt, need, mode)
             if s >= 0:
-                used_resv = take(free, resv, m, s, need, mode)
                 outcome = OWN_MT
                 gp = m
-                appt = sess_start[s]
-        # -- the earliest slot of the MT or a colleague of its practice -----------------------
+                appt = agenda.sess_start[s]
         if outcome < 0 and m >= 0 and s_lo <= s_hi:
-            pr = gp_practice[m]
-            best_s = scan(free, resv, m, s_lo, s_hi, need, mode) if k == PLANNED else -1
-            best_g = m if best_s >= 0 else -1
-            if best_s < 0:
-                best_s = n_s
-            for j in range(prac_ptr[pr], prac_ptr[pr + 1]):
-                c = prac_members[j]
-                if c == m or gp_active[c] == 0:
-                    continue
-                s = scan(free, resv, c, s_lo, min(s_hi, best_s - 1), need, mode)
-                if s >= 0:
-                    best_s = s
-                    best_g = c
-            if best_g >= 0:
-                used_resv = take(free, resv, best_g, best_s, need, mode)
-                gp = best_g
-                appt = sess_start[best_s]
-                if best_g == m:
+            g, s, used = step_practice(agenda, gps, m, s_lo, s_hi, need, mode, k == PLANNED)
+            if g >= 0:
+                gp = g
+                appt = agenda.sess_start[s]
+                if g == m:
                     outcome = OWN_MT
                 else:
                     outcome = OTHER_GP
                     route = C_COLLEAGUE
-        # -- other GPs who see non-enrolled patients, nearest first ---------------------------
-        if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or ipar[I_TRIES_OTHER]):
-            c0 = commune[p]
-            start = cand_start(acc_ptr, acc_cumw, c0, u_choice[r])
-            if start >= 0:
-                lo = acc_ptr[c0]
-                length = acc_ptr[c0 + 1] - lo
-                my_pr = gp_practice[m] if m >= 0 else -1
-                for j in range(min(length, max_tries)):
-                    g = acc_gp[lo + (start - lo + j) % length]
-                    if gp_active[g] == 0 or gp_practice[g] == my_pr:
-                        continue
-                    if m < 0 and (accepts[g] == 0 or list_size[g] >= cap_eff[g]):
-                        continue  # without an MT: only GPs taking new patients
-                    if m >= 0 and sees_others[g] == 0:
-                        continue  # with an MT: GPs who see other GPs' patients
-                    s = scan(free, resv, g, s_lo, s_hi, need, mode)
-                    if s >= 0:
-                        used_resv = take(free, resv, g, s, need, mode)
-                        outcome = OTHER_GP
-                        route = C_OTHER
-                        gp = g
-                        appt = sess_start[s]
-                        break
-        # -- shared rota: reserved slots of participating GPs (unscheduled only) --------------
-        if outcome < 0 and k != PLANNED and d >= ipar[I_ROTA_START] and s_lo <= s_hi:
-            c0 = commune[p]
-            start = cand_start(rota_ptr, rota_cumw, c0, u_choice[r])
-            if start >= 0:
-                lo = rota_ptr[c0]
-                length = rota_ptr[c0 + 1] - lo
-                for j in range(min(length, max_tries)):
-                    g = rota_gp[lo + (start - lo + j) % length]
-                    if gp_active[g] == 0:
-                        continue
-                    s = scan(free, resv, g, s_lo, s_hi, need, 1)
-                    if s >= 0:
-                        used_resv = take(free, resv, g, s, need, 1)
-                        outcome = OTHER_GP
-                        route = C_ROTA
-                        gp = g
-                        appt = sess_start[s]
-                        break
-        # -- teleconsultation -------------------------------------------------------------------
-        if outcome < 0 and need == 1 and u_tele[r] < tele_elig[k, band[p]]:
-            d0 = max(d, desired[r]) if k == PLANNED else d
-            for dd in range(d0, min(last_day, n_days_pool - 1) + 1):
-                when = max(t, dd + fpar[P_TELE_HOUR])
-                if k != PLANNED and when > t + (1.0 if k == U24 else 2.0):
-                    break
-                if tele_gp_left[dd] > 0:
-                    tele_gp_left[dd] -= 1
-                    outcome = TELE
-                    route = C_TELE_GP
-                    appt = when
-                    break
-                if tele_plat_left[dd] > 0:
-                    tele_plat_left[dd] -= 1
-                    outcome = TELE
-                    route = C_TELE_PLATFORM
-                    appt = when
-                    break
-        # -- pharmacist (minor unscheduled needs) ---------------------------------------------
-        if outcome < 0 and k != PLANNED and d >= ipar[I_PHARM_START] and minor[r] > 0:
-            a = age[p]
-            sore = minor[r] == 1 and a >= ipar[I_SORE_MIN]
-            cyst = minor[r] == 2 and female[p] and ipar[I_CYST_MIN] <= a <= ipar[I_CYST_MAX]
-            if (sore or cyst) and u_pharm[r] < fpar[P_PHARM_SHARE]:
-                outcome = PHARMACIST
-                appt = t
-        # -- emergency department or forgone ---------------------------------------------------
-        if outcome < 0:
-            if k != PLANNED and u_sev[r] < (fpar[P_ED24] if k == U24 else fpar[P_ED48]):
-                outcome = ED
-            else:
-                outcome = FORGONE
-        # -- enrolment after a consultation with a GP who takes new patients -------------------
-        if (
-            gp >= 0
-            and m < 0
-            and accepts[gp]
-            and list_size[gp] < cap_eff[gp]
-            and u_enrol[r] < fpar[P_ENROL]
-        ):
-            if age[p] < 16:
-                mt[p] = gp
-            else:
-                mt[p] = gp
-                list_size[gp] += 1
-                if ald[p]:
-                    list_ald[gp] += 1
-                if warm <= d < hor:
-                    counters[C_ENROL] += 1
-        # -- bookkeeping -----------------------------------------------------------------------
-        seen = appt >= 0.0
-        appt_day = int(np.floor(appt)) if seen else -1
-        if gp >= 0:
-            s_b = first_session_after(appt - 1e-9, am, pm)
-            appts_sess[s_b] += 1
-            if warm <= appt_day < hor:
-                acts_gp[gp] += 1
-                if used_resv > 0:
-                    counters[C_RESERVED_USED] += used_resv
-        final = outcome
-        if seen and appt_day >= hor:
-            final = PENDING
-        out_outcome[r] = final
-        out_time[r] = appt
-        out_gp[r] = gp
-        measured = warm <= d < hor
-        if measured:
-            counts[1, k, final] += 1
+        if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or par.tries_other):
+            g, s, used = step_other_gps(
+                agenda,
+                gps,
+                others,
+                people.commune[p],
+                req.u_choice[r],
+                m,
+                s_lo,
+                s_hi,
+                need,
+                mode,
+                par.max_tries,
+            )
+            if g >= 0:
+                outcome = OTHER_GP
+                route = C_OTHER
+                gp = g
+                appt = agenda.sess_start[s]
+        if outcome < 0 and k != PLANNED and d >= par.rota_start and s_lo <= s_hi:
+            g, s, used = step_rota(
+                agenda,
+                gps,
+                rota,
+                people.commune[p],
+                req.u_choice[r],
+                s_lo,
+                s_hi,
+                need,
+                par.max_tries,
+            )
+            if g >= 0:
+                outcome = OTHER_GP
+                route = C_ROTA
+                gp = g
+                appt = agenda.sess_start[s]
+        if outcome < 0 and need == 1 and req.u_tele[r] < pools.tele_elig[k, people.band[p]]:
+            first = max(d, desired) if k == PLANNED else d
+            route, appt = step_teleconsultation(pools, k, t, first, last_day, par.tele_hour)
             if route >= 0:
-                counters[route] += 1
-            if outcome == OWN_MT and used_resv > 0 and k != PLANNED:
-                counters[C_OWN_RESERVED] += 1
-            if need == 2 and gp >= 0:
-                counters[C_HOME] += 1
-            if k != PLANNED and seen and outcome != NURSE:
-                if appt - t <= 1.0:
-                    counters[C_U24_MET] += 1
-                if appt - t <= 2.0:
-                    counters[C_U48_MET] += 1
-            if seen and outcome != PHARMACIST:
-                w = appt_day - d
-                hist[k, min(w, max_wait)] += 1
-                fsums[F_WAIT + k] += appt - t
-                if k == PLANNED:
-                    fsums[F_EXCESS] += max(0, appt_day - desired[r])
-                    fsums[F_EXCESS_N] += 1
-        counts[0, k, final] += 1
-        wk = min(d // 7, n_weeks - 1)
-        weekly[wk, W_REQUESTS] += 1
-        if k == PLANNED:
-            weekly[wk, W_PLANNED] += 1
-            if seen:
-                weekly[wk, W_PLANNED_SEEN] += 1
-                weekly[wk, W_PLANNED_WAIT] += appt_day - d
-        else:
-            weekly[wk, W_UNSCHED] += 1
-            if seen and appt - t <= 1.0:
-                weekly[wk, W_U24_MET] += 1
-            if seen and appt - t <= 2.0:
-                weekly[wk, W_U48_MET] += 1
-        if outcome == ED:
-            weekly[wk, W_ED] += 1
-        elif outcome == FORGONE:
-            weekly[wk, W_FORGONE] += 1
-        elif outcome == TELE:
-            weekly[wk, W_TELE] += 1
+                outcome = TELE
+        if (
+            outcome < 0
+            and k != PLANNED
+            and d >= par.pharm_start
+            and req.minor[r] > 0
+            and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
+            and req.u_pharm[r] < par.pharm_share
+        ):
+            outcome = PHARMACIST
+            appt = t
+        if outcome < 0:
+            outcome = ed_or_forgone(k, req.u_sev[r], par)
+        if gp >= 0 and m < 0:
+            enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
+        record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies)
     return 0
 
 
-@njit(cache=True)
-def assign_mt(
-    people,
-    mt,
-    age,
-    ald,
-    commune,
-    list_size,
-    list_ald,
-    cap,
-    ok_gp,
-    cand_ptr,
-    cand_gp,
-    cand_cumw,
-    u_choice,
-    fallback,
-):
-    """Give each of ``people`` (in order) an MT near home with room; return how many failed.
+@njit(**JIT)
+def assign_mt(people_ids, people, gps, cap, ok_gp, cands, u_choice, fallback):
+    """Give each of ``people_ids`` (in order) an MT near home with room; return how many failed.
 
-    A GP qualifies when ``ok_gp`` and, for adults, its list is under capacity. Candidates are
+    A GP qualifies when ``ok_gp`` and, for adults, its list is under ``cap``. Candidates are
     tried from a distance-weighted start in order of distance; when none has room, the
     ``fallback`` list (all qualifying GPs, in a random order) is scanned from a moving cursor.
     Children are attached without counting towards lists.
     """
+    mt = people.mt
+    age = people.age
+    list_size = gps.list_size
     failed = 0
     cursor = 0
     n_fb = fallback.shape[0]
-    n_people = people.shape[0]
+    n_people = people_ids.shape[0]
     for i in range(n_people):
         if i + PF_PERSON < n_people:  # prefetch hints (no effect on results)
-            q = people[i + PF_PERSON]
+            q = people_ids[i + PF_PERSON]
             prefetch(mt, q)
             prefetch(age, q)
-            prefetch(commune, q)
-            prefetch(ald, q)
-        p = people[i]
+            prefetch(people.commune, q)
+            prefetch(people.ald, q)
+        p = people_ids[i]
         adult = age[p] >= 16
-        c = commune[p]
+        c = people.commune[p]
         chosen = -1
-        start = cand_start(cand_ptr, cand_cumw, c, u_choice[i])
+        start = cand_start(cands.ptr, cands.cumw, c, u_choice[i])
         if start >= 0:
-            lo = cand_ptr[c]
-            length = cand_ptr[c + 1] - lo
+            lo = cands.ptr[c]
+            length = cands.ptr[c + 1] - lo
             for j in range(length):
-                g = cand_gp[lo + (start - lo + j) % length]
+                g = cands.gp[lo + (start - lo + j) % length]
                 if ok_gp[g] and (not adult or list_size[g] < cap[g]):
                     chosen = g
                     break
@@ -653,12 +682,12 @@ def assign_mt(
         mt[p] = chosen
         if adult:
             list_size[chosen] += 1
-            if ald[p]:
-                list_ald[chosen] += 1
+            if people.ald[p]:
+                gps.list_ald[chosen] += 1
     return failed
 
 
-@njit(cache=True)
+@njit(**JIT)
 def third_next_available(free, gp_ok, s0, sess_start, t):
     """Mean over GPs of the days from ``t`` to their third free regular slot.
 

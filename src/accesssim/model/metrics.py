@@ -7,16 +7,14 @@ a made-up 0. Definitions are in docs/metrics.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from accesssim.model import kernel as K
-from accesssim.model.calendar import SessionCalendar
-from accesssim.model.population import Population
-from accesssim.model.result import METRIC_NAMES
-from accesssim.model.supply import Supply
-from accesssim.scenario.schema import Scenario
+from accesssim.vocabulary import METRIC_NAMES, Counter, FSum, Outcome
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accesssim.model.engine import Run
 
 __all__ = ["compute_metrics", "histogram_quantile"]
 
@@ -38,31 +36,19 @@ def _hist_mean(hist: np.ndarray) -> float:
     return _ratio((hist * np.arange(hist.size)).sum(), hist.sum())
 
 
-def compute_metrics(
-    *,
-    scenario: Scenario,
-    cal: SessionCalendar,
-    pop: Population,
-    sup: Supply,
-    state: Any,
-    counts: np.ndarray,
-    hist: np.ndarray,
-    counters: np.ndarray,
-    fsums: np.ndarray,
-    acts_gp: np.ndarray,
-    snaps: dict[str, np.ndarray],
-    marks: dict[str, dict[str, float]],
-    costs: dict[str, float],
-    tele_offered: tuple[np.ndarray, np.ndarray],
-) -> dict[str, float]:
-    """All metrics of METRIC_NAMES."""
+def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
+    """All metrics of METRIC_NAMES, from a run that reached its horizon."""
+    cal, pop, sup, gps = run.cal, run.pop, run.sup, run.gps
+    t = run.tallies
+    counts, hist, counters, fsums, acts_gp = t.counts, t.hist, t.counters, t.fsums, t.acts_gp
+    snaps, marks = run.snaps, run.marks
     warm, hor = cal.warmup_days, cal.horizon_days
     years = (hor - warm) / 365.0
     n_pop = pop.n
     measured = counts[1]  # [kind, outcome]
     n_req = measured.sum()
     unsched = measured[1:].sum()
-    tele_acts = counters[K.C_TELE_GP] + counters[K.C_TELE_PLATFORM]
+    tele_acts = counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM]
     gp_acts = acts_gp.sum()
     planned_hist = hist[0]
     unsched_hist = hist[1] + hist[2]
@@ -72,29 +58,26 @@ def compute_metrics(
     m["wait_planned_mean_days"] = _hist_mean(planned_hist)
     m["wait_planned_median_days"] = histogram_quantile(planned_hist, 0.5)
     m["wait_planned_p90_days"] = histogram_quantile(planned_hist, 0.9)
-    m["excess_wait_planned_mean_days"] = _ratio(fsums[K.F_EXCESS], fsums[K.F_EXCESS_N])
+    m["excess_wait_planned_mean_days"] = _ratio(fsums[FSum.EXCESS], fsums[FSum.EXCESS_N])
     weeks_in = np.arange(snaps["third_next_available"].size) * 7 >= warm
     tna = snaps["third_next_available"][weeks_in]
     tna = tna[~np.isnan(tna)]
     m["third_next_available_days"] = float(tna.mean()) if tna.size else float("nan")
-    m["unscheduled_within_24h_share"] = _ratio(counters[K.C_U24_MET], unsched)
-    m["unscheduled_within_48h_share"] = _ratio(counters[K.C_U48_MET], unsched)
+    m["unscheduled_within_24h_share"] = _ratio(counters[Counter.U24_MET], unsched)
+    m["unscheduled_within_48h_share"] = _ratio(counters[Counter.U48_MET], unsched)
     per_year_1000 = 1000.0 / n_pop / years if n_pop and years > 0 else float("nan")
-    m["ed_visits_per_1000"] = measured[:, K.ED].sum() * per_year_1000
-    m["forgone_care_share"] = _ratio(measured[:, K.FORGONE].sum(), n_req)
+    m["ed_visits_per_1000"] = measured[:, Outcome.ED].sum() * per_year_1000
+    m["forgone_care_share"] = _ratio(measured[:, Outcome.FORGONE].sum(), n_req)
     m["teleconsultation_share"] = _ratio(tele_acts, gp_acts + tele_acts)
 
     s_lo, s_hi = 2 * warm, 2 * hor
     offered = float(sup.offered[:, s_lo:s_hi].sum()) if sup.n else 0.0
     unused = float(sup.free[:, s_lo:s_hi].sum() + sup.reserved[:, s_lo:s_hi].sum()) if sup.n else 0
-    lose = scenario.policies.unscheduled_slots is not None and (
-        scenario.policies.unscheduled_slots.unused == "lose"
-    )
-    if lose:
-        unused += counters[K.C_RELEASED]
+    if run.par.lose:
+        unused += counters[Counter.RELEASED]
     m["gp_utilisation"] = _ratio(offered - unused, offered)
     resv_offered = float(sup.reserved_offered[:, s_lo:s_hi].sum()) if sup.n else 0.0
-    m["reserved_slots_unused_share"] = _ratio(counters[K.C_RELEASED], resv_offered)
+    m["reserved_slots_unused_share"] = _ratio(counters[Counter.RELEASED], resv_offered)
 
     start, end = marks.get("start", {}), marks["end"]
     m["mt_coverage_start"] = float(start.get("coverage", float("nan")))
@@ -116,17 +99,17 @@ def compute_metrics(
             - np.maximum(sup.start_day.astype(np.int64), warm)
         ).clip(min=0)
         fte_years = float((sup.fte * active_days).sum()) / 365.0
-        act_end = state.gp_active.astype(bool)
+        act_end = gps.active.astype(bool)
         fte_end = float(sup.fte[act_end].sum())
-        list_end = float(state.list_size[act_end].sum())
+        list_end = float(gps.list_size[act_end].sum())
     else:
         fte_years = fte_end = list_end = 0.0
-    m["acts_per_fte_gp"] = _ratio(gp_acts + counters[K.C_TELE_GP], fte_years)
+    m["acts_per_fte_gp"] = _ratio(gp_acts + counters[Counter.TELE_GP], fte_years)
     m["mt_list_per_fte"] = _ratio(list_end, fte_end)
     m["requests_per_inhabitant"] = _ratio(n_req, n_pop * years)
-    m["pharmacist_acts_per_1000"] = measured[:, K.PHARMACIST].sum() * per_year_1000
-    m["nurse_acts_per_1000"] = measured[:, K.NURSE].sum() * per_year_1000
-    m["enrolments_per_1000"] = counters[K.C_ENROL] * per_year_1000
+    m["pharmacist_acts_per_1000"] = measured[:, Outcome.PHARMACIST].sum() * per_year_1000
+    m["nurse_acts_per_1000"] = measured[:, Outcome.NURSE].sum() * per_year_1000
+    m["enrolments_per_1000"] = counters[Counter.ENROL] * per_year_1000
     del days
     assert set(m) == set(METRIC_NAMES), set(m) ^ set(METRIC_NAMES)
     return {name: float(m[name]) for name in METRIC_NAMES}

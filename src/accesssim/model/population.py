@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from accesssim.model.params import RunParams
+from accesssim.model.records import Candidates
 from accesssim.rng import Streams
-from accesssim.scenario.schema import AGE_BAND_BOUNDS, Scenario
 
-__all__ = ["Candidates", "Population", "build_candidates", "build_population"]
+__all__ = ["Population", "build_candidates", "build_population"]
 
 N_BANDS = 4
 ADULT_MIN_AGE = 16
@@ -46,24 +47,19 @@ class Population:
         return np.diff(self.group_ptr)
 
 
-def build_population(scenario: Scenario, streams: Streams) -> Population:
+def build_population(params: RunParams, streams: Streams) -> Population:
     """Draw the inhabitants (age, sex, ALD) commune by commune; MTs are assigned later."""
-    pop = scenario.population
-    communes = scenario.territory.communes
-    sizes = (
-        np.array([c.population for c in communes], dtype=np.int64)
-        if communes
-        else np.array([scenario.population_size], dtype=np.int64)
-    )
+    pop = params.population
+    sizes = params.territory.commune_population
     n = int(sizes.sum())
     rng = streams["population"]
     commune = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
-    shares = np.array(pop.age_shares.as_tuple())
+    shares = np.array(pop.age_shares)
     band = rng.choice(N_BANDS, size=n, p=shares / shares.sum()).astype(np.uint8)
     # Age uniform within the band: lo + floor(u * (hi - lo + 1)), computed in place in float64
     # (the bounds are small whole numbers, exact in float64).
-    lo = np.array([b[0] for b in AGE_BAND_BOUNDS], dtype=np.float64)
-    hi = np.array([b[1] for b in AGE_BAND_BOUNDS], dtype=np.float64)
+    lo = np.array([b[0] for b in pop.age_bounds], dtype=np.float64)
+    hi = np.array([b[1] for b in pop.age_bounds], dtype=np.float64)
     age_f = rng.random(n)
     age_f *= (hi - lo + 1)[band]
     np.floor(age_f, out=age_f)
@@ -71,7 +67,7 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
     age = age_f.astype(np.uint8)
     del age_f
     female = rng.random(n) < pop.female_share
-    ald_share = np.array(pop.ald_share.as_tuple())
+    ald_share = np.array(pop.ald_share)
     ald = rng.random(n) < ald_share[band]
     group = band * np.uint8(2) + ald.view(np.uint8)  # uint8, 0..7
     # A stable sort has one result; on uint8 keys numpy uses a radix sort (fast at 8 M people).
@@ -90,15 +86,6 @@ def build_population(scenario: Scenario, streams: Streams) -> Population:
         group_ptr=ptr,
         commune_population=sizes,
     )
-
-
-@dataclass
-class Candidates:
-    """Per commune, GPs in order of distance with cumulative choice weights (CSR)."""
-
-    ptr: np.ndarray  # int64 [n_communes + 1]
-    gp: np.ndarray  # int32
-    cumw: np.ndarray  # float64, cumulative weights within each commune's segment
 
 
 def build_candidates(

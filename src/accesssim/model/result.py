@@ -7,104 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from accesssim.vocabulary import HEADLINE_METRICS, METRIC_NAMES, METRICS
+
 __all__ = ["HEADLINE_METRICS", "METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
-
-METRICS: dict[str, tuple[str, str]] = {
-    "wait_planned_mean_days": (
-        "days",
-        "Mean delay from request to appointment of planned requests that got one (GP, "
-        "teleconsultation or nurse), in calendar days (DREES 2018 definition).",
-    ),
-    "wait_planned_median_days": ("days", "Median of the same delays."),
-    "wait_planned_p90_days": ("days", "90th percentile of the same delays."),
-    "excess_wait_planned_mean_days": (
-        "days",
-        "Mean wait of planned requests beyond the desired day (what a shortage of GP time "
-        "adds to the lead time the patient wanted).",
-    ),
-    "third_next_available_days": (
-        "days",
-        "Mean over GPs and weekly snapshots of the time to the third free regular slot.",
-    ),
-    "unscheduled_within_24h_share": (
-        "share",
-        "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation or a "
-        "pharmacist within 24 hours of the request.",
-    ),
-    "unscheduled_within_48h_share": ("share", "The same within 48 hours (the SAS target)."),
-    "ed_visits_per_1000": (
-        "per 1000 inhabitants per year",
-        "Emergency-department visits for needs primary care could have handled.",
-    ),
-    "forgone_care_share": ("share", "Share of all requests ending in forgone care."),
-    "teleconsultation_share": (
-        "share",
-        "Teleconsultations as a share of GP acts (office, home visits and remote).",
-    ),
-    "gp_utilisation": ("share", "Booked slots over offered slots, sessions in the window."),
-    "reserved_slots_unused_share": (
-        "share",
-        "Reserved slots still free at their release time, over reserved slots offered.",
-    ),
-    "mt_coverage_start": (
-        "share",
-        "Share of adults (16+) with a declared GP at the end of the warm-up.",
-    ),
-    "mt_coverage_end": ("share", "The same at the horizon."),
-    "mt_coverage_ald_end": ("share", "Share of adults with an ALD who have an MT, at the horizon."),
-    "patients_without_mt_end": ("people", "Adults without an MT at the horizon."),
-    "gp_acts_per_inhabitant": (
-        "acts per inhabitant per year",
-        "GP acts (office, home, teleconsultation) per inhabitant.",
-    ),
-    "policy_cost_eur": (
-        "EUR",
-        "Cost of the policy mix to the public payer over the measurement window (one-off "
-        "costs when they occur); see docs/policies.md.",
-    ),
-    "wait_all_mean_days": (
-        "days",
-        "Mean delay from request to appointment, planned and unscheduled requests.",
-    ),
-    "wait_all_median_days": ("days", "Median of the same delays."),
-    "wait_all_within_1day_share": (
-        "share",
-        "Share of appointments on the day of the request or the next day.",
-    ),
-    "wait_unscheduled_median_days": ("days", "Median delay of unscheduled needs that were seen."),
-    "acts_per_fte_gp": (
-        "acts per FTE-year",
-        "GP acts of territory GPs per full-time equivalent per year.",
-    ),
-    "mt_list_per_fte": ("adults per FTE", "Adult MT patients per FTE GP at the horizon."),
-    "requests_per_inhabitant": ("per inhabitant per year", "Requests for GP care."),
-    "pharmacist_acts_per_1000": ("per 1000 inhabitants per year", "Pharmacist acts."),
-    "nurse_acts_per_1000": ("per 1000 inhabitants per year", "Policy nurse follow-ups."),
-    "enrolments_per_1000": (
-        "per 1000 inhabitants per year",
-        "New MT declarations after a consultation.",
-    ),
-}
-"""Metric name -> (unit, definition). Names are stable: they are the interface."""
-
-METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
-
-HEADLINE_METRICS: tuple[str, ...] = (
-    "wait_planned_mean_days",
-    "wait_planned_median_days",
-    "unscheduled_within_24h_share",
-    "unscheduled_within_48h_share",
-    "ed_visits_per_1000",
-    "forgone_care_share",
-    "teleconsultation_share",
-    "mt_coverage_end",
-    "mt_coverage_ald_end",
-    "patients_without_mt_end",
-    "gp_acts_per_inhabitant",
-    "gp_utilisation",
-    "policy_cost_eur",
-)
-"""The metrics a planner reads first: ``accesssim compare`` shows them by default."""
 
 
 def metrics_markdown() -> str:
@@ -112,7 +17,7 @@ def metrics_markdown() -> str:
     lines = [
         "# Metrics",
         "",
-        "<!-- Generated from accesssim.model.result.METRICS by `python tools/gen_docs.py`; "
+        "<!-- Generated from accesssim.vocabulary.METRIC_SPECS by `python tools/gen_docs.py`; "
         "a test fails when it is stale. -->",
         "",
         "Every replication reports these metrics over the measurement window: from the end of "

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from accesssim.model.calendar import SessionCalendar
+from accesssim.model.params import RunParams
 from accesssim.rng import Streams
-from accesssim.scenario.schema import Scenario
 
-__all__ = ["Supply", "build_supply", "commune_xy_km"]
+__all__ = ["Supply", "SupplyBuilder", "build_supply"]
 
 _KIND_CODE = {"solo": 0, "group": 1, "msp": 2, "centre": 3}
-_EARTH_KM = 6371.0
 _NEVER = np.iinfo(np.int32).max
 _AGENDA_BLOCK = 512  # GPs per block when building the agendas
 
@@ -64,38 +63,6 @@ class Supply:
         return (self.start_day <= day) & (day < self.leave_day)
 
 
-def commune_xy_km(scenario: Scenario) -> np.ndarray:
-    """Commune centroids projected to km (equirectangular around the territory's centre).
-
-    Communes without coordinates are put at the centre; with no commune, one point at (0, 0).
-    """
-    communes = scenario.territory.communes
-    if not communes:
-        return np.zeros((1, 2))
-    lat = np.array([np.nan if c.lat is None else c.lat for c in communes], dtype=float)
-    lon = np.array([np.nan if c.lon is None else c.lon for c in communes], dtype=float)
-    known = ~(np.isnan(lat) | np.isnan(lon))
-    if not known.any():
-        return np.zeros((len(communes), 2))
-    lat0, lon0 = lat[known].mean(), lon[known].mean()
-    lat = np.where(known, lat, lat0)
-    lon = np.where(known, lon, lon0)
-    x = np.radians(lon - lon0) * _EARTH_KM * math.cos(math.radians(lat0))
-    y = np.radians(lat - lat0) * _EARTH_KM
-    return np.column_stack([x, y])
-
-
-def _commune_index(scenario: Scenario) -> dict[str, int]:
-    return {c.insee: i for i, c in enumerate(scenario.territory.communes)}
-
-
-def _largest_commune(scenario: Scenario) -> int:
-    communes = scenario.territory.communes
-    if not communes:
-        return 0
-    return int(np.argmax([c.population for c in communes]))
-
-
 def _split_counts(total: int, shares: list[float]) -> list[int]:
     """Integer counts summing to ``total`` in proportion to ``shares`` (largest remainder)."""
     raw = [total * s for s in shares]
@@ -107,12 +74,18 @@ def _split_counts(total: int, shares: list[float]) -> list[int]:
     return counts
 
 
-class _Builder:
-    """Collects practices and GPs before they become arrays."""
+class SupplyBuilder:
+    """Collects practices and GPs before they become arrays.
 
-    def __init__(self) -> None:
+    ``practice_index`` maps the scenario's practice ids to practice indices; every GP added
+    gets ``slots`` per session (the pool's ``slots_per_session`` unless given).
+    """
+
+    def __init__(self, slots_per_session: float) -> None:
         self.p_kind: list[int] = []
         self.p_commune: list[int] = []
+        self.practice_index: dict[str, int] = {}
+        self.slots_per_session = slots_per_session
         self.gp: dict[str, list] = {
             k: []
             for k in (
@@ -138,37 +111,28 @@ class _Builder:
         return len(self.p_kind) - 1
 
     def add(self, **kw: object) -> int:
+        kw.setdefault("slots", self.slots_per_session)
         for k, v in kw.items():
             self.gp[k].append(v)
         return len(self.gp["fte"]) - 1
 
 
-def _when(scenario: Scenario, when: int | dt.date) -> int:
-    return scenario.calendar.day_of(when)
-
-
-def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> Supply:
-    """All GP arrays and agendas of one replication."""
-    pool = scenario.gps
-    horizon = cal.horizon_days
-    cindex = _commune_index(scenario)
-    largest = _largest_commune(scenario)
-    b = _Builder()
-    default_slots = pool.slots_per_session
-
-    # -- explicit practices and roster -----------------------------------------------------
-    pid: dict[str, int] = {}
-    for p in pool.practices:
-        pid[p.id] = b.practice(p.kind, cindex.get(p.commune, largest) if p.commune else largest)
+def _roster(params: RunParams, b: SupplyBuilder) -> None:
+    """The scenario's practices and the GPs listed one by one."""
+    pool = params.gps
+    ter = params.territory
+    pid = b.practice_index
+    for p_id, p_kind, p_commune in pool.practices:
+        pid[p_id] = b.practice(p_kind, ter.index(p_commune))
     cap_mean = pool.list_capacity_per_fte.mean
     for g in pool.roster:
         if g.practice is not None:
             prac = pid[g.practice]
-            commune = cindex[g.commune] if g.commune else b.p_commune[prac]
+            commune = ter.index(g.commune) if g.commune else b.p_commune[prac]
         else:
-            commune = cindex[g.commune] if g.commune else largest
+            commune = ter.index(g.commune)
             prac = b.practice("solo", commune)
-        leave = _when(scenario, g.leave) if g.leave is not None else _NEVER
+        leave = g.leave_day if g.leave_day is not None else _NEVER
         cap = g.list_capacity if g.list_capacity is not None else int(round(cap_mean * g.fte))
         b.add(
             practice=prac,
@@ -179,26 +143,27 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
             open=g.accepts_new_patients,
             others=g.sees_other_patients,
             old=(g.age or 50) >= 60,
-            start=_when(scenario, g.start),
+            start=g.start_day,
             leave=leave,
             label=g.id,
             installed=-1,
-            slots=default_slots,
         )
 
-    # -- generated GPs ---------------------------------------------------------------------
-    n_gen = scenario.generated_gp_count
+
+def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Streams) -> None:
+    """GPs generated from the pool: practices, FTE, list capacity, departures, successors."""
+    pool = params.gps
+    ter = params.territory
+    n_gen = pool.generated_count
     if n_gen > 0:
         # One stream per attribute, each drawn in GP order: the first GPs' draws do not depend
         # on how many GPs follow.
-        mix = pool.practice_mix
         kinds = ["solo", "group", "msp", "centre"]
-        sizes = [1, mix.group_size, mix.msp_size, mix.centre_size]
-        per_kind = _split_counts(n_gen, [mix.solo, mix.group, mix.msp, mix.centre])
-        communes = scenario.territory.communes
-        weights = np.array([c.population for c in communes], dtype=float) if communes else None
+        sizes = list(pool.practice_sizes)
+        per_kind = _split_counts(n_gen, list(pool.practice_shares))
+        weights = ter.commune_population.astype(float) if ter.insee else None
         if weights is not None and weights.sum() <= 0:
-            weights = np.ones(len(communes))
+            weights = np.ones(len(ter.insee))
         gp_practice: list[int] = []
         for kind, size, count in zip(kinds, sizes, per_kind, strict=True):
             while count > 0:
@@ -245,7 +210,6 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 leave=max(leave, 1) if leave != _NEVER else _NEVER,
                 label=f"gp{i:05d}",
                 installed=-1,
-                slots=default_slots,
             )
         # Replacements of departing generated GPs (same practice, after a delay).
         first_gen = len(pool.roster)
@@ -271,58 +235,23 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
                 leave=_NEVER,
                 label=f"gp{i:05d}-successor",
                 installed=-1,
-                slots=default_slots,
             )
 
-    # -- installations (policy) --------------------------------------------------------------
-    for k, inst in enumerate(scenario.policies.installations):
-        day = _when(scenario, inst.date)
-        if inst.practice is not None:
-            prac = pid[inst.practice]
-            commune = b.p_commune[prac]
-        else:
-            commune = cindex[inst.commune] if inst.commune else largest
-            prac = b.practice(inst.practice_kind, commune)
-        for j in range(inst.count):
-            b.add(
-                practice=prac,
-                commune=commune,
-                fte=inst.fte,
-                cap=inst.list_capacity,
-                accepts=inst.accepts_new_patients,
-                open=True,
-                others=True,
-                old=False,
-                start=day,
-                leave=_NEVER,
-                label=f"installation{k}-{j}",
-                installed=k,
-                slots=default_slots,
-            )
+
+def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> Supply:
+    """All GP arrays and agendas of one replication."""
+    b = SupplyBuilder(params.gps.slots_per_session)
+    _roster(params, b)
+    _generated(params, b, cal.horizon_days, streams)
+    # -- GPs added by policies (installations) ------------------------------------------------
+    for active in params.policies:
+        active.policy.add_gps(active.params, b, params)
 
     n = len(b.gp["fte"])
     start_day = np.array(b.gp["start"], dtype=np.int32)
     leave_day = np.array(b.gp["leave"], dtype=np.int64).clip(max=_NEVER).astype(np.int32)
     old = np.array(b.gp["old"], dtype=bool)
     labels: list[str] = list(b.gp["label"])
-
-    # -- retirements (policy) --------------------------------------------------------------
-    roster_index = {g.id: i for i, g in enumerate(pool.roster)}
-    rng_ret = streams["policies.retirements"]
-    for ret in scenario.policies.retirements:
-        day = _when(scenario, ret.date)
-        for gid in ret.gp_ids:
-            i = roster_index[gid]
-            leave_day[i] = min(leave_day[i], max(day, start_day[i] + 1))
-        if ret.count > 0:
-            eligible = np.flatnonzero(old & (start_day <= day) & (leave_day > day))
-            if eligible.size < ret.count:
-                extra = np.flatnonzero(~old & (start_day <= day) & (leave_day > day))
-                eligible = np.concatenate([eligible, rng_ret.permutation(extra)])
-                chosen = eligible[: ret.count]
-            else:
-                chosen = rng_ret.choice(eligible, size=ret.count, replace=False)
-            leave_day[chosen] = day
 
     practice = np.array(b.gp["practice"], dtype=np.int32)
     p_kind = np.array(b.p_kind, dtype=np.int8)
@@ -361,47 +290,18 @@ def build_supply(scenario: Scenario, cal: SessionCalendar, streams: Streams) -> 
         rota=np.zeros(n, dtype=bool),
         installed=np.array(b.gp["installed"], dtype=np.int32),
     )
-    _choose_policy_gps(scenario, sup, streams)
-    _build_agendas(scenario, cal, sup, np.array(b.gp["slots"], dtype=float), streams)
+    # Policies: departures (retirements), then the GPs taking part in each policy.
+    for active in params.policies:
+        active.policy.set_departures(active.params, sup, params, streams)
+    for active in params.policies:
+        active.policy.choose_gps(active.params, sup, streams)
+    _build_agendas(params, cal, sup, np.array(b.gp["slots"], dtype=float), streams)
     return sup
 
 
-def _choose_policy_gps(scenario: Scenario, sup: Supply, streams: Streams) -> None:
-    """Which GPs get a medical assistant, a nurse, a place on the rota."""
-    pol = scenario.policies
-    ma = pol.medical_assistants
-    if ma is not None and sup.n:
-        start = _when(scenario, ma.start)
-        active = np.flatnonzero(sup.active_on(start))
-        if ma.all_gps:
-            chosen = active
-        else:
-            k = min(int(math.floor((ma.count_fte or 0.0) / ma.fte_per_gp + 1e-9)), active.size)
-            chosen = streams["policies.medical_assistants"].choice(active, size=k, replace=False)
-        sup.ma_share[chosen] = ma.fte_per_gp
-        days = np.arange(sup.ma_phase.size)
-        if ma.phase_in_years > 0:
-            phase = (days - start) / (365.0 * ma.phase_in_years)
-        else:
-            phase = np.where(days >= start, 1.0, 0.0)
-        sup.ma_phase[:] = np.clip(phase, 0.0, 1.0) * (days >= start)
-    nurses = pol.nurses
-    if nurses is not None and sup.n and nurses.fte > 0:
-        start = _when(scenario, nurses.start)
-        active = np.flatnonzero(sup.active_on(start))
-        k = min(int(round(nurses.fte * nurses.gps_per_fte)), active.size)
-        chosen = streams["policies.nurses"].choice(active, size=k, replace=False)
-        sup.nurse_gp[chosen] = True
-    us = pol.unscheduled_slots
-    if us is not None and us.shared_rota and sup.n:
-        u = streams["policies.rota"].random(sup.n)
-        sup.rota[:] = u < us.rota_participation_share
-
-
-def _leave_mask(scenario: Scenario, cal: SessionCalendar, n: int, streams: Streams) -> np.ndarray:
+def _leave_mask(weeks: float, cal: SessionCalendar, n: int, streams: Streams) -> np.ndarray:
     """bool [n, n_days]: GP on leave (whole weeks: 3 in summer, the rest one week at a time)."""
     mask = np.zeros((n, cal.n_days), dtype=bool)
-    weeks = scenario.gps.weeks_of_leave
     if n == 0 or weeks <= 0:
         return mask
     first = cal.start_date
@@ -452,17 +352,23 @@ def _floor_diff(rate: np.ndarray) -> np.ndarray:
 
 
 def _build_agendas(
-    scenario: Scenario,
+    params: RunParams,
     cal: SessionCalendar,
     sup: Supply,
     slots: np.ndarray,
     streams: Streams,
 ) -> None:
+    """Every GP's weekly pattern, leave, and free slots per session.
+
+    Policies shape the slots: ``slot_gain`` multiplies a GP's slots (medical assistants),
+    ``time_kept`` keeps a share of GP time for office slots (teleconsultation by territory
+    GPs), ``reserved_share`` keeps a share of each session for unscheduled care.
+    """
     n, s_count = sup.n, cal.n_sessions
     if n == 0:
         return
-    pool = scenario.gps
-    open_week = np.array(scenario.calendar.sessions.open_mask(), dtype=bool).reshape(-1)  # 14
+    pool = params.gps
+    open_week = np.array(params.calendar.open_mask, dtype=bool).reshape(-1)  # 14
     open_idx = np.flatnonzero(open_week)
     u_count = streams["gps.pattern.count"].random(n)
     per_week = np.floor(pool.sessions_per_week * sup.fte + u_count).astype(int)
@@ -475,30 +381,26 @@ def _build_agendas(
     rows = np.broadcast_to(np.arange(n)[:, None], first.shape)
     pattern[rows[chosen], open_idx[first[chosen]]] = True
 
-    leave = _leave_mask(scenario, cal, n, streams)
+    leave = _leave_mask(pool.weeks_of_leave, cal, n, streams)
     days = np.arange(cal.n_days)
     wd = cal.weekday.astype(int)
     active = (sup.start_day[:, None] <= days[None, :]) & (days[None, :] < sup.leave_day[:, None])
     works_day = active & ~leave  # [n, n_days]
     # works[g, s]: pattern for (weekday, half) of session s, the session is open, GP works.
     week_slot = (wd[:, None] * 2 + np.array([0, 1])[None, :]).reshape(-1)  # [n_sessions]
-    sess_day = np.arange(s_count) // 2
-    ma = scenario.policies.medical_assistants
-    ma_gain = None
-    if ma is not None and sup.ma_share.any():
-        ma_gain = ma.acts_gain * np.minimum(sup.ma_share, 1.0)  # half an FTE, half the gain
-        ma_phase = sup.ma_phase[sess_day]
+    policies = [(a.policy, a.params) for a in params.policies]
+    gains = [g for pol, p in policies if (g := pol.slot_gain(p, sup, cal)) is not None]
 
     def rate_rows(lo: int, hi: int) -> np.ndarray:
-        """Slot rate of GPs lo..hi-1 per session: base x assistant gain (float64)."""
+        """Slot rate of GPs lo..hi-1 per session: base x policy gains (float64)."""
         works = (
             pattern[lo:hi][:, week_slot]
             & cal.session_open[None, :]
             & np.repeat(works_day[lo:hi], 2, axis=1)
         )
         rate = np.where(works, slots[lo:hi, None], 0.0)
-        if ma_gain is not None:
-            rate *= 1.0 + ma_gain[lo:hi, None] * ma_phase[None, :]
+        for gain, phase in gains:
+            rate *= 1.0 + gain[lo:hi, None] * phase[None, :]
         return rate
 
     # The agendas are built for blocks of GPs, so that the float64 work arrays stay small
@@ -507,30 +409,26 @@ def _build_agendas(
     # order of numpy's sum over axis 0 of the whole matrix, so the float sums are the same;
     # the initial backlog is in whole slots, whose float64 sums are exact in any order.
     blocks = [(lo, min(lo + _AGENDA_BLOCK, n)) for lo in range(0, n, _AGENDA_BLOCK)]
-    # Share of time left after teleconsultation by territory GPs.
-    keep_s = None
-    tele = scenario.policies.teleconsultation
-    if tele is not None and tele.gp_daily_capacity > 0:
-        tstart = _when(scenario, tele.start)
+
+    def slots_per_day() -> np.ndarray:
         slots_sum = np.zeros(s_count)  # slots per session, summed over GPs row by row
         for lo, hi in blocks:
             for row in rate_rows(lo, hi):
                 slots_sum += row
-        per_day_slots = np.add.reduceat(slots_sum, np.arange(0, s_count, 2))
-        need = tele.gp_daily_capacity * tele.minutes_per_act / tele.consultation_minutes
-        with np.errstate(divide="ignore", invalid="ignore"):
-            keep = np.where(
-                (days >= tstart) & (per_day_slots > 0),
-                np.clip(1.0 - need / per_day_slots, 0.0, 1.0),
-                1.0,
-            )
-        keep_s = keep[sess_day]
+        return np.add.reduceat(slots_sum, np.arange(0, s_count, 2))
 
-    us = scenario.policies.unscheduled_slots
+    # Share of GP time kept for office slots (e.g. after teleconsultation by territory GPs).
+    keep_s = None
+    for pol, p in policies:
+        keep = pol.time_kept(p, cal, slots_per_day)
+        if keep is not None:
+            keep_s = keep if keep_s is None else keep_s * keep
+    # Share of each session kept for unscheduled care.
     share = None
-    if us is not None and us.reserved_share > 0:
-        ustart = _when(scenario, us.start)
-        share = np.where(sess_day >= ustart, us.reserved_share, 0.0)
+    for pol, p in policies:
+        part = pol.reserved_share(p, cal)
+        if part is not None:
+            share = part if share is None else np.minimum(share + part, 1.0)
     # Initial backlog: a share of regular slots already booked, falling to 0 over some weeks.
     weeks = pool.initial_booked_weeks
     fill = None

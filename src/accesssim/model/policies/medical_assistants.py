@@ -1,0 +1,161 @@
+"""Medical assistants (assistants médicaux): more consultations per session and larger MT
+lists for the GPs who employ one, phased in over the years; costed as the CNAM aid."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accesssim.model.policies.base import Describe, Lever, Policy
+from accesssim.wording import num, pct
+
+__all__ = ["POLICY", "MedicalAssistantsParams"]
+
+# The CNAM aid by contract year (CNAM convention 2024), for the app's cost wording.
+_DEFAULT_AID = (38000.0, 28000.0, 22000.0)
+
+
+@dataclass(frozen=True)
+class MedicalAssistantsParams:
+    start: int
+    count_fte: float
+    fte_per_gp: float
+    all_gps: bool
+    acts_gain: float
+    list_gain: float
+    phase_in_years: float
+    cnam_aid_per_fte_eur: tuple[float, ...]
+    employer_cost_per_fte_year_eur: float
+
+
+class MedicalAssistants(Policy):
+    key = "medical_assistants"
+    order = 30
+    label = "Medical assistants (assistants médicaux)"
+    short = "medical assistants"
+    what = (
+        "More consultations per session (+7.2 %) and larger MT lists (+19.5 %) for the "
+        "GPs who employ one, reached after the phase-in (CNAM 2024)."
+    )
+    levers = (
+        Lever("count_fte", "Assistants in the territory", "number", "FTE", step=0.5),
+        Lever(
+            "fte_per_gp",
+            "Assistant time per participating GP",
+            "number",
+            "FTE per GP",
+            minimum=0.1,
+            maximum=2.0,
+            step=0.1,
+        ),
+        Lever(
+            "phase_in_years",
+            "Years until the full gains",
+            "number",
+            "years",
+            maximum=10.0,
+            step=0.5,
+        ),
+    )
+
+    example: ClassVar[Any] = {"all_gps": True, "phase_in_years": 0}
+
+    def compile(self, block: Any, day_of: Callable[[Any], int]) -> MedicalAssistantsParams:
+        return MedicalAssistantsParams(
+            start=day_of(block.start),
+            count_fte=block.count_fte or 0.0,
+            fte_per_gp=block.fte_per_gp,
+            all_gps=block.all_gps,
+            acts_gain=block.acts_gain,
+            list_gain=block.list_gain,
+            phase_in_years=block.phase_in_years,
+            cnam_aid_per_fte_eur=tuple(block.cnam_aid_per_fte_eur),
+            employer_cost_per_fte_year_eur=block.employer_cost_per_fte_year_eur,
+        )
+
+    def choose_gps(self, p: MedicalAssistantsParams, sup: Any, streams: Any) -> None:
+        if not sup.n:
+            return
+        active = np.flatnonzero(sup.active_on(p.start))
+        if p.all_gps:
+            chosen = active
+        else:
+            k = min(int(math.floor(p.count_fte / p.fte_per_gp + 1e-9)), active.size)
+            chosen = streams["policies.medical_assistants"].choice(active, size=k, replace=False)
+        sup.ma_share[chosen] = p.fte_per_gp
+        days = np.arange(sup.ma_phase.size)
+        if p.phase_in_years > 0:
+            phase = (days - p.start) / (365.0 * p.phase_in_years)
+        else:
+            phase = np.where(days >= p.start, 1.0, 0.0)
+        sup.ma_phase[:] = np.clip(phase, 0.0, 1.0) * (days >= p.start)
+
+    def slot_gain(
+        self, p: MedicalAssistantsParams, sup: Any, cal: Any
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        if not sup.ma_share.any():
+            return None
+        # Half an FTE, half the gain.
+        return p.acts_gain * np.minimum(sup.ma_share, 1.0), sup.ma_phase[
+            np.arange(cal.n_sessions) // 2
+        ]
+
+    def takes_new_patients(
+        self, p: MedicalAssistantsParams, sup: Any
+    ) -> tuple[np.ndarray, int] | None:
+        return sup.ma_share > 0, p.start
+
+    def list_capacity(
+        self, p: MedicalAssistantsParams, sup: Any, cap: np.ndarray, day: int
+    ) -> np.ndarray:
+        phase = sup.ma_phase[min(day, sup.ma_phase.size - 1)]
+        return cap * (1.0 + p.list_gain * np.minimum(sup.ma_share, 1.0) * phase)
+
+    def capacity_changes(self, p: MedicalAssistantsParams) -> tuple[bool, tuple[int, ...]]:
+        return p.phase_in_years > 0, (p.start,)
+
+    def cost(self, p: MedicalAssistantsParams, run: Any) -> dict[str, float]:
+        cal = run.cal
+        days = np.arange(max(cal.warmup_days, p.start), cal.horizon_days)
+        year = (days - p.start) // 365
+        aid = np.asarray(p.cnam_aid_per_fte_eur, dtype=float)
+        aid_per_day = aid[np.minimum(year, aid.size - 1)] / 365.0
+        fte = float(run.sup.ma_share.sum())
+        paid = float(aid_per_day.sum()) * fte
+        return {
+            self.key: paid,
+            # The GP's net cost of employing the assistants: reported, not summed.
+            f"{self.key}_gp_net_cost": (
+                p.employer_cost_per_fte_year_eur * fte * days.size / 365.0 - paid
+            ),
+        }
+
+    def describe(self, p: MedicalAssistantsParams, ctx: Describe) -> list[tuple[str, int | None]]:
+        who = (
+            "every GP"
+            if p.all_gps
+            else f"{num(p.count_fte)} FTE in total, {num(p.fte_per_gp)} FTE per GP"
+        )
+        aid = " / ".join(num(a) for a in p.cnam_aid_per_fte_eur)
+        words = (
+            f"Assistants for {who}. Once phased in ({num(p.phase_in_years)} years): "
+            f"+{pct(p.acts_gain)} consultations per session and +{pct(p.list_gain)} MT "
+            f"list. CNAM aid EUR {aid} per FTE-year (contract years 1, 2, 3+)."
+        )
+        return [(words, p.start)]
+
+    def cost_words(self, values: Mapping[str, Any], period: str) -> str:
+        fte = float(values["count_fte"] or 0.0)
+        return (
+            "Cost to the payer: the CNAM aid, EUR "
+            + " / ".join(f"{a:,.0f}" for a in _DEFAULT_AID)
+            + f" per FTE-year (contract years 1, 2, 3+), {period}: about "
+            f"EUR {fte * _DEFAULT_AID[0]:,.0f} in the first year for {fte:g} FTE."
+        )
+
+
+POLICY = MedicalAssistants()

@@ -1,0 +1,125 @@
+"""The CPTS mission to find an MT for patients without one: each month, adults without a
+declared GP (ALD patients first) are matched to a GP who takes new patients and has room."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accesssim.model import kernel as K
+from accesssim.model.clock import MIDNIGHT
+from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.wording import num
+
+__all__ = ["POLICY", "MTAccessParams"]
+
+
+@dataclass(frozen=True)
+class MTAccessParams:
+    start: int
+    monthly_capacity: int
+    ald_priority: bool
+    include_closed_lists: bool
+    cost_per_year_eur: float
+    cost_per_match_eur: float
+
+
+class MTAccess(Policy):
+    key = "mt_access"
+    order = 80
+    label = "Finding an MT for patients without one"
+    short = "MT mission"
+    title = "Finding an MT for patients without one (CPTS mission)"
+    what = (
+        "Each month the CPTS matches adults without a médecin traitant (MT) to a GP "
+        "who takes new patients and has room."
+    )
+    levers = (
+        Lever(
+            "monthly_capacity",
+            "Patients the CPTS can match to a GP",
+            "integer",
+            "people/month",
+            maximum=100000.0,
+            step=10.0,
+        ),
+        Lever("ald_priority", "Patients with a chronic condition (ALD) first", "toggle"),
+        Lever(
+            "cost_per_year_eur", "Cost of the mission", "number", "EUR/year", step=1000.0, cost=True
+        ),
+    )
+
+    example: ClassVar[Any] = {"monthly_capacity": 200}
+
+    def compile(self, block: Any, day_of: Callable[[Any], int]) -> MTAccessParams:
+        return MTAccessParams(
+            start=day_of(block.start),
+            monthly_capacity=block.monthly_capacity,
+            ald_priority=block.ald_priority,
+            include_closed_lists=block.include_closed_lists,
+            cost_per_year_eur=block.cost_per_year_eur,
+            cost_per_match_eur=block.cost_per_match_eur,
+        )
+
+    def processes(self, p: MTAccessParams, run: Any) -> list[Callable[[], Iterator[Any]]]:
+        if run.sup.n == 0:
+            return []
+        return [lambda: _matching(p, run)]
+
+    def cost(self, p: MTAccessParams, run: Any) -> dict[str, float]:
+        return {
+            self.key: p.cost_per_year_eur * years_active(run.cal, p.start)
+            + p.cost_per_match_eur * run.extra["mt_access_matched_measured"]
+        }
+
+    def describe(self, p: MTAccessParams, ctx: Describe) -> list[tuple[str, int | None]]:
+        words = (
+            f"The CPTS matches up to {p.monthly_capacity:,} patients without an MT to a GP "
+            "with room each month"
+            + (", ALD patients first" if p.ald_priority else "")
+            + (", closed lists included" if p.include_closed_lists else "")
+            + f"; EUR {num(p.cost_per_year_eur)} a year and "
+            f"EUR {num(p.cost_per_match_eur)} per patient matched."
+        )
+        return [(words, p.start)]
+
+    def cost_words(self, values: Mapping[str, Any], period: str) -> str:
+        return f"Cost: EUR {values['cost_per_year_eur']:,.0f} a year, pro rata {period}."
+
+
+def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
+    """Monthly from the start day: match up to ``monthly_capacity`` adults without a valid MT
+    (ALD first when asked) to a GP near home with room."""
+    env = run.env
+    rng = run.streams["policies.mt_access"]
+    people, gps = run.people, run.gps
+    month_days = [d for d in [p.start, *run.first_of_month] if d >= p.start]
+    prev = 0
+    yield env.timeout(MIDNIGHT["policies"])
+    for day in sorted(set(month_days)):
+        yield env.timeout(day - prev)
+        prev = day
+        mt = people.mt
+        valid = (mt >= 0) & (gps.active[np.maximum(mt, 0)] == 1)
+        pool_people = np.flatnonzero(run.adults & ~valid)
+        people.mt[pool_people] = -1
+        pool_people = rng.permutation(pool_people)
+        if p.ald_priority:
+            ald = people.ald[pool_people]
+            pool_people = np.concatenate([pool_people[ald], pool_people[~ald]])
+        take = pool_people[: p.monthly_capacity].astype(np.int32)
+        ok = gps.active.astype(bool) & (gps.accepts.astype(bool) | p.include_closed_lists)
+        fallback = rng.permutation(np.flatnonzero(ok)).astype(np.int32)
+        failed = K.assign_mt(
+            take, people, gps, gps.cap_eff, ok, run.everyone, rng.random(take.size), fallback
+        )
+        matched = int(take.size - failed)
+        run.extra["mt_access_matched"] += matched
+        if run.cal.warmup_days <= day < run.cal.horizon_days:
+            run.extra["mt_access_matched_measured"] += matched
+
+
+POLICY = MTAccess()

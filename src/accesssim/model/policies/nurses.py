@@ -1,0 +1,119 @@
+"""Asalée or advanced-practice (IPA) nurses: they take over a share of the follow-ups of
+chronic (ALD) patients of the GPs they work with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.pools import daily_pool
+from accesssim.wording import num, pct
+
+__all__ = ["POLICY", "NursesParams"]
+
+
+@dataclass(frozen=True)
+class NursesParams:
+    start: int
+    fte: float
+    asalee: bool
+    gps_per_fte: float
+    ald_followup_share: float
+    acts_per_fte_day: float
+    list_capacity_gain: float
+    cost_per_fte_year_eur: float
+
+
+class Nurses(Policy):
+    key = "nurses"
+    order = 40
+    label = "Nurses (Asalée / IPA)"
+    short = "nurses"
+    what = (
+        "Nurses take over part of the follow-ups of chronic (ALD) patients of the GPs "
+        "they work with."
+    )
+    levers = (
+        Lever("fte", "Nurses", "number", "FTE", step=0.5),
+        Lever(
+            "kind",
+            "Kind of nurse",
+            "choice",
+            choices=(("asalee", "Asalée (raises GPs' lists)"), ("ipa", "advanced practice, IPA")),
+        ),
+        Lever(
+            "cost_per_fte_year_eur",
+            "Cost per nurse",
+            "number",
+            "EUR per FTE-year",
+            step=1000.0,
+            cost=True,
+        ),
+    )
+
+    example: ClassVar[Any] = {"fte": 1.0, "ald_followup_share": 1.0}
+
+    def compile(self, block: Any, day_of: Callable[[Any], int]) -> NursesParams:
+        return NursesParams(
+            start=day_of(block.start),
+            fte=block.fte,
+            asalee=block.kind == "asalee",
+            gps_per_fte=block.gps_per_fte,
+            ald_followup_share=block.ald_followup_share,
+            acts_per_fte_day=block.acts_per_fte_day,
+            list_capacity_gain=block.effective_list_gain,
+            cost_per_fte_year_eur=block.cost_per_fte_year_eur,
+        )
+
+    def choose_gps(self, p: NursesParams, sup: Any, streams: Any) -> None:
+        if not sup.n or p.fte <= 0:
+            return
+        active = np.flatnonzero(sup.active_on(p.start))
+        k = min(int(round(p.fte * p.gps_per_fte)), active.size)
+        chosen = streams["policies.nurses"].choice(active, size=k, replace=False)
+        sup.nurse_gp[chosen] = True
+
+    def list_capacity(self, p: NursesParams, sup: Any, cap: np.ndarray, day: int) -> np.ndarray:
+        if day < p.start:
+            return cap
+        return cap * np.where(sup.nurse_gp, 1.0 + p.list_capacity_gain, 1.0)
+
+    def capacity_changes(self, p: NursesParams) -> tuple[bool, tuple[int, ...]]:
+        return True, ()
+
+    def fill_pools(
+        self, p: NursesParams, cal: Any, has_sessions: np.ndarray, pools: dict[str, np.ndarray]
+    ) -> None:
+        if p.fte > 0:
+            weekdays = (cal.weekday < 5) & ~cal.closed_day
+            pools["nurse"] = daily_pool(cal, p.fte * p.acts_per_fte_day, p.start, weekdays)
+
+    def kernel_params(self, p: NursesParams) -> dict[str, float]:
+        return {"nurse_start": p.start, "nurse_share": p.ald_followup_share}
+
+    def cost(self, p: NursesParams, run: Any) -> dict[str, float]:
+        return {self.key: p.cost_per_fte_year_eur * p.fte * years_active(run.cal, p.start)}
+
+    def describe(self, p: NursesParams, ctx: Describe) -> list[tuple[str, int | None]]:
+        kind = "Asalée" if p.asalee else "advanced-practice (IPA)"
+        words = (
+            f"{num(p.fte)} FTE {kind} nurse(s), one FTE per {num(p.gps_per_fte)} GPs; "
+            f"they take over {pct(p.ald_followup_share)} of the ALD follow-ups of their "
+            f"GPs (up to {num(p.acts_per_fte_day)} a day per FTE); "
+            f"EUR {num(p.cost_per_fte_year_eur)} per FTE-year."
+        )
+        return [(words, p.start)]
+
+    def cost_words(self, values: Mapping[str, Any], period: str) -> str:
+        fte, per = float(values["fte"]), float(values["cost_per_fte_year_eur"])
+        return (
+            f"Cost: EUR {per:,.0f} per FTE-year, so EUR {fte * per:,.0f} a year for {fte:g} "
+            f"FTE, pro rata {period}."
+        )
+
+
+POLICY = Nurses()

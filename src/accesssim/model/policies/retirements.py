@@ -1,0 +1,96 @@
+"""GP retirements: GPs leaving on a date, named in the roster or drawn among those aged 60+;
+their patients lose their MT and look for another."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accesssim.model.policies.base import Describe, Lever, Policy
+
+__all__ = ["POLICY", "RetirementParams"]
+
+
+@dataclass(frozen=True)
+class RetirementParams:
+    day: int
+    gp_ids: tuple[str, ...]
+    count: int
+
+
+class Retirements(Policy):
+    key = "retirements"
+    order = 70
+    label = "GP departures"
+    short = "retirements"
+    title = "GPs leaving (retirements)"
+    entry = True
+    what = (
+        "GPs drawn among those aged 60+ stop practising and are not replaced; their "
+        "patients lose their MT and look for another."
+    )
+    levers = (
+        Lever("count", "GPs aged 60+ leaving", "integer", "GPs, 0 = none", maximum=200.0),
+        Lever("date", "Departure date", "date"),
+    )
+
+    example: ClassVar[Any] = [{"count": 1}]
+
+    def compile(self, block: Any, day_of: Callable[[Any], int]) -> tuple[RetirementParams, ...]:
+        return tuple(
+            RetirementParams(day=day_of(r.date), gp_ids=tuple(r.gp_ids), count=r.count)
+            for r in block
+        )
+
+    def set_departures(
+        self, p: tuple[RetirementParams, ...], sup: Any, params: Any, streams: Any
+    ) -> None:
+        roster_index = {g.id: i for i, g in enumerate(params.gps.roster)}
+        rng = streams["policies.retirements"]
+        leave_day, start_day, old = sup.leave_day, sup.start_day, sup.aged_60_plus
+        for ret in p:
+            day = ret.day
+            for gid in ret.gp_ids:
+                i = roster_index[gid]
+                leave_day[i] = min(leave_day[i], max(day, start_day[i] + 1))
+            if ret.count > 0:
+                eligible = np.flatnonzero(old & (start_day <= day) & (leave_day > day))
+                if eligible.size < ret.count:
+                    extra = np.flatnonzero(~old & (start_day <= day) & (leave_day > day))
+                    eligible = np.concatenate([eligible, rng.permutation(extra)])
+                    chosen = eligible[: ret.count]
+                else:
+                    chosen = rng.choice(eligible, size=ret.count, replace=False)
+                leave_day[chosen] = day
+
+    def cost(self, p: tuple[RetirementParams, ...], run: Any) -> dict[str, float]:
+        return {self.key: 0.0}
+
+    def describe(
+        self, p: tuple[RetirementParams, ...], ctx: Describe
+    ) -> list[tuple[str, int | None]]:
+        rows: list[tuple[str, int | None]] = []
+        for ret in p:
+            who = []
+            if ret.gp_ids:
+                who.append("GP(s) " + ", ".join(ret.gp_ids))
+            if ret.count:
+                who.append(f"{ret.count} GP(s) aged 60+ drawn at random")
+            words = (
+                " and ".join(who) + " stop practising; their patients lose their MT and look "
+                "for another."
+            )
+            rows.append((words, ret.day))
+        return rows
+
+    def events(self, p: tuple[RetirementParams, ...]) -> list[tuple[int, str]]:
+        return [(r.day, f"-{len(r.gp_ids) + r.count} GP") for r in p if r.day > 0]
+
+    def cost_words(self, values: Mapping[str, Any], period: str) -> str:
+        return "Cost: none to the payer (the loss shows in access, not in euros)."
+
+
+POLICY = Retirements()

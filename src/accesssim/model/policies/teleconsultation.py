@@ -1,0 +1,149 @@
+"""Teleconsultation: a daily capacity offered by the territory's GPs (taken from their office
+time) and by an external platform (never the patient's MT, no territory GP time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.pools import daily_pool
+from accesssim.vocabulary import Counter
+from accesssim.wording import num
+
+__all__ = ["POLICY", "TeleconsultationParams"]
+
+
+@dataclass(frozen=True)
+class TeleconsultationParams:
+    start: int
+    gp_daily_capacity: float
+    platform_daily_capacity: float
+    minutes_per_act: float
+    consultation_minutes: float
+    eligible: tuple[tuple[float, ...], ...]  # [kind][band]
+    platform_every_day: bool
+    cost_per_act_eur: float
+    platform_fixed_cost_per_year_eur: float
+
+
+class Teleconsultation(Policy):
+    key = "teleconsultation"
+    order = 20
+    label = "Teleconsultation"
+    short = "teleconsultation"
+    what = (
+        "Remote consultations after every GP slot has been tried; GP teleconsultations "
+        "take time from office slots, the platform's do not."
+    )
+    levers = (
+        Lever(
+            "gp_daily_capacity",
+            "Teleconsultations by the territory's GPs",
+            "number",
+            "acts/day",
+            step=0.5,
+        ),
+        Lever(
+            "platform_daily_capacity",
+            "Teleconsultations by an external platform",
+            "number",
+            "acts/day",
+            step=1.0,
+        ),
+        Lever(
+            "cost_per_act_eur",
+            "Cost per teleconsultation",
+            "number",
+            "EUR/act",
+            step=1.0,
+            cost=True,
+        ),
+    )
+
+    example: ClassVar[Any] = {"gp_daily_capacity": 5, "platform_daily_capacity": 20}
+
+    def compile(self, block: Any, day_of: Callable[[Any], int]) -> TeleconsultationParams:
+        el = block.eligible
+        return TeleconsultationParams(
+            start=day_of(block.start),
+            gp_daily_capacity=block.gp_daily_capacity,
+            platform_daily_capacity=block.platform_daily_capacity,
+            minutes_per_act=block.minutes_per_act,
+            consultation_minutes=block.consultation_minutes,
+            eligible=(
+                el.planned.as_tuple(),
+                el.unscheduled_24h.as_tuple(),
+                el.unscheduled_48h.as_tuple(),
+            ),
+            platform_every_day=block.open_days == "all",
+            cost_per_act_eur=block.cost_per_act_eur,
+            platform_fixed_cost_per_year_eur=block.platform_fixed_cost_per_year_eur,
+        )
+
+    def time_kept(
+        self, p: TeleconsultationParams, cal: Any, slots_per_day: Callable[[], np.ndarray]
+    ) -> np.ndarray | None:
+        if p.gp_daily_capacity <= 0:
+            return None
+        per_day_slots = slots_per_day()
+        days = np.arange(cal.n_days)
+        need = p.gp_daily_capacity * p.minutes_per_act / p.consultation_minutes
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keep = np.where(
+                (days >= p.start) & (per_day_slots > 0),
+                np.clip(1.0 - need / per_day_slots, 0.0, 1.0),
+                1.0,
+            )
+        return keep[np.arange(cal.n_sessions) // 2]
+
+    def fill_pools(
+        self,
+        p: TeleconsultationParams,
+        cal: Any,
+        has_sessions: np.ndarray,
+        pools: dict[str, np.ndarray],
+    ) -> None:
+        pools["tele_gp"] = daily_pool(cal, p.gp_daily_capacity, p.start, has_sessions)
+        plat_days = np.ones(cal.n_days, bool) if p.platform_every_day else cal.weekday < 6
+        pools["tele_platform"] = daily_pool(cal, p.platform_daily_capacity, p.start, plat_days)
+        pools["tele_elig"][:] = np.array(p.eligible)
+
+    def cost(self, p: TeleconsultationParams, run: Any) -> dict[str, float]:
+        counters = run.tallies.counters
+        acts = int(counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM])
+        return {
+            self.key: p.cost_per_act_eur * acts
+            + p.platform_fixed_cost_per_year_eur * years_active(run.cal, p.start)
+        }
+
+    def describe(self, p: TeleconsultationParams, ctx: Describe) -> list[tuple[str, int | None]]:
+        parts = []
+        if p.gp_daily_capacity:
+            parts.append(f"{num(p.gp_daily_capacity)} a day by territory GPs")
+        if p.platform_daily_capacity:
+            parts.append(f"{num(p.platform_daily_capacity)} a day by an external platform")
+        cap = " and ".join(parts) if parts else "no daily capacity"
+        days = "every day" if p.platform_every_day else "Monday to Saturday"
+        words = (
+            f"Teleconsultations: {cap}, {days}; EUR {num(p.cost_per_act_eur)} per act"
+            + (
+                f", platform contract EUR {num(p.platform_fixed_cost_per_year_eur)} a year"
+                if p.platform_fixed_cost_per_year_eur
+                else ""
+            )
+            + "."
+        )
+        return [(words, p.start)]
+
+    def cost_words(self, values: Mapping[str, Any], period: str) -> str:
+        return (
+            f"Cost: EUR {values['cost_per_act_eur']:,.0f} per teleconsultation "
+            f"used (GP and platform), {period}; capacity left unused costs nothing."
+        )
+
+
+POLICY = Teleconsultation()

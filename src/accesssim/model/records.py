@@ -1,0 +1,326 @@
+"""The booking kernel's state, as a handful of typed records of numpy arrays.
+
+Each record is a ``typing.NamedTuple`` of arrays (or, for :class:`KernelParams`, of scalars):
+numba passes them to jitted functions natively (one argument instead of a dozen), keeps its
+on-disk cache, and the same source runs as plain Python with ``NUMBA_DISABLE_JIT=1``. The
+arrays are shared, not copied: the kernel updates agendas, lists, pools and tallies in place.
+
+The ``tiny_*`` builders make small hand-built states for unit tests of single cascade steps.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import NamedTuple
+
+import numpy as np
+
+from accesssim.vocabulary import Counter, FSum, Outcome, Weekly
+
+__all__ = [
+    "Agenda",
+    "Candidates",
+    "GPState",
+    "KernelParams",
+    "Outputs",
+    "People",
+    "Pools",
+    "Requests",
+    "Tallies",
+    "new_outputs",
+    "new_tallies",
+    "tiny_agenda",
+    "tiny_candidates",
+    "tiny_gps",
+    "tiny_params",
+    "tiny_people",
+    "tiny_pools",
+    "tiny_requests",
+]
+
+MAX_WAIT_DAYS = 400
+"""Waits of more days than this fall in the last bin of the wait histogram."""
+
+
+class Requests(NamedTuple):
+    """One day's requests, sorted by arrival time (columns of equal length)."""
+
+    t: np.ndarray  # float64, days from day 0
+    person: np.ndarray  # int32
+    kind: np.ndarray  # uint8: Kind
+    desired: np.ndarray  # int32, desired earliest day (planned); arrival day otherwise
+    patience: np.ndarray  # float32, days past the desired day (planned)
+    u_sev: np.ndarray  # float32 uniforms: severity (ED if below the ED share)
+    u_tele: np.ndarray  # float32: teleconsultation eligibility
+    u_pharm: np.ndarray  # float32: goes to a pharmacist
+    u_choice: np.ndarray  # float32: distance-weighted choice of another GP
+    u_enrol: np.ndarray  # float32: asks to enrol after a consultation
+    u_nurse: np.ndarray  # float32: follow-up taken by a policy nurse
+    minor: np.ndarray  # uint8: 0 none, 1 sore throat, 2 cystitis
+    home: np.ndarray  # uint8: home visit (two slots)
+
+
+class People(NamedTuple):
+    """The inhabitants (index = person id)."""
+
+    mt: np.ndarray  # int32, declared GP, -1 for none
+    age: np.ndarray  # uint8, years
+    band: np.ndarray  # uint8, age band
+    ald: np.ndarray  # bool, long-term condition (ALD)
+    female: np.ndarray  # bool
+    commune: np.ndarray  # int32
+
+
+class GPState(NamedTuple):
+    """The GPs (index = GP id) and their practices."""
+
+    active: np.ndarray  # uint8: practising today
+    accepts: np.ndarray  # uint8: takes new MT patients today (while under capacity)
+    cap_eff: np.ndarray  # int32: list capacity today (adults)
+    list_size: np.ndarray  # int32: adults on the list
+    list_ald: np.ndarray  # int32: adults with an ALD on the list
+    practice: np.ndarray  # int32: practice of each GP
+    prac_ptr: np.ndarray  # int32 [n_practices + 1]: CSR offsets of practice members
+    prac_members: np.ndarray  # int32: GP ids, practice by practice
+    rota: np.ndarray  # uint8: reserved slots on the shared rota
+    nurse: np.ndarray  # uint8: works with a policy nurse
+    sees_others: np.ndarray  # uint8: sees patients of other GPs
+
+
+class Candidates(NamedTuple):
+    """Per commune, GPs in order of distance with cumulative choice weights (CSR)."""
+
+    ptr: np.ndarray  # int64 [n_communes + 1]
+    gp: np.ndarray  # int32
+    cumw: np.ndarray  # float64, cumulative weights within each commune's segment
+
+
+class Agenda(NamedTuple):
+    """Free slots of every (GP, half-day session) and the session calendar."""
+
+    free: np.ndarray  # int16 [G, S]: free regular slots
+    resv: np.ndarray  # int16 [G, S]: free reserved slots
+    sess_start: np.ndarray  # float64 [S]: start of each session (days)
+    rel_time: np.ndarray  # float64 [S]: release time of each session's reserved slots
+    sess_resv: np.ndarray  # uint8 [S]: the session has reserved slots
+    cursor: np.ndarray  # int64 [1]: next session whose reserved slots are not released
+    appts: np.ndarray  # int32 [S]: appointments booked per session (backlog)
+
+
+class Pools(NamedTuple):
+    """Capacities per day that do not live in GP agendas, and teleconsultation eligibility."""
+
+    tele_gp: np.ndarray  # int32 [days]: teleconsultations left by territory GPs
+    tele_platform: np.ndarray  # int32 [days]: teleconsultations left on the platform
+    nurse: np.ndarray  # int32 [days]: policy-nurse follow-ups left
+    tele_elig: np.ndarray  # float64 [3 kinds, 4 bands]: eligible share
+
+
+class KernelParams(NamedTuple):
+    """Scalar parameters of the booking kernel, in model units (days, shares, ages)."""
+
+    warmup: int  # first measured day
+    horizon: int  # first day after the run
+    n_sessions: int
+    n_weeks: int
+    max_wait: int  # last bin of the wait histogram (days)
+    am: float  # morning session start (fraction of a day)
+    pm: float  # afternoon session start
+    tele_hour: float  # earliest time of a teleconsultation in a day (fraction of a day)
+    mt_tolerance: int  # days past the desired day a planned request waits for its own MT
+    tries_other: int  # 1: unscheduled needs of patients with an MT try other GPs
+    max_tries: int  # candidate GPs tried per request
+    lose: int  # 1: reserved slots still free at release are lost
+    rota_start: int  # first day of the shared rota (a huge day when there is none)
+    pharm_start: int
+    pharm_share: float
+    sore_min_age: int
+    cyst_min_age: int
+    cyst_max_age: int
+    nurse_start: int
+    nurse_share: float
+    enrol_share: float
+    ed_share_24h: float
+    ed_share_48h: float
+
+
+class Outputs(NamedTuple):
+    """Per-request results of one day (the kernel writes every element)."""
+
+    outcome: np.ndarray  # uint8: Outcome
+    time: np.ndarray  # float64: appointment time (days), -1 when not seen
+    gp: np.ndarray  # int32: GP seen, -1 for none
+
+
+class Tallies(NamedTuple):
+    """What the kernel counts over the run."""
+
+    counts: np.ndarray  # int64 [2, 3, N_OUTCOMES]: [whole run, measured] x kind x outcome
+    hist: np.ndarray  # int64 [3, MAX_WAIT_DAYS + 1]: days to the appointment, measured
+    counters: np.ndarray  # int64 [len(Counter)]
+    fsums: np.ndarray  # float64 [len(FSum)]
+    weekly: np.ndarray  # float64 [weeks, len(Weekly)]
+    acts_gp: np.ndarray  # int64 [G]: measured acts of each GP
+
+
+def new_tallies(n_gps: int, n_weeks: int) -> Tallies:
+    """Zeroed tallies for ``n_gps`` GPs and ``n_weeks`` weeks."""
+    return Tallies(
+        counts=np.zeros((2, 3, len(Outcome)), dtype=np.int64),
+        hist=np.zeros((3, MAX_WAIT_DAYS + 1), dtype=np.int64),
+        counters=np.zeros(len(Counter), dtype=np.int64),
+        fsums=np.zeros(len(FSum), dtype=np.float64),
+        weekly=np.zeros((n_weeks, len(Weekly)), dtype=np.float64),
+        acts_gp=np.zeros(n_gps, dtype=np.int64),
+    )
+
+
+def new_outputs(n: int) -> Outputs:
+    """Per-request output arrays of length ``n``."""
+    return Outputs(outcome=np.zeros(n, np.uint8), time=np.zeros(n), gp=np.zeros(n, np.int32))
+
+
+# -- tiny hand-built states, for unit tests of single steps ---------------------------------
+
+
+def tiny_requests(**cols: object) -> Requests:
+    """Requests from columns given as lists (the others default to one planned request)."""
+    n = len(next(iter(cols.values()))) if cols else 1  # type: ignore[arg-type]
+    defaults: dict[str, tuple[object, type]] = {
+        "t": (0.3, np.float64),
+        "person": (0, np.int32),
+        "kind": (0, np.uint8),
+        "desired": (0, np.int32),
+        "patience": (30.0, np.float32),
+        "u_sev": (0.5, np.float32),
+        "u_tele": (0.5, np.float32),
+        "u_pharm": (0.5, np.float32),
+        "u_choice": (0.5, np.float32),
+        "u_enrol": (0.5, np.float32),
+        "u_nurse": (0.5, np.float32),
+        "minor": (0, np.uint8),
+        "home": (0, np.uint8),
+    }
+    out = {}
+    for name, (value, dtype) in defaults.items():
+        out[name] = np.asarray(cols.get(name, [value] * n), dtype=dtype)
+    return Requests(**out)
+
+
+def tiny_people(
+    mt: list[int], age: list[int] | None = None, commune: list[int] | None = None, **kw: list
+) -> People:
+    """People with the given MTs (ages 40, commune 0, no ALD, male unless given)."""
+    n = len(mt)
+    age_a = np.asarray(age if age is not None else [40] * n, dtype=np.uint8)
+    band = np.searchsorted(np.array([16, 60, 75]), age_a, side="right").astype(np.uint8)
+    return People(
+        mt=np.asarray(mt, dtype=np.int32),
+        age=age_a,
+        band=band,
+        ald=np.asarray(kw.get("ald", [False] * n), dtype=np.bool_),
+        female=np.asarray(kw.get("female", [False] * n), dtype=np.bool_),
+        commune=np.asarray(commune if commune is not None else [0] * n, dtype=np.int32),
+    )
+
+
+def tiny_gps(practice: list[int], **kw: list) -> GPState:
+    """GPs of the given practices (all active, accepting, room on their lists, on the rota)."""
+    n = len(practice)
+    prac = np.asarray(practice, dtype=np.int32)
+    n_p = int(prac.max()) + 1 if n else 0
+    counts = np.bincount(prac, minlength=n_p)
+    ptr = np.zeros(n_p + 1, dtype=np.int32)
+    ptr[1:] = np.cumsum(counts)
+
+    def u8(name: str, value: int) -> np.ndarray:
+        return np.asarray(kw.get(name, [value] * n), dtype=np.uint8)
+
+    return GPState(
+        active=u8("active", 1),
+        accepts=u8("accepts", 1),
+        cap_eff=np.asarray(kw.get("cap_eff", [1000] * n), dtype=np.int32),
+        list_size=np.asarray(kw.get("list_size", [0] * n), dtype=np.int32),
+        list_ald=np.zeros(n, dtype=np.int32),
+        practice=prac,
+        prac_ptr=ptr,
+        prac_members=np.argsort(prac, kind="stable").astype(np.int32),
+        rota=u8("rota", 1),
+        nurse=u8("nurse", 0),
+        sees_others=u8("sees_others", 1),
+    )
+
+
+def tiny_candidates(per_commune: list[list[int]]) -> Candidates:
+    """Candidate lists per commune, in the order given, with equal weights."""
+    ptr = np.zeros(len(per_commune) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(c) for c in per_commune])
+    gps = np.asarray([g for c in per_commune for g in c], dtype=np.int32)
+    cumw = np.concatenate([np.arange(1, len(c) + 1, dtype=np.float64) for c in per_commune])
+    return Candidates(ptr=ptr, gp=gps, cumw=cumw if gps.size else np.zeros(0))
+
+
+def tiny_agenda(free: list[list[int]], resv: list[list[int]] | None = None) -> Agenda:
+    """An agenda of free (and reserved) slots, GP x session; sessions at 08:00 and 14:00."""
+    f = np.asarray(free, dtype=np.int16)
+    r = np.asarray(resv, dtype=np.int16) if resv is not None else np.zeros_like(f)
+    n_s = f.shape[1]
+    start = (np.arange(n_s) // 2 + np.where(np.arange(n_s) % 2 == 0, 8 / 24, 14 / 24)).astype(
+        np.float64
+    )
+    return Agenda(
+        free=f,
+        resv=r,
+        sess_start=start,
+        rel_time=start.copy(),
+        sess_resv=(r.sum(axis=0) > 0).astype(np.uint8),
+        cursor=np.zeros(1, dtype=np.int64),
+        appts=np.zeros(n_s, dtype=np.int32),
+    )
+
+
+def tiny_pools(days: int, tele_gp: int = 0, tele_platform: int = 0, nurse: int = 0) -> Pools:
+    """Pools with the same capacity every day; every request eligible for teleconsultation."""
+    return Pools(
+        tele_gp=np.full(days, tele_gp, dtype=np.int32),
+        tele_platform=np.full(days, tele_platform, dtype=np.int32),
+        nurse=np.full(days, nurse, dtype=np.int32),
+        tele_elig=np.ones((3, 4), dtype=np.float64),
+    )
+
+
+def tiny_params(days: int, **kw: float) -> KernelParams:
+    """Kernel parameters for a ``days``-day agenda measured from day 0; override any field."""
+    base = {
+        "warmup": 0,
+        "horizon": days,
+        "n_sessions": 2 * days,
+        "n_weeks": max(1, -(-days // 7)),
+        "max_wait": MAX_WAIT_DAYS,
+        "am": 8 / 24,
+        "pm": 14 / 24,
+        "tele_hour": 8 / 24,
+        "mt_tolerance": 0,
+        "tries_other": 1,
+        "max_tries": 30,
+        "lose": 0,
+        "rota_start": 0,
+        "pharm_start": 10**9,
+        "pharm_share": 0.0,
+        "sore_min_age": 10,
+        "cyst_min_age": 16,
+        "cyst_max_age": 65,
+        "nurse_start": 10**9,
+        "nurse_share": 0.0,
+        "enrol_share": 0.0,
+        "ed_share_24h": 0.0,
+        "ed_share_48h": 0.0,
+    }
+    base.update(kw)
+    return KernelParams(**typed_params(base))
+
+
+def typed_params(values: dict[str, float]) -> dict[str, int | float]:
+    """``values`` with each field cast to its declared type (numba compiles one signature)."""
+    hints = typing.get_type_hints(KernelParams)
+    return {name: hints[name](values[name]) for name in KernelParams._fields}

@@ -1,0 +1,408 @@
+"""The words of the model, in one place: request kinds, outcomes, counters, weekly columns and
+the metric specifications (name, unit, definition, label, which direction is better).
+
+Plain Python (no numba, no numpy): the booking kernel takes its integer codes from here, and
+the results store, the comparisons, the report, the command line and the app take their names,
+units and labels from here. Metric and column names are the stable English identifiers of
+every file and JSON document; labels are what a planner reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = [
+    "BETTER",
+    "HEADLINE_METRICS",
+    "KIND_NAMES",
+    "LABELS",
+    "METRICS",
+    "METRIC_NAMES",
+    "METRIC_SPECS",
+    "OUTCOME_LABELS",
+    "OUTCOME_NAMES",
+    "SHORT_LABELS",
+    "WEEKLY_COLUMNS",
+    "Counter",
+    "FSum",
+    "Kind",
+    "MetricSpec",
+    "Outcome",
+    "Weekly",
+]
+
+
+class Kind(IntEnum):
+    """Kinds of request: a planned one, or an unscheduled need to be seen within 24 h or 48 h."""
+
+    PLANNED = 0
+    U24 = 1
+    U48 = 2
+
+
+KIND_NAMES: tuple[str, ...] = ("planned", "unscheduled_24h", "unscheduled_48h")
+"""Names of :class:`Kind` in code order (the ``kind`` column of the outcome tables)."""
+
+
+class Outcome(IntEnum):
+    """How a request ends: every request ends in exactly one outcome."""
+
+    OWN_MT = 0
+    OTHER_GP = 1
+    TELE = 2
+    PHARMACIST = 3
+    NURSE = 4
+    ED = 5
+    FORGONE = 6
+    PENDING = 7
+
+
+OUTCOME_NAMES: tuple[str, ...] = (
+    "own_mt",
+    "other_gp",
+    "teleconsultation",
+    "pharmacist",
+    "nurse",
+    "ed",
+    "forgone",
+    "pending",
+)
+"""Names of :class:`Outcome` in code order (the ``outcome`` column of the outcome tables)."""
+
+OUTCOME_LABELS: dict[str, str] = {
+    "own_mt": "own MT",
+    "other_gp": "other GP",
+    "teleconsultation": "teleconsultation",
+    "pharmacist": "pharmacist",
+    "nurse": "nurse",
+    "ed": "emergency department",
+    "forgone": "forgone care",
+    "pending": "pending at the end",
+}
+
+
+class Counter(IntEnum):
+    """Integer tallies of the booking kernel (requests arriving in the measurement window,
+    except ``RELEASED`` and ``RESERVED_USED``, which count slots of measured sessions)."""
+
+    ENROL = 0  # enrolments with a GP after a consultation
+    COLLEAGUE = 1  # seen by a colleague of the MT's practice
+    OTHER = 2  # seen by another GP who sees non-enrolled patients
+    ROTA = 3  # seen in a shared-rota reserved slot
+    OWN_RESERVED = 4  # unscheduled need seen by the MT in a reserved slot
+    TELE_GP = 5  # teleconsultation by a territory GP
+    TELE_PLATFORM = 6  # teleconsultation by the platform
+    HOME = 7  # home visits
+    RELEASED = 8  # reserved slots released unused
+    RESERVED_USED = 9  # reserved slots used
+    U24_MET = 10  # unscheduled needs met (GP, teleconsultation, pharmacist) within 24 h
+    U48_MET = 11  # ... within 48 h
+
+
+class Weekly(IntEnum):
+    """Columns of the weekly series accumulated by the kernel (by week of arrival)."""
+
+    REQUESTS = 0
+    PLANNED = 1
+    PLANNED_SEEN = 2
+    PLANNED_WAIT = 3
+    UNSCHEDULED = 4
+    U24_MET = 5
+    U48_MET = 6
+    ED = 7
+    FORGONE = 8
+    TELE = 9
+
+
+WEEKLY_COLUMNS: tuple[str, ...] = (
+    "requests",
+    "planned",
+    "planned_seen",
+    "planned_wait_days_sum",
+    "unscheduled",
+    "unscheduled_24h_met",
+    "unscheduled_48h_met",
+    "ed",
+    "forgone",
+    "teleconsultation",
+)
+"""Names of :class:`Weekly` in code order (columns of ``weekly.parquet``)."""
+
+
+class FSum(IntEnum):
+    """Float sums of the kernel: waits by kind (``WAIT_PLANNED + kind``) and planned excess
+    waits."""
+
+    WAIT_PLANNED = 0  # sum of exact waits (days) of requests seen, by kind
+    WAIT_U24 = 1
+    WAIT_U48 = 2
+    EXCESS = 3  # sum of excess waits of planned requests (days)
+    EXCESS_N = 4  # planned requests in that sum
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric: its stable name, unit, definition, planner-facing labels and direction.
+
+    ``better`` is +1 when a higher value is better for patients (or the payer, for costs), -1
+    when lower is better, 0 when neither. ``headline`` ranks the metrics a planner reads first
+    (``accesssim compare`` prints them by default, in that order); 0 for the others.
+    """
+
+    name: str
+    unit: str
+    definition: str
+    label: str
+    short: str | None = None
+    better: int = 0
+    headline: int = 0
+
+
+METRIC_SPECS: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        "wait_planned_mean_days",
+        "days",
+        "Mean delay from request to appointment of planned requests that got one (GP, "
+        "teleconsultation or nurse), in calendar days (DREES 2018 definition).",
+        "Planned requests: mean delay to the appointment",
+        "Planned: mean delay",
+        -1,
+        1,
+    ),
+    MetricSpec(
+        "wait_planned_median_days",
+        "days",
+        "Median of the same delays.",
+        "Planned requests: median delay to the appointment",
+        "Planned: median delay",
+        -1,
+        2,
+    ),
+    MetricSpec(
+        "wait_planned_p90_days",
+        "days",
+        "90th percentile of the same delays.",
+        "Planned requests: delay within which 90 % are seen",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "excess_wait_planned_mean_days",
+        "days",
+        "Mean wait of planned requests beyond the desired day (what a shortage of GP time "
+        "adds to the lead time the patient wanted).",
+        "Planned requests: mean wait beyond the day wanted",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "third_next_available_days",
+        "days",
+        "Mean over GPs and weekly snapshots of the time to the third free regular slot.",
+        "Third next available slot",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "unscheduled_within_24h_share",
+        "share",
+        "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation or a "
+        "pharmacist within 24 hours of the request.",
+        "Soins non programmés seen within 24 h",
+        "Same-day needs seen within 24 h",
+        1,
+        3,
+    ),
+    MetricSpec(
+        "unscheduled_within_48h_share",
+        "share",
+        "The same within 48 hours (the SAS target).",
+        "Soins non programmés seen within 48 h",
+        "Same-day needs seen within 48 h",
+        1,
+        4,
+    ),
+    MetricSpec(
+        "ed_visits_per_1000",
+        "per 1000 inhabitants per year",
+        "Emergency-department visits for needs primary care could have handled.",
+        "Emergency-department (ED) visits primary care could have handled",
+        "ED visits",
+        -1,
+        5,
+    ),
+    MetricSpec(
+        "forgone_care_share",
+        "share",
+        "Share of all requests ending in forgone care.",
+        "Requests ending without care (forgone)",
+        "Forgone care",
+        -1,
+        6,
+    ),
+    MetricSpec(
+        "teleconsultation_share",
+        "share",
+        "Teleconsultations as a share of GP acts (office, home visits and remote).",
+        "Teleconsultations among GP acts",
+        "Teleconsultation share",
+        0,
+        7,
+    ),
+    MetricSpec(
+        "gp_utilisation",
+        "share",
+        "Booked slots over offered slots, sessions in the window.",
+        "GP slots booked",
+        "GP slots booked",
+        0,
+        12,
+    ),
+    MetricSpec(
+        "reserved_slots_unused_share",
+        "share",
+        "Reserved slots still free at their release time, over reserved slots offered.",
+        "Reserved same-day slots still free at release",
+    ),
+    MetricSpec(
+        "mt_coverage_start",
+        "share",
+        "Share of adults (16+) with a declared GP at the end of the warm-up.",
+        "Adults with a médecin traitant (MT), end of warm-up",
+    ),
+    MetricSpec(
+        "mt_coverage_end",
+        "share",
+        "The same at the horizon.",
+        "Adults with a médecin traitant (MT), at the end",
+        "Adults with an MT",
+        1,
+        8,
+    ),
+    MetricSpec(
+        "mt_coverage_ald_end",
+        "share",
+        "Share of adults with an ALD who have an MT, at the horizon.",
+        "Adults with an ALD who have an MT, at the end",
+        "ALD adults with an MT",
+        1,
+        9,
+    ),
+    MetricSpec(
+        "patients_without_mt_end",
+        "people",
+        "Adults without an MT at the horizon.",
+        "Adults without an MT, at the end",
+        "Adults without an MT",
+        -1,
+        10,
+    ),
+    MetricSpec(
+        "gp_acts_per_inhabitant",
+        "acts per inhabitant per year",
+        "GP acts (office, home, teleconsultation) per inhabitant.",
+        "GP acts per inhabitant",
+        "GP acts per inhabitant",
+        0,
+        11,
+    ),
+    MetricSpec(
+        "policy_cost_eur",
+        "EUR",
+        "Cost of the policy mix to the public payer over the measurement window (one-off "
+        "costs when they occur); see docs/policies.md.",
+        "Cost of the policy mix to the public payer",
+        "Policy cost",
+        -1,
+        13,
+    ),
+    MetricSpec(
+        "wait_all_mean_days",
+        "days",
+        "Mean delay from request to appointment, planned and unscheduled requests.",
+        "All requests: mean delay to the appointment",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "wait_all_median_days",
+        "days",
+        "Median of the same delays.",
+        "All requests: median delay to the appointment",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "wait_all_within_1day_share",
+        "share",
+        "Share of appointments on the day of the request or the next day.",
+        "All requests: seen the same or the next day",
+        None,
+        1,
+    ),
+    MetricSpec(
+        "wait_unscheduled_median_days",
+        "days",
+        "Median delay of unscheduled needs that were seen.",
+        "Soins non programmés: median delay",
+        None,
+        -1,
+    ),
+    MetricSpec(
+        "acts_per_fte_gp",
+        "acts per FTE-year",
+        "GP acts of territory GPs per full-time equivalent per year.",
+        "GP acts per full-time GP",
+    ),
+    MetricSpec(
+        "mt_list_per_fte",
+        "adults per FTE",
+        "Adult MT patients per FTE GP at the horizon.",
+        "MT list per full-time GP",
+    ),
+    MetricSpec(
+        "requests_per_inhabitant",
+        "per inhabitant per year",
+        "Requests for GP care.",
+        "Requests for GP care per inhabitant",
+    ),
+    MetricSpec(
+        "pharmacist_acts_per_1000",
+        "per 1000 inhabitants per year",
+        "Pharmacist acts.",
+        "Pharmacist acts",
+    ),
+    MetricSpec(
+        "nurse_acts_per_1000",
+        "per 1000 inhabitants per year",
+        "Policy nurse follow-ups.",
+        "Nurse follow-ups (policy nurses)",
+    ),
+    MetricSpec(
+        "enrolments_per_1000",
+        "per 1000 inhabitants per year",
+        "New MT declarations after a consultation.",
+        "New MT declarations",
+    ),
+)
+"""Every metric of a replication, in the order of the result tables."""
+
+METRICS: dict[str, tuple[str, str]] = {m.name: (m.unit, m.definition) for m in METRIC_SPECS}
+"""Metric name -> (unit, definition). Names are stable: they are the interface."""
+
+METRIC_NAMES: tuple[str, ...] = tuple(METRICS)
+
+HEADLINE_METRICS: tuple[str, ...] = tuple(
+    m.name for m in sorted(METRIC_SPECS, key=lambda m: m.headline) if m.headline
+)
+"""The metrics a planner reads first: ``accesssim compare`` shows them by default."""
+
+LABELS: dict[str, str] = {m.name: m.label for m in METRIC_SPECS}
+"""Plain-language labels of the metrics."""
+
+SHORT_LABELS: dict[str, str] = {m.name: m.short for m in METRIC_SPECS if m.short}
+"""Shorter labels for crowded figures (the forest plot)."""
+
+BETTER: dict[str, int] = {m.name: m.better for m in METRIC_SPECS if m.better}
+"""+1 when a higher value is better, -1 when lower is better; absent: neither."""

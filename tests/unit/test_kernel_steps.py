@@ -1,0 +1,293 @@
+"""Each step of the booking cascade, on tiny hand-built states (src/accesssim/model/kernel.py).
+
+The states come from the ``tiny_*`` builders of :mod:`accesssim.model.records`: a few GPs, a
+few sessions (two a day, at 08:00 and 14:00), a few people. Each test exercises one step's
+rule and checks what it booked and what it left in the agenda, the pools and the lists.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from accesssim.model import kernel as K
+from accesssim.model.records import (
+    new_outputs,
+    new_tallies,
+    tiny_agenda,
+    tiny_candidates,
+    tiny_gps,
+    tiny_params,
+    tiny_people,
+    tiny_pools,
+    tiny_requests,
+)
+from accesssim.vocabulary import Counter, Kind, Outcome
+
+# -- the window of a request ------------------------------------------------------------------
+
+
+def test_planned_window_starts_on_the_desired_day_and_ends_with_patience() -> None:
+    par = tiny_params(10)
+    # Asked at 09:00 on day 0 for day 2, patience 3 days: sessions of days 2..5.
+    s_lo, s_hi, last_day, mode = K.request_window(0.375, Kind.PLANNED, 2, 3.0, par)
+    assert (s_lo, s_hi, last_day, mode) == (4, 11, 5, 0)
+
+
+def test_planned_window_never_books_a_started_session() -> None:
+    par = tiny_params(10)
+    # Asked at 09:00 on day 1 for day 1: the morning session has started.
+    s_lo, _, _, _ = K.request_window(1.375, Kind.PLANNED, 1, 3.0, par)
+    assert s_lo == 3
+
+
+def test_unscheduled_window_ends_at_the_deadline() -> None:
+    par = tiny_params(10)
+    # A 24 h need at 09:00 on day 0: the afternoon of day 0 and the morning of day 1.
+    s_lo, s_hi, last_day, mode = K.request_window(0.375, Kind.U24, 0, 0.0, par)
+    assert (s_lo, s_hi, last_day, mode) == (1, 2, 1, 2)
+    # A 48 h need: up to the morning of day 2.
+    _, s_hi48, last48, _ = K.request_window(0.375, Kind.U48, 0, 0.0, par)
+    assert (s_hi48, last48) == (4, 2)
+
+
+# -- GP steps ---------------------------------------------------------------------------------
+
+
+def test_own_mt_books_the_earliest_session_with_room() -> None:
+    agenda = tiny_agenda([[0, 0, 1, 1]])
+    s, used = K.step_own_mt(agenda, 0, 0, 3, 1, 0)
+    assert (s, used) == (2, 0)
+    assert agenda.free[0].tolist() == [0, 0, 0, 1]
+    # Nothing left before session 2: none.
+    assert K.step_own_mt(agenda, 0, 0, 2, 1, 0) == (-1, 0)
+
+
+def test_own_mt_home_visit_needs_two_slots() -> None:
+    agenda = tiny_agenda([[1, 2]])
+    s, _ = K.step_own_mt(agenda, 0, 0, 1, 2, 0)
+    assert s == 1
+    assert agenda.free[0].tolist() == [1, 0]
+
+
+def test_unscheduled_need_uses_reserved_slots_first() -> None:
+    agenda = tiny_agenda([[1, 1]], resv=[[1, 0]])
+    s, used = K.step_own_mt(agenda, 0, 0, 1, 1, 2)
+    assert (s, used) == (0, 1)
+    assert agenda.resv[0].tolist() == [0, 0]
+    assert agenda.free[0].tolist() == [1, 1]
+
+
+def test_planned_request_never_takes_reserved_slots() -> None:
+    agenda = tiny_agenda([[0, 0]], resv=[[3, 3]])
+    assert K.step_own_mt(agenda, 0, 0, 1, 1, 0) == (-1, 0)
+
+
+def test_practice_colleague_with_an_earlier_slot_is_chosen() -> None:
+    gps = tiny_gps([0, 0, 1])
+    agenda = tiny_agenda([[0, 0, 1], [0, 1, 1], [1, 1, 1]])
+    g, s, _ = K.step_practice(agenda, gps, 0, 0, 2, 1, 0, True)
+    assert (g, s) == (1, 1)  # the colleague; GP 2 is in another practice
+    assert agenda.free.tolist() == [[0, 0, 1], [0, 0, 1], [1, 1, 1]]
+
+
+def test_practice_tie_goes_to_the_mt() -> None:
+    gps = tiny_gps([0, 0])
+    agenda = tiny_agenda([[0, 1], [0, 1]])
+    g, s, _ = K.step_practice(agenda, gps, 0, 0, 1, 1, 0, True)
+    assert (g, s) == (0, 1)
+
+
+def test_practice_skips_colleagues_who_do_not_practise() -> None:
+    gps = tiny_gps([0, 0], active=[1, 0])
+    agenda = tiny_agenda([[0, 0], [1, 1]])
+    assert K.step_practice(agenda, gps, 0, 0, 1, 1, 0, False)[0] == -1
+
+
+def test_other_gps_without_an_mt_only_those_taking_new_patients_with_room() -> None:
+    gps = tiny_gps([0, 1, 2], accepts=[0, 1, 1], cap_eff=[10, 5, 5], list_size=[0, 5, 4])
+    agenda = tiny_agenda([[1, 1], [1, 1], [1, 1]])
+    cands = tiny_candidates([[0, 1, 2]])
+    g, s, _ = K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 1, 1, 0, 30)
+    assert (g, s) == (2, 0)  # GP 0 does not take new patients, GP 1 has a full list
+
+
+def test_other_gps_with_an_mt_only_those_who_see_other_patients_outside_the_practice() -> None:
+    gps = tiny_gps([0, 0, 1, 2], sees_others=[1, 1, 0, 1])
+    agenda = tiny_agenda([[0], [1], [1], [1]])
+    cands = tiny_candidates([[1, 2, 3]])
+    g, _, _ = K.step_other_gps(agenda, gps, cands, 0, 0.0, 0, 0, 0, 1, 0, 30)
+    assert g == 3  # GP 1 shares the MT's practice, GP 2 sees only its own patients
+
+
+def test_other_gps_tries_at_most_max_tries_candidates() -> None:
+    gps = tiny_gps([0, 1, 2])
+    agenda = tiny_agenda([[0], [0], [1]])
+    cands = tiny_candidates([[0, 1, 2]])
+    assert K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 0, 1, 0, 2)[0] == -1
+    assert K.step_other_gps(agenda, gps, cands, 0, 0.0, -1, 0, 0, 1, 0, 3)[0] == 2
+
+
+def test_rota_books_reserved_slots_only() -> None:
+    gps = tiny_gps([0, 1])
+    agenda = tiny_agenda([[5, 5], [0, 0]], resv=[[0, 0], [0, 1]])
+    cands = tiny_candidates([[0, 1]])
+    g, s, used = K.step_rota(agenda, gps, cands, 0, 0.0, 0, 1, 1, 30)
+    assert (g, s, used) == (1, 1, 1)
+    assert agenda.free[0].tolist() == [5, 5]
+
+
+# -- other providers --------------------------------------------------------------------------
+
+
+def test_teleconsultation_gp_pool_first_then_platform() -> None:
+    pools = tiny_pools(3, tele_gp=1, tele_platform=1)
+    route, when = K.step_teleconsultation(pools, Kind.PLANNED, 0.5, 1, 2, 8 / 24)
+    assert route == Counter.TELE_GP
+    assert when == pytest.approx(1 + 8 / 24)
+    route, _ = K.step_teleconsultation(pools, Kind.PLANNED, 0.5, 1, 2, 8 / 24)
+    assert route == Counter.TELE_PLATFORM
+    assert pools.tele_gp.tolist() == [1, 0, 1]
+    assert pools.tele_platform.tolist() == [1, 0, 1]
+
+
+def test_teleconsultation_respects_the_unscheduled_deadline() -> None:
+    pools = tiny_pools(3)
+    pools.tele_platform[2] = 1
+    # A 24 h need at 09:00 on day 0 cannot wait for day 2.
+    assert K.step_teleconsultation(pools, Kind.U24, 0.375, 0, 1, 8 / 24)[0] == -1
+    assert pools.tele_platform[2] == 1
+
+
+def test_nurse_follow_up_uses_the_first_day_with_capacity() -> None:
+    pools = tiny_pools(4, nurse=0)
+    pools.nurse[2] = 1
+    assert K.step_nurse(pools, 0.5, 1, 3, 8 / 24) == pytest.approx(2 + 8 / 24)
+    assert K.step_nurse(pools, 0.5, 1, 3, 8 / 24) == -1.0
+
+
+@pytest.mark.parametrize(
+    ("minor", "age", "female", "eligible"),
+    [
+        (1, 10, False, True),  # sore throat from age 10
+        (1, 9, True, False),
+        (2, 30, True, True),  # cystitis of a woman aged 16-65
+        (2, 30, False, False),
+        (2, 66, True, False),
+        (0, 30, True, False),
+    ],
+)
+def test_pharmacist_eligibility(minor: int, age: int, female: bool, eligible: bool) -> None:
+    par = tiny_params(2)
+    assert bool(K.pharmacist_eligible(minor, age, female, par)) is eligible
+
+
+def test_ed_or_forgone() -> None:
+    par = tiny_params(2, ed_share_24h=0.5, ed_share_48h=0.1)
+    assert K.ed_or_forgone(Kind.PLANNED, 0.0, par) == Outcome.FORGONE
+    assert K.ed_or_forgone(Kind.U24, 0.4, par) == Outcome.ED
+    assert K.ed_or_forgone(Kind.U24, 0.6, par) == Outcome.FORGONE
+    assert K.ed_or_forgone(Kind.U48, 0.2, par) == Outcome.FORGONE
+
+
+def test_enrolment_counts_adults_on_the_list_and_respects_capacity() -> None:
+    par = tiny_params(5, enrol_share=1.0)
+    people = tiny_people([-1, -1, -1], age=[8, 40, 50], ald=[False, True, False])
+    gps = tiny_gps([0], cap_eff=[1])
+    counters = np.zeros(len(Counter), dtype=np.int64)
+    K.enrol_after_visit(people, gps, 0, 0, 0.5, 1, par, counters)  # a child: not on the list
+    K.enrol_after_visit(people, gps, 1, 0, 0.5, 1, par, counters)
+    K.enrol_after_visit(people, gps, 2, 0, 0.5, 1, par, counters)  # the list is full now
+    assert people.mt.tolist() == [0, 0, -1]
+    assert gps.list_size.tolist() == [1]
+    assert gps.list_ald.tolist() == [1]
+    assert counters[Counter.ENROL] == 1
+
+
+def test_release_returns_or_loses_reserved_slots() -> None:
+    for lose, free_after in ((0, [1, 3]), (1, [1, 1])):
+        agenda = tiny_agenda([[1, 1]], resv=[[0, 2]])
+        counters = np.zeros(len(Counter), dtype=np.int64)
+        K.release_until(agenda.rel_time[1], agenda, lose, counters, 0, 2)
+        assert agenda.free[0].tolist() == free_after
+        assert agenda.resv[0].tolist() == [0, 0]
+        assert counters[Counter.RELEASED] == 2
+        assert agenda.cursor[0] == 2
+
+
+# -- a whole day ------------------------------------------------------------------------------
+
+
+def test_book_day_one_outcome_per_request_and_no_overbooking() -> None:
+    days = 4
+    par = tiny_params(days, ed_share_24h=1.0, ed_share_48h=1.0)
+    people = tiny_people([0, 0, -1, -1, 1])
+    gps = tiny_gps([0, 1])
+    agenda = tiny_agenda([[1] * 8, [0] * 8])
+    cands = tiny_candidates([[0, 1]])
+    req = tiny_requests(
+        t=[0.30, 0.31, 0.32, 0.33, 0.34],
+        person=[0, 1, 2, 3, 4],
+        kind=[0, 1, 1, 0, 1],
+        patience=[0.0, 0.0, 0.0, 0.0, 0.0],
+    )
+    out = new_outputs(5)
+    tallies = new_tallies(2, par.n_weeks)
+    pools = tiny_pools(days)
+    K.book_day(req, people, gps, cands, cands, agenda, pools, par, out, tallies)
+    assert (agenda.free >= 0).all()
+    assert tallies.counts[0].sum() == 5
+    # GP 0 has one slot per session, GP 1 none. Requests before 08:00 may book the morning.
+    assert out.outcome.tolist() == [
+        Outcome.OWN_MT,  # planned for day 0: GP 0's morning
+        Outcome.OWN_MT,  # a 24 h need of GP 0's patient: its afternoon
+        Outcome.ED,  # a 24 h need without an MT: day 0 is full; severe enough for the ED
+        Outcome.FORGONE,  # planned for day 0 without waiting: day 0 is full
+        Outcome.OTHER_GP,  # (08:10) GP 1's patient: GP 0 sees it the morning of day 1
+    ]
+    assert out.gp.tolist() == [0, 0, -1, -1, 0]
+    assert out.time[4] == pytest.approx(1 + 8 / 24)
+
+
+def test_assign_mt_prefers_candidates_then_the_fallback() -> None:
+    people = tiny_people([-1, -1, -1])
+    gps = tiny_gps([0, 1])
+    cands = tiny_candidates([[0]])
+    ok = np.array([True, True])
+    cap = np.array([1, 5], dtype=np.int32)
+    u = np.zeros(3, dtype=np.float32)
+    failed = K.assign_mt(
+        np.arange(3, dtype=np.int32), people, gps, cap, ok, cands, u, np.array([1], np.int32)
+    )
+    assert failed == 0
+    assert people.mt.tolist() == [0, 1, 1]
+    assert gps.list_size.tolist() == [1, 2]
+
+
+def test_compiled_kernel_is_loaded_from_the_cache_in_a_second_process(tmp_path) -> None:
+    """numba's on-disk cache still works with records (``cache=True``): the second process
+    loads the compiled booking function instead of compiling it."""
+    code = (
+        "from accesssim.model import simulate\n"
+        "from accesssim.model import kernel as K\n"
+        "from accesssim.scenario import Scenario\n"
+        "s = Scenario.model_validate({'population': {'size': 300}, 'gps': {'count': 2},"
+        " 'calendar': {'horizon_days': 20, 'warmup_days': 5}})\n"
+        "simulate(s, seed=1)\n"
+        "print(sum(K.book_day.stats.cache_hits.values()),"
+        " sum(K.book_day.stats.cache_misses.values()))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("NUMBA_DISABLE_JIT", None)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs[0] == ["0", "1"]  # compiled, then saved
+    assert runs[1] == ["1", "0"]  # loaded from the cache

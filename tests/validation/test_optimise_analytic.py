@@ -61,6 +61,7 @@ def with_objectives(exp: OptimiseExperiment, objectives: list[dict[str, Any]]) -
     return OptimiseExperiment(spec, exp.file, exp.base_doc, exp.base_scenario, exp.baseline)
 
 
+@pytest.mark.slow
 def test_zdt1_reaches_the_stated_hypervolume(tmp_path: Path) -> None:
     (tmp_path / "base.yaml").write_text("population: {size: 100}\n", encoding="utf-8")
     levers = "\n".join(

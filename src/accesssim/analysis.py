@@ -121,7 +121,9 @@ def replications_needed(
     """Replications for a CI half-width of ``relative_target`` x |mean| (Law, eq. 9.3).
 
     Uses the sample mean and standard deviation of the replications run so far (at least 2)
-    and the t quantile at the candidate number; returns at least the number already run.
+    and the t quantile at the candidate number; returns at least the number already run. The
+    half-width falls as the number grows (smaller t quantile, larger square root), so the
+    smallest number that meets the target is found by bisection (at most 10**6).
     """
     x = _clean(values)
     n = x.size
@@ -132,11 +134,23 @@ def replications_needed(
         return n
     if mean == 0:
         return 10**6
-    for i in range(max(n, 2), 10**6):
+
+    def meets(i: int) -> bool:
         half = stats.t.ppf(0.5 + level / 2, i - 1) * sd / math.sqrt(i)
-        if half / mean <= relative_target:
-            return i
-    return 10**6
+        return bool(half / mean <= relative_target)
+
+    low, high = max(n, 2), 10**6 - 1
+    if meets(low):
+        return low
+    if not meets(high):
+        return 10**6
+    while high - low > 1:  # meets(high) and not meets(low)
+        mid = (low + high) // 2
+        if meets(mid):
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def mser5(series: Sequence[float] | np.ndarray) -> int:

@@ -16,11 +16,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from accesssim._version import __version__
+from accesssim.i18n import _, set_language
 from accesssim.scenario.errors import InputError
 
 app = typer.Typer(
     name="accesssim",
-    help="Simulate access to primary care in French health territories.",
+    help=_("Simulate access to primary care in French health territories."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -44,8 +45,10 @@ def handles_input_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as exc:
+            from accesssim.scenario.errors import translated
+
             for problem in exc.problems:
-                _err(str(problem))
+                _err(str(translated(problem)))
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -57,49 +60,127 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _lang_callback(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            set_language(value)
+        except ValueError:
+            raise typer.BadParameter("fr, en") from None
+    return value
+
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        callback=_lang_callback,
+        is_eager=True,
+        metavar="fr|en",
+        help=_(
+            "Language of tables, messages and reports: fr or en (default: French when the "
+            "locale is French, LANG=fr_FR...). Files and JSON keep English identifiers."
+        ),
+    ),
+]
+
+
 @app.callback()
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version."),
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help=_("Show version.")
+        ),
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Simulate access to primary care in French health territories."""
 
 
-@app.command()
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help=_("Treat warnings (implausible but valid input) as errors.")),
+]
+
+
+def _warnings(scenario: Any, doc: Any, strict: bool) -> tuple[list[Any], list[Any]]:
+    """(warnings to print, problems): the scenario's warnings, as problems with ``strict``."""
+    from accesssim.scenario.errors import Problem
+    from accesssim.scenario.plausibility import warning_problems
+
+    found = warning_problems(scenario, doc)
+    if strict:
+        return [], [
+            Problem(w.file, w.line, w.path, f"{w.reason} (a warning, an error with --strict)")
+            for w in found
+        ]
+    return found, []
+
+
+def _print_warnings(found: list[Any]) -> None:
+    """Each warning on stderr as ``FILE:LINE: warning: field.path: message``."""
+    for w in found:
+        where = f"{w.file}:{w.line}" if w.line is not None else w.file
+        _err(f"{where}: warning: {w.path}: {w.reason}")
+
+
+@app.command(
+    help=_("Check scenario files; print one line per valid file, every problem of the others.")
+)
 @handles_input_errors
 def validate(
-    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+    scenarios: Annotated[list[Path], typer.Argument(help=_("Scenario YAML files."))],
     set_: Annotated[
         list[str] | None,
-        typer.Option("--set", help="Override a field: PATH=VALUE (repeatable)."),
+        typer.Option("--set", help=_("Override a field: PATH=VALUE (repeatable).")),
     ] = None,
+    strict: StrictOpt = False,
+    lang: LangOpt = None,
 ) -> None:
-    """Check scenario files; print one line per valid file, every problem of the others."""
-    from accesssim.scenario import load_scenario
+    """Check scenario files; print one line per valid file, every problem of the others.
+
+    Warnings (a valid but implausible scenario: GP density, retirements, coordinates, horizon,
+    late policies) go to stderr; --strict makes them errors (exit code 2)."""
+    from accesssim.scenario import load_scenario_document
 
     problems = []
     for path in scenarios:
         try:
-            scenario = load_scenario(path, set_ or [])
+            scenario, doc = load_scenario_document(path, set_ or [])
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        found, strict_problems = _warnings(scenario, doc, strict)
+        if strict_problems:
+            problems.extend(strict_problems)
+            continue
         info = scenario.summary()
-        policies = ", ".join(info["policies"]) or "none"
+        from accesssim.report.describe import POLICY_LABELS
+        from accesssim.wording import fmt_int
+
+        names = [_(POLICY_LABELS.get(k, k)) for k in info["policies"]]
         typer.echo(
-            f"ok  {path}: {info['name']} - {info['population']:,} inhabitants, "
-            f"{info['communes']} commune(s), {info['gps']} GPs; policies: {policies}"
+            _(
+                "ok  {path}: {name} - {population} inhabitants, {communes} commune(s), {gps} "
+                "GPs; policies: {policies}"
+            ).format(
+                path=path,
+                name=info["name"],
+                population=fmt_int(info["population"]),
+                communes=info["communes"],
+                gps=info["gps"],
+                policies=", ".join(names) or _("none"),
+            )
         )
+        _print_warnings(found)
     if problems:
         raise InputError(problems)
 
 
-@app.command()
+@app.command(help=_("Print the JSON Schema of scenario files (or the Markdown field reference)."))
 def schema(
     format_: Annotated[
-        str, typer.Option("--format", help="json (JSON Schema) or markdown (field reference).")
+        str, typer.Option("--format", help=_("json (JSON Schema) or markdown (field reference)."))
     ] = "json",
 ) -> None:
     """Print the JSON Schema of scenario files (or the Markdown field reference)."""
@@ -110,7 +191,7 @@ def schema(
     elif format_ == "markdown":
         typer.echo(reference_markdown(), nl=False)
     else:
-        _err(f"--format: expected json or markdown, got {format_!r}")
+        _err(_("--format: expected json or markdown, got {value!r}").format(value=format_))
         raise typer.Exit(EXIT_INPUT)
 
 
@@ -119,31 +200,31 @@ def schema(
 # ---------------------------------------------------------------------------------------------
 
 ReplicationsOpt = Annotated[
-    int, typer.Option("--replications", "-r", min=1, help="Replications (independent runs).")
+    int, typer.Option("--replications", "-r", min=1, help=_("Replications (independent runs)."))
 ]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Root seed (0 is a seed).")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help=_("Root seed (0 is a seed)."))]
 HorizonOpt = Annotated[
-    int | None, typer.Option("--horizon", min=1, help="Simulated days incl. warm-up.")
+    int | None, typer.Option("--horizon", min=1, help=_("Simulated days incl. warm-up."))
 ]
 SetOpt = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Override a scenario field: PATH=VALUE (repeatable)."),
+    typer.Option("--set", help=_("Override a scenario field: PATH=VALUE (repeatable).")),
 ]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="Directory for Parquet results (kept on Ctrl-C).")
+    Path | None, typer.Option("--out", help=_("Directory for Parquet results (kept on Ctrl-C)."))
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="table, json or csv.")]
+FormatOpt = Annotated[str, typer.Option("--format", help=_("table, json or csv."))]
 ReportOpt = Annotated[
     bool,
-    typer.Option("--report", help="Also write the HTML report, --out DIR/report.html."),
+    typer.Option("--report", help=_("Also write the HTML report, --out DIR/report.html.")),
 ]
 ExecutorOpt = Annotated[
-    str, typer.Option("--executor", help="serial, processes (all cores) or dask.")
+    str, typer.Option("--executor", help=_("serial, processes (all cores) or dask."))
 ]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help=_("Worker processes."))]
 DaskOpt = Annotated[
     str | None,
-    typer.Option("--dask-address", help="Address of a running dask scheduler (tcp://...)."),
+    typer.Option("--dask-address", help=_("Address of a running dask scheduler (tcp://...).")),
 ]
 
 
@@ -152,7 +233,14 @@ def _check_format(fmt: str) -> None:
         from accesssim.scenario.errors import Problem
 
         raise InputError(
-            [Problem("--format", None, "format", f"expected table, json or csv, got {fmt!r}")]
+            [
+                Problem(
+                    "--format",
+                    None,
+                    "format",
+                    _("expected table, json or csv, got {value!r}").format(value=fmt),
+                )
+            ]
         )
 
 
@@ -166,7 +254,7 @@ def _check_executor(name: str) -> None:
                     "--executor",
                     None,
                     "executor",
-                    f"expected serial, processes or dask, got {name!r}",
+                    _("expected serial, processes or dask, got {value!r}").format(value=name),
                 )
             ]
         )
@@ -220,12 +308,6 @@ class _Progress:
             self.bar.stop()
 
 
-def _fmt_value(metric: str, value: float) -> str:
-    from accesssim.report.describe import fmt_value
-
-    return fmt_value(metric, value)
-
-
 def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     from accesssim.model import METRICS
 
@@ -233,6 +315,34 @@ def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     for metric, est in summary.items():
         rows.append({"metric": metric, "unit": METRICS[metric][0], **est.as_dict()})
     return rows
+
+
+def _console() -> Any:
+    """A rich console on standard output: the terminal's width (80 columns when piped)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _table(title: str, caption: str) -> Any:
+    """A table a planner reads: light rules, wrapped (never cut) cells; its title and caption
+    printed as wrapped paragraphs around it (:func:`_show`)."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.accesssim_words = (title, caption)  # type: ignore[attr-defined]
+    return table
+
+
+def _show(console: Any, table: Any) -> None:
+    from rich.text import Text
+
+    title, caption = table.accesssim_words
+    table.width = min(console.width, 100) - 1  # a box of known width: cells wrap, none is cut
+    console.print(Text(title, style="bold"))
+    console.print(table)
+    console.print(Text(caption, style="dim"))
 
 
 def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[str, Any]) -> None:
@@ -253,22 +363,18 @@ def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[st
         for r in rows:
             w.writerow(r)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from accesssim.i18n import _
+    from accesssim.report.tables import summary_rows
 
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95 % CI", justify="right")
-    table.add_column("unit", style="dim")
-    for r in rows:
-        ci = (
-            f"[{_fmt_value(r['metric'], r['low'])}, {_fmt_value(r['metric'], r['high'])}]"
-            if r["n"] >= 2
-            else "-"
-        )
-        table.add_row(r["metric"], _fmt_value(r["metric"], r["mean"]), ci, r["unit"])
-    Console(width=max(100, Console().width)).print(table)
+    table = _table(title, _("↑ higher is better, ↓ lower is better; 95 % CI: confidence interval."))
+    table.add_column(_("Indicator"), overflow="fold", min_width=20)
+    table.add_column("", no_wrap=True)
+    table.add_column(_("Mean"), justify="right", overflow="fold")
+    table.add_column(_("95 % CI"), justify="right", overflow="fold")
+    table.add_column(_("Unit"), style="dim", overflow="fold")
+    for r in summary_rows(summary, summary):
+        table.add_row(r.label, r.better[:1], r.mean, r.ci, r.unit)
+    _show(_console(), table)
 
 
 def _json_num(v: Any) -> Any:
@@ -284,10 +390,10 @@ def _json_num(v: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(help=_("Run replications of a scenario; print every metric with its 95 % CI."))
 @handles_input_errors
 def run(
-    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML.")],
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO", help=_("Scenario YAML."))],
     replications: ReplicationsOpt = 5,
     seed: SeedOpt = 0,
     horizon: HorizonOpt = None,
@@ -298,31 +404,37 @@ def run(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     auto: Annotated[
-        bool, typer.Option("--auto", help="Add replications until the CIs are narrow enough.")
+        bool, typer.Option("--auto", help=_("Add replications until the CIs are narrow enough."))
     ] = False,
     precision: Annotated[
         float,
         typer.Option(
-            "--precision", min=0.001, help="Relative CI half-width targeted (--auto, advice)."
+            "--precision", min=0.001, help=_("Relative CI half-width targeted (--auto, advice).")
         ),
     ] = 0.05,
     max_replications: Annotated[
-        int, typer.Option("--max-replications", min=2, help="--auto: cap.")
+        int, typer.Option("--max-replications", min=2, help=_("--auto: cap."))
     ] = 100,
     csv_copy: Annotated[
-        bool, typer.Option("--csv", help="Also write CSV tables in --out.")
+        bool, typer.Option("--csv", help=_("Also write CSV tables in --out."))
     ] = False,
     with_report: ReportOpt = False,
+    strict: StrictOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run replications of a scenario; print every metric with its 95 % CI."""
     from accesssim.experiment import AutoStop, ResultsDir, replicate, run_tables
     from accesssim.experiment.store import seeds_record
-    from accesssim.scenario import load_scenario
+    from accesssim.scenario import load_scenario_document
 
     _check_format(format_)
     _check_executor(executor)
     _check_report(with_report, out)
-    scenario = load_scenario(scenario_file, set_ or [], horizon_days=horizon)
+    scenario, doc = load_scenario_document(scenario_file, set_ or [], horizon_days=horizon)
+    found, strict_problems = _warnings(scenario, doc, strict)
+    if strict_problems:
+        raise InputError(strict_problems)
+    _print_warnings(found)
     store = ResultsDir(out).prepare() if out is not None else None
     label = scenario_file.stem
     if store is not None:
@@ -361,12 +473,14 @@ def run(
         )
         store.consolidate(csv=csv_copy)
     if not reps.results:
-        _err("interrupted before any replication finished")
+        _err(_("interrupted before any replication finished"))
         raise typer.Exit(130)
     summary = reps.summary()
-    title = (
-        f"{scenario.name}: {reps.n} replication(s), seed {seed}, "
-        f"{scenario.calendar.horizon_days - scenario.calendar.warmup_days} days measured"
+    title = _("{name}: {n} replication(s), seed {seed}, {days} days measured").format(
+        name=scenario.name,
+        n=reps.n,
+        seed=seed,
+        days=scenario.calendar.horizon_days - scenario.calendar.warmup_days,
     )
     extra = {
         "scenario": scenario.name,
@@ -378,25 +492,51 @@ def run(
     }
     if auto:
         extra["precision_target_met"] = reps.converged()
+        extra["replications_needed"] = reps.needed()
     from accesssim.analysis import advice
 
     hints = advice(reps.results, scenario.calendar.warmup_days, relative=precision)
     extra["advice"] = hints
     _print_summary(title, summary, format_, extra)
     if format_ == "table":
-        needed = ", ".join(f"{m} {n}" for m, n in hints["replications_needed"].items())
-        _err(
-            f"warm-up: {hints['warmup_used_days']} days used; MSER-5 on the weekly planned "
-            f"waits suggests {hints['warmup_suggested_days']} days"
+        from accesssim.wording import metric_short, pct
+
+        needed = ", ".join(
+            f"{metric_short(m)} {n}" for m, n in hints["replications_needed"].items()
         )
-        _err(f"replications for a 95 % CI within {precision:.0%} of the mean: {needed}")
+        _err(
+            _(
+                "warm-up: {used} days used; MSER-5 on the weekly planned waits suggests "
+                "{suggested} days"
+            ).format(used=hints["warmup_used_days"], suggested=hints["warmup_suggested_days"])
+        )
+        _err(
+            _("replications for a 95 % CI within {p} of the mean: {needed}").format(
+                p=pct(precision), needed=needed
+            )
+        )
     if auto and format_ == "table":
-        met = "met" if reps.converged() else "NOT met (cap reached)"
-        _err(f"automatic replications: {reps.n} run; precision target {precision:.0%} {met}")
+        from accesssim.wording import pct
+
+        if reps.converged():
+            met = _("met")
+        elif reps.n >= max_replications:
+            met = _("not met: cap of {cap} reached, about {needed} needed").format(
+                cap=max_replications, needed=reps.needed()
+            )
+        else:
+            met = _("not met: stopped after {n}, about {needed} needed").format(
+                n=reps.n, needed=reps.needed()
+            )
+        _err(
+            _("automatic replications: {n} run; precision target {p} {met}").format(
+                n=reps.n, p=pct(precision), met=met
+            )
+        )
     if out is not None and format_ == "table":
-        _err(f"results written to {out}")
+        _err(_("results written to {out}").format(out=out))
     if not reps.complete:
-        _err(f"interrupted: {reps.n} finished replication(s) kept")
+        _err(_("interrupted: {n} finished replication(s) kept").format(n=reps.n))
         raise typer.Exit(130)
     if with_report and out is not None:
         _write_report(out)
@@ -407,12 +547,14 @@ def run(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds).")
+)
 @handles_input_errors
 def compare(
-    base_file: Annotated[Path, typer.Argument(metavar="BASE", help="Baseline scenario.")],
+    base_file: Annotated[Path, typer.Argument(metavar="BASE", help=_("Baseline scenario."))],
     alt_files: Annotated[
-        list[Path], typer.Argument(metavar="ALT...", help="Alternative scenario(s).")
+        list[Path], typer.Argument(metavar="ALT...", help=_("Alternative scenario(s)."))
     ],
     replications: ReplicationsOpt = 10,
     seed: SeedOpt = 0,
@@ -424,12 +566,13 @@ def compare(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     all_metrics: Annotated[
-        bool, typer.Option("--all", help="Show every metric (default: the headline ones).")
+        bool, typer.Option("--all", help=_("Show every metric (default: the headline ones)."))
     ] = False,
     csv_copy: Annotated[
-        bool, typer.Option("--csv", help="Also write CSV tables in --out.")
+        bool, typer.Option("--csv", help=_("Also write CSV tables in --out."))
     ] = False,
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds)."""
     from accesssim.experiment import ResultsDir, run_tables
@@ -496,13 +639,13 @@ def compare(
             diffs.to_csv(store.path / "differences.csv", index=False)
             gains.to_csv(store.path / "cost_per_gain.csv", index=False)
     if cmp.n == 0:
-        _err("interrupted before any replication finished")
+        _err(_("interrupted before any replication finished"))
         raise typer.Exit(130)
     _print_comparison(cmp, format_, all_metrics)
     if out is not None and format_ == "table":
-        _err(f"results written to {out}")
+        _err(_("results written to {out}").format(out=out))
     if not cmp.complete:
-        _err(f"interrupted: {cmp.n} finished replication(s) per scenario kept")
+        _err(_("interrupted: {n} finished replication(s) per scenario kept").format(n=cmp.n))
         raise typer.Exit(130)
     if with_report and out is not None:
         _write_report(out)
@@ -532,70 +675,58 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         typer.echo("")
         gains.to_csv(sys.stdout, index=False)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from accesssim.i18n import _
+    from accesssim.model import HEADLINE_METRICS, METRIC_NAMES
+    from accesssim.report.describe import policy_rows
+    from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
 
-    console = Console(width=max(110, Console().width))
-    from accesssim.model import HEADLINE_METRICS
-
-    shown = diffs if all_metrics else diffs[diffs.metric.isin(HEADLINE_METRICS)]
+    console = _console()
+    metrics = METRIC_NAMES if all_metrics else HEADLINE_METRICS
+    base = cmp.labels[0]
     for alt in cmp.labels[1:]:
-        table = Table(
-            title=f"{alt} vs {cmp.labels[0]}: paired differences, {cmp.n} replications, "
-            f"seed {cmp.seed} (* = 95 % CI excludes 0)",
-            title_justify="left",
+        table = _table(
+            _("{alt} against {base}: paired differences, {n} replications, seed {seed}").format(
+                alt=alt, base=base, n=cmp.n, seed=cmp.seed
+            ),
+            _(
+                "↑ higher is better, ↓ lower is better. Clear change: the 95 % CI of the "
+                "difference excludes 0; otherwise it could be chance. Shares differ in "
+                "percentage points (pt)."
+            ),
         )
-        for col, just in (
-            ("metric", "left"),
-            ("baseline", "right"),
-            (alt, "right"),
-            ("difference", "right"),
-            ("95 % CI", "right"),
-            ("change", "right"),
-        ):
-            table.add_column(col, justify=just)
-        for row in shown[shown.alternative == alt].itertuples():
-            m = row.metric
-            ci = f"[{_fmt_diff(m, row.low)}, {_fmt_diff(m, row.high)}]"
-            rel = "-" if row.relative != row.relative else f"{100 * row.relative:+.1f} %"
-            star = " *" if row.significant else ""
+        table.add_column(_("Indicator (unit)"), overflow="fold", min_width=18)
+        table.add_column("", no_wrap=True)
+        table.add_column(_("Baseline"), justify="right", overflow="fold")
+        table.add_column(_("Alternative"), justify="right", overflow="fold")
+        table.add_column(_("Difference [95 % CI]"), justify="right", overflow="fold", min_width=20)
+        table.add_column(_("Reading"), overflow="fold", max_width=10)
+        for r in difference_rows(diffs, alt, metrics):
             table.add_row(
-                m,
-                _fmt_value(m, row.base_mean),
-                _fmt_value(m, row.alt_mean),
-                _fmt_diff(m, row.diff) + star,
-                ci,
-                rel,
+                f"{r.short} ({r.unit})",
+                r.better[:1],
+                r.base,
+                r.alt,
+                f"{r.diff}\n{r.ci}",
+                r.reading,
             )
-        console.print(table)
-        gt = Table(title=f"{alt}: cost per unit of gain", title_justify="left")
-        for col in ("gain", "extra cost (EUR)", "gain [95 % CI]", "EUR per unit"):
-            gt.add_column(col, justify="left" if col == "gain" else "right")
-        for row in gains[gains.alternative == alt].itertuples():
-            if row.eur_per_unit != row.eur_per_unit:
-                per = "-"
-            elif row.eur_per_unit < 0:
-                per = f"saves {-row.eur_per_unit:,.0f}"  # a gain at a lower cost
-            else:
-                per = f"{row.eur_per_unit:,.0f}"
-            gt.add_row(
-                row.description,
-                f"{row.extra_cost_eur:,.0f}",
-                f"{row.gain_mean:,.0f} [{row.gain_low:,.0f}, {row.gain_high:,.0f}]",
-                per,
-            )
-        console.print(gt)
-    console.print(
-        "[dim]EUR per unit is shown when the gain's CI lies above 0 ('saves' when the "
-        "alternative gains and costs less). Costs are the public payer's, over the measurement "
-        "window (docs/policies.md).[/dim]"
-    )
-
-
-def _fmt_diff(metric: str, value: float) -> str:
-    from accesssim.report.describe import fmt_diff
-
-    return fmt_diff(metric, value)
+        _show(console, table)
+        gt = _table(
+            _("{alt}: cost per unit of gain").format(alt=alt),
+            _(
+                "Shown when the gain's 95 % CI lies above 0; 'gains and saves' means the "
+                "alternative is better and cheaper. Costs are the public payer's, over the "
+                "measured period (docs/policies.md)."
+            ),
+        )
+        gt.add_column(_("Gain (unit)"), overflow="fold", min_width=18)
+        gt.add_column(_("Extra cost"), justify="right", overflow="fold")
+        gt.add_column(_("Gain [95 % CI]"), justify="right", overflow="fold")
+        gt.add_column(_("Cost per unit of gain"), justify="right", overflow="fold")
+        for r in cost_rows(gains, alt):
+            gt.add_row(r.description, r.extra_cost, f"{r.gain_mean}\n{r.gain_ci}", r.per_unit)
+        _show(console, gt)
+    names = {p["key"]: p["name"] for p in policy_rows(cmp.runs[0].scenario)}
+    console.print(baseline_cost_words(_mean_costs(cmp.runs[0].results), names), style="dim")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -603,23 +734,27 @@ def _fmt_diff(metric: str, value: float) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs.")
+)
 @handles_input_errors
 def sweep(
     experiment_file: Annotated[
-        Path, typer.Argument(metavar="EXPERIMENT", help="Experiment YAML file.")
+        Path, typer.Argument(metavar="EXPERIMENT", help=_("Experiment YAML file."))
     ],
-    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    out: Annotated[Path, typer.Option("--out", help=_("Results directory."))],
     resume: Annotated[
-        bool, typer.Option("--resume", help="Skip the runs already in --out.")
+        bool, typer.Option("--resume", help=_("Skip the runs already in --out."))
     ] = False,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+        str | None,
+        typer.Option("--executor", help=_("serial, processes or dask (overrides file).")),
     ] = None,
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     format_: FormatOpt = "table",
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run a design of experiments (grid, LHS, Sobol); print sensitivity indices with CIs."""
     from accesssim.experiment.sweep import load_experiment
@@ -631,8 +766,13 @@ def sweep(
     exp = load_experiment(experiment_file)
     n = len(exp.points) * exp.spec.replications
     _err(
-        f"{exp.spec.name}: {exp.spec.design.kind} design, {len(exp.points)} points x "
-        f"{exp.spec.replications} replication(s) = {n} runs"
+        _("{name}: {kind} design, {points} points x {reps} replication(s) = {n} runs").format(
+            name=exp.spec.name,
+            kind=exp.spec.design.kind,
+            points=len(exp.points),
+            reps=exp.spec.replications,
+            n=n,
+        )
     )
     with _Progress(f"sweep {exp.spec.name}") as bar:
         res = run_sweep(
@@ -646,8 +786,9 @@ def sweep(
         )
     if not res.complete:
         _err(
-            f"interrupted: {res.done} of {res.total} runs are on disk in {out}; "
-            "continue with --resume"
+            _(
+                "interrupted: {done} of {total} runs are on disk in {out}; continue with --resume"
+            ).format(done=res.done, total=res.total, out=out)
         )
         raise typer.Exit(130)
     table = res.sensitivity.get("indices")
@@ -666,7 +807,7 @@ def sweep(
         table.to_csv(sys.stdout, index=False)
     else:
         _print_sensitivity(table, exp.spec.design.kind)
-    _err(f"{res.total} runs; results in {out}")
+    _err(_("{n} runs; results in {out}").format(n=res.total, out=out))
     if with_report:
         _write_report(out)
 
@@ -675,13 +816,20 @@ def _print_sensitivity(table: Any, kind: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from accesssim.wording import metric_label
+
     console = Console(width=max(100, Console().width))
     for metric, part in table.groupby("metric", sort=False):
-        t = Table(title=f"Sensitivity of {metric} ({kind} design)", title_justify="left")
-        t.add_column("factor")
+        t = Table(
+            title=_("Sensitivity of {label} ({kind} design)").format(
+                label=metric_label(str(metric)), kind=kind
+            ),
+            title_justify="left",
+        )
+        t.add_column(_("factor"))
         if kind == "sobol":
-            t.add_column("first order S1 [95 % CI]", justify="right")
-            t.add_column("total ST [95 % CI]", justify="right")
+            t.add_column(_("first order S1 [95 % CI]"), justify="right")
+            t.add_column(_("total ST [95 % CI]"), justify="right")
             wide = part.pivot(index="factor", columns="measure", values=["value", "low", "high"])
             order = wide[("value", "ST")].sort_values(ascending=False).index
             for f in order:
@@ -694,15 +842,15 @@ def _print_sensitivity(table: Any, kind: str) -> None:
                 t.add_row(str(f), *cells)
         elif kind == "lhs":
             t.add_column("PRCC", justify="right")
-            t.add_column("95 % CI", justify="right")
-            t.add_column("p-value", justify="right")
+            t.add_column(_("95 % CI"), justify="right")
+            t.add_column(_("p-value"), justify="right")
             part = part.reindex(part["value"].abs().sort_values(ascending=False).index)
             for r in part.itertuples():
                 ci = "-" if r.low != r.low else f"[{r.low:+.3f}, {r.high:+.3f}]"
                 t.add_row(r.factor, f"{r.value:+.3f}", ci, f"{r.p_value:.2g}")
         else:
-            t.add_column("main effect (range of level means)", justify="right")
-            t.add_column("lowest / highest level mean", justify="right")
+            t.add_column(_("main effect (range of level means)"), justify="right")
+            t.add_column(_("lowest / highest level mean"), justify="right")
             part = part.sort_values("value", ascending=False)
             for r in part.itertuples():
                 t.add_row(r.factor, f"{r.value:.4g}", f"{r.low:.4g} / {r.high:.4g}")
@@ -918,7 +1066,7 @@ def _check_report(with_report: bool, out: Path | None) -> None:
                     "--report",
                     None,
                     "--out",
-                    "missing: the report is written to --out DIR/report.html, give --out DIR",
+                    _("missing: the report is written to --out DIR/report.html, give --out DIR"),
                 )
             ]
         )
@@ -928,23 +1076,26 @@ def _write_report(results_dir: Path, out: Path | None = None) -> Path:
     from accesssim.report import report as build_report
 
     path = build_report(results_dir, out)
-    _err(f"report written to {path}")
+    _err(_("report written to {path}").format(path=path))
     return path
 
 
-@app.command()
+@app.command(
+    help=_("Write the HTML report of a results directory: figures and tables, readable offline.")
+)
 @handles_input_errors
 def report(
     results_dir: Annotated[
         Path,
         typer.Argument(
-            metavar="RESULTS_DIR", help="A results directory (--out of run, compare or sweep)."
+            metavar="RESULTS_DIR", help=_("A results directory (--out of run, compare or sweep).")
         ),
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="HTML file to write (default: RESULTS_DIR/report.html)."),
+        typer.Option("--out", help=_("HTML file to write (default: RESULTS_DIR/report.html).")),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Write the HTML report of a results directory: figures and tables, readable offline."""
     _write_report(results_dir, out)
@@ -955,11 +1106,15 @@ def report(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command("app")
+@app.command(
+    "app",
+    help=_("Start the planner's web app (Streamlit) on http://127.0.0.1:PORT (Ctrl-C stops it)."),
+)
 def app_command(
     port: Annotated[
-        int, typer.Option("--port", min=1, max=65535, help="Port on 127.0.0.1.")
+        int, typer.Option("--port", min=1, max=65535, help=_("Port on 127.0.0.1."))
     ] = 8501,
+    lang: LangOpt = None,
 ) -> None:
     """Start the planner's web app (Streamlit) on http://127.0.0.1:PORT (Ctrl-C stops it)."""
     import importlib.util
@@ -967,7 +1122,7 @@ def app_command(
     import subprocess
 
     if importlib.util.find_spec("streamlit") is None:
-        _err("accesssim app needs Streamlit: install with pip install 'accesssim[app]'")
+        _err(_("accesssim app needs Streamlit: install with pip install 'accesssim[app]'"))
         raise typer.Exit(EXIT_INPUT)
     script = Path(__file__).resolve().parent / "app" / "streamlit_app.py"
     command = [
@@ -987,7 +1142,11 @@ def app_command(
         "--client.toolbarMode",
         "minimal",  # no "Deploy" button: the app runs on the planner's own machine
     ]
-    _err(f"accesssim app: open http://127.0.0.1:{port} in a browser (Ctrl-C to stop)")
+    _err(
+        _("accesssim app: open http://127.0.0.1:{port} in a browser (Ctrl-C to stop)").format(
+            port=port
+        )
+    )
     proc = subprocess.Popen(command)
     # Stopping this command (kill, a service manager) stops the server too.
     previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
@@ -1010,14 +1169,16 @@ def app_command(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Run the calibration targets: published French figures vs simulated (mean, 95 % CI).")
+)
 @handles_input_errors
 def calibrate(
     france: Annotated[
-        Path, typer.Option("--france", help="National-average baseline scenario.")
+        Path, typer.Option("--france", help=_("National-average baseline scenario."))
     ] = Path("scenarios/france-baseline.yaml"),
     lyon: Annotated[
-        Path | None, typer.Option("--lyon", help="Lyon metropolitan scenario (or none).")
+        Path | None, typer.Option("--lyon", help=_("Lyon metropolitan scenario (or none)."))
     ] = Path("scenarios/lyon-metropole.yaml"),
     replications: ReplicationsOpt = 10,
     seed: SeedOpt = 0,
@@ -1026,8 +1187,9 @@ def calibrate(
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     markdown: Annotated[
-        Path | None, typer.Option("--markdown", help="Write the table as Markdown to this file.")
+        Path | None, typer.Option("--markdown", help=_("Write the table as Markdown to this file."))
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Run the calibration targets: published French figures vs simulated (mean, 95 % CI)."""
     from accesssim.calibration import calibration_markdown, calibration_table
@@ -1069,23 +1231,102 @@ def calibrate(
         from accesssim.calibration import _fmt
 
         t = Table(
-            title=f"Calibration: {replications} replications, seed {seed}", title_justify="left"
+            title=_("Calibration: {n} replications, seed {seed}").format(n=replications, seed=seed),
+            title_justify="left",
         )
-        for col in ("target", "published", "tolerance", "simulated", "95 % CI", "pass"):
-            t.add_column(col)
+        for col in (
+            _("target"),
+            _("published"),
+            _("tolerance"),
+            _("simulated"),
+            _("95 % CI"),
+            _("pass"),
+        ):
+            t.add_column(col, overflow="fold")
         for r in table.itertuples():
             lo = "-inf" if r.low != r.low or r.low == float("-inf") else _fmt(r.low, r.unit)
             t.add_row(
                 f"{r.label} ({r.scenario})",
                 r.published,
-                f"{lo} to {_fmt(r.high, r.unit)}",
+                _("{lo} to {hi}").format(lo=lo, hi=_fmt(r.high, r.unit)),
                 _fmt(r.mean, r.unit),
                 f"[{_fmt(r.ci_low, r.unit)}, {_fmt(r.ci_high, r.unit)}]",
-                "[green]yes[/green]" if r.passed else "[red]no[/red]",
+                f"[green]{_('yes')}[/green]" if r.passed else f"[red]{_('no')}[/red]",
             )
         Console(width=max(120, Console().width)).print(t)
     if not table.passed.all():
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# territory
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def territory(
+    communes: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="COMMUNE", help="INSEE codes or names of communes."),
+    ] = None,
+    departement: Annotated[
+        list[str] | None,
+        typer.Option("--departement", help="A département (code or name); repeatable."),
+    ] = None,
+    epci: Annotated[
+        list[str] | None, typer.Option("--epci", help="An EPCI (SIREN code or name); repeatable.")
+    ] = None,
+    around: Annotated[
+        str | None, typer.Option("--around", help="Centre commune of a radius (code or name).")
+    ] = None,
+    radius_km: Annotated[
+        float | None, typer.Option("--radius-km", help="Radius around --around (km).")
+    ] = None,
+    gps: Annotated[
+        int | None, typer.Option("--gps", help="GP count (default: 78 per 100,000).")
+    ] = None,
+    gp_csv: Annotated[
+        Path | None,
+        typer.Option("--gp-csv", help="CSV of GPs by commune (commune[, fte, age, ...])."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write a scenario file for any French territory from the packaged commune table.
+
+    Communes: INSEE codes or names, --departement, --epci, --around with --radius-km (the union
+    of all given). GPs: --gps N, --gp-csv FILE, or the national density. Today's practice
+    (same-day slots, teleconsultation) is scaled to the population; every number's source is
+    written in the file's comments."""
+    from accesssim.territory.build import Selection, build_territory, command_line, read_back
+
+    sel = Selection(
+        communes=tuple(communes or ()),
+        departements=tuple(departement or ()),
+        epcis=tuple(epci or ()),
+        around=around,
+        radius_km=radius_km,
+    )
+    command = command_line(sel, gps=gps, gp_csv=gp_csv, name=name, output=output)
+    text, terr = build_territory(sel, gps=gps, gp_csv=gp_csv, name=name, command=command)
+    target = output if output is not None and str(output) != "-" else None
+    scenario, doc = read_back(text, target or Path(f"{terr.slug}.yaml"))
+    if target is None:
+        typer.echo(text, nl=False)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    info = scenario.summary()
+    shown = target if target is not None else "stdout"
+    _err(
+        f"wrote {shown}: {info['name']} - {terr.name}: {info['population']:,} inhabitants, "
+        f"{info['communes']} commune(s), {info['gps']} GPs; policies: "
+        f"{', '.join(info['policies']) or 'none'}"
+    )
+    _print_warnings(_warnings(scenario, doc, strict=False)[0])
 
 
 def _mean_costs(results: list[Any]) -> dict[str, float]:
@@ -1100,7 +1341,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err(_("interrupted"))
         raise SystemExit(130) from None
 
 

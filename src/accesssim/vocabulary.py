@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from accesssim.i18n import N_
+
 __all__ = [
     "BETTER",
     "HEADLINE_METRICS",
@@ -24,6 +26,7 @@ __all__ = [
     "OUTCOME_NAMES",
     "SHORT_LABELS",
     "WEEKLY_COLUMNS",
+    "CommuneTally",
     "Counter",
     "FSum",
     "Kind",
@@ -71,15 +74,16 @@ OUTCOME_NAMES: tuple[str, ...] = (
 """Names of :class:`Outcome` in code order (the ``outcome`` column of the outcome tables)."""
 
 OUTCOME_LABELS: dict[str, str] = {
-    "own_mt": "own MT",
-    "other_gp": "other GP",
-    "teleconsultation": "teleconsultation",
-    "pharmacist": "pharmacist",
-    "nurse": "nurse",
-    "ed": "emergency department",
-    "forgone": "forgone care",
-    "pending": "pending at the end",
+    "own_mt": N_("own MT"),
+    "other_gp": N_("other GP"),
+    "teleconsultation": N_("teleconsultation"),
+    "pharmacist": N_("pharmacist"),
+    "nurse": N_("nurse"),
+    "ed": N_("emergency department"),
+    "forgone": N_("forgone care"),
+    "pending": N_("pending at the end"),
 }
+"""How each outcome reads (English; shown translated by :func:`accesssim.wording.outcome_label`)."""
 
 
 class Counter(IntEnum):
@@ -130,6 +134,15 @@ WEEKLY_COLUMNS: tuple[str, ...] = (
 """Names of :class:`Weekly` in code order (columns of ``weekly.parquet``)."""
 
 
+class CommuneTally(IntEnum):
+    """Columns of the kernel's tallies by commune of the patient (requests arriving in the
+    measurement window): the per-commune results of the maps."""
+
+    UNSCHEDULED = 0  # unscheduled needs
+    U48_MET = 1  # ... met (GP, teleconsultation, pharmacist) within 48 h
+    ED = 2  # requests ending at the emergency department
+
+
 class FSum(IntEnum):
     """Float sums of the kernel: waits by kind (``WAIT_PLANNED + kind``) and planned excess
     waits."""
@@ -163,227 +176,235 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
     MetricSpec(
         "wait_planned_mean_days",
         "days",
-        "Mean delay from request to appointment of planned requests that got one (GP, "
-        "teleconsultation or nurse), in calendar days (DREES 2018 definition).",
-        "Planned requests: mean delay to the appointment",
-        "Planned: mean delay",
+        N_(
+            "Mean delay from request to appointment of planned requests that got one (GP, "
+            "teleconsultation or nurse), in calendar days (DREES 2018 definition)."
+        ),
+        N_("Planned requests: mean delay to the appointment"),
+        N_("Planned: mean delay"),
         -1,
         1,
     ),
     MetricSpec(
         "wait_planned_median_days",
         "days",
-        "Median of the same delays.",
-        "Planned requests: median delay to the appointment",
-        "Planned: median delay",
+        N_("Median of the same delays."),
+        N_("Planned requests: median delay to the appointment"),
+        N_("Planned: median delay"),
         -1,
         2,
     ),
     MetricSpec(
         "wait_planned_p90_days",
         "days",
-        "90th percentile of the same delays.",
-        "Planned requests: delay within which 90 % are seen",
+        N_("90th percentile of the same delays."),
+        N_("Planned requests: delay within which 90 % are seen"),
         None,
         -1,
     ),
     MetricSpec(
         "excess_wait_planned_mean_days",
         "days",
-        "Mean wait of planned requests beyond the desired day (what a shortage of GP time "
-        "adds to the lead time the patient wanted).",
-        "Planned requests: mean wait beyond the day wanted",
+        N_(
+            "Mean wait of planned requests beyond the desired day (what a shortage of GP time "
+            "adds to the lead time the patient wanted)."
+        ),
+        N_("Planned requests: mean wait beyond the day wanted"),
         None,
         -1,
     ),
     MetricSpec(
         "third_next_available_days",
         "days",
-        "Mean over GPs and weekly snapshots of the time to the third free regular slot.",
-        "Third next available slot",
+        N_("Mean over GPs and weekly snapshots of the time to the third free regular slot."),
+        N_("Third next available slot"),
         None,
         -1,
     ),
     MetricSpec(
         "unscheduled_within_24h_share",
         "share",
-        "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation or a "
-        "pharmacist within 24 hours of the request.",
-        "Soins non programmés seen within 24 h",
-        "Same-day needs seen within 24 h",
+        N_(
+            "Share of unscheduled needs (24 h and 48 h) seen by a GP, a teleconsultation or a "
+            "pharmacist within 24 hours of the request."
+        ),
+        N_("Soins non programmés seen within 24 h"),
+        N_("Same-day needs seen within 24 h"),
         1,
         3,
     ),
     MetricSpec(
         "unscheduled_within_48h_share",
         "share",
-        "The same within 48 hours (the SAS target).",
-        "Soins non programmés seen within 48 h",
-        "Same-day needs seen within 48 h",
+        N_("The same within 48 hours (the SAS target)."),
+        N_("Soins non programmés seen within 48 h"),
+        N_("Same-day needs seen within 48 h"),
         1,
         4,
     ),
     MetricSpec(
         "ed_visits_per_1000",
         "per 1000 inhabitants per year",
-        "Emergency-department visits for needs primary care could have handled.",
-        "Emergency-department (ED) visits primary care could have handled",
-        "ED visits",
+        N_("Emergency-department visits for needs primary care could have handled."),
+        N_("Emergency-department (ED) visits primary care could have handled"),
+        N_("ED visits"),
         -1,
         5,
     ),
     MetricSpec(
         "forgone_care_share",
         "share",
-        "Share of all requests ending in forgone care.",
-        "Requests ending without care (forgone)",
-        "Forgone care",
+        N_("Share of all requests ending in forgone care."),
+        N_("Requests ending without care (forgone)"),
+        N_("Forgone care"),
         -1,
         6,
     ),
     MetricSpec(
         "teleconsultation_share",
         "share",
-        "Teleconsultations as a share of GP acts (office, home visits and remote).",
-        "Teleconsultations among GP acts",
-        "Teleconsultation share",
+        N_("Teleconsultations as a share of GP acts (office, home visits and remote)."),
+        N_("Teleconsultations among GP acts"),
+        N_("Teleconsultation share"),
         0,
         7,
     ),
     MetricSpec(
         "gp_utilisation",
         "share",
-        "Booked slots over offered slots, sessions in the window.",
-        "GP slots booked",
-        "GP slots booked",
+        N_("Booked slots over offered slots, sessions in the window."),
+        N_("GP slots booked"),
+        N_("GP slots booked"),
         0,
         12,
     ),
     MetricSpec(
         "reserved_slots_unused_share",
         "share",
-        "Reserved slots still free at their release time, over reserved slots offered.",
-        "Reserved same-day slots still free at release",
+        N_("Reserved slots still free at their release time, over reserved slots offered."),
+        N_("Reserved same-day slots still free at release"),
     ),
     MetricSpec(
         "mt_coverage_start",
         "share",
-        "Share of adults (16+) with a declared GP at the end of the warm-up.",
-        "Adults with a médecin traitant (MT), end of warm-up",
+        N_("Share of adults (16+) with a declared GP at the end of the warm-up."),
+        N_("Adults with a médecin traitant (MT), end of warm-up"),
     ),
     MetricSpec(
         "mt_coverage_end",
         "share",
-        "The same at the horizon.",
-        "Adults with a médecin traitant (MT), at the end",
-        "Adults with an MT",
+        N_("The same at the horizon."),
+        N_("Adults with a médecin traitant (MT), at the end"),
+        N_("Adults with an MT"),
         1,
         8,
     ),
     MetricSpec(
         "mt_coverage_ald_end",
         "share",
-        "Share of adults with an ALD who have an MT, at the horizon.",
-        "Adults with an ALD who have an MT, at the end",
-        "ALD adults with an MT",
+        N_("Share of adults with an ALD who have an MT, at the horizon."),
+        N_("Adults with an ALD who have an MT, at the end"),
+        N_("ALD adults with an MT"),
         1,
         9,
     ),
     MetricSpec(
         "patients_without_mt_end",
         "people",
-        "Adults without an MT at the horizon.",
-        "Adults without an MT, at the end",
-        "Adults without an MT",
+        N_("Adults without an MT at the horizon."),
+        N_("Adults without an MT, at the end"),
+        N_("Adults without an MT"),
         -1,
         10,
     ),
     MetricSpec(
         "gp_acts_per_inhabitant",
         "acts per inhabitant per year",
-        "GP acts (office, home, teleconsultation) per inhabitant.",
-        "GP acts per inhabitant",
-        "GP acts per inhabitant",
+        N_("GP acts (office, home, teleconsultation) per inhabitant."),
+        N_("GP acts per inhabitant"),
+        N_("GP acts per inhabitant"),
         0,
         11,
     ),
     MetricSpec(
         "policy_cost_eur",
         "EUR",
-        "Cost of the policy mix to the public payer over the measurement window (one-off "
-        "costs when they occur); see docs/policies.md.",
-        "Cost of the policy mix to the public payer",
-        "Policy cost",
+        N_(
+            "Cost of the policy mix to the public payer over the measurement window (one-off "
+            "costs when they occur); see docs/policies.md."
+        ),
+        N_("Cost of the policy mix to the public payer"),
+        N_("Policy cost"),
         -1,
         13,
     ),
     MetricSpec(
         "wait_all_mean_days",
         "days",
-        "Mean delay from request to appointment, planned and unscheduled requests.",
-        "All requests: mean delay to the appointment",
+        N_("Mean delay from request to appointment, planned and unscheduled requests."),
+        N_("All requests: mean delay to the appointment"),
         None,
         -1,
     ),
     MetricSpec(
         "wait_all_median_days",
         "days",
-        "Median of the same delays.",
-        "All requests: median delay to the appointment",
+        N_("Median of the same delays."),
+        N_("All requests: median delay to the appointment"),
         None,
         -1,
     ),
     MetricSpec(
         "wait_all_within_1day_share",
         "share",
-        "Share of appointments on the day of the request or the next day.",
-        "All requests: seen the same or the next day",
+        N_("Share of appointments on the day of the request or the next day."),
+        N_("All requests: seen the same or the next day"),
         None,
         1,
     ),
     MetricSpec(
         "wait_unscheduled_median_days",
         "days",
-        "Median delay of unscheduled needs that were seen.",
-        "Soins non programmés: median delay",
+        N_("Median delay of unscheduled needs that were seen."),
+        N_("Soins non programmés: median delay"),
         None,
         -1,
     ),
     MetricSpec(
         "acts_per_fte_gp",
         "acts per FTE-year",
-        "GP acts of territory GPs per full-time equivalent per year.",
-        "GP acts per full-time GP",
+        N_("GP acts of territory GPs per full-time equivalent per year."),
+        N_("GP acts per full-time GP"),
     ),
     MetricSpec(
         "mt_list_per_fte",
         "adults per FTE",
-        "Adult MT patients per FTE GP at the horizon.",
-        "MT list per full-time GP",
+        N_("Adult MT patients per FTE GP at the horizon."),
+        N_("MT list per full-time GP"),
     ),
     MetricSpec(
         "requests_per_inhabitant",
         "per inhabitant per year",
-        "Requests for GP care.",
-        "Requests for GP care per inhabitant",
+        N_("Requests for GP care."),
+        N_("Requests for GP care per inhabitant"),
     ),
     MetricSpec(
         "pharmacist_acts_per_1000",
         "per 1000 inhabitants per year",
-        "Pharmacist acts.",
-        "Pharmacist acts",
+        N_("Pharmacist acts."),
+        N_("Pharmacist acts"),
     ),
     MetricSpec(
         "nurse_acts_per_1000",
         "per 1000 inhabitants per year",
-        "Policy nurse follow-ups.",
-        "Nurse follow-ups (policy nurses)",
+        N_("Policy nurse follow-ups."),
+        N_("Nurse follow-ups (policy nurses)"),
     ),
     MetricSpec(
         "enrolments_per_1000",
         "per 1000 inhabitants per year",
-        "New MT declarations after a consultation.",
-        "New MT declarations",
+        N_("New MT declarations after a consultation."),
+        N_("New MT declarations"),
     ),
 )
 """Every metric of a replication, in the order of the result tables."""

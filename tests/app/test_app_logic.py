@@ -27,21 +27,14 @@ from accesssim.experiment import dump_scenario_yaml
 from accesssim.report import load_results
 from accesssim.scenario import ScenarioError
 from accesssim.scenario.schema import Policies
+from helpers import BASE
 
-TINY = """\
-name: tiny
-territory:
-  name: Tiny CPTS
-  communes:
-    - {insee: "69001", name: Bourg, population: 1600, lat: 45.80, lon: 4.50}
-    - {insee: "69002", name: Hameau, population: 900, lat: 45.76, lon: 4.44}
-    - {insee: "69003", name: Vallon, population: 500, lat: 45.72, lon: 4.55}
-calendar: {horizon_days: 120, warmup_days: 28}
-gps: {count: 3}
-policies:
-  unscheduled_slots: {reserved_share: 0.25, release_day: same, release_time_hours: 12}
-  teleconsultation: {platform_daily_capacity: 2}
-"""
+#: The shared tiny territory, named ``tiny``, with today's reserved same-day slots.
+TINY = BASE.replace("name: tiny-territory", "name: tiny").replace(
+    "policies:\n",
+    "policies:\n  unscheduled_slots: {reserved_share: 0.25, release_day: same, "
+    "release_time_hours: 12}\n",
+)
 
 
 @pytest.fixture
@@ -334,6 +327,7 @@ def test_comparison_is_cached_and_written(pair: tuple[Any, Any], tmp_path: Path)
     table = L.differences_table(out)
     assert list(table.columns) == [
         "indicator (unit)",
+        "better",
         "baseline",
         "alternative",
         "difference",
@@ -458,4 +452,4 @@ def test_differences_frame_is_plain_text(pair: tuple[Any, Any], tmp_path: Path) 
     table = L.differences_table(out)
     assert all(pd.api.types.is_string_dtype(table[c]) for c in table.columns)
     row = table.set_index("metric").loc["policy_cost_eur"]
-    assert row["indicator (unit)"].endswith("(EUR)")
+    assert row["indicator (unit)"].endswith("(€)")

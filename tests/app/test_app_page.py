@@ -11,6 +11,7 @@ messages in an error box, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from accesssim.app import APP_FILE
+from accesssim.scenario import load_scenario
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 MONTS = "seed:monts-du-lyonnais"
@@ -37,7 +39,63 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, repo_root: Path) -> App
     at = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception
+    at.sidebar.radio(key="lang").set_value(
+        "en"
+    ).run()  # French by default; these tests read English
+    assert not at.exception
     return at
+
+
+#: English words a French page never needs (outside code, file names and scenario names).
+ENGLISH = re.compile(r"\b(the|and|with|which|this|from|when|each|than|of|to|is|are)\b")
+
+
+def test_page_in_french(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, repo_root: Path) -> None:
+    """The app speaks French by default: labels, numbers, levers, results and their tables."""
+    monkeypatch.setenv("ACCESSSIM_APP_HORIZON", "120")
+    monkeypatch.setenv("ACCESSSIM_APP_RESULTS", str(tmp_path / "results"))
+    monkeypatch.chdir(repo_root)
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP_FILE), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert at.sidebar.radio(key="lang").value == "fr"
+    assert at.title[0].value.startswith("accesssim : l'accès aux soins")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Habitants"] == "49\u202f047"
+    assert metrics["Adultes sans MT"] == "10\u202f%"
+    share = at.slider(key=f"{MONTS}|unscheduled_slots.reserved_share")
+    assert (
+        share.label == "Part de chaque séance gardée pour les soins non programmés (% des créneaux)"
+    )
+    assert "Créneaux de soins non programmés" in _texts(at.markdown)
+    _quick(at)
+    at.slider(key="replications").set_value(2)
+    at.slider(key=f"{MONTS}|unscheduled_slots.reserved_share").set_value(35.0).run()
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert not at.error
+    assert "monts-du-lyonnais-alternative face à monts-du-lyonnais" in [h.value for h in at.header]
+    diffs = at.dataframe[0].value
+    assert {"indicateur (unité)", "différence", "IC 95 %", "lecture"} <= set(diffs.columns)
+    assert "Soins non programmés vus en 48 h (%)" in set(diffs["indicateur (unité)"])
+    assert set(diffs["lecture"]) <= {
+        "mieux", "moins bien", "pas de changement net", "plus haut", "plus bas",
+        "coûte plus", "coûte moins",
+    }  # fmt: skip
+    costs = at.dataframe[1].value
+    assert "passage aux urgences évité" in list(costs["gain (unité)"])
+    shown = "\n".join(
+        _texts(part) for part in (at.markdown, at.caption, at.header, at.subheader, at.info)
+    )
+    shown = re.sub(r"`[^`]*`", "", shown)  # commands and file names stay as they are
+    # The scenario file's own description is the author's text, in the author's language.
+    author = load_scenario(repo_root / "scenarios" / "monts-du-lyonnais.yaml").description
+    shown = shown.replace(author.strip(), "")
+    words = [
+        line for line in shown.splitlines() if ENGLISH.search(line.replace("monts-du-lyonnais", ""))
+    ]
+    assert words == [], words
 
 
 def _quick(at: AppTest) -> None:
@@ -56,7 +114,7 @@ def test_territory_is_shown(app: AppTest) -> None:
     assert metrics["Inhabitants"] == "49,047"
     assert metrics["Communes"] == "30"
     assert metrics["GPs"] == "38"
-    assert metrics["Adults without an MT"] == "10%"
+    assert metrics["Adults without an MT"] == "10\u00a0%"
     assert "Same-day slots (soins non programmés)" in _texts(app.markdown)
     assert len(app.get("image")) == 1  # the commune map of one baseline replication
     # Levers start at the baseline's values and carry the schema's description.
@@ -69,6 +127,11 @@ def test_territory_is_shown(app: AppTest) -> None:
     )
     assert "No lever moved" in _texts(app.markdown)
     assert not app.error
+    # The scenario's warnings, as accesssim validate prints them: the two pairs of communes
+    # sharing a point (kept in the seed file) and the quick run's short measured period.
+    (box,) = [w.value for w in app.warning if "Check this scenario" in w.value]
+    assert box.count("same point as") == 2
+    assert "`calendar.horizon_days`: 29 measured days" in box
 
 
 def test_run_compare_download_and_reproduce(app: AppTest, cli: Cli, tmp_path: Path) -> None:
@@ -124,14 +187,14 @@ def test_run_compare_download_and_reproduce(app: AppTest, cli: Cli, tmp_path: Pa
             assert pd.isna(app_means[metric])
         else:
             assert app_means[metric] == pytest.approx(value, rel=1e-12, abs=1e-12), metric
-    assert (results_dir / "report.html").is_file()
+    assert (results_dir / "report-fr.html").is_file() or (results_dir / "report-en.html").is_file()
 
     # Back to the baseline's 25 % then to 35 % again: the second setting comes from the cache.
     app.slider(key=f"{MONTS}|unscheduled_slots.reserved_share").set_value(25.0).run()
     assert "settings have changed" in _texts(app.warning)
     app.slider(key=f"{MONTS}|unscheduled_slots.reserved_share").set_value(35.0).run()
     assert not app.exception
-    assert not app.warning
+    assert "settings have changed" not in _texts(app.warning)
     assert "from the cache" in _texts(app.caption)
     assert len(app.dataframe) == 2
 

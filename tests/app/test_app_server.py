@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from accesssim.app.streamlit_app import APP_TITLE
+from accesssim.i18n import _, using
 from chromium import CHROMIUM, Chromium, assert_drawn, needs_chromium
 
 
@@ -81,11 +82,14 @@ def server(tmp_path: Path, repo_root: Path) -> Iterator[str]:
 def test_chromium_renders_the_app(server: str, tmp_path: Path) -> None:
     with Chromium(CHROMIUM, tmp_path / "profile", width=1280, height=1600) as browser:
         browser.open(server + "/")
-        assert browser.wait_for_text(APP_TITLE, timeout=90), "the page never showed its title"
-        assert browser.wait_for_text("Policy levers", timeout=90)
+        # French by default (the app's language switch).
+        with using("fr"):
+            title = _(APP_TITLE)
+        assert browser.wait_for_text(title, timeout=90), "the page never showed its title"
+        assert browser.wait_for_text("Leviers des politiques", timeout=90)
         dom = browser.dom()
         png = browser.screenshot(tmp_path / "app.png")
-    assert APP_TITLE in dom
+    assert title in dom
     assert "CPTS des Monts du Lyonnais" in dom
     assert "Traceback" not in dom
     assert_drawn(png, (1280, 1600))

@@ -161,3 +161,39 @@ def test_run_bad_scenario_path(cli: Cli, tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "Traceback" not in proc.stdout
     assert "no-such-file.yaml" in proc.stderr
+
+
+TINY = """\
+name: tiny
+population:
+  size: 3000
+gps:
+  count: 3
+calendar:
+  horizon_days: 80
+  warmup_days: 40
+"""
+
+
+def test_auto_at_the_cap_says_not_met(cli: Cli, tmp_path: Path) -> None:
+    """``--auto`` stopped by its cap says so, with the number the target would need.
+
+    A 0.1 % precision target on a 3,000-inhabitant territory is out of reach of 2
+    replications (the cap): the CI half-widths of two noisy replications are far wider.
+    """
+    (tmp_path / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    args = ["run", "tiny.yaml", "--auto", "--precision", "0.001", "--max-replications", "2"]
+    table = cli(*args, "--executor", "serial", cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    line = next(x for x in table.stderr.splitlines() if x.startswith("automatic replications"))
+    head, needed = line.split(", about ")
+    assert head == (
+        "automatic replications: 2 run; precision target 0.1 % not met: cap of 2 reached"
+    )
+    assert int(needed.removesuffix(" needed")) > 2
+    payload = json.loads(
+        cli(*args, "--executor", "serial", "--format", "json", cwd=tmp_path).stdout
+    )
+    assert payload["replications"] == 2
+    assert payload["precision_target_met"] is False
+    assert payload["replications_needed"] == int(needed.removesuffix(" needed"))

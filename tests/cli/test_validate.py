@@ -259,7 +259,7 @@ def test_valid_file_with_overrides(cli: Cli, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "7 GPs; policies: teleconsultation" in result.stdout
+    assert "7 GPs; policies: Teleconsultation" in result.stdout
 
 
 def test_several_files_report_every_problem(cli: Cli, tmp_path: Path) -> None:

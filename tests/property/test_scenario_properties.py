@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from accesssim.scenario import Scenario, ScenarioError, load_scenario
+from accesssim.scenario import Scenario, ScenarioError, load_scenario, scenario_warnings
 from accesssim.testing import (
     BROKEN_KINDS,
     broken_scenario_dicts,
@@ -164,7 +164,10 @@ def test_cli_accepts_valid_scenarios(cli: Cli, data: dict[str, Any]) -> None:
     with yaml_file(data, "valid.yaml") as file:
         result = cli("validate", file.name, cwd=file.parent)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    # Nothing on stderr but the scenario's warnings (valid but implausible input), one line each.
+    warned = result.stderr.splitlines()
+    assert len(warned) == len(scenario_warnings(scenario)), warned
+    assert all(line.startswith("valid.yaml") and ": warning: " in line for line in warned)
     assert result.stdout.startswith("ok  valid.yaml: ")
     assert f"{scenario.population_size:,} inhabitants" in result.stdout
     assert f"{scenario.gp_count} GPs" in result.stdout

@@ -17,6 +17,7 @@ and headless Chromium opens the page, renders it (screenshot not blank) and find
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -34,34 +35,12 @@ import accesssim
 from accesssim.report import figures as F
 from accesssim.report import load_results, report
 from accesssim.report.describe import policy_events
+from accesssim.report.maps import commune_maps, has_coordinates
+from accesssim.wording import fmt_date
 from chromium import CHROMIUM, FLAGS, assert_drawn, needs_chromium
+from helpers import ALT, BASE
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
-
-BASE = """\
-name: tiny-territory
-territory:
-  name: Tiny CPTS
-  communes:
-    - {insee: "69001", name: Bourg, population: 1600, lat: 45.80, lon: 4.50}
-    - {insee: "69002", name: Hameau, population: 900, lat: 45.76, lon: 4.44}
-    - {insee: "69003", name: Vallon, population: 500, lat: 45.72, lon: 4.55}
-calendar: {horizon_days: 120, warmup_days: 28}
-gps: {count: 3}
-policies:
-  teleconsultation: {platform_daily_capacity: 2}
-"""
-
-ALT = """\
-extends: base.yaml
-name: tiny-rota
-policies:
-  unscheduled_slots:
-    {reserved_share: 0.25, release_day: same, release_time_hours: 12, shared_rota: true,
-     rota_cost_per_year_eur: 5000, start: 56}
-  installations:
-    - {date: "2025-03-17", count: 1, practice_kind: centre, incentive_cost_eur: 10000}
-"""
 
 ASPATIAL = """\
 name: tiny-aspatial
@@ -84,7 +63,7 @@ executor: serial
 
 # Figures expected in each report: weekly series (4), waits, outcomes, [forest], [map];
 # sweep: one sensitivity chart and one response plot per metric of interest.
-EXPECTED_FIGURES = {"run": 6, "compare": 8, "sweep": 4}
+EXPECTED_FIGURES = {"run": 6, "compare": 9, "sweep": 4}
 TITLES = {
     "run": "Access to primary care: aspatial",
     "compare": "Policy comparison: alt against base",
@@ -134,7 +113,8 @@ def test_report_written_with_its_sections(results: dict[str, Path], kind: str) -
     assert "Tiny CPTS" in html or kind == "run"
     assert "3,000 inhabitants" in html
     meta = json.loads((results[kind] / "experiment.json").read_text(encoding="utf-8"))
-    assert meta["created"][:10] in html  # the results' own date, not the report's
+    created = dt.date.fromisoformat(meta["created"][:10])
+    assert fmt_date(created) in html  # the results' own date, not the report's
     assert "accesssim " + accesssim.__version__ in html
     if kind == "run":
         assert "No map: the territory is aspatial" in html
@@ -144,8 +124,8 @@ def test_report_written_with_its_sections(results: dict[str, Path], kind: str) -
             "Differences with the baseline (base)",
             "Cost per unit of gain",
             "Shared CPTS rota (SAS offer)",
-            "2025-03-03 (day 56)",  # the rota's start, in words
-            "2025-03-17 (day 70)",  # the health centre, an ISO date in the scenario
+            "3 March 2025 (day 56)",  # the rota's start, in words
+            "17 March 2025 (day 70)",  # the health centre, an ISO date in the scenario
             "Where people lack a médecin traitant",
             "DREES 2018 survey",
         ):
@@ -266,12 +246,13 @@ def test_figure_functions_return_figures(results: dict[str, Path]) -> None:
     legend_texts = [t.get_text() for t in waits_fig.legends[0].get_texts()]
     assert "DREES 2018, all GP appointments: median 2, mean 6 days" in legend_texts
     assert {"simulated median", "simulated mean"} <= set(legend_texts)
-    assert F.has_coordinates(communes)
+    assert has_coordinates(communes)
     for fig in (
         waits_fig,
         F.outcome_flows(outcomes, labels=labels),
         F.differences_forest(diffs, metrics=["ed_visits_per_1000"], labels=["alt"]),
-        F.commune_map(communes, labels=labels),
+        commune_maps(communes, label=labels[0]),
+        commune_maps(communes, label=labels[1], reference=labels[0]),
     ):
         assert isinstance(fig, Figure)
         assert fig.canvas.get_default_filetype() == "png"  # the Agg canvas
@@ -301,7 +282,7 @@ def test_sweep_figures(results: dict[str, Path]) -> None:
 
 def test_aspatial_communes_are_not_mapped(results: dict[str, Path]) -> None:
     communes = pd.read_parquet(results["run"] / "communes.parquet")
-    assert not F.has_coordinates(communes)
+    assert not has_coordinates(communes)
 
 
 @pytest.mark.parametrize(

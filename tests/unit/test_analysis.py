@@ -103,6 +103,18 @@ def test_replications_needed_monotone_in_target() -> None:
     assert needed[-1] == pytest.approx(approx, rel=0.02)
 
 
+def test_replications_needed_is_the_smallest_number_meeting_the_target() -> None:
+    """Bisection gives what a scan of every number gives, also far beyond the pilot."""
+    x = np.random.default_rng(11).normal(2.0, 1.0, size=5)
+    mean, sd = abs(x.mean()), x.std(ddof=1)
+    counts = np.arange(x.size, 10**6)
+    halves = stats.t.ppf(0.975, counts - 1) * sd / np.sqrt(counts)
+    for target in (0.5, 0.1, 0.02, 0.005, 0.001):
+        first = int(counts[np.argmax(halves <= target * mean)])
+        assert replications_needed(x, target) == first, target
+    assert replications_needed(x, 1e-6) == 10**6  # out of reach of 10**6
+
+
 def test_replications_needed_edge_cases() -> None:
     assert replications_needed([1.0], 0.1) == 2
     assert replications_needed([3.0, 3.0, 3.0], 0.01) == 3

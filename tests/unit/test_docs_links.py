@@ -9,7 +9,7 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def test_relative_links_resolve(repo_root: Path) -> None:
-    pages = [repo_root / "README.md", *sorted((repo_root / "docs").glob("*.md"))]
+    pages = [repo_root / "README.md", *sorted((repo_root / "docs").rglob("*.md"))]
     broken = []
     for page in pages:
         for match in LINK.finditer(page.read_text(encoding="utf-8")):

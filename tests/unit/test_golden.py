@@ -21,7 +21,6 @@ compute the same record.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -29,22 +28,13 @@ from typing import Any
 
 import pytest
 
+from helpers import load_tool
+
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 
 
-def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "refresh_golden", ROOT / "tools" / "refresh_golden.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TOOL = _tool()
+TOOL = load_tool("refresh_golden")
 FILES = sorted(GOLDEN.glob("*.json"))
 
 

@@ -55,21 +55,11 @@ from accesssim._version import __version__
 from accesssim.experiment.compare import Comparison, compare
 from accesssim.experiment.replicate import AutoStop, Replications, replicate
 from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
+from accesssim.i18n import N_, _, language
 from accesssim.model import METRICS, RunResult, simulate
 from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
-from accesssim.report.describe import (
-    BETTER,
-    HEADLINE,
-    SHORT_LABELS,
-    WEEKLY_SERIES,
-    fmt_diff,
-    fmt_value,
-    metric_label,
-    metric_unit,
-    policy_rows,
-    scenario_facts,
-    weekly_events,
-)
+from accesssim.report.describe import policy_rows, scenario_facts
+from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
 from accesssim.scenario import (
     Document,
     InputError,
@@ -81,6 +71,8 @@ from accesssim.scenario import (
     validate_document,
 )
 from accesssim.scenario.schema import Policies
+from accesssim.vocabulary import HEADLINE_METRICS
+from accesssim.wording import fmt_int, pct
 
 __all__ = [
     "BLOCKS",
@@ -121,18 +113,20 @@ __all__ = [
 
 #: The seed baselines offered in the app (file stem -> what it is), smallest first.
 SEEDS: dict[str, str] = {
-    "haute-combraille-volcans": "CPTS Haute-Combraille Volcans (rural Puy-de-Dôme)",
-    "monts-du-lyonnais": "CPTS des Monts du Lyonnais (rural and peri-urban, west of Lyon)",
-    "venissieux": "CPTS de Vénissieux (urban, south-east of Lyon)",
-    "loire-forez": "CPTS Loire-Forez (Loire)",
-    "france-baseline": "A national-average territory of 100,000 people (aspatial)",
-    "lyon-metropole": "Métropole de Lyon (1.3 million people: a replication takes seconds)",
+    "haute-combraille-volcans": N_("CPTS Haute-Combraille Volcans (rural Puy-de-Dôme)"),
+    "monts-du-lyonnais": N_("CPTS des Monts du Lyonnais (rural and peri-urban, west of Lyon)"),
+    "venissieux": N_("CPTS de Vénissieux (urban, south-east of Lyon)"),
+    "loire-forez": N_("CPTS Loire-Forez (Loire)"),
+    "france-baseline": N_("A national-average territory of 100,000 people (aspatial)"),
+    "lyon-metropole": N_("Métropole de Lyon (1.3 million people: a replication takes seconds)"),
 }
 
 #: Seed files not offered, and why.
 EXCLUDED: dict[str, str] = {
-    "auvergne-rhone-alpes": "the whole region (8 million inhabitants) is too big for interactive "
-    "use: run it with `accesssim compare` on the command line",
+    "auvergne-rhone-alpes": N_(
+        "the whole region (8 million inhabitants) is too big for interactive use: run it with "
+        "`accesssim compare` on the command line"
+    ),
 }
 
 #: Above this population an uploaded territory gets a warning (runs take a while).
@@ -177,12 +171,12 @@ def seed_territories(cwd: Path | None = None) -> dict[str, Path]:
 
 #: Short names for the territory list.
 SHORT_NAMES: dict[str, str] = {
-    "haute-combraille-volcans": "Haute-Combraille Volcans",
-    "monts-du-lyonnais": "Monts du Lyonnais",
-    "venissieux": "Vénissieux",
-    "loire-forez": "Loire-Forez",
-    "france-baseline": "France average, aspatial",
-    "lyon-metropole": "Métropole de Lyon",
+    "haute-combraille-volcans": N_("Haute-Combraille Volcans"),
+    "monts-du-lyonnais": N_("Monts du Lyonnais"),
+    "venissieux": N_("Vénissieux"),
+    "loire-forez": N_("Loire-Forez"),
+    "france-baseline": N_("France average, aspatial"),
+    "lyon-metropole": N_("Métropole de Lyon"),
 }
 
 
@@ -208,8 +202,10 @@ def seed_label(stem: str, path: Path | str) -> str:
         pop = _population_of(str(path), path.stat().st_mtime)
     except OSError:
         pop = None
-    name = SHORT_NAMES.get(stem, stem)
-    return f"{name} ({pop:,} inhabitants)" if pop else name
+    name = _(SHORT_NAMES.get(stem, stem))
+    if not pop:
+        return name
+    return _("{name} ({n} inhabitants)").format(name=name, n=fmt_int(pop))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +242,7 @@ def load_seed(path: Path | str) -> Baseline:
     )
 
 
-EXTENDS_REASON = (
+EXTENDS_REASON = N_(
     "an uploaded file cannot use extends: (its base file is not uploaded with it, and a "
     "browser does not give the folder the file came from). Upload a file without extends:, "
     "for example the resolved scenario that `accesssim run FILE --out DIR` writes in "
@@ -282,7 +278,7 @@ def load_upload(name: str, data: bytes) -> Baseline:
         except InputError as exc:
             problems = []
             for p in exc.problems:
-                reason = EXTENDS_REASON if p.path == "extends" else p.reason
+                reason = _(EXTENDS_REASON) if p.path == "extends" else p.reason
                 problems.append(Problem(rename(p.file), p.line, p.path, reason))
             raise ScenarioError(problems) from None
     origin = {loc: (rename(f), line) for loc, (f, line) in doc.origin.items()}
@@ -334,10 +330,10 @@ def horizon_overrides(baseline: Baseline, horizon_days: int | None) -> list[str]
 # ---------------------------------------------------------------------------------------------
 
 _KIND_WORDS = {
-    "solo": "solo offices",
-    "group": "group offices",
-    "msp": "health houses (MSP)",
-    "centre": "health centres",
+    "solo": N_("solo offices"),
+    "group": N_("group offices"),
+    "msp": N_("health houses (MSP)"),
+    "centre": N_("health centres"),
 }
 
 
@@ -348,16 +344,25 @@ def territory_facts(scenario: Scenario) -> dict[str, Any]:
     pool = scenario.gps
     if pool.practices:
         counts = Counter(p.kind for p in pool.practices)
-        practices = ", ".join(f"{n} {_KIND_WORDS[k]}" for k, n in sorted(counts.items()))
+        practices = ", ".join(f"{n} {_(_KIND_WORDS[k])}" for k, n in sorted(counts.items()))
         if scenario.generated_gp_count:
-            practices += f"; the {scenario.generated_gp_count} other GPs in generated practices"
+            practices += _("; the {n} other GPs in generated practices").format(
+                n=scenario.generated_gp_count
+            )
     else:
         mix = pool.practice_mix
-        practices = (
-            "generated from the practice mix: "
-            f"{mix.solo:.0%} of GPs in solo offices, {mix.group:.0%} in group offices "
-            f"({mix.group_size} GPs), {mix.msp:.0%} in health houses (MSP, {mix.msp_size}), "
-            f"{mix.centre:.0%} in health centres ({mix.centre_size})"
+        practices = _(
+            "generated from the practice mix: {solo} of GPs in solo offices, {group} in group "
+            "offices ({group_size} GPs), {msp} in health houses (MSP, {msp_size}), {centre} in "
+            "health centres ({centre_size})"
+        ).format(
+            solo=pct(mix.solo),
+            group=pct(mix.group),
+            group_size=mix.group_size,
+            msp=pct(mix.msp),
+            msp_size=mix.msp_size,
+            centre=pct(mix.centre),
+            centre_size=mix.centre_size,
         )
     facts["practices"] = practices
     facts["policies"] = policy_rows(scenario)
@@ -400,12 +405,13 @@ class Lever:
         """The schema's description of the field (unit and source)."""
         if self.model is None or self.field not in self.model.model_fields:
             return ""
-        return self.model.model_fields[self.field].description or ""
+        text = self.model.model_fields[self.field].description
+        return _(text) if text else ""
 
     @property
     def title(self) -> str:
-        """The label with its unit."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        """The label with its unit, in the current language."""
+        return f"{_(self.label)} ({_(self.unit)})" if self.unit else _(self.label)
 
     def schema_default(self) -> Any:
         if self.model is None or self.field not in self.model.model_fields:
@@ -594,7 +600,11 @@ def build_overrides(baseline: Scenario, values: Mapping[str, Any]) -> list[str]:
 def block_cost_words(block: Block, values: Mapping[str, Any], scenario: Scenario) -> str:
     """How the block is costed, with the levers' current values (docs/policies.md)."""
     measured = scenario.calendar.horizon_days - scenario.calendar.warmup_days
-    period = f"over the measured {measured} days" if measured != 365 else "over the measured year"
+    period = (
+        _("over the measured {n} days").format(n=measured)
+        if measured != 365
+        else _("over the measured year")
+    )
     prefix = f"{block.name}."
     own = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
     return POLICY_BY_KEY[block.name].cost_words(own, period)
@@ -611,13 +621,13 @@ def cli_equivalent(
     """The command lines that give the same numbers as the app."""
     reps = f" --replications {replications}" if replications else " --auto"
     lines = [
-        "# the alternative, from the baseline file and the levers (--set):",
+        "# " + _("the alternative, from the baseline file and the levers (--set):"),
         f"accesssim run {shlex.quote(source)}{reps} --seed {seed} \\",
         *[f"    --set {shlex.quote(o)} \\" for o in overrides],
     ]
     lines[-1] = lines[-1].removesuffix(" \\")
     lines += [
-        "# or the comparison, with the downloaded alternative:",
+        "# " + _("or the comparison, with the downloaded alternative:"),
         f"accesssim compare {shlex.quote(source)} {alt_file}{reps} --seed {seed}",
     ]
     return "\n".join(lines)
@@ -681,7 +691,8 @@ class Outcome:
     seconds: float
     computed_runs: int
     figures: list[FigureImage] | None = None
-    report: Path | None = None
+    figures_lang: str | None = None
+    reports: dict[str, Path] = dataclasses.field(default_factory=dict)
 
     @property
     def labels(self) -> list[str]:
@@ -833,13 +844,20 @@ def run_comparison(
         spec = settings.spec
         n_auto = cache.get_auto(digests[labels[0]], seed, spec)
         if n_auto is None:
-            say(0.0, "Baseline: adding replications until the precision is reached")
+            say(0.0, _("Baseline: adding replications until the precision is reached"))
 
             def auto_progress(done: int, total: int) -> None:
                 say(
                     0.5 * done / max(total, 1),
-                    f"Baseline: {done} of at least {total} replications "
-                    f"(precision ±{settings.precision:.0%}, at most {settings.max_replications})",
+                    _(
+                        "Baseline: {done} of at least {total} replications (precision ±{p}, at "
+                        "most {cap})"
+                    ).format(
+                        done=done,
+                        total=total,
+                        p=pct(float(settings.precision or 0)),
+                        cap=settings.max_replications,
+                    ),
                 )
 
             stop = AutoStop(
@@ -864,12 +882,14 @@ def run_comparison(
     todo = sum(n - len(s) for s in skip.values())
     offset = 0.5 if settings.precision is not None else 0.0
     if todo:
-        say(offset, f"Running {todo} replication(s) of {n} per scenario")
+        say(offset, _("Running {todo} replication(s) of {n} per scenario").format(todo=todo, n=n))
 
         def on_progress(done: int, total: int) -> None:
             say(
                 offset + (0.95 - offset) * done / max(total, 1),
-                f"{done} of {total} replication(s) run ({n} per scenario, same seeds)",
+                _("{done} of {total} replication(s) run ({n} per scenario, same seeds)").format(
+                    done=done, total=total, n=n
+                ),
             )
 
         executor = settings.executor
@@ -897,7 +917,7 @@ def run_comparison(
         for lab, sc in zip(labels, (base, alt), strict=True)
     ]
     comparison = Comparison(labels=labels, runs=runs, seed=seed)
-    say(0.98, "Writing the results directory")
+    say(0.98, _("Writing the results directory"))
     root = results_root_dir if results_root_dir is not None else results_root()
     out_dir = root / f"{labels[0]}-vs-{labels[1]}-{key[:12]}"
     write_results_dir(comparison, out_dir, executor=settings.executor)
@@ -911,7 +931,7 @@ def run_comparison(
         computed_runs=computed,
     )
     cache.put_outcome(outcome)
-    say(1.0, "Done")
+    say(1.0, _("Done"))
     return outcome
 
 
@@ -975,126 +995,70 @@ def _png(fig: Any, dpi: int = 110) -> bytes:
 
 
 def figure_images(results_dir: Path | str) -> list[FigureImage]:
-    """The report's figures for a comparison results directory, as PNG images.
-
-    Read with :func:`accesssim.report.load_results`; drawn by the functions of
-    :mod:`accesssim.report.figures` (forest plot of the paired differences, weekly series,
-    wait distribution, outcome flows of soins non programmés, map of MT coverage by commune
-    when the communes have coordinates).
-    """
-    from accesssim.report import figures as F
-    from accesssim.report import load_results
+    """The report's figures of a comparison results directory, as PNG images: those of the
+    figure catalogue (:func:`accesssim.report.catalogue.figures`), with the same titles and
+    captions as the report; the maps drawn larger."""
+    from accesssim.report import catalogue, load_results
 
     res = load_results(results_dir)
-    labels = res.labels
-    alts = labels[1:]
-    out: list[FigureImage] = []
-    diffs = res.table("differences")
-    if diffs is not None and not diffs.empty:
-        fig = F.differences_forest(
-            diffs,
-            metrics=[m for m in HEADLINE if m != "policy_cost_eur"],
-            labels=alts,
-            colours=F.scenario_colours(labels),
-        )
-        out.append(
-            FigureImage(
-                "forest",
-                "Change of each headline indicator relative to the baseline",
-                "A dot is the alternative's change in % of the baseline mean, the bar its 95 % "
-                "CI; a filled dot whose bar stays on one side of the line is a real change. "
-                "The label says which side is better for patients.",
-                _png(fig),
-            )
-        )
-    weekly = res.table("weekly")
-    if weekly is not None and not weekly.empty:
-        cal = res.scenarios[labels[0]].calendar
-        events = weekly_events(res.scenarios, labels)
-        present = set(weekly["series"].unique())
-        for series, title, unit, _reading in WEEKLY_SERIES:
-            if series not in present:
-                continue
-            fig = F.weekly_series(
-                weekly,
-                series,
-                warmup_days=cal.warmup_days,
-                horizon_days=cal.horizon_days,
-                start_date=cal.start_date,
-                events=events,
-                labels=labels,
-                ylabel=unit,
-            )
-            out.append(
-                FigureImage(
-                    f"weekly-{series}",
-                    title,
-                    "Line: mean over replications; band: lowest to highest replication. The "
-                    "shaded start is the warm-up (not counted); dashed lines are dated changes.",
-                    _png(fig),
-                )
-            )
-    waits = res.table("waits")
-    if waits is not None and not waits.empty:
-        out.append(
-            FigureImage(
-                "waits",
-                "Share of appointments obtained within a given delay",
-                "A curve further left means shorter waits; the black lines are the DREES 2018 "
-                "survey of all GP appointments (median 2 days, mean 6 days).",
-                _png(F.wait_distribution(waits, labels=labels)),
-            )
-        )
-    outcomes = res.table("outcomes")
-    if outcomes is not None and not outcomes.empty:
-        out.append(
-            FigureImage(
-                "outcomes",
-                "Where soins non programmés end up",
-                "Each bar is 100 % of the unscheduled needs of a scenario: the longer the "
-                "green part (seen by a GP) and the shorter the red and grey parts (emergency "
-                "department, forgone care), the better.",
-                _png(F.outcome_flows(outcomes, labels=labels)),
-            )
-        )
-    communes = res.table("communes")
-    if F.has_coordinates(communes):
-        assert communes is not None
-        out.append(
-            FigureImage(
-                "map",
-                "Adults with a médecin traitant at the end, by commune",
-                "Each dot is a commune's town hall, sized by its population; the alternative "
-                "is drawn as its change from the baseline (blue: gain, red: loss, in points).",
-                _png(F.commune_map(communes, labels=labels)),
-            )
-        )
-    return out
+    return [
+        FigureImage(f.key, f.title, f"{f.reading} {f.uncertainty}", _png(f.draw()))
+        for f in catalogue.figures(res, map_width=MAP_WIDTH, map_fontsize=MAP_FONTSIZE)
+    ]
+
+
+#: The app's maps are drawn wider than the report's (inches at 110 dpi), with larger names.
+MAP_WIDTH = 11.0
+MAP_FONTSIZE = 8.5
 
 
 def map_image(scenario: Scenario, seed: int, cache: RunCache) -> bytes | None:
-    """The report's commune map of the baseline (MT coverage at the end of one replication),
-    or None for an aspatial territory (one place, or communes without coordinates)."""
-    from accesssim.report import figures as F
+    """The per-commune maps of the baseline (one replication), or None for an aspatial
+    territory (one place, or communes without coordinates)."""
+    from accesssim.report.maps import commune_maps, has_coordinates
 
     communes = scenario.territory.communes
     if len(communes) < 2 or any(c.lat is None or c.lon is None for c in communes):
         return None
     result = one_replication(scenario, seed, cache)
-    table = run_tables(result, safe_label(scenario.name))["communes"]
-    if not F.has_coordinates(table):
+    label = safe_label(scenario.name)
+    table = run_tables(result, label)["communes"]
+    if not has_coordinates(table):
         return None
-    return _png(F.commune_map(table, labels=[safe_label(scenario.name)]))
+    fig = commune_maps(table, label=label, width=MAP_WIDTH, fontsize=MAP_FONTSIZE)
+    return _png(fig)
 
 
 def report_html(outcome: Outcome) -> bytes:
-    """The HTML report of the comparison (built once, then read from the results dir)."""
+    """The HTML report of the comparison in the current language (built once per language,
+    then read from the results dir)."""
     from accesssim.report import report
 
-    path = outcome.results_dir / "report.html"
-    if outcome.report is None or not path.is_file():
-        outcome.report = report(outcome.results_dir)
-    return outcome.report.read_bytes()
+    lang = language()
+    path = outcome.results_dir / f"report-{lang}.html"
+    if outcome.reports.get(lang) is None or not path.is_file():
+        outcome.reports[lang] = report(outcome.results_dir, path)
+    return outcome.reports[lang].read_bytes()
+
+
+def ensure_figures(outcome: Outcome) -> list[FigureImage]:
+    """The comparison's figures in the current language (drawn once per language)."""
+    lang = language()
+    if outcome.figures is None or outcome.figures_lang != lang:
+        outcome.figures = figure_images(outcome.results_dir)
+        outcome.figures_lang = lang
+    return outcome.figures
+
+
+def baseline_cost(outcome: Outcome) -> str:
+    """Why the baseline has a policy cost (what today's policies cost), in words."""
+    base = outcome.comparison.runs[0]
+    names = {p["key"]: p["name"] for p in policy_rows(base.scenario)}
+    costs: dict[str, float] = {}
+    for r in base.results:
+        for k, v in r.costs.items():
+            costs[k] = costs.get(k, 0.0) + float(v) / len(base.results)
+    return baseline_cost_words(costs, names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1102,67 +1066,40 @@ def report_html(outcome: Outcome) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
-def _reading(metric: str, significant: bool, diff: float) -> str:
-    if not significant or diff == 0 or math.isnan(diff):
-        return "no clear change"
-    better = BETTER.get(metric)
-    if better is None:
-        return "higher" if diff > 0 else "lower"
-    return "better" if diff * better > 0 else "worse"
-
-
-def _signed_pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:+.1f} %"
-
-
 def differences_table(outcome: Outcome, all_metrics: bool = False) -> pd.DataFrame:
-    """Paired differences as the page shows them: plain labels, units, CIs, significance."""
-    diffs = outcome.differences
-    alt = outcome.labels[1]
-    part = diffs[diffs["alternative"] == alt].set_index("metric")
-    metrics = list(METRICS) if all_metrics else list(HEADLINE)
-    rows = []
-    for m in metrics:
-        if m not in part.index:
-            continue
-        r = part.loc[m]
-        diff, low, high = float(r["diff"]), float(r["low"]), float(r["high"])
-        sig = bool(r["significant"])
-        ci = "–" if math.isnan(low) else f"[{fmt_diff(m, low)}, {fmt_diff(m, high)}]"
-        unit = metric_unit(m)
-        rows.append(
+    """Paired differences as the page shows them (:func:`accesssim.report.tables.
+    difference_rows`): plain labels with units and the better direction, CIs, a reading."""
+    metrics = list(METRICS) if all_metrics else list(HEADLINE_METRICS)
+    rows = difference_rows(outcome.differences, outcome.labels[1], metrics)
+    return pd.DataFrame(
+        [
             {
-                "indicator (unit)": f"{SHORT_LABELS.get(m, metric_label(m))} ({unit})",
-                "baseline": fmt_value(m, float(r["base_mean"])),
-                "alternative": fmt_value(m, float(r["alt_mean"])),
-                "difference": fmt_diff(m, diff) + (" *" if sig else ""),
-                "95 % CI": ci,
-                "change": _signed_pct(float(r["relative"])),
-                "reading": _reading(m, sig, diff),
-                "metric": m,
+                _("indicator (unit)"): f"{r.short} ({r.unit})",
+                _("better"): r.better,
+                _("baseline"): r.base,
+                _("alternative"): r.alt,
+                _("difference"): r.diff,
+                _("95 % CI"): r.ci,
+                _("change"): r.change,
+                _("reading"): r.reading,
+                "metric": r.metric,
             }
-        )
-    return pd.DataFrame(rows)
+            for r in rows
+        ]
+    )
 
 
 def cost_table(outcome: Outcome) -> pd.DataFrame:
-    """Cost per unit of gain, as the page shows it."""
-    rows = []
-    for r in outcome.cost_per_gain.itertuples():
-        per = float(r.eur_per_unit)
-        if math.isnan(per):
-            per_txt = "– (gain not above 0)"
-        elif per < 0:
-            per_txt = f"gains and saves EUR {-per:,.0f} per unit"
-        else:
-            per_txt = f"EUR {per:,.0f}"
-        rows.append(
+    """Cost per unit of gain, as the page shows it (:func:`accesssim.report.tables.
+    cost_rows`)."""
+    return pd.DataFrame(
+        [
             {
-                "gain (unit)": str(r.description),
-                "extra cost (EUR)": f"{float(r.extra_cost_eur):+,.0f}",
-                "gain [95 % CI]": f"{float(r.gain_mean):,.0f} "
-                f"[{float(r.gain_low):,.0f}, {float(r.gain_high):,.0f}]",
-                "cost per unit of gain": per_txt,
+                _("gain (unit)"): r.description,
+                _("extra cost"): r.extra_cost,
+                _("gain [95 % CI]"): f"{r.gain_mean} {r.gain_ci}".strip(),
+                _("cost per unit of gain"): r.per_unit,
             }
-        )
-    return pd.DataFrame(rows)
+            for r in cost_rows(outcome.cost_per_gain)
+        ]
+    )

@@ -11,15 +11,34 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-APP_TITLE = "accesssim: access to primary care in your territory"
+from accesssim.i18n import N_, _
+from accesssim.wording import fmt_date, fmt_int, number, pct
+
+APP_TITLE = N_("accesssim: access to primary care in your territory")
 
 
 def _problems_box(title: str, problems: list[Any]) -> None:
     """Every problem as ``FILE:LINE: field.path: reason``, in one error box."""
     import streamlit as st
 
-    lines = "\n".join(str(p) for p in problems)
+    from accesssim.scenario.errors import translated
+
+    lines = "\n".join(str(translated(p)) for p in problems)
     st.error(f"**{title}**\n\n```text\n{lines}\n```")
+
+
+def _warnings_box(title: str, scenario: Any, baseline: Any = None) -> None:
+    """The scenario's warnings (valid but implausible input, as ``accesssim validate`` prints
+    them) in one warning box, leaving out those the baseline already has."""
+    import streamlit as st
+
+    from accesssim.scenario.plausibility import dotted, scenario_warnings
+
+    known = scenario_warnings(baseline) if baseline is not None else []
+    shown = [w for w in scenario_warnings(scenario) if w not in known]
+    if shown:
+        lines = "\n".join(f"- `{dotted(loc)}`: {message}" for loc, message in shown)
+        st.warning(f"**{title}**\n\n{lines}")
 
 
 def _cache() -> Any:
@@ -34,6 +53,22 @@ def _cache() -> Any:
     return shared_cache()
 
 
+def _language() -> str:
+    """The language switch (French by default in the app); sets the page's language."""
+    import streamlit as st
+
+    from accesssim.i18n import set_language
+
+    lang = st.sidebar.radio(
+        "Langue / Language",
+        ["fr", "en"],
+        format_func=lambda code: {"fr": "Français", "en": "English"}[code],
+        horizontal=True,
+        key="lang",
+    )
+    return set_language(str(lang))
+
+
 def _choose_baseline(seeds: dict[str, Any]) -> Any:
     """The sidebar's territory choice; returns a Baseline, or None (errors shown)."""
     import streamlit as st
@@ -41,51 +76,59 @@ def _choose_baseline(seeds: dict[str, Any]) -> Any:
     from accesssim.app import logic as L
     from accesssim.scenario import InputError
 
-    st.sidebar.header("1. Territory")
+    st.sidebar.header(_("1. Territory"))
     options = ["seed", "upload"] if seeds else ["upload"]
     source = st.sidebar.radio(
-        "Start from",
+        _("Start from"),
         options,
-        format_func=lambda o: "a territory of accesssim" if o == "seed" else "my scenario file",
+        format_func=lambda o: (
+            _("a territory of accesssim") if o == "seed" else _("my scenario file")
+        ),
         key="source",
     )
     if source == "seed":
         stems = list(seeds)
         default = stems.index("monts-du-lyonnais") if "monts-du-lyonnais" in stems else 0
         stem = st.sidebar.selectbox(
-            "Territory",
+            _("Territory"),
             stems,
             index=default,
             format_func=lambda s: L.seed_label(s, seeds[s]),
-            help="The seed territories of accesssim (scenarios/): "
-            + "; ".join(f"{k}: {v}" for k, v in L.SEEDS.items()),
+            help=_("The seed territories of accesssim (scenarios/): ")
+            + "; ".join(f"{k}: {_(v)}" for k, v in L.SEEDS.items()),
             key="territory",
         )
         for name, why in L.EXCLUDED.items():
-            st.sidebar.caption(f"Not offered: {name}, {why}.")
+            st.sidebar.caption(_("Not offered: {name}, {why}.").format(name=name, why=_(why)))
         try:
             return L.load_seed(seeds[stem])
         except InputError as exc:  # a seed file edited by hand
-            _problems_box("This scenario file has problems:", exc.problems)
+            _problems_box(_("This scenario file has problems:"), exc.problems)
             return None
     upload = st.sidebar.file_uploader(
-        "Scenario file (YAML)",
+        _("Scenario file (YAML)"),
         type=["yaml", "yml"],
         key="upload",
-        help="One territory and one policy mix, as `accesssim validate` reads it. A file with "
-        "extends: cannot be uploaded (its base file would be missing).",
+        help=_(
+            "One territory and one policy mix, as `accesssim validate` reads it. A file with "
+            "extends: cannot be uploaded (its base file would be missing)."
+        ),
     )
     if upload is None:
         st.info(
-            "Upload a scenario file in the sidebar, or start from a territory of accesssim. "
-            "The file is checked as `accesssim validate` checks it."
+            _(
+                "Upload a scenario file in the sidebar, or start from a territory of "
+                "accesssim. The file is checked as `accesssim validate` checks it."
+            )
         )
         return None
     try:
         return L.load_upload(upload.name, upload.getvalue())
     except InputError as exc:
         _problems_box(
-            f"{upload.name} cannot be used: fix these problems and upload it again.",
+            _("{file} cannot be used: fix these problems and upload it again.").format(
+                file=upload.name
+            ),
             exc.problems,
         )
         return None
@@ -97,57 +140,65 @@ def _settings(baseline: Any) -> tuple[int, Any]:
 
     from accesssim.app import logic as L
 
-    st.sidebar.header("2. Simulation")
+    st.sidebar.header(_("2. Simulation"))
     horizon = st.sidebar.number_input(
-        "Days simulated, warm-up included",
+        _("Days simulated, warm-up included"),
         min_value=2,
         max_value=3650,
         value=L.default_horizon(baseline),
         step=1,
         key=f"horizon|{baseline.ident}",
-        help="The scenario's own horizon by default (91 days of warm-up, then one measured "
-        "year). A shorter horizon gives quick, rougher runs; ACCESSSIM_APP_HORIZON sets the "
-        "starting value.",
+        help=_(
+            "The scenario's own horizon by default (91 days of warm-up, then one measured "
+            "year). A shorter horizon gives quick, rougher runs; ACCESSSIM_APP_HORIZON sets the "
+            "starting value."
+        ),
     )
     if int(horizon) != baseline.horizon_days:
         st.sidebar.caption(
-            f"Quick run: {int(horizon)} days instead of the file's {baseline.horizon_days}."
+            _("Quick run: {n} days instead of the file's {file_days}.").format(
+                n=int(horizon), file_days=baseline.horizon_days
+            )
         )
     seed = st.sidebar.number_input(
-        "Seed", min_value=0, value=0, step=1, key="seed", help="Same seed, same numbers."
+        _("Seed"), min_value=0, value=0, step=1, key="seed", help=_("Same seed, same numbers.")
     )
     mode = st.sidebar.radio(
-        "Replications",
+        _("Replications"),
         ["fixed", "auto"],
-        format_func=lambda m: "a fixed number" if m == "fixed" else "automatic (a precision)",
+        format_func=lambda m: _("a fixed number") if m == "fixed" else _("automatic (a precision)"),
         key="rep_mode",
-        help="A replication is one simulated period with its own patients. Automatic: the "
-        "baseline runs until its 95 % CIs are within the precision, then the alternative runs "
-        "as many (same seeds).",
+        help=_(
+            "A replication is one simulated period with its own patients. Automatic: the "
+            "baseline runs until its 95 % CIs are within the precision, then the alternative "
+            "runs as many (same seeds)."
+        ),
     )
     if mode == "fixed":
-        reps = st.sidebar.slider("Number of replications", 2, 100, 10, key="replications")
+        reps = st.sidebar.slider(_("Number of replications"), 2, 100, 10, key="replications")
         precision, cap = None, 50
     else:
         precision = st.sidebar.select_slider(
-            "Precision (95 % CI half-width, relative to the mean)",
+            _("Precision (95 % CI half-width, relative to the mean)"),
             options=[0.10, 0.05, 0.02, 0.01],
             value=0.05,
-            format_func=lambda p: f"±{p:.0%}",
+            format_func=lambda p: f"±{pct(p)}",
             key="precision",
         )
-        cap = st.sidebar.slider("At most (replications)", 5, 200, 50, key="max_replications")
+        cap = st.sidebar.slider(_("At most (replications)"), 5, 200, 50, key="max_replications")
         reps = 0
     # One core by default: a CPTS-sized comparison takes a few seconds, less than starting a
     # pool of worker processes (measured: Monts du Lyonnais, 10 replications, 2.3 s on one
     # core against 6.6 s with 2 worker processes).
     executor = st.sidebar.radio(
-        "Run on",
+        _("Run on"),
         ["serial", "processes"],
-        format_func=lambda e: "all cores (processes)" if e == "processes" else "one core",
+        format_func=lambda e: _("all cores (processes)") if e == "processes" else _("one core"),
         key="executor",
-        help="The numbers are the same either way; all cores is faster for large territories "
-        "and many replications (starting the worker processes takes a few seconds).",
+        help=_(
+            "The numbers are the same either way; all cores is faster for large territories "
+            "and many replications (starting the worker processes takes a few seconds)."
+        ),
     )
     settings = L.RunSettings(
         seed=int(seed),
@@ -169,44 +220,65 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
     if facts["description"]:
         st.caption(facts["description"])
     cols = st.columns(5)
-    cols[0].metric("Inhabitants", f"{facts['population']:,}")
-    cols[1].metric("Communes", f"{facts['communes']:,}")
-    cols[2].metric("GPs", f"{facts['gps']:,}", help="Liberal GPs (médecins généralistes).")
-    cols[3].metric("GPs per 100,000", f"{facts['gps_per_100k']:.0f}", help="France: 78 (2021).")
+    cols[0].metric(_("Inhabitants"), fmt_int(facts["population"]))
+    cols[1].metric(_("Communes"), fmt_int(facts["communes"]))
+    cols[2].metric(_("GPs"), fmt_int(facts["gps"]), help=_("Liberal GPs (médecins généralistes)."))
+    cols[3].metric(
+        _("GPs per 100,000"), fmt_int(facts["gps_per_100k"]), help=_("France: 78 (2021).")
+    )
     cols[4].metric(
-        "Adults without an MT",
-        f"{facts['without_mt_share']:.0%}",
-        help="Share of adults without a médecin traitant (MT) at the start. France: 11 % (2021).",
+        _("Adults without an MT"),
+        pct(round(facts["without_mt_share"], 2)),
+        help=_(
+            "Share of adults without a médecin traitant (MT) at the start. France: 11 % (2021)."
+        ),
     )
     if facts["population"] > L.LARGE_POPULATION:
         st.warning(
-            f"{facts['population']:,} inhabitants: each replication takes several seconds. "
-            "Start with few replications or a shorter horizon."
+            _(
+                "{n} inhabitants: each replication takes several seconds. Start with few "
+                "replications or a shorter horizon."
+            ).format(n=fmt_int(facts["population"]))
         )
-    left, right = st.columns([1, 1])
+    _warnings_box(_("Check this scenario (valid, but unusual):"), scenario)
+    left = st.container()
     with left:
-        st.markdown(f"**Practices**: {facts['practices']}.")
+        st.markdown(_("**Practices**: {practices}.").format(practices=facts["practices"]))
         st.markdown(
-            f"**Simulated period**: {facts['start_date']} to {facts['end_date']}; results "
-            f"count from {facts['measure_start']} ({facts['measured_days']} days measured, "
-            f"after {facts['warmup_days']} days of warm-up)."
+            _(
+                "**Simulated period**: {start} to {end}; results count from {measure} ({days} "
+                "days measured, after {warmup} days of warm-up)."
+            ).format(
+                start=fmt_date(facts["start_date"]),
+                end=fmt_date(facts["end_date"]),
+                measure=fmt_date(facts["measure_start"]),
+                days=facts["measured_days"],
+                warmup=facts["warmup_days"],
+            )
         )
-        st.markdown("**Policies in force today** (the baseline):")
+        st.markdown(_("**Policies in force today** (the baseline):"))
         if facts["policies"]:
             for row in facts["policies"]:
-                st.markdown(f"- *{row['name']}* ({row['start']}): {row['words']}")
+                st.markdown(
+                    "- "
+                    + _("*{name}* ({start}): {words}").format(
+                        name=row["name"], start=row["start"], words=row["words"]
+                    )
+                )
         else:
-            st.markdown("- none")
-    with right:
-        png = L.map_image(scenario, seed, cache)
-        if png is None:
-            st.info("No map: the territory is one place (no communes with coordinates).")
-        else:
-            st.image(
-                png,
-                caption="Adults with a médecin traitant at the end, by commune (one "
-                "replication of the baseline; dots sized by population).",
-            )
+            st.markdown("- " + _("none"))
+    png = L.map_image(scenario, seed, cache)
+    if png is None:
+        st.info(_("No map: the territory is one place (no communes with coordinates)."))
+    else:
+        st.image(
+            png,
+            caption=_(
+                "By commune, at the end of one replication of the baseline. Approximate "
+                "boundaries: each cell is the area nearer its town hall than any other."
+            ),
+            width="stretch",
+        )
 
 
 def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: Any) -> Any:
@@ -271,7 +343,7 @@ def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: An
             label,
             values,
             index=values.index(ui) if ui in values else 0,
-            format_func=lambda v: words.get(v, v),
+            format_func=lambda v: _(words[v]) if v in words else v,
             key=key,
             help=help_text,
             disabled=disabled,
@@ -285,7 +357,10 @@ def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: An
             max_value=cal.start_date + dt.timedelta(days=3650),
             key=key,
             help=(help_text or "")
-            + f" The simulated period runs from {cal.start_date} to {cal.end_date}.",
+            + " "
+            + _("The simulated period runs from {start} to {end}.").format(
+                start=fmt_date(cal.start_date), end=fmt_date(cal.end_date)
+            ),
             disabled=disabled,
         )
     else:  # pragma: no cover - every widget kind is handled above
@@ -299,30 +374,35 @@ def _levers(baseline_scenario: Any, ident: str) -> dict[str, Any]:
 
     from accesssim.app import logic as L
 
-    st.header("Policy levers")
+    st.header(_("Policy levers"))
     st.markdown(
-        "Every lever starts at the baseline's value: a lever you do not move means *as "
-        "today*. Units are given with each lever; the (?) next to it gives the field's "
-        "definition and source. The alternative scenario is the baseline plus the levers you move."
+        _(
+            "Every lever starts at the baseline's value: a lever you do not move means *as "
+            "today*. Units are given with each lever; the (?) next to it gives the field's "
+            "definition and source. The alternative scenario is the baseline plus the levers "
+            "you move."
+        )
     )
     defaults = L.lever_defaults(baseline_scenario)
     values: dict[str, Any] = {}
     for block in L.BLOCKS:
         today = (
-            "in force today"
+            _("in force today")
             if block.kind == "block" and defaults[L.on_key(block.name)]
-            else "not in force today"
+            else _("not in force today")
             if block.kind == "block"
-            else "none today"
+            else _("none today")
             if not getattr(baseline_scenario.policies, block.name)
-            else f"{len(getattr(baseline_scenario.policies, block.name))} already planned"
+            else _("{n} already planned").format(
+                n=len(getattr(baseline_scenario.policies, block.name))
+            )
         )
-        with st.expander(f"{block.title} ({today})", expanded=block.name == "unscheduled_slots"):
-            st.caption(block.what)
+        with st.expander(f"{_(block.title)} ({today})", expanded=block.name == "unscheduled_slots"):
+            st.caption(_(block.what))
             on = True
             if block.kind == "block":
                 on = st.toggle(
-                    "In force in the alternative",
+                    _("In force in the alternative"),
                     value=bool(defaults[L.on_key(block.name)]),
                     key=f"{ident}|{L.on_key(block.name)}",
                 )
@@ -348,70 +428,85 @@ def _show_results(outcome: Any, alt_scenario: Any, fresh: bool) -> None:
     base_label, alt_label = outcome.labels
     cal = alt_scenario.calendar
     cached = max(2 * outcome.n - outcome.computed_runs, 0)
-    how = (
-        f"computed in {outcome.seconds:.1f} s ({outcome.computed_runs} replication(s) run"
-        + (f", {cached} taken from the cache)" if cached else ")")
-        if fresh
-        else "from the cache (this setting was run before): instant"
-    )
-    st.header(f"{alt_label} against {base_label}")
+    if fresh:
+        how = _("computed in {s} s ({n} replication(s) run").format(
+            s=number(outcome.seconds, 1), n=outcome.computed_runs
+        ) + (_(", {n} taken from the cache)").format(n=cached) if cached else ")")
+    else:
+        how = _("from the cache (this setting was run before): instant")
+    st.header(_("{alt} against {base}").format(alt=alt_label, base=base_label))
     st.caption(
-        f"{outcome.n} paired replications, seed {outcome.comparison.seed}, "
-        f"{cal.horizon_days - cal.warmup_days} days measured; {how}."
+        _("{n} paired replications, seed {seed}, {days} days measured; {how}.").format(
+            n=outcome.n,
+            seed=outcome.comparison.seed,
+            days=cal.horizon_days - cal.warmup_days,
+            how=how,
+        )
     )
-    st.subheader("Paired differences with the baseline")
+    st.subheader(_("Paired differences with the baseline"))
     st.markdown(
-        "Both scenarios face the same patients with the same needs (same seeds): the "
-        "difference is the mean of the replication-by-replication differences, with its 95 % "
-        "confidence interval (CI). **\\*** marks a difference whose CI excludes 0; shares "
-        "differ in percentage points (pt); *change* is relative to the baseline."
+        _(
+            "Both scenarios face the same patients with the same needs (same seeds): the "
+            "difference is the mean of the replication-by-replication differences, with its "
+            "95 % confidence interval (CI). *Reading* says whether the difference is better or "
+            "worse for patients, or whether it could be chance (*no clear change*: the CI "
+            "includes 0); shares differ in percentage points (pt); *change* is relative to "
+            "the baseline."
+        )
     )
-    all_metrics = st.checkbox("Show every indicator", key="all_metrics")
+    all_metrics = st.checkbox(_("Show every indicator"), key="all_metrics")
     table = L.differences_table(outcome, all_metrics=all_metrics)
     st.dataframe(table.drop(columns=["metric"]), hide_index=True, height=35 * (len(table) + 1) + 3)
-    st.subheader("Cost per unit of gain")
+    st.subheader(_("Cost per unit of gain"))
     st.markdown(
-        "Extra cost to the public payer (CNAM, ARS) over the measured period, divided by the "
-        "gain over the whole territory; shown only when the gain's 95 % CI lies above 0."
+        _(
+            "Extra cost to the public payer (CNAM, ARS) over the measured period, divided by "
+            "the gain over the whole territory; shown only when the gain's 95 % CI lies above 0."
+        )
+        + " "
+        + L.baseline_cost(outcome)
     )
     st.dataframe(L.cost_table(outcome), hide_index=True)
-    st.subheader("Figures of the report")
-    if outcome.figures is None:
-        outcome.figures = L.figure_images(outcome.results_dir)
+    st.subheader(_("Figures of the report"))
+    L.ensure_figures(outcome)
     if outcome.figures:
         tabs = st.tabs([_tab_name(f.key) for f in outcome.figures])
         for tab, fig in zip(tabs, outcome.figures, strict=True):
             with tab:
                 st.markdown(f"**{fig.title}**")
                 st.image(fig.png, caption=fig.reading)
-    st.subheader("Keep the results")
+    st.subheader(_("Keep the results"))
     html = L.report_html(outcome)
     st.download_button(
-        "Download the report (HTML, opens offline, prints on A4)",
+        _("Download the report (HTML, opens offline, prints on A4)"),
         data=html,
         file_name=f"{alt_label}-vs-{base_label}-report.html",
         mime="text/html",
         key="download_report",
     )
     st.markdown(
-        f"The results directory is an ordinary `accesssim compare --out` directory: "
-        f"`{outcome.results_dir}` (tables in Parquet, the two scenarios as run, "
-        "`experiment.json`). `accesssim report` rebuilds the report from it."
+        _(
+            "The results directory is an ordinary `accesssim compare --out` directory: `{dir}` "
+            "(tables in Parquet, the two scenarios as run, `experiment.json`). `accesssim "
+            "report` rebuilds the report from it."
+        ).format(dir=outcome.results_dir)
     )
 
 
 def _tab_name(key: str) -> str:
     names = {
-        "forest": "Differences",
-        "weekly-wait_planned_mean_days": "Planned waits by week",
-        "weekly-unscheduled_within_48h_share": "Within 48 h by week",
-        "weekly-unscheduled_within_24h_share": "Within 24 h by week",
-        "weekly-coverage": "MT coverage by week",
-        "waits": "Waiting times",
-        "outcomes": "Soins non programmés",
-        "map": "Map",
+        "forest": N_("Differences"),
+        "weekly-wait_planned_mean_days": N_("Planned waits by week"),
+        "weekly-unscheduled_within_48h_share": N_("Within 48 h by week"),
+        "weekly-unscheduled_within_24h_share": N_("Within 24 h by week"),
+        "weekly-coverage": N_("MT coverage by week"),
+        "waits": N_("Waiting times"),
+        "outcomes": N_("Soins non programmés"),
+        "map": N_("Map"),
     }
-    return names.get(key, key)
+    if key.startswith("map-"):
+        return _("Map of the differences")
+    return _(names[key]) if key in names else key
 
 
 def main() -> None:
@@ -422,13 +517,16 @@ def main() -> None:
     from accesssim.scenario.errors import InputError
 
     st.set_page_config(page_title="accesssim", layout="wide")
-    st.title(APP_TITLE)
+    _language()
+    st.title(_(APP_TITLE))
     st.markdown(
-        "Pick a territory, move the levers of the policies a CPTS, a CPAM or an ARS can "
-        "pull, and compare with today: waits, *soins non programmés* seen within 24 h and "
-        "48 h, emergency-department visits, adults with a *médecin traitant* (MT), and what "
-        f"it costs. A discrete-event simulation with 95 % confidence intervals (accesssim "
-        f"{__version__}); the same numbers as the command line."
+        _(
+            "Pick a territory, move the levers of the policies a CPTS, a CPAM or an ARS can "
+            "pull, and compare with today: waits, *soins non programmés* seen within 24 h and "
+            "48 h, emergency-department visits, adults with a *médecin traitant* (MT), and "
+            "what it costs. A discrete-event simulation with 95 % confidence intervals "
+            "(accesssim {version}); the same numbers as the command line."
+        ).format(version=__version__)
     )
     cache = _cache()
     seeds = L.seed_territories()
@@ -440,21 +538,23 @@ def main() -> None:
         base_scenario = L.resolve(baseline.document, L.horizon_overrides(baseline, horizon))
     except InputError as exc:
         if baseline.kind == "upload":
-            title = f"{baseline.source} cannot be used: fix these problems and upload it again."
+            title = _("{file} cannot be used: fix these problems and upload it again.").format(
+                file=baseline.source
+            )
         else:
-            title = f"{baseline.source} cannot be simulated as it is:"
+            title = _("{file} cannot be simulated as it is:").format(file=baseline.source)
         _problems_box(title, exc.problems)
         return
 
     _show_territory(base_scenario, cache, settings.seed)
     values = _levers(base_scenario, baseline.ident)
 
-    st.header("The alternative scenario")
+    st.header(_("The alternative scenario"))
     alt_name = st.text_input(
-        "Name of the alternative",
+        _("Name of the alternative"),
         value=f"{L.safe_label(base_scenario.name)}-alternative",
         key=f"{baseline.ident}|alt_name",
-        help="Used for the labels of the results and the name of the downloaded file.",
+        help=_("Used for the labels of the results and the name of the downloaded file."),
     )
     overrides = L.build_overrides(base_scenario, values)
     alt_scenario = None
@@ -468,21 +568,22 @@ def main() -> None:
             ],
         )
     except (ScenarioError, InputError) as exc:
-        _problems_box("The levers give an invalid scenario:", exc.problems)
+        _problems_box(_("The levers give an invalid scenario:"), exc.problems)
     if alt_scenario is not None:
         from accesssim.experiment import dump_scenario_yaml
 
         alt_yaml = dump_scenario_yaml(alt_scenario)
         st.session_state["alternative_yaml"] = alt_yaml
         alt_label = L.labels_of(base_scenario, alt_scenario)[1]
+        _warnings_box(_("Check the alternative (valid, but unusual):"), alt_scenario, base_scenario)
         if overrides:
-            st.markdown(f"You changed {len(overrides)} thing(s) from the baseline:")
+            st.markdown(_("You changed {n} thing(s) from the baseline:").format(n=len(overrides)))
             st.code("\n".join(overrides), language="text")
         else:
-            st.markdown("No lever moved: the alternative is the baseline (*as today*).")
-        with st.expander("The alternative as a scenario file (YAML)"):
+            st.markdown(_("No lever moved: the alternative is the baseline (*as today*)."))
+        with st.expander(_("The alternative as a scenario file (YAML)")):
             st.code(alt_yaml, language="yaml")
-        with st.expander("The same on the command line"):
+        with st.expander(_("The same on the command line")):
             st.code(
                 L.cli_equivalent(
                     baseline.source,
@@ -494,28 +595,30 @@ def main() -> None:
                 language="bash",
             )
         st.download_button(
-            "Download the alternative scenario (YAML)",
+            _("Download the alternative scenario (YAML)"),
             data=alt_yaml,
             file_name=f"{alt_label}.yaml",
             mime="application/x-yaml",
             key="download_yaml",
-            help="`accesssim run` on this file with the same seed and replications gives the "
-            "same numbers as this page.",
+            help=_(
+                "`accesssim run` on this file with the same seed and replications gives the "
+                "same numbers as this page."
+            ),
         )
 
-    st.header("Run the comparison")
+    st.header(_("Run the comparison"))
     if alt_scenario is None:
-        st.info("Fix the levers above to run the comparison.")
+        st.info(_("Fix the levers above to run the comparison."))
         return
     key = L.comparison_key(base_scenario, alt_scenario, settings)
     outcome = cache.get_outcome(key)
     slot = st.empty()
     clicked = False
     if outcome is None:
-        clicked = slot.button("Run the comparison", type="primary", key="run")
+        clicked = slot.button(_("Run the comparison"), type="primary", key="run")
     fresh = False
     if outcome is None and clicked:
-        bar = st.progress(0.0, text="Starting")
+        bar = st.progress(0.0, text=_("Starting"))
         try:
             outcome = L.run_comparison(
                 base_scenario,
@@ -525,24 +628,26 @@ def main() -> None:
                 progress=lambda f, text: bar.progress(f, text=text),
             )
         except KeyboardInterrupt:
-            st.warning("The run was interrupted; nothing was kept.")
+            st.warning(_("The run was interrupted; nothing was kept."))
             return
         except InputError as exc:  # e.g. ACCESSSIM_APP_RESULTS is not a folder
             bar.empty()
-            _problems_box("The results could not be written:", exc.problems)
+            _problems_box(_("The results could not be written:"), exc.problems)
             return
         except Exception as exc:  # a bug: say so plainly, keep the details for a report
             bar.empty()
             st.error(
-                f"The simulation stopped with an error ({type(exc).__name__}: {exc}). This is "
-                "a bug of accesssim, not of your settings: please report it with the "
-                "details below and the alternative's YAML."
+                _(
+                    "The simulation stopped with an error ({error}). This is a bug of "
+                    "accesssim, not of your settings: please report it with the details below "
+                    "and the alternative's YAML."
+                ).format(error=f"{type(exc).__name__}: {exc}")
             )
-            with st.expander("Technical details"):
+            with st.expander(_("Technical details")):
                 st.exception(exc)
             return
-        bar.progress(1.0, text="Drawing the figures and the report")
-        outcome.figures = L.figure_images(outcome.results_dir)
+        bar.progress(1.0, text=_("Drawing the figures and the report"))
+        L.ensure_figures(outcome)
         L.report_html(outcome)
         bar.empty()
         slot.empty()
@@ -552,14 +657,18 @@ def main() -> None:
         last = cache.get_outcome(st.session_state.get("last_key", ""))
         if last is not None:
             st.warning(
-                "The settings have changed since the results below were computed: run the "
-                "comparison again to update them."
+                _(
+                    "The settings have changed since the results below were computed: run the "
+                    "comparison again to update them."
+                )
             )
             _show_results(last, last.comparison.runs[1].scenario, fresh=False)
         else:
             st.info(
-                "Move the levers, then run. Runs are cached: coming back to a setting already "
-                "run shows its results at once."
+                _(
+                    "Move the levers, then run. Runs are cached: coming back to a setting "
+                    "already run shows its results at once."
+                )
             )
         return
     st.session_state["last_key"] = key

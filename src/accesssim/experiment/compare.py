@@ -29,14 +29,12 @@ from accesssim.experiment.replicate import Replications, run_replication
 from accesssim.model import METRIC_NAMES, RunResult
 from accesssim.scenario.schema import Scenario
 from accesssim.vocabulary import Outcome
+from accesssim.wording import GAIN_WORDS
 
 __all__ = ["GAINS", "Comparison", "compare", "gains_of"]
 
-GAINS: dict[str, str] = {
-    "patients_with_mt": "extra adult with a declared GP (at the horizon)",
-    "ed_visits_avoided": "ED visit avoided",
-    "unscheduled_met_48h": "extra unscheduled need met within 48 h",
-}
+GAINS: dict[str, str] = dict(GAIN_WORDS)
+"""Gain -> what it counts (English: the ``description`` column of the results files)."""
 
 
 def gains_of(result: RunResult) -> dict[str, float]:

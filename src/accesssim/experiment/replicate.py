@@ -41,7 +41,11 @@ class AutoStop:
     batch: int = 0  # 0: as many as workers
 
     def needed(self, values: dict[str, np.ndarray]) -> int:
-        """Replications needed so that every chosen metric meets the target."""
+        """Replications needed so that every chosen metric meets the target.
+
+        Not capped: a number above ``max_replications`` means the cap stops the run before
+        the target is met (:meth:`Replications.converged` is then False).
+        """
         need = self.min_replications
         for name in self.metrics:
             x = values[name]
@@ -52,7 +56,7 @@ class AutoStop:
             if est.half_width <= max(self.relative * abs(est.mean), self.absolute):
                 continue
             need = max(need, replications_needed(x, self.relative), x.size + 1)
-        return min(need, self.max_replications)
+        return need
 
 
 @dataclass
@@ -84,10 +88,14 @@ class Replications:
 
     def converged(self) -> bool:
         """With automatic replications: whether the precision target was met."""
+        return self.auto is None or self.needed() <= self.n
+
+    def needed(self) -> int:
+        """With automatic replications: about how many replications the precision target
+        needs, from the replications run (may exceed the cap); without: how many were run."""
         if self.auto is None:
-            return True
-        vals = {m: self.values(m) for m in self.auto.metrics}
-        return self.auto.needed(vals) <= self.n
+            return self.n
+        return self.auto.needed({m: self.values(m) for m in self.auto.metrics})
 
 
 def replicate(

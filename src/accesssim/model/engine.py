@@ -62,7 +62,7 @@ from accesssim.model.result import RunResult
 from accesssim.model.supply import Supply, build_supply
 from accesssim.rng import Streams
 from accesssim.scenario.schema import Scenario
-from accesssim.vocabulary import WEEKLY_COLUMNS, Counter, Weekly
+from accesssim.vocabulary import WEEKLY_COLUMNS, CommuneTally, Counter, Weekly
 
 __all__ = ["Run", "booking_pad_days", "build_run", "collect", "run_processes", "simulate"]
 
@@ -289,7 +289,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         agenda=agenda,
         pools=Pools(**pools),
         par=par,
-        tallies=new_tallies(G, par.n_weeks),
+        tallies=new_tallies(G, par.n_weeks, pop.commune_population.size),
         others=others,
         rota=rota,
         everyone=everyone,
@@ -545,7 +545,7 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         requests_generated=run.generated,
         wait_histogram=tallies.hist,
         costs=costs,
-        communes=_commune_table(run.params, pop, ad_c, cov_c),
+        communes=_commune_table(run.params, pop, ad_c, cov_c, tallies.commune, cal),
         diagnostics=diagnostics,
         requests=requests,
     )
@@ -596,11 +596,33 @@ def _log_rows(req: Requests, out: Outputs) -> dict[str, np.ndarray]:
 
 
 def _commune_table(
-    params: RunParams, pop: Population, adults: np.ndarray, covered: np.ndarray
+    params: RunParams,
+    pop: Population,
+    adults: np.ndarray,
+    covered: np.ndarray,
+    tally: np.ndarray,
+    cal: Any,
 ) -> dict[str, Any]:
+    """Per commune: MT coverage and adults without an MT at the horizon; unscheduled needs met
+    within 48 h and ED visits per 1,000 inhabitants a year over the measurement window (by the
+    patient's commune)."""
     ter = params.territory
+    years = (cal.horizon_days - cal.warmup_days) / 365.0
+    size = pop.commune_population.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = covered / adults
+        within_48h = tally[:, CommuneTally.U48_MET] / tally[:, CommuneTally.UNSCHEDULED]
+        ed = tally[:, CommuneTally.ED] * 1000.0 / size / years if years > 0 else size * np.nan
+    columns = {
+        "mt_coverage": cov.tolist(),
+        "adults": [int(v) for v in adults],
+        "without_mt": [int(v) for v in adults - covered],
+        "unscheduled": [int(v) for v in tally[:, CommuneTally.UNSCHEDULED]],
+        "unscheduled_48h_met": [int(v) for v in tally[:, CommuneTally.U48_MET]],
+        "ed_visits": [int(v) for v in tally[:, CommuneTally.ED]],
+        "unscheduled_within_48h_share": within_48h.tolist(),
+        "ed_visits_per_1000": np.asarray(ed, dtype=np.float64).tolist(),
+    }
     if not ter.insee:
         return {
             "insee": [""],
@@ -608,7 +630,7 @@ def _commune_table(
             "population": pop.commune_population.tolist(),
             "lat": [None],
             "lon": [None],
-            "mt_coverage": cov.tolist(),
+            **columns,
         }
     return {
         "insee": list(ter.insee),
@@ -616,5 +638,5 @@ def _commune_table(
         "population": [int(v) for v in ter.commune_population],
         "lat": list(ter.lat),
         "lon": list(ter.lon),
-        "mt_coverage": cov.tolist(),
+        **columns,
     }

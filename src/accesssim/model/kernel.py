@@ -36,7 +36,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from accesssim.vocabulary import Counter, FSum, Kind, Outcome, Weekly
+from accesssim.vocabulary import CommuneTally, Counter, FSum, Kind, Outcome, Weekly
 
 __all__ = [
     "assign_mt",
@@ -72,6 +72,11 @@ W_REQUESTS, W_PLANNED = int(Weekly.REQUESTS), int(Weekly.PLANNED)
 W_PLANNED_SEEN, W_PLANNED_WAIT = int(Weekly.PLANNED_SEEN), int(Weekly.PLANNED_WAIT)
 W_UNSCHED, W_U24_MET, W_U48_MET = int(Weekly.UNSCHEDULED), int(Weekly.U24_MET), int(Weekly.U48_MET)
 W_ED, W_FORGONE, W_TELE = int(Weekly.ED), int(Weekly.FORGONE), int(Weekly.TELE)
+K_UNSCHED, K_U48_MET, K_ED = (
+    int(CommuneTally.UNSCHEDULED),
+    int(CommuneTally.U48_MET),
+    int(CommuneTally.ED),
+)
 F_WAIT, F_EXCESS, F_EXCESS_N = int(FSum.WAIT_PLANNED), int(FSum.EXCESS), int(FSum.EXCESS_N)
 NEVER = 10**9
 """A day that never comes (the start of a policy that is off)."""
@@ -428,8 +433,9 @@ def enrol_after_visit(people, gps, p, g, u_enrol, d, par, counters):
 
 
 @njit(**JIT)
-def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies):
-    """File request ``r``'s outcome: outputs, backlog, acts, counts, waits, weekly series.
+def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c):
+    """File request ``r`` (of a patient of commune ``c``): outputs, backlog, acts, counts,
+    waits, weekly series, tallies by commune.
 
     Requests arriving in the measurement window are measured; an appointment after the
     horizon is ``PENDING``; GP acts and reserved slots used count when the appointment falls in
@@ -459,11 +465,17 @@ def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, o
             counters[C_OWN_RESERVED] += 1
         if need == 2 and gp >= 0:
             counters[C_HOME] += 1
+        by_commune = tallies.commune
+        if k != PLANNED:
+            by_commune[c, K_UNSCHED] += 1
+        if outcome == ED:
+            by_commune[c, K_ED] += 1
         if k != PLANNED and seen and outcome != NURSE:
             if appt - t <= 1.0:
                 counters[C_U24_MET] += 1
             if appt - t <= 2.0:
                 counters[C_U48_MET] += 1
+                by_commune[c, K_U48_MET] += 1
         if seen and outcome != PHARMACIST:
             w = appt_day - d
             tallies.hist[k, min(w, par.max_wait)] += 1
@@ -629,7 +641,8 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
             outcome = ed_or_forgone(k, req.u_sev[r], par)
         if gp >= 0 and m < 0:
             enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
-        record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies)
+        c = people.commune[p]
+        record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accesssim.vocabulary import Counter, FSum, Outcome, Weekly
+from accesssim.vocabulary import CommuneTally, Counter, FSum, Outcome, Weekly
 
 __all__ = [
     "Agenda",
@@ -161,10 +161,11 @@ class Tallies(NamedTuple):
     fsums: np.ndarray  # float64 [len(FSum)]
     weekly: np.ndarray  # float64 [weeks, len(Weekly)]
     acts_gp: np.ndarray  # int64 [G]: measured acts of each GP
+    commune: np.ndarray  # int64 [n_communes, len(CommuneTally)]: measured, by patient's commune
 
 
-def new_tallies(n_gps: int, n_weeks: int) -> Tallies:
-    """Zeroed tallies for ``n_gps`` GPs and ``n_weeks`` weeks."""
+def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
+    """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks and ``n_communes`` communes."""
     return Tallies(
         counts=np.zeros((2, 3, len(Outcome)), dtype=np.int64),
         hist=np.zeros((3, MAX_WAIT_DAYS + 1), dtype=np.int64),
@@ -172,6 +173,7 @@ def new_tallies(n_gps: int, n_weeks: int) -> Tallies:
         fsums=np.zeros(len(FSum), dtype=np.float64),
         weekly=np.zeros((n_weeks, len(Weekly)), dtype=np.float64),
         acts_gp=np.zeros(n_gps, dtype=np.int64),
+        commune=np.zeros((max(n_communes, 1), len(CommuneTally)), dtype=np.int64),
     )
 
 

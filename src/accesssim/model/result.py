@@ -56,6 +56,16 @@ def metrics_markdown() -> str:
         "`teleconsultation`; and at the start of the week: `coverage` and `coverage_ald` (share "
         "of adults, and of adults with an ALD, with an MT), `without_mt` (adults), `backlog` "
         "(appointments booked for later sessions) and `third_next_available` (days).",
+        "",
+        "## Communes",
+        "",
+        "`communes.parquet` holds, for every commune (one row for an aspatial territory): "
+        "`insee`, `name`, `population`, `lat`, `lon`; at the horizon `mt_coverage` (share of "
+        "adults with an MT), `adults` and `without_mt` (adults without an MT); over the "
+        "measurement window, by the patient's commune: `unscheduled` (unscheduled needs), "
+        "`unscheduled_48h_met` and `unscheduled_within_48h_share` (met within 48 h), "
+        "`ed_visits` and `ed_visits_per_1000` (ED visits per 1,000 inhabitants per year). The "
+        "report and the app map them.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,36 +14,44 @@ import math
 import os
 import shlex
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from accesssim._version import __version__
 from accesssim.analysis import mean_ci
+from accesssim.i18n import _, language, ngettext, using
 from accesssim.model import METRIC_NAMES, METRICS
-from accesssim.report.describe import (
-    BETTER,
-    HEADLINE,
-    OUTCOME_LABELS,
-    WEEKLY_SERIES,
+from accesssim.report import catalogue
+from accesssim.report.catalogue import FigureSpec
+from accesssim.report.describe import policy_rows, scenario_facts
+from accesssim.report.results import Results, load_results
+from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+from accesssim.scenario.errors import InputError, Problem
+from accesssim.vocabulary import HEADLINE_METRICS as HEADLINE
+from accesssim.vocabulary import OUTCOME_LABELS
+from accesssim.wording import (
+    better_words,
     fmt_ci,
-    fmt_diff,
+    fmt_date,
     fmt_eur,
     fmt_int,
     fmt_value,
+    interval,
+    metric_definition,
     metric_label,
+    metric_short,
     metric_unit,
-    policy_rows,
-    scenario_facts,
-    weekly_events,
+    num,
+    number,
+    outcome_label,
+    pct,
+    unit_words,
 )
-from accesssim.report.results import Results, load_results
-from accesssim.scenario.errors import InputError, Problem
 
 __all__ = ["render_report", "report"]
 
@@ -110,20 +118,17 @@ class _Figures:
     def __init__(self) -> None:
         self.count = 0
 
-    def add(
-        self,
-        make: Callable[[], Any],
-        title: str,
-        reading: str,
-        uncertainty: str,
-        wide: bool = True,
-    ) -> FigureBlock:
+    def add(self, spec: FigureSpec) -> FigureBlock:
+        """Number a figure of the catalogue and draw it as SVG."""
         from accesssim.report.figures import figure_svg
 
         self.count += 1
-        fig = make()
-        svg = figure_svg(fig, prefix=f"fig{self.count}", label=f"Figure {self.count}. {title}")
-        return FigureBlock(self.count, title, svg, reading, uncertainty, wide)
+        svg = figure_svg(
+            spec.draw(),
+            prefix=f"fig{self.count}",
+            label=_("Figure {n}. {title}").format(n=self.count, title=spec.title),
+        )
+        return FigureBlock(self.count, spec.title, svg, spec.reading, spec.uncertainty, spec.wide)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,11 +157,15 @@ def _command(meta: dict[str, Any]) -> str:
 def _replication_text(reps: Sequence[int]) -> str:
     reps = sorted(int(r) for r in reps)
     if not reps:
-        return "none"
+        return _("none")
     if reps == list(range(reps[0], reps[-1] + 1)):
-        span = f"numbers {reps[0]}–{reps[-1]}" if len(reps) > 1 else f"number {reps[0]}"
+        span = (
+            _("numbers {first}–{last}").format(first=reps[0], last=reps[-1])
+            if len(reps) > 1
+            else _("number {n}").format(n=reps[0])
+        )
     else:
-        span = "numbers " + ", ".join(map(str, reps))
+        span = _("numbers {list}").format(list=", ".join(map(str, reps)))
     return f"{len(reps)} ({span})"
 
 
@@ -165,8 +174,8 @@ def _created(meta: dict[str, Any]) -> str:
     try:
         when = dt.datetime.fromisoformat(raw)
     except ValueError:
-        return raw or "unknown"
-    return when.strftime("%Y-%m-%d %H:%M %Z").strip()
+        return raw or _("unknown")
+    return f"{fmt_date(when.date())} {when.strftime('%H:%M %Z').strip()}".strip()
 
 
 def _mean_costs(costs: pd.DataFrame | None, label: str) -> dict[str, Any]:
@@ -182,20 +191,12 @@ def _mean_costs(costs: pd.DataFrame | None, label: str) -> dict[str, Any]:
 def _eur_ci(est: Any) -> Cell:
     if est is None:
         return _c("–")
-    sub = f"[{est.low:,.0f}, {est.high:,.0f}]" if est.n >= 2 and not math.isnan(est.low) else ""
-    return _c(fmt_eur(est.mean), sub)
+    ok = est.n >= 2 and not math.isnan(est.low)
+    return _c(fmt_eur(est.mean), interval(fmt_eur(est.low), fmt_eur(est.high)) if ok else "")
 
 
-def _reading(metric: str, row: Any) -> str:
-    if not bool(row["significant"]):
-        return "no clear change"
-    up = float(row["diff"]) > 0
-    if metric == "policy_cost_eur":
-        return "costs more" if up else "costs less"
-    better = BETTER.get(metric)
-    if better is None:
-        return "higher" if up else "lower"
-    return "better" if (up == (better > 0)) else "worse"
+def _reps(n: int) -> str:
+    return ngettext("{n} replication", "{n} replications", n).format(n=n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def _reading(metric: str, row: Any) -> str:
 
 
 def _how_to_read(res: Results) -> list[str]:
-    common = (
+    common = _(
         "Every number comes from a simulation: the territory's inhabitants fall ill, ask for "
         "appointments and are booked into their GPs' agendas day by day. A replication is one "
         "simulated period with its own random patients; the report gives the mean over the "
@@ -212,31 +213,32 @@ def _how_to_read(res: Results) -> list[str]:
         "where the mean would most likely lie with many more replications. A wide interval "
         "calls for more replications, not for a conclusion."
     )
-    measured = (
+    measured = _(
         "Results count from the end of the warm-up (the shaded start of the time series), once "
         "agendas are in their usual state. Shares are in %, their differences in percentage "
-        "points (pt); costs are the public payer's, in euros over the measured period."
+        "points (pt), in the tables and in the figures alike; costs are the public payer's, in "
+        "euros over the measured period."
     )
     if res.kind == "run":
-        first = (
+        first = _(
             "This report describes one scenario: a territory and a policy mix. Start with the "
-            "headline table, then the time series (is the year stable?), the waits, what "
-            "happens to soins non programmés (same-day needs), and the map."
+            "summary above, then the headline table, the time series (is the year stable?), "
+            "the waits, what happens to soins non programmés (same-day needs), and the maps."
         )
     elif res.kind == "compare":
-        first = (
+        first = _(
             "This report compares alternatives with a baseline. All scenarios ran with the same "
             "seeds: replication i of each faces the same patients with the same needs on the "
-            "same days, so the differences come from the policies. Start with the forest plot "
-            "of differences: a filled dot whose bar does not cross the vertical line is a "
-            "change the simulation can tell apart from chance."
+            "same days, so the differences come from the policies. Start with the summary "
+            "above, then the forest plot of differences: a filled dot whose bar does not cross "
+            "the vertical line is a change the simulation can tell apart from chance."
         )
     elif res.kind == "optimise":
         from accesssim.report.decide import OPTIMISE_HOW_TO_READ
 
         first = OPTIMISE_HOW_TO_READ
     else:
-        first = (
+        first = _(
             "This report describes a sweep: the same territory run at many combinations of "
             "levers (the design), to find which levers matter most. Start with the sensitivity "
             "charts (longest bars first), then the response plots of the most influential "
@@ -247,10 +249,15 @@ def _how_to_read(res: Results) -> list[str]:
 
 def _territory_words(res: Results, label: str) -> str:
     f = scenario_facts(res.scenarios[label])
-    return (
-        f"{f['territory']}: {f['communes']:,} commune(s), {fmt_int(f['population'])} "
-        f"inhabitants, {f['gps']:,} GPs, {100 * f['without_mt_share']:.0f} % of adults without "
-        "an MT at the start"
+    return _(
+        "{territory}: {communes} commune(s), {population} inhabitants, {gps} GPs, {without} of "
+        "adults without an MT at the start"
+    ).format(
+        territory=f["territory"],
+        communes=fmt_int(f["communes"]),
+        population=fmt_int(f["population"]),
+        gps=fmt_int(f["gps"]),
+        without=pct(round(f["without_mt_share"], 2)),
     )
 
 
@@ -260,50 +267,61 @@ def _policy_names(res: Results, label: str) -> list[str]:
 
 def _period_words(res: Results, label: str) -> str:
     f = scenario_facts(res.scenarios[label])
-    return (
-        f"{f['horizon_days']} simulated days from {f['start_date']}: {f['warmup_days']} days of "
-        f"warm-up, then {f['measured_days']} days measured"
+    return _(
+        "{days} simulated days from {start}: {warmup} days of warm-up, then {measured} days "
+        "measured"
+    ).format(
+        days=f["horizon_days"],
+        start=fmt_date(f["start_date"]),
+        warmup=f["warmup_days"],
+        measured=f["measured_days"],
     )
+
+
+def _changes(res: Results, alt: str) -> str:
+    """What an alternative changes from the baseline, in words."""
+    first = res.labels[0]
+    base_rows = {(p["key"], p["words"], p["start"]) for p in policy_rows(res.scenarios[first])}
+    rows = policy_rows(res.scenarios[alt])
+    changed = [p["name"] for p in rows if (p["key"], p["words"], p["start"]) not in base_rows]
+    keys = {p["key"] for p in rows}
+    dropped = [p["name"] for p in policy_rows(res.scenarios[first]) if p["key"] not in keys]
+    parts = []
+    if changed:
+        parts.append(_("added or changed: {names}").format(names=", ".join(dict.fromkeys(changed))))
+    if dropped:
+        parts.append(_("removed: {names}").format(names=", ".join(dict.fromkeys(dropped))))
+    return "; ".join(parts) or _("same policies as the baseline")
 
 
 def _summary(res: Results) -> list[str]:
     """What was simulated, in a few sentences (the details follow the results)."""
     n = len(res.meta.get("replications") or [])
     first = res.labels[0]
+    none = _("none")
     if res.kind == "run":
-        pols = ", ".join(_policy_names(res, first)) or "none"
+        pols = ", ".join(_policy_names(res, first)) or none
         return [
-            f"Scenario {first}. {_territory_words(res, first)}.",
-            f"Policies: {pols}.",
-            f"{n} replication(s); {_period_words(res, first)}.",
+            _("Scenario {label}. {territory}.").format(
+                label=first, territory=_territory_words(res, first)
+            ),
+            _("Policies: {names}.").format(names=pols),
+            f"{_reps(n)}; {_period_words(res, first)}.",
         ]
     if res.kind == "compare":
-        base_rows = {(p["key"], p["words"], p["start"]) for p in policy_rows(res.scenarios[first])}
         out = [
-            f"Baseline {first}. {_territory_words(res, first)}. Policies: "
-            + (", ".join(_policy_names(res, first)) or "none")
-            + "."
+            _("Baseline {label}. {territory}. Policies: {names}.").format(
+                label=first,
+                territory=_territory_words(res, first),
+                names=", ".join(_policy_names(res, first)) or none,
+            )
         ]
         for alt in res.labels[1:]:
-            rows = policy_rows(res.scenarios[alt])
-            changed = [
-                p["name"] for p in rows if (p["key"], p["words"], p["start"]) not in base_rows
-            ]
-            keys = {p["key"] for p in rows}
-            dropped = [p["name"] for p in policy_rows(res.scenarios[first]) if p["key"] not in keys]
-            what = "; ".join(
-                part
-                for part in (
-                    ", ".join(dict.fromkeys(changed))
-                    and "added or changed: " + ", ".join(dict.fromkeys(changed)),
-                    ", ".join(dict.fromkeys(dropped))
-                    and "removed: " + ", ".join(dict.fromkeys(dropped)),
-                )
-                if part
-            )
-            out.append(f"Alternative {alt}: {what or 'same policies as the baseline'}.")
+            out.append(_("Alternative {label}: {what}.").format(label=alt, what=_changes(res, alt)))
         out.append(
-            f"{n} paired replication(s) per scenario (same seeds); {_period_words(res, first)}."
+            _("{n} paired replication(s) per scenario (same seeds); {period}.").format(
+                n=n, period=_period_words(res, first)
+            )
         )
         return out
     if res.kind == "optimise":
@@ -314,45 +332,58 @@ def _summary(res: Results) -> list[str]:
     factors = ", ".join(str(f.get("name") or f.get("path")) for f in res.meta.get("factors") or [])
     wanted = ", ".join(metric_label(m) for m in res.meta.get("metrics") or [])
     return [
-        f"Base scenario {first}. {_territory_words(res, first)}.",
-        f"Design: {design.get('kind', '?')}, {res.meta.get('points', '?')} points x {n} "
-        f"replication(s), varying {factors}.",
-        f"Indicators analysed: {wanted}; {_period_words(res, first)}.",
+        _("Base scenario {label}. {territory}.").format(
+            label=first, territory=_territory_words(res, first)
+        ),
+        _("Design: {kind}, {points} points x {n} replication(s), varying {factors}.").format(
+            kind=design.get("kind", "?"), points=res.meta.get("points", "?"), n=n, factors=factors
+        ),
+        _("Indicators analysed: {names}; {period}.").format(
+            names=wanted, period=_period_words(res, first)
+        ),
     ]
 
 
 def _experiment_section(res: Results) -> Section:
     meta = res.meta
     reps = meta.get("replications") or []
+    seed = meta.get("seed", "–")
     rows = [
-        [_c("Kind of results"), _c(_kind_words(res))],
-        [_c("Results created"), _c(_created(meta))],
-        [_c("Command"), _c(_command(meta), cls="code")],
+        [_c(_("Kind of results")), _c(_kind_words(res))],
+        [_c(_("Results created")), _c(_created(meta))],
+        [_c(_("Command")), _c(_command(meta), cls="code")],
         [
-            _c("Seed"),
+            _c(_("Seed")),
             _c(
-                f"root seed {meta.get('seed', '–')}; replication i draws its random numbers "
-                f"from child i of numpy SeedSequence({meta.get('seed', '–')})"
+                _(
+                    "root seed {seed}; replication i draws its random numbers from child i of "
+                    "numpy SeedSequence({seed})"
+                ).format(seed=seed)
             ),
         ],
         [
-            _c("Replications"),
-            _c(_replication_text(reps) + (" per point" if res.kind == "sweep" else "")),
+            _c(_("Replications")),
+            _c(_replication_text(reps) + (" " + _("per point") if res.kind == "sweep" else "")),
         ],
         [
-            _c("Software"),
+            _c(_("Software")),
             _c(
-                f"accesssim {meta.get('accesssim_version', '–')} (results), "
-                f"accesssim {__version__} (this report), Python {meta.get('python', '–')}"
+                _(
+                    "accesssim {results} (results), accesssim {report} (this report), Python "
+                    "{python}"
+                ).format(
+                    results=meta.get("accesssim_version", "–"),
+                    report=__version__,
+                    python=meta.get("python", "–"),
+                )
             ),
         ],
-        [_c("Results directory"), _c(res.path.name + "/", cls="code")],
+        [_c(_("Results directory")), _c(res.path.name + "/", cls="code")],
     ]
     if meta.get("executor"):
-        rows.insert(5, [_c("Executor"), _c(str(meta["executor"]))])
+        rows.insert(5, [_c(_("Executor")), _c(str(meta["executor"]))])
     table = Table(columns=["", ""], rows=rows, kind="facts")
-    sec = Section("experiment", "The experiment", blocks=[table])
-    return sec
+    return Section("experiment", _("The experiment"), blocks=[table])
 
 
 def _kind_words(res: Results) -> str:
@@ -364,106 +395,123 @@ def _kind_words(res: Results) -> str:
             "(accesssim optimise)"
         )
     if res.kind == "run":
-        return f"one scenario, {n} independent replication(s) (accesssim run)"
+        return _("one scenario, {n} independent replication(s) (accesssim run)").format(n=n)
     if res.kind == "compare":
-        k = len(res.labels) - 1
-        return (
-            f"comparison of {k} alternative(s) with the baseline {res.labels[0]}, {n} paired "
+        return _(
+            "comparison of {k} alternative(s) with the baseline {base}, {n} paired "
             "replication(s) each (accesssim compare)"
-        )
+        ).format(k=len(res.labels) - 1, base=res.labels[0], n=n)
     design = res.meta.get("design") or {}
-    return (
-        f"sweep {res.meta.get('name', '')}: {design.get('kind', '?')} design, "
-        f"{res.meta.get('points', '?')} points x {n} replication(s) (accesssim sweep)"
+    return _(
+        "sweep {name}: {kind} design, {points} points x {n} replication(s) (accesssim sweep)"
+    ).format(
+        name=res.meta.get("name", ""),
+        kind=design.get("kind", "?"),
+        points=res.meta.get("points", "?"),
+        n=n,
     )
+
+
+def _facts_table(res: Results, lab: str) -> Table:
+    sc = res.scenarios[lab]
+    f = scenario_facts(sc)
+    title = (
+        lab if lab == sc.name else _("{label} (scenario {name})").format(label=lab, name=sc.name)
+    )
+    communes = fmt_int(f["communes"])
+    if not f["spatial"]:
+        communes += " " + _("(aspatial: one place, no distances)")
+    facts = [
+        [_c(_("Territory")), _c(f["territory"])],
+        [_c(_("Communes")), _c(communes)],
+        [_c(_("Inhabitants")), _c(fmt_int(f["population"]))],
+        [
+            _c(_("GPs")),
+            _c(
+                _("{n} ({per} per 100,000 inhabitants)").format(
+                    n=fmt_int(f["gps"]), per=fmt_int(f["gps_per_100k"])
+                )
+            ),
+        ],
+        [
+            _c(_("Adults without an MT at the start")),
+            _c(
+                _("{share} (with an ALD: {ald})").format(
+                    share=fmt_value("forgone_care_share", f["without_mt_share"]),
+                    ald=fmt_value("forgone_care_share", f["without_mt_share_ald"]),
+                )
+            ),
+        ],
+        [
+            _c(_("Simulated period")),
+            _c(
+                _(
+                    "{start} to {end} ({days} days): {warmup} days of warm-up, then {measured} "
+                    "days measured from {measure}"
+                ).format(
+                    start=fmt_date(f["start_date"]),
+                    end=fmt_date(f["end_date"]),
+                    days=f["horizon_days"],
+                    warmup=f["warmup_days"],
+                    measured=f["measured_days"],
+                    measure=fmt_date(f["measure_start"]),
+                )
+            ),
+        ],
+    ]
+    return Table(columns=["", ""], rows=facts, caption=title, note=f["description"], kind="facts")
 
 
 def _scenario_blocks(res: Results, labels: Sequence[str], with_costs: bool) -> list[Any]:
     costs = res.table("costs") if with_costs else None
     blocks: list[Any] = []
     for lab in labels:
-        sc = res.scenarios[lab]
-        f = scenario_facts(sc)
-        title = lab if lab == sc.name else f"{lab} (scenario {sc.name})"
-        facts = [
-            [_c("Territory"), _c(f["territory"])],
-            [
-                _c("Communes"),
-                _c(
-                    f"{f['communes']:,}"
-                    + ("" if f["spatial"] else " (aspatial: one place, no distances)")
-                ),
-            ],
-            [_c("Inhabitants"), _c(fmt_int(f["population"]))],
-            [
-                _c("GPs"),
-                _c(f"{f['gps']:,} ({f['gps_per_100k']:.0f} per 100,000 inhabitants)"),
-            ],
-            [
-                _c("Adults without an MT at the start"),
-                _c(
-                    f"{100 * f['without_mt_share']:.1f} % (with an ALD: "
-                    f"{100 * f['without_mt_share_ald']:.1f} %)"
-                ),
-            ],
-            [
-                _c("Simulated period"),
-                _c(
-                    f"{f['start_date']} to {f['end_date']} ({f['horizon_days']} days): "
-                    f"{f['warmup_days']} days of warm-up, then {f['measured_days']} days measured "
-                    f"from {f['measure_start']}"
-                ),
-            ],
-        ]
-        blocks.append(
-            Table(columns=["", ""], rows=facts, caption=title, note=f["description"], kind="facts")
-        )
-        prow = policy_rows(sc)
+        blocks.append(_facts_table(res, lab))
+        prow = policy_rows(res.scenarios[lab])
         mc = _mean_costs(costs, lab)
-        if prow:
-            rows, seen = [], set()
-            for p in prow:
-                row = [_c(p["name"]), _c(p["words"]), _c(p["start"])]
-                if with_costs:
-                    if p["key"] in seen:
-                        row.append(_c("(above)"))
-                    else:
-                        row.append(_eur_ci(mc.get(p["key"])))
-                    seen.add(p["key"])
-                rows.append(row)
-            columns = ["Policy", "What it does", "Starts"]
-            numeric = [False, False, False]
-            if with_costs:
-                columns.append("Cost, measured period (mean [95 % CI])")
-                numeric.append(True)
-                total = mc.get("total")
-                if total is not None:
-                    rows.append([_c("Total", cls="strong"), _c(""), _c(""), _eur_ci(total)])
-                net = mc.get("medical_assistants_gp_net_cost")
-                if net is not None:
-                    rows.append(
-                        [
-                            _c("Medical assistants: GPs' own net cost"),
-                            _c("Salary minus the CNAM aid, paid by the GPs (not in the total)."),
-                            _c(""),
-                            _eur_ci(net),
-                        ]
-                    )
-            blocks.append(
-                Table(
-                    columns=columns,
-                    rows=rows,
-                    numeric=numeric,
-                    caption=f"Policies of {lab}",
-                )
-            )
-        else:
+        if not prow:
             blocks.append(
                 Note(
-                    f"{lab}: no policy block is on (no reserved slots, no "
-                    "teleconsultation, no other policy)."
+                    _(
+                        "{label}: no policy block is on (no reserved slots, no "
+                        "teleconsultation, no other policy)."
+                    ).format(label=lab)
                 )
             )
+            continue
+        rows, seen = [], set()
+        for p in prow:
+            row = [_c(p["name"]), _c(p["words"]), _c(p["start"])]
+            if with_costs:
+                row.append(_c(_("(above)")) if p["key"] in seen else _eur_ci(mc.get(p["key"])))
+                seen.add(p["key"])
+            rows.append(row)
+        columns = [_("Policy"), _("What it does"), _("Starts")]
+        numeric = [False, False, False]
+        if with_costs:
+            columns.append(_("Cost, measured period (mean [95 % CI])"))
+            numeric.append(True)
+            total = mc.get("total")
+            if total is not None:
+                rows.append([_c(_("Total"), cls="strong"), _c(""), _c(""), _eur_ci(total)])
+            net = mc.get("medical_assistants_gp_net_cost")
+            if net is not None:
+                rows.append(
+                    [
+                        _c(_("Medical assistants: GPs' own net cost")),
+                        _c(_("Salary minus the CNAM aid, paid by the GPs (not in the total).")),
+                        _c(""),
+                        _eur_ci(net),
+                    ]
+                )
+        blocks.append(
+            Table(
+                columns=columns,
+                rows=rows,
+                numeric=numeric,
+                caption=_("Policies of {label}").format(label=lab),
+            )
+        )
     return blocks
 
 
@@ -480,7 +528,7 @@ def _headline_section(res: Results, labels: Sequence[str]) -> Section:
     rows = []
     single = len(labels) == 1
     for m in shown:
-        row = [_c(metric_label(m), m, cls="metric")]
+        row = [_c(metric_label(m), m, cls="metric"), _c(better_words(m))]
         for lab in labels:
             e = est[lab].get(m)
             if e is None:
@@ -492,30 +540,34 @@ def _headline_section(res: Results, labels: Sequence[str]) -> Section:
         row.append(_c(metric_unit(m)))
         rows.append(row)
     if single:
-        columns = ["Indicator", "Mean", "95 % CI", "Unit"]
-        numeric = [False, True, True, False]
+        columns = [_("Indicator"), _("Better"), _("Mean"), _("95 % CI"), _("Unit")]
+        numeric = [False, False, True, True, False]
     else:
-        columns = ["Indicator", *labels, "Unit"]
-        numeric = [False] + [True] * len(labels) + [False]
+        columns = [_("Indicator"), _("Better"), *labels, _("Unit")]
+        numeric = [False, False] + [True] * len(labels) + [False]
     n = min((e.n for lab in labels for e in est[lab].values()), default=0)
+    caption = _("Headline indicators over the measured period")
+    if not single:
+        caption += _(": mean [95 % CI]")
     table = Table(
         columns=columns,
         rows=rows,
         numeric=numeric,
-        caption="Headline indicators over the measured period"
-        + ("" if single else ": mean [95 % CI]"),
-        note=(
-            f"Mean over {n} replication(s) and Student-t 95 % confidence interval. Definitions "
-            "of every indicator are in the appendix (and in docs/metrics.md); ALD: long-term "
-            "condition (affection de longue durée)."
-        ),
+        caption=caption,
+        note=_(
+            "Mean over {reps} and Student-t 95 % confidence interval. Definitions of every "
+            "indicator are in the appendix (and in docs/metrics.md); ALD: long-term condition "
+            "(affection de longue durée)."
+        ).format(reps=_reps(n)),
     )
     intro = [
-        "What a planner reads first: waits, soins non programmés met in time, emergency "
-        "visits and forgone care, the share of adults with a médecin traitant, GP activity "
-        "and the cost of the policy mix."
+        _(
+            "What a planner reads first: waits, soins non programmés met in time, emergency "
+            "visits and forgone care, the share of adults with a médecin traitant, GP activity "
+            "and the cost of the policy mix."
+        )
     ]
-    return Section("headline", "Headline results", intro=intro, blocks=[table])
+    return Section("headline", _("Headline results"), intro=intro, blocks=[table])
 
 
 def _comparison_section(res: Results, figs: _Figures) -> Section | None:
@@ -525,213 +577,163 @@ def _comparison_section(res: Results, figs: _Figures) -> Section | None:
     base, alts = labels[0], labels[1:]
     sec = Section(
         "differences",
-        f"Differences with the baseline ({base})",
+        _("Differences with the baseline ({base})").format(base=base),
         intro=[
-            "Each difference is the mean, over replications, of (alternative - baseline) for "
-            "the same replication: paired, so the noise both share cancels out. The 95 % CI "
-            "comes from the spread of these paired differences."
+            _(
+                "Each difference is the mean, over replications, of (alternative - baseline) "
+                "for the same replication: paired, so the noise both share cancels out. The "
+                "95 % CI comes from the spread of these paired differences."
+            )
         ],
     )
     if diffs is None or diffs.empty:
         sec.blocks.append(
-            Note("differences.parquet is missing: the comparison did not finish any paired run.")
+            Note(_("differences.parquet is missing: the comparison did not finish any paired run."))
         )
         return sec
-    from accesssim.report.figures import differences_forest, scenario_colours
-
-    colours = scenario_colours(labels)
-    forest_metrics = [m for m in HEADLINE if m != "policy_cost_eur"]
-    n = int(diffs["n"].max()) if "n" in diffs else 0
-    sec.blocks.append(
-        figs.add(
-            lambda: differences_forest(diffs, metrics=forest_metrics, labels=alts, colours=colours),
-            "Change of each headline indicator relative to the baseline",
-            "Each dot is an alternative's change in % of the baseline mean; a filled dot whose "
-            "bar stays on one side of the vertical line is a real change; the label says "
-            "which side is better for patients. The cost is in the cost table below.",
-            f"Bars: 95 % CI of the paired difference over {n} replications (divided by the "
-            "baseline mean).",
-        )
-    )
+    forest = catalogue.forest_figure(res)
+    if forest is not None:
+        sec.blocks.append(figs.add(forest))
     for alt in alts:
-        part = diffs[diffs["alternative"] == alt].set_index("metric")
-        rows = []
-        for m in HEADLINE:
-            if m not in part.index:
-                continue
-            r = part.loc[m]
-            rel = float(r["relative"])
-            rows.append(
-                [
-                    _c(metric_label(m), m, cls="metric"),
-                    _c(fmt_value(m, float(r["base_mean"]))),
-                    _c(fmt_value(m, float(r["alt_mean"]))),
-                    _c(
-                        fmt_diff(m, float(r["diff"])),
-                        fmt_ci_diff(m, float(r["low"]), float(r["high"])),
-                        cls="strong" if bool(r["significant"]) else "",
-                    ),
-                    _c("–" if math.isnan(rel) else f"{100 * rel:+.1f} %"),
-                    _c(_reading(m, r)),
-                ]
-            )
-        sec.blocks.append(
-            Table(
-                columns=["Indicator", base, alt, "Difference [95 % CI]", "Change", "Reading"],
-                rows=rows,
-                numeric=[False, True, True, True, True, False],
-                caption=f"{alt} against {base}: paired differences",
-                note="Bold: the 95 % CI excludes 0. Shares differ in percentage points (pt); "
-                "'change' is the difference relative to the baseline mean.",
-            )
-        )
-    if gains is not None and not gains.empty:
-        rows = []
-        for r in gains.itertuples():
-            per = float(r.eur_per_unit)
-            if math.isnan(per):
-                per_txt = "– (gain not above 0)"
-            elif per < 0:
-                per_txt = f"gains and saves EUR {-per:,.0f} per unit"
-            else:
-                per_txt = f"EUR {per:,.0f}"
-            rows.append(
-                [
-                    _c(str(r.alternative)),
-                    _c(str(r.description)),
-                    _c(f"{float(r.extra_cost_eur):+,.0f}"),
-                    _c(
-                        f"{float(r.gain_mean):,.0f}",
-                        f"[{float(r.gain_low):,.0f}, {float(r.gain_high):,.0f}]",
-                    ),
-                    _c(per_txt),
-                ]
-            )
+        rows = [
+            [
+                _c(r.label, r.metric, cls="metric"),
+                _c(r.base),
+                _c(r.alt),
+                _c(r.diff, "" if r.ci == "–" else r.ci, cls="strong" if r.significant else ""),
+                _c(r.change),
+                _c(r.reading, r.better),
+            ]
+            for r in difference_rows(diffs, alt, HEADLINE)
+        ]
         sec.blocks.append(
             Table(
                 columns=[
-                    "Alternative",
-                    "Gain (unit)",
-                    "Extra cost (EUR)",
-                    "Gain [95 % CI] (units)",
-                    "Cost per unit of gain",
+                    _("Indicator"),
+                    base,
+                    alt,
+                    _("Difference [95 % CI]"),
+                    _("Change"),
+                    _("Reading"),
+                ],
+                rows=rows,
+                numeric=[False, True, True, True, True, False],
+                caption=_("{alt} against {base}: paired differences").format(alt=alt, base=base),
+                note=_(
+                    "Bold: the 95 % CI excludes 0 (a clear change); otherwise the difference "
+                    "could be chance. Shares differ in percentage points (pt); 'change' is the "
+                    "difference relative to the baseline mean."
+                ),
+            )
+        )
+    if gains is not None and not gains.empty:
+        rows = [
+            [
+                _c(r.alternative),
+                _c(r.description),
+                _c(r.extra_cost),
+                _c(r.gain_mean, r.gain_ci),
+                _c(r.per_unit),
+            ]
+            for r in cost_rows(gains)
+        ]
+        sec.blocks.append(
+            Table(
+                columns=[
+                    _("Alternative"),
+                    _("Gain (unit)"),
+                    _("Extra cost"),
+                    _("Gain [95 % CI] (units)"),
+                    _("Cost per unit of gain"),
                 ],
                 rows=rows,
                 numeric=[False, False, True, True, True],
-                caption="Cost per unit of gain",
-                note="Extra cost over the measured period divided by the gain over the whole "
-                "territory; shown only when the gain's 95 % CI lies above 0. 'Gains and saves' "
-                "means the alternative is better and cheaper.",
+                caption=_("Cost per unit of gain"),
+                note=_(
+                    "Extra cost over the measured period divided by the gain over the whole "
+                    "territory; shown only when the gain's 95 % CI lies above 0. 'Gains and "
+                    "saves' means the alternative is better and cheaper."
+                )
+                + " "
+                + _baseline_cost(res),
             )
         )
     else:
-        sec.blocks.append(Note("cost_per_gain.parquet is missing: no cost-per-gain table."))
+        sec.blocks.append(Note(_("cost_per_gain.parquet is missing: no cost-per-gain table.")))
     return sec
 
 
-def fmt_ci_diff(metric: str, low: float, high: float) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return ""
-    return f"[{fmt_diff(metric, low)}, {fmt_diff(metric, high)}]"
+def _baseline_cost(res: Results) -> str:
+    """Why the baseline costs something (today's policies), from its mean costs."""
+    mc = _mean_costs(res.table("costs"), res.labels[0])
+    names = {p["key"]: p["name"] for p in policy_rows(res.scenarios[res.labels[0]])}
+    return baseline_cost_words({k: e.mean for k, e in mc.items()}, names)
 
 
 def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "time",
-        "Over time",
+        _("Over time"),
         intro=[
-            "Weekly values over the whole simulated period. The shaded start is the warm-up "
-            "(agendas filling up; not counted in the results); dashed lines mark dated "
-            "changes: policy starts, GP arrivals and departures (policies in force from day 0 "
-            "have no line)."
+            _(
+                "Weekly values over the whole simulated period. The shaded start is the "
+                "warm-up (agendas filling up; not counted in the results); dashed lines mark "
+                "dated changes: policy starts, GP arrivals and departures (policies in force "
+                "from day 0 have no line)."
+            )
         ],
     )
-    weekly = res.table("weekly")
-    if weekly is None or weekly.empty:
-        sec.blocks.append(Note("No weekly series in these results (weekly.parquet is absent)."))
-        return sec
-    sc0 = res.scenarios[labels[0]]
-    cal = sc0.calendar
-    events = weekly_events(res.scenarios, labels)
-    from accesssim.report.figures import weekly_series
-
-    n = int(weekly["replication"].nunique())
-    for series, title, unit, reading in WEEKLY_SERIES:
-        if series not in set(weekly["series"].unique()):
-            continue
-        sec.blocks.append(
-            figs.add(
-                lambda series=series, unit=unit: weekly_series(
-                    weekly,
-                    series,
-                    warmup_days=cal.warmup_days,
-                    horizon_days=cal.horizon_days,
-                    start_date=cal.start_date,
-                    events=events,
-                    labels=labels,
-                    ylabel=unit,
-                ),
-                title,
-                reading,
-                f"Line: mean over {n} replication(s); band: lowest to highest replication "
-                "that week. The last, incomplete week is left out.",
-            )
-        )
+    specs = catalogue.weekly_figures(res)
+    if not specs:
+        sec.blocks.append(Note(_("No weekly series in these results (weekly.parquet is absent).")))
+    sec.blocks += [figs.add(spec) for spec in specs]
     return sec
 
 
 def _waits_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "waits",
-        "Waiting times",
+        _("Waiting times"),
         intro=[
-            "The delay from the request to the appointment, in calendar days, for the "
-            "requests of the measured period that got an appointment (GP, teleconsultation or "
-            "nurse). Part of the delay of planned requests is wanted: a renewal or a check-up "
-            "is booked ahead on purpose."
+            _(
+                "The delay from the request to the appointment, in calendar days, for the "
+                "requests of the measured period that got an appointment (GP, teleconsultation "
+                "or nurse). Part of the delay of planned requests is wanted: a renewal or a "
+                "check-up is booked ahead on purpose."
+            )
         ],
     )
+    spec = catalogue.waits_figure(res)
     waits = res.table("waits")
-    if waits is None or waits.empty:
-        sec.blocks.append(Note("No wait distribution in these results (waits.parquet is absent)."))
-        return sec
-    from accesssim.report.figures import WAIT_PANELS, wait_distribution, wait_summary
-
-    n = int(waits["replication"].nunique())
-    sec.blocks.append(
-        figs.add(
-            lambda: wait_distribution(waits, labels=labels),
-            "Share of appointments obtained within a given delay",
-            "Read a curve at a delay (x) to get the share of appointments obtained within it "
-            "(y); a curve further left means shorter waits; compare the right panel with the "
-            "DREES 2018 survey (black lines), which covers all GP appointments.",
-            f"Line: mean over {n} replication(s); band: lowest to highest replication. "
-            "Dots (medians) and triangles (means) are means of the replications' values; the "
-            "table below lists them.",
+    if spec is None or waits is None:
+        sec.blocks.append(
+            Note(_("No wait distribution in these results (waits.parquet is absent)."))
         )
-    )
+        return sec
+    from accesssim.report.figures import WAIT_PANELS, wait_summary
+
+    sec.blocks.append(figs.add(spec))
     rows = []
     for lab in labels:
         part = waits[waits["scenario"] == lab]
         for title, kinds in WAIT_PANELS:
             s = wait_summary(part, kinds)
             rows.append(
-                [
-                    _c(lab),
-                    _c(title),
-                    _c(f"{s['median']:.1f}"),
-                    _c(f"{s['mean']:.1f}"),
-                ]
+                [_c(lab), _c(_(title)), _c(number(s["median"], 1)), _c(number(s["mean"], 1))]
             )
-    rows.append([_c("DREES 2018 survey"), _c("All GP appointments"), _c("2"), _c("6")])
+    rows.append(
+        [_c(_("DREES 2018 survey")), _c(_("All GP appointments")), _c(number(2)), _c(number(6))]
+    )
     sec.blocks.append(
         Table(
-            columns=["Scenario", "Requests", "Median (days)", "Mean (days)"],
+            columns=[_("Scenario"), _("Requests"), _("Median (days)"), _("Mean (days)")],
             rows=rows,
             numeric=[False, False, True, True],
-            caption="Median and mean delay to the appointment",
-            note="DREES, Études et résultats n° 1085 (2018). The headline table gives the "
-            "95 % CIs of the same medians and means.",
+            caption=_("Median and mean delay to the appointment"),
+            note=_(
+                "DREES, Études et résultats n° 1085 (2018). The headline table gives the 95 % "
+                "CIs of the same medians and means."
+            ),
         )
     )
     return sec
@@ -740,116 +742,81 @@ def _waits_section(res: Results, labels: Sequence[str], figs: _Figures) -> Secti
 def _outcomes_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "outcomes",
-        "What happens to soins non programmés",
+        _("What happens to soins non programmés"),
         intro=[
-            "Every unscheduled need (to be seen within 24 h or 48 h) of the measured period "
-            "ends in exactly one place: seen by the patient's own MT, by another GP (a "
-            "colleague, another GP of the territory or the CPTS rota), by teleconsultation, a "
-            "pharmacist or a nurse; or it ends at the emergency department, without care, or "
-            "still waiting for an appointment booked after the end of the simulation."
+            _(
+                "Every unscheduled need (to be seen within 24 h or 48 h) of the measured period "
+                "ends in exactly one place: seen by the patient's own MT, by another GP (a "
+                "colleague, another GP of the territory or the CPTS rota), by "
+                "teleconsultation, a pharmacist or a nurse; or it ends at the emergency "
+                "department, without care, or still waiting for an appointment booked after "
+                "the end of the simulation."
+            )
         ],
     )
+    spec = catalogue.outcomes_figure(res)
     outcomes = res.table("outcomes")
-    if outcomes is None or outcomes.empty:
-        sec.blocks.append(Note("No outcome counts in these results (outcomes.parquet is absent)."))
-        return sec
-    from accesssim.report.figures import outcome_flows, outcome_shares
-
-    n = int(outcomes["replication"].nunique())
-    sec.blocks.append(
-        figs.add(
-            lambda: outcome_flows(outcomes, labels=labels),
-            "Where soins non programmés end up",
-            "Each bar is 100 % of the unscheduled needs of a scenario; the longer the green "
-            "part (seen by a GP) and the shorter the red and grey parts (emergency "
-            "department, forgone care), the better.",
-            f"Segments: mean share over {n} replication(s); the table below gives each share "
-            "with its 95 % CI.",
+    if spec is None or outcomes is None:
+        sec.blocks.append(
+            Note(_("No outcome counts in these results (outcomes.parquet is absent)."))
         )
-    )
+        return sec
+    from accesssim.report.figures import outcome_shares
+
+    sec.blocks.append(figs.add(spec))
     shares = outcome_shares(outcomes)
     rows = []
-    for outcome, name in OUTCOME_LABELS.items():
-        row = [_c(name)]
+    for outcome in OUTCOME_LABELS:
+        row = [_c(outcome_label(outcome))]
         for lab in labels:
             vals = shares[(shares["scenario"] == lab) & (shares["outcome"] == outcome)]
             e = mean_ci(vals.sort_values("replication")["share"].to_numpy(dtype=float))
             if e.n == 0:
                 row.append(_c("–"))
                 continue
-            ci = (
-                f"[{100 * e.low:.1f}, {100 * e.high:.1f}]"
-                if e.n >= 2 and not math.isnan(e.low)
-                else ""
-            )
-            row.append(_c(f"{100 * e.mean:.1f} %", ci))
+            ci = fmt_ci("forgone_care_share", e.low, e.high) if e.n >= 2 else ""
+            row.append(_c(fmt_value("forgone_care_share", e.mean), "" if ci == "–" else ci))
         rows.append(row)
     sec.blocks.append(
         Table(
-            columns=["Outcome", *labels],
+            columns=[_("Outcome"), *labels],
             rows=rows,
             numeric=[False] + [True] * len(labels),
-            caption="Outcome of soins non programmés, % (mean [95 % CI])",
+            caption=_("Outcome of soins non programmés, % (mean [95 % CI])"),
         )
     )
     return sec
 
 
 def _map_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
-    sec = Section("map", "Where people lack a médecin traitant")
+    sec = Section(
+        "map",
+        _("By commune"),
+        intro=[
+            _(
+                "Where people lack a médecin traitant, where same-day needs go unmet and where "
+                "they end at the emergency department, commune by commune (by the patient's "
+                "commune of residence)."
+            )
+        ],
+    )
     communes = res.table("communes")
-    from accesssim.report.figures import commune_map, has_coordinates
-
     if communes is None or communes.empty:
-        sec.blocks.append(Note("No commune table in these results (communes.parquet is absent)."))
+        sec.blocks.append(
+            Note(_("No commune table in these results (communes.parquet is absent)."))
+        )
         return sec
-    if not has_coordinates(communes):
+    specs = catalogue.map_figures(res)
+    if not specs:
         n = communes["insee"].nunique()
         why = (
-            "the territory is aspatial (one place holding the whole population, no distances)"
+            _("the territory is aspatial (one place holding the whole population, no distances)")
             if n <= 1
-            else "some communes have no coordinates (lat, lon) in the scenario"
+            else _("some communes have no coordinates (lat, lon) in the scenario")
         )
-        sec.blocks.append(Note(f"No map: {why}."))
+        sec.blocks.append(Note(_("No map: {why}.").format(why=why)))
         return sec
-    names = [lab for lab in labels if lab in set(communes["scenario"])]
-    base = communes[communes["scenario"] == names[0]]
-    half = []
-    for insee, g in base.groupby("insee", sort=True):
-        e = mean_ci(g["mt_coverage"].to_numpy(dtype=float))
-        half.append((e.half_width, str(g["name"].iloc[0]), str(insee)))
-    finite = [h for h in half if not math.isnan(h[0])]
-    n = int(base["replication"].nunique())
-    if finite:
-        med = float(np.median([h[0] for h in finite]))
-        worst = max(finite, key=lambda h: (h[0], h[2]))
-        unc = (
-            f"Colours are means over {n} replication(s); the 95 % CI of a commune's coverage "
-            f"is +/-{100 * med:.1f} pt for the median commune and up to "
-            f"+/-{100 * worst[0]:.1f} pt ({worst[1]}): small communes vary most."
-        )
-    else:
-        unc = f"Colours are means over {n} replication(s) (too few for a CI)."
-    if len(names) > 1:
-        unc += " Changes are means of paired differences (same replications)."
-    reading = (
-        "Each dot is a commune's town hall, sized by its population; yellow is a high share of "
-        "adults with an MT, dark blue a low one"
-        + (
-            "; for alternatives, blue communes gain and red communes lose compared with the "
-            "baseline."
-            if len(names) > 1
-            else "."
-        )
-    )
-    sec.blocks.append(
-        figs.add(
-            lambda: commune_map(communes, labels=names),
-            "Share of adults with a médecin traitant at the end, by commune",
-            reading,
-            unc,
-        )
-    )
+    sec.blocks += [figs.add(spec) for spec in specs]
     return sec
 
 
@@ -874,37 +841,41 @@ def _design_section(res: Results) -> Section:
     design = meta.get("design") or {}
     kind = design.get("kind", "?")
     words = {
-        "grid": "a full grid: every combination of the factors' levels",
-        "lhs": "a Latin hypercube: points spread evenly over the factors' ranges "
-        "(scipy.stats.qmc), analysed with partial rank correlations (PRCC)",
-        "sobol": "a Saltelli/Sobol sample (SALib), analysed with Sobol variance indices",
+        "grid": _("a full grid: every combination of the factors' levels"),
+        "lhs": _(
+            "a Latin hypercube: points spread evenly over the factors' ranges "
+            "(scipy.stats.qmc), analysed with partial rank correlations (PRCC)"
+        ),
+        "sobol": _("a Saltelli/Sobol sample (SALib), analysed with Sobol variance indices"),
     }.get(kind, kind)
     rows = []
     for f in meta.get("factors") or []:
         if f.get("levels") is not None:
-            span = "levels: " + ", ".join(str(v) for v in f["levels"])
+            span = _("levels: {values}").format(values=", ".join(str(v) for v in f["levels"]))
         elif f.get("range") is not None:
             lo, hi = f["range"]
-            span = f"{lo:g} to {hi:g}"
+            span = _("{lo} to {hi}").format(lo=num(lo), hi=num(hi))
         else:
             span = "–"
         ftype = f.get("type") or ("categorical" if f.get("levels") is not None else "continuous")
+        ftype = {"categorical": _("categorical"), "continuous": _("continuous")}.get(ftype, ftype)
         rows.append(
             [_c(f.get("name") or f["path"]), _c(f["path"], cls="code"), _c(span), _c(ftype)]
         )
     desc = _experiment_description(res)
     intro = [desc] if desc else []
     intro.append(
-        f"Design: {words}; {meta.get('points', '?')} points, "
-        f"{len(meta.get('replications') or [])} replication(s) per point with the same seeds at "
-        "every point (common random numbers)."
+        _(
+            "Design: {words}; {points} points, {n} replication(s) per point with the same seeds "
+            "at every point (common random numbers)."
+        ).format(words=words, points=meta.get("points", "?"), n=len(meta.get("replications") or []))
     )
     table = Table(
-        columns=["Factor", "Scenario field", "Values", "Type"],
+        columns=[_("Factor"), _("Scenario field"), _("Values"), _("Type")],
         rows=rows,
-        caption="Factors varied by the design",
+        caption=_("Factors varied by the design"),
     )
-    return Section("design", "The design of the sweep", intro=intro, blocks=[table])
+    return Section("design", _("The design of the sweep"), intro=intro, blocks=[table])
 
 
 def _sweep_results_section(res: Results) -> Section:
@@ -931,23 +902,33 @@ def _sweep_results_section(res: Results) -> Section:
     expected = int(res.meta.get("points") or 0) * len(res.meta.get("replications") or [])
     blocks: list[Any] = [
         Table(
-            columns=["Indicator", "Lowest point", "Median point", "Highest point", "Unit"],
+            columns=[
+                _("Indicator"),
+                _("Lowest point"),
+                _("Median point"),
+                _("Highest point"),
+                _("Unit"),
+            ],
             rows=rows,
             numeric=[False, True, True, True, False],
-            caption="Range of the indicators of interest over the design",
-            note=f"Point values are means over the replications of each point; {points} points, "
-            f"{runs} runs.",
+            caption=_("Range of the indicators of interest over the design"),
+            note=_(
+                "Point values are means over the replications of each point; {points} points, "
+                "{runs} runs."
+            ).format(points=points, runs=runs),
         )
     ]
     if expected and runs < expected:
         blocks.insert(
             0,
             Note(
-                f"Incomplete sweep: {runs} of {expected} runs are in these results; finish it "
-                "with accesssim sweep EXPERIMENT --out DIR --resume."
+                _(
+                    "Incomplete sweep: {runs} of {expected} runs are in these results; finish "
+                    "it with accesssim sweep EXPERIMENT --out DIR --resume."
+                ).format(runs=runs, expected=expected)
             ),
         )
-    return Section("sweep-results", "Indicators across the design", blocks=blocks)
+    return Section("sweep-results", _("Indicators across the design"), blocks=blocks)
 
 
 def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
@@ -956,18 +937,22 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
     metrics = res.table("metrics")
     sens = Section(
         "sensitivity",
-        "Which levers matter most",
+        _("Which levers matter most"),
         intro=[
-            "Sensitivity indices rank the factors by their influence on each indicator, over "
-            "the ranges of the design. They describe this territory and these ranges, not a "
-            "general law."
+            _(
+                "Sensitivity indices rank the factors by their influence on each indicator, over "
+                "the ranges of the design. They describe this territory and these ranges, not a "
+                "general law."
+            )
         ],
     )
     if indices is None or indices.empty:
         sens.blocks.append(
             Note(
-                "No sensitivity indices (sensitivity-indices.parquet is absent): the sweep did "
-                "not finish; complete it with --resume."
+                _(
+                    "No sensitivity indices (sensitivity-indices.parquet is absent): the sweep did "
+                    "not finish; complete it with --resume."
+                )
             )
         )
         return [sens]
@@ -984,31 +969,46 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
     kind = (res.meta.get("design") or {}).get("kind", "")
     reading, unc = {
         "sobol": (
-            "The longer a factor's bars, the more of the indicator's variance it explains: "
-            "S1 alone, ST with its interactions; a factor whose ST is near 0 does not matter.",
-            "Black bars: 95 % bootstrap CI of each index (SALib), cut at the edges of the "
-            "chart; CIs that reach below 0 mean the sample is too small to pin the index down "
-            "(more base samples are needed).",
+            _(
+                "The longer a factor's bars, the more of the indicator's variance it explains: "
+                "S1 alone, ST with its interactions; a factor whose ST is near 0 does not matter."
+            ),
+            _(
+                "Black bars: 95 % bootstrap CI of each index (SALib), cut at the edges of the "
+                "chart; CIs that reach below 0 mean the sample is too small to pin the index down "
+                "(more base samples are needed)."
+            ),
         ),
         "lhs": (
-            "Bars to the right: the indicator rises with the factor; to the left: it falls; "
-            "the longer the bar, the stronger the link once the other factors are accounted for.",
-            "Black bars: approximate 95 % CI (Fisher z); p-values (t test) at the bar ends: "
-            "p < 0.05 is a link unlikely to come from chance.",
+            _(
+                "Bars to the right: the indicator rises with the factor; to the left: it "
+                "falls; the longer the bar, the stronger the link once the other factors are "
+                "accounted for."
+            ),
+            _(
+                "Black bars: approximate 95 % CI (Fisher z); p-values (t test) at the bar ends: "
+                "p < 0.05 is a link unlikely to come from chance."
+            ),
         ),
         "grid": (
-            "Each bar spans the lowest to the highest mean of the indicator over a factor's "
-            "levels (averaged over the other factors); longer bars matter more.",
-            "A grid gives no confidence interval for main effects; the spread between "
-            "replications is in the response plots.",
+            _(
+                "Each bar spans the lowest to the highest mean of the indicator over a factor's "
+                "levels (averaged over the other factors); longer bars matter more."
+            ),
+            _(
+                "A grid gives no confidence interval for main effects; the spread between "
+                "replications is in the response plots."
+            ),
         ),
     }.get(kind, ("", ""))
     resp = Section(
         "response",
-        "How each indicator responds to its most influential lever",
+        _("How each indicator responds to its most influential lever"),
         intro=[
-            "Each dot is one design point: the mean of its replications; the other factors "
-            "vary from point to point, which makes the scatter."
+            _(
+                "Each dot is one design point: the mean of its replications; the other factors "
+                "vary from point to point, which makes the scatter."
+            )
         ],
     )
     n_reps = len(res.meta.get("replications") or [])
@@ -1017,10 +1017,13 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
     for metric in wanted:
         sens.blocks.append(
             figs.add(
-                lambda metric=metric: sensitivity_tornado(indices, metric, n_points=n_points),
-                f"Sensitivity: {metric_label(metric)}",
-                reading,
-                unc,
+                FigureSpec(
+                    f"sensitivity-{metric}",
+                    _("Sensitivity: {label}").format(label=metric_label(metric)),
+                    reading,
+                    unc,
+                    lambda metric=metric: sensitivity_tornado(indices, metric, n_points=n_points),
+                )
             )
         )
         part = indices[indices["metric"] == metric]
@@ -1031,26 +1034,28 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
             if r.method == "prcc" and math.isnan(low):
                 low, high = prcc_interval(float(r.value), n_points, k)
                 approx = not math.isnan(low)
-            ci = "" if math.isnan(low) else f"[{low:.3f}, {high:.3f}]"
+            ci = "" if math.isnan(low) else interval(number(low, 3), number(high, 3))
             p = "" if math.isnan(float(r.p_value)) else f"{float(r.p_value):.2g}"
             rows.append(
                 [
                     _c(str(r.factor)),
                     _c(str(r.measure)),
-                    _c(f"{float(r.value):.3f}"),
+                    _c(number(float(r.value), 3)),
                     _c(ci),
                     _c(p),
                 ]
             )
         sens.blocks.append(
             Table(
-                columns=["Factor", "Measure", "Value", "95 % CI", "p-value"],
+                columns=[_("Factor"), _("Measure"), _("Value"), _("95 % CI"), _("p-value")],
                 rows=rows,
                 numeric=[False, False, True, True, True],
-                caption=f"Sensitivity indices: {metric}",
+                caption=_("Sensitivity indices: {label}").format(label=metric_label(metric)),
                 note=(
-                    "PRCC CIs are approximate (Fisher z transform); the p-values are the "
-                    "exact t tests of the partial correlations."
+                    _(
+                        "PRCC CIs are approximate (Fisher z transform); the p-values are the "
+                        "exact t tests of the partial correlations."
+                    )
                     if approx
                     else ""
                 ),
@@ -1061,19 +1066,30 @@ def _sensitivity_section(res: Results, figs: _Figures) -> list[Section]:
         if factor is not None and factor in design.columns:
             resp.blocks.append(
                 figs.add(
-                    lambda metric=metric, factor=factor: response_scatter(
-                        design, metrics, metric, factor
-                    ),
-                    f"{metric_label(metric)} against {factor}",
-                    f"Read the trend: the slope is the effect of {factor}; the vertical spread at "
-                    "one value comes from the other factors.",
-                    (
-                        f"Vertical bars: lowest to highest of {n_reps} replications of a point."
-                        if n_reps > 1
-                        else "One replication per point: no bar; the scatter includes the "
-                        "simulation's own noise."
-                    ),
-                    wide=False,
+                    FigureSpec(
+                        f"response-{metric}",
+                        _("{label} against {factor}").format(
+                            label=metric_label(metric), factor=factor
+                        ),
+                        _(
+                            "Read the trend: the slope is the effect of {factor}; the vertical "
+                            "spread at one value comes from the other factors."
+                        ).format(factor=factor),
+                        (
+                            _(
+                                "Vertical bars: lowest to highest of {n} replications of a point."
+                            ).format(n=n_reps)
+                            if n_reps > 1
+                            else _(
+                                "One replication per point: no bar; the scatter includes the "
+                                "simulation's own noise."
+                            )
+                        ),
+                        lambda metric=metric, factor=factor: response_scatter(
+                            design, metrics, metric, factor
+                        ),
+                        wide=False,
+                    )
                 )
             )
     return [sens, resp]
@@ -1097,21 +1113,26 @@ def _appendix(res: Results, labels: Sequence[str]) -> Section:
             rows.append(row)
         blocks.append(
             Table(
-                columns=["Metric", *labels, "Unit"],
+                columns=[_("Metric"), *labels, _("Unit")],
                 rows=rows,
                 numeric=[False] + [True] * len(labels) + [False],
-                caption="Every metric: mean [95 % CI]",
+                caption=_("Every metric: mean [95 % CI]"),
             )
         )
     rows = [
-        [_c(m, cls="code"), _c(metric_label(m)), _c(METRICS[m][0]), _c(METRICS[m][1])]
+        [
+            _c(m, cls="code"),
+            _c(metric_label(m)),
+            _c(unit_words(METRICS[m][0])),
+            _c(metric_definition(m)),
+        ]
         for m in METRIC_NAMES
     ]
     blocks.append(
         Table(
-            columns=["Metric", "In this report", "Unit", "Definition"],
+            columns=[_("Metric"), _("In this report"), _("Unit"), _("Definition")],
             rows=rows,
-            caption="Definitions (docs/metrics.md)",
+            caption=_("Definitions (docs/metrics.md)"),
             kind="table small",
         )
     )
@@ -1122,19 +1143,21 @@ def _appendix(res: Results, labels: Sequence[str]) -> Section:
     )
     blocks.append(
         Note(
-            "Files of the results directory: "
-            + ", ".join(files)
-            + ". Every number of this report can be recomputed from them; the resolved "
-            "scenarios in scenarios/ run as they are."
+            _(
+                "Files of the results directory: {files}. Every number of this report can be "
+                "recomputed from them; the resolved scenarios in scenarios/ run as they are."
+            ).format(files=", ".join(files))
         )
     )
     blocks.append(
         Note(
-            "Cite accesssim as described in its CITATION.cff file (in the source repository). "
-            "Calibration targets and their sources: docs/calibration.md."
+            _(
+                "Cite accesssim as described in its CITATION.cff file (in the source repository). "
+                "Calibration targets and their sources: docs/calibration.md."
+            )
         )
     )
-    return Section("appendix", "Appendix: all metrics and definitions", blocks=blocks)
+    return Section("appendix", _("Appendix: all metrics and definitions"), blocks=blocks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1145,16 +1168,21 @@ def _appendix(res: Results, labels: Sequence[str]) -> Section:
 def _title(res: Results) -> tuple[str, str]:
     first = res.scenarios[res.labels[0]]
     territory = first.territory.name
+    where = _("{territory}, {n} inhabitants").format(
+        territory=territory, n=fmt_int(first.population_size)
+    )
     if res.kind == "run":
         return (
-            f"Access to primary care: {res.labels[0]}",
-            f"{territory}, {fmt_int(first.population_size)} inhabitants",
+            _("Access to primary care: {label}").format(label=res.labels[0]),
+            where,
         )
     if res.kind == "compare":
         alts = res.labels[1:]
         return (
-            f"Policy comparison: {', '.join(alts)} against {res.labels[0]}",
-            f"{territory}, {fmt_int(first.population_size)} inhabitants",
+            _("Policy comparison: {alts} against {base}").format(
+                alts=", ".join(alts), base=res.labels[0]
+            ),
+            where,
         )
     if res.kind == "optimise":
         return (
@@ -1162,8 +1190,8 @@ def _title(res: Results) -> tuple[str, str]:
             f"{territory}, {fmt_int(first.population_size)} inhabitants",
         )
     return (
-        f"Sweep: {res.meta.get('name', 'sweep')}",
-        f"{territory}, {fmt_int(first.population_size)} inhabitants",
+        _("Sweep: {name}").format(name=res.meta.get("name", "sweep")),
+        where,
     )
 
 
@@ -1173,8 +1201,10 @@ def _context(res: Results) -> dict[str, Any]:
     warnings = []
     if res.meta.get("complete") is False:
         warnings.append(
-            "These results are incomplete: the command was interrupted. Figures and intervals "
-            "use the replications that finished."
+            _(
+                "These results are incomplete: the command was interrupted. Figures and intervals "
+                "use the replications that finished."
+            )
         )
     # Results first; what was simulated is summed up at the top and detailed after them.
     sections: list[Section] = []
@@ -1192,7 +1222,7 @@ def _context(res: Results) -> dict[str, Any]:
         sections.append(
             Section(
                 "scenarios",
-                "The scenario" if len(labels) == 1 else "The scenarios",
+                _("The scenario") if len(labels) == 1 else _("The scenarios"),
                 blocks=_scenario_blocks(res, labels, with_costs=True),
             )
         )
@@ -1217,10 +1247,12 @@ def _context(res: Results) -> dict[str, Any]:
 
         base = Section(
             "scenarios",
-            "The base scenario",
+            _("The base scenario"),
             intro=[
-                "The scenario every design point starts from; the factors of the design "
-                "replace some of its fields at each point."
+                _(
+                    "The scenario every design point starts from; the factors of the design "
+                    "replace some of its fields at each point."
+                )
             ],
             blocks=_scenario_blocks(res, list(res.scenarios), with_costs=False),
         )
@@ -1230,12 +1262,14 @@ def _context(res: Results) -> dict[str, Any]:
         sections.append(
             Section(
                 "not-shown",
-                "Not in a sweep's results",
+                _("Not in a sweep's results"),
                 blocks=[
                     Note(
-                        "A sweep keeps the metrics, outcomes and costs of every run, not the "
-                        "weekly series, wait distributions or commune tables: run a chosen "
-                        "point with accesssim run (or compare two points) for those figures."
+                        _(
+                            "A sweep keeps the metrics, outcomes and costs of every run, not the "
+                            "weekly series, wait distributions or commune tables: run a chosen "
+                            "point with accesssim run (or compare two points) for those figures."
+                        )
                     )
                 ],
             )
@@ -1243,6 +1277,9 @@ def _context(res: Results) -> dict[str, Any]:
         sections.append(_experiment_section(res))
         sections.append(_appendix(res, list(res.scenarios)))
     return {
+        "lang": language(),
+        "words": _page_words(res, figs.count),
+        "glance": _at_a_glance(res),
         "title": title,
         "subtitle": subtitle,
         "kind": res.kind,
@@ -1254,6 +1291,171 @@ def _context(res: Results) -> dict[str, Any]:
         "version": __version__,
         "figure_count": figs.count,
     }
+
+
+def _page_words(res: Results, figure_count: int) -> dict[str, str]:
+    """The template's own words, in the current language."""
+    return {
+        "created": _("Results created {created}; report by accesssim {version}.").format(
+            created=_created(res.meta), version=__version__
+        ),
+        "howto": _("How to read this report"),
+        "simulated": _("What was simulated"),
+        "contents": _("Contents"),
+        "figure": _("Figure"),
+        "read": _("How to read it:"),
+        "uncertainty": _("Uncertainty:"),
+        "footer": _(
+            "Made with accesssim {version}, a discrete-event simulation of access to primary "
+            "care in French health territories. {n} figures. This page is self-contained: it "
+            "needs no network and no script, and prints on A4."
+        ).format(version=__version__, n=figure_count),
+    }
+
+
+@dataclass
+class Glance:
+    """The one-page summary at the top of the report: what changes, by how much, at what
+    cost, how sure."""
+
+    title: str
+    points: list[tuple[str, str]]  # (question, answer)
+    table: Table | None
+
+
+def _at_a_glance(res: Results) -> Glance | None:
+    """The one-page summary (runs and comparisons; None for a sweep)."""
+    if res.kind == "compare":
+        return _glance_compare(res)
+    if res.kind == "run":
+        return _glance_run(res)
+    return None
+
+
+def _glance_compare(res: Results) -> Glance | None:
+    diffs = res.table("differences")
+    gains = res.table("cost_per_gain")
+    if diffs is None or diffs.empty:
+        return None
+    base = res.labels[0]
+    n = int(diffs["n"].max()) if "n" in diffs else 0
+    points: list[tuple[str, str]] = []
+    rows = []
+    for alt in res.labels[1:]:
+        drows = difference_rows(diffs, alt, HEADLINE)
+        clear = [r for r in drows if r.significant and r.metric != "policy_cost_eur"]
+        better = [r.short for r in clear if r.reading == _("better")]
+        worse = [r.short for r in clear if r.reading == _("worse")]
+        what = _("{alt}: {what}.").format(alt=alt, what=_changes(res, alt))
+        points.append((_("What changes"), what))
+        sep = _("; ")
+        amount = (_("Better: {names}.").format(names=sep.join(better)) if better else "") + (
+            " " + _("Worse: {names}.").format(names=sep.join(worse)) if worse else ""
+        )
+        points.append(
+            (
+                _("By how much"),
+                (amount.strip() or _("No indicator changes clearly."))
+                + " "
+                + _("The table gives each difference with its 95 % CI."),
+            )
+        )
+        cost = next((r for r in drows if r.metric == "policy_cost_eur"), None)
+        words = []
+        if cost is not None:
+            words.append(
+                _("{diff} over the measured period ({reading}).").format(
+                    diff=fmt_eur(float(_diff_of(diffs, alt, "policy_cost_eur")), signed=True),
+                    reading=cost.reading,
+                )
+            )
+        if gains is not None and not gains.empty:
+            for r in cost_rows(gains, alt):
+                if not r.per_unit.startswith("–"):
+                    what = r.description[:1].upper() + r.description[1:]
+                    words.append(f"{what}: {r.per_unit}.")
+        points.append((_("At what cost"), " ".join(words) or "–"))
+        for r in drows:
+            rows.append(
+                [
+                    _c(r.short, r.unit),
+                    _c(r.better),
+                    _c(r.base),
+                    _c(r.alt),
+                    _c(r.diff, "" if r.ci == "–" else r.ci, cls="strong" if r.significant else ""),
+                    _c(r.reading),
+                ]
+            )
+    points.append(
+        (
+            _("How sure"),
+            _(
+                "{reps} per scenario with the same patients (paired). A difference in bold has "
+                "a 95 % CI that excludes 0: the simulation tells it apart from chance; 'no clear "
+                "change' means it could be chance."
+            ).format(reps=_reps(n)),
+        )
+    )
+    table = Table(
+        columns=[
+            _("Indicator"),
+            "",
+            base,
+            " / ".join(res.labels[1:]),
+            _("Difference [95 % CI]"),
+            _("Reading"),
+        ],
+        rows=rows,
+        numeric=[False, False, True, True, True, False],
+        kind="table glance",
+    )
+    return Glance(_("At a glance"), points, table)
+
+
+def _diff_of(diffs: pd.DataFrame, alt: str, metric: str) -> float:
+    part = diffs[(diffs["alternative"] == alt) & (diffs["metric"] == metric)]
+    return float(part["diff"].iloc[0]) if not part.empty else float("nan")
+
+
+def _glance_run(res: Results) -> Glance | None:
+    metrics = res.table("metrics")
+    if metrics is None or metrics.empty:
+        return None
+    lab = res.labels[0]
+    est = _estimates(metrics, lab)
+    n = min((e.n for e in est.values()), default=0)
+    rows = []
+    for m in HEADLINE:
+        e = est.get(m)
+        if e is None:
+            continue
+        ci = fmt_ci(m, e.low, e.high) if e.n >= 2 else ""
+        rows.append(
+            [
+                _c(metric_short(m), metric_unit(m)),
+                _c(better_words(m)),
+                _c(fmt_value(m, e.mean), "" if ci == "–" else ci),
+            ]
+        )
+    pols = ", ".join(_policy_names(res, lab)) or _("none")
+    points = [
+        (_("What is simulated"), _territory_words(res, lab) + "."),
+        (_("Policies in force"), pols + "."),
+        (
+            _("How sure"),
+            _(
+                "{reps}; each value with its 95 % CI (in small type): a wide interval calls for "
+                "more replications."
+            ).format(reps=_reps(n)),
+        ),
+    ]
+    table = Table(
+        columns=[_("Indicator"), "", _("Mean [95 % CI]")],
+        rows=rows,
+        numeric=[False, False, True],
+        kind="table glance",
+    )
+    return Glance(_("At a glance"), points, table)
 
 
 def _template() -> Any:
@@ -1275,13 +1477,16 @@ def _template() -> Any:
     return env.from_string(text)
 
 
-def render_report(results: Results | Path | str) -> str:
+def render_report(results: Results | Path | str, lang: str | None = None) -> str:
     """The HTML text of the report of a results directory (see :func:`report`)."""
     res = results if isinstance(results, Results) else load_results(results)
-    return _template().render(**_context(res))
+    with using(lang):
+        return _template().render(**_context(res))
 
 
-def report(results_dir: Path | str, out: Path | str | None = None) -> Path:
+def report(
+    results_dir: Path | str, out: Path | str | None = None, *, lang: str | None = None
+) -> Path:
     """Write the HTML report of a results directory; return its path.
 
     Parameters
@@ -1291,6 +1496,8 @@ def report(results_dir: Path | str, out: Path | str | None = None) -> Path:
         by the Python API through :class:`accesssim.experiment.ResultsDir`).
     out
         The HTML file to write (default: ``RESULTS_DIR/report.html``); its folder is created.
+    lang
+        ``"fr"`` or ``"en"`` (default: the current language, :mod:`accesssim.i18n`).
 
     Returns
     -------
@@ -1306,8 +1513,8 @@ def report(results_dir: Path | str, out: Path | str | None = None) -> Path:
     res = load_results(results_dir)
     path = Path(out) if out is not None else res.path / "report.html"
     if path.is_dir():
-        raise InputError([Problem(str(path), None, "--out", "is a directory, not an HTML file")])
-    html = render_report(res)
+        raise InputError([Problem(str(path), None, "--out", _("is a directory, not an HTML file"))])
+    html = render_report(res, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-report-", suffix=".html")
     try:

@@ -1,153 +1,35 @@
-"""Words for planners: metric labels, number formats, scenarios and policies in plain terms.
+"""Scenarios and policies in a planner's terms: the territory's facts, the policies in force
+(each policy module words its own), their dated events.
 
-Nothing here draws or reads files; the figures and the HTML report both use it, and so can a
-web application.
+Nothing here draws or reads files; the report, the command line and the app use it. Number
+formats, metric labels and readings are in :mod:`accesssim.wording`; the tables built from them
+in :mod:`accesssim.report.tables`; the figures and their captions in
+:mod:`accesssim.report.catalogue`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from accesssim.i18n import _
 from accesssim.model.params import compile_scenario
 from accesssim.model.policies import POLICIES, Describe
 from accesssim.scenario.schema import Scenario
-from accesssim.vocabulary import (
-    BETTER,
-    HEADLINE_METRICS,
-    LABELS,
-    METRICS,
-    OUTCOME_LABELS,
-    SHORT_LABELS,
-)
 
 __all__ = [
-    "BETTER",
-    "HEADLINE",
-    "LABELS",
-    "OUTCOME_LABELS",
     "POLICY_LABELS",
-    "SHORT_LABELS",
-    "WEEKLY_SERIES",
     "Event",
-    "fmt_ci",
-    "fmt_diff",
-    "fmt_eur",
-    "fmt_int",
-    "fmt_value",
-    "metric_label",
-    "metric_unit",
     "policy_events",
     "policy_rows",
     "scenario_facts",
     "weekly_events",
 ]
 
-#: The metrics a planner reads first (the same as ``accesssim compare`` prints by default).
-HEADLINE: tuple[str, ...] = HEADLINE_METRICS
-
-#: The weekly series the report and the app draw: (series, title, unit, how to read it).
-WEEKLY_SERIES: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "wait_planned_mean_days",
-        "Planned requests: mean delay to the appointment, by week of request",
-        "days",
-        "Read the level after the shaded warm-up: each point is the mean delay of the planned "
-        "requests made that week; a rise after a dashed line is the effect of that change.",
-    ),
-    (
-        "unscheduled_within_24h_share",
-        "Soins non programmés seen within 24 h, by week of request",
-        "% of unscheduled needs",
-        "Higher is better; winter epidemics and GP leave show as dips that every scenario "
-        "shares (same patients, same days).",
-    ),
-    (
-        "unscheduled_within_48h_share",
-        "Soins non programmés seen within 48 h, by week of request",
-        "% of unscheduled needs",
-        "Higher is better; 48 h is the target of the SAS (service d'accès aux soins).",
-    ),
-    (
-        "coverage",
-        "Adults with a médecin traitant (MT), at the start of each week",
-        "% of adults",
-        "Higher is better; a slope shows MT declarations outpacing (or not) people moving in, "
-        "moving out and GPs leaving.",
-    ),
-)
-
 POLICY_LABELS: dict[str, str] = {p.key: p.label for p in POLICIES}
-"""Planner-facing name of each policy block."""
-
-
-def metric_label(metric: str) -> str:
-    """A plain label for a metric (its name when none is written)."""
-    return LABELS.get(metric, metric.replace("_", " "))
-
-
-def metric_unit(metric: str) -> str:
-    """The unit as shown in the report (shares are shown in %)."""
-    unit = METRICS.get(metric, ("", ""))[0]
-    if unit == "share":
-        return "%"
-    if unit == "per 1000 inhabitants per year":
-        return "per 1,000 inhabitants per year"
-    return unit
-
-
-def _nan(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def fmt_int(value: float) -> str:
-    """A count with thousands separated by commas (49,047)."""
-    if _nan(value):
-        return "–"
-    return f"{value:,.0f}"
-
-
-def fmt_eur(value: float) -> str:
-    """Euros, rounded to the euro."""
-    if _nan(value):
-        return "–"
-    return f"EUR {value:,.0f}"
-
-
-def fmt_value(metric: str, value: float) -> str:
-    """A metric value in its unit (shares in %)."""
-    if _nan(value):
-        return "–"
-    unit = METRICS.get(metric, ("", ""))[0]
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit in ("EUR", "people"):
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}"
-
-
-def fmt_ci(metric: str, low: float, high: float) -> str:
-    """A confidence interval ``[low, high]`` (a dash when it cannot be computed)."""
-    if _nan(low) or _nan(high):
-        return "–"
-    return f"[{fmt_value(metric, low)}, {fmt_value(metric, high)}]"
-
-
-def fmt_diff(metric: str, value: float) -> str:
-    """A difference in the metric's unit (shares in percentage points, pt)."""
-    if _nan(value):
-        return "–"
-    unit = METRICS.get(metric, ("", ""))[0]
-    if unit == "share":
-        return f"{100 * value:+.1f} pt"
-    if unit in ("EUR", "people") or abs(value) >= 100:
-        return f"{value:+,.0f}"
-    return f"{value:+.2f}"
+"""Planner-facing name of each policy block (English; shown through ``_()``)."""
 
 
 def _context(scenario: Scenario) -> Describe:
@@ -174,8 +56,8 @@ def policy_rows(scenario: Scenario) -> list[dict[str, str]]:
         for words, start in pol.describe(active.params, ctx):
             begins = "–" if start is None else ctx.when(start)
             if start == 0:
-                begins = "from the start"
-            rows.append({"key": pol.key, "name": pol.label, "words": words, "start": begins})
+                begins = _("from the start")
+            rows.append({"key": pol.key, "name": _(pol.label), "words": words, "start": begins})
     return rows
 
 
@@ -196,9 +78,9 @@ def policy_events(scenario: Scenario) -> list[Event]:
         events += [Event(day, label) for day, label in active.policy.events(active.params)]
     for g in scenario.gps.roster:
         if cal.day_of(g.start) > 0:
-            events.append(Event(cal.day_of(g.start), f"GP {g.id} arrives"))
+            events.append(Event(cal.day_of(g.start), _("GP {id} arrives").format(id=g.id)))
         if g.leave is not None:
-            events.append(Event(cal.day_of(g.leave), f"GP {g.id} leaves"))
+            events.append(Event(cal.day_of(g.leave), _("GP {id} leaves").format(id=g.id)))
     return sorted(set(events), key=lambda e: (e.day, e.label))
 
 

@@ -28,10 +28,20 @@ from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
+from accesssim.i18n import N_, _
 from accesssim.model import METRICS
-from accesssim.report.describe import BETTER, OUTCOME_LABELS, SHORT_LABELS, Event, metric_label
+from accesssim.report.describe import Event
+from accesssim.vocabulary import OUTCOME_LABELS
+from accesssim.wording import (
+    better_words,
+    metric_label,
+    metric_short,
+    metric_unit,
+    outcome_label,
+    pct,
+)
 
 __all__ = [
     "DREES_2018_MEAN_DAYS",
@@ -39,10 +49,8 @@ __all__ = [
     "OUTCOME_COLOURS",
     "PALETTE",
     "STYLE",
-    "commune_map",
     "differences_forest",
     "figure_svg",
-    "has_coordinates",
     "outcome_flows",
     "outcome_shares",
     "prcc_interval",
@@ -107,9 +115,29 @@ def _styled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with matplotlib.rc_context(STYLE):
-            return func(*args, **kwargs)
+            return localise(func(*args, **kwargs))
 
     return wrapper  # type: ignore[return-value]
+
+
+class _DecimalComma(ScalarFormatter):
+    """Tick labels with a decimal comma (French)."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(x, pos).replace(".", ",")
+
+
+def localise(fig: Figure) -> Figure:
+    """Numbers on the axes in the current language: a decimal comma in French."""
+    from accesssim.i18n import language
+
+    if language() != "fr":
+        return fig
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_DecimalComma())
+    return fig
 
 
 def _new(width: float, height: float) -> Figure:
@@ -209,6 +237,25 @@ def _band(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"mean": mean, "low": lo, "high": hi}, index=wide.index)
 
 
+def _date_axis(ax: Any) -> None:
+    """Month names on a date axis in the current language (Babel), the year on January and
+    on the first tick."""
+    from babel.dates import format_date
+    from matplotlib.dates import AutoDateLocator, num2date
+    from matplotlib.ticker import FuncFormatter
+
+    from accesssim.i18n import locale_name
+
+    ax.xaxis.set_major_locator(AutoDateLocator(minticks=4, maxticks=10))
+
+    def label(value: float, pos: int | None) -> str:
+        day = num2date(value).date()
+        fmt = "MMM y" if day.month == 1 or pos == 0 else "MMM"
+        return format_date(day, fmt, locale=locale_name())
+
+    ax.xaxis.set_major_formatter(FuncFormatter(label))
+
+
 def _x(days: np.ndarray, start_date: dt.date | None) -> np.ndarray:
     if start_date is None:
         return np.asarray(days, dtype=float)
@@ -283,7 +330,7 @@ def weekly_series(
     ax.text(
         x0,
         1.0,
-        " warm-up (not measured)",
+        " " + _("warm-up (not measured)"),
         transform=ax.get_xaxis_transform(),
         va="top",
         ha="left",
@@ -316,10 +363,12 @@ def weekly_series(
         ax.set_title(title, loc="left")
     handles, texts = ax.get_legend_handles_labels()
     handles.append(Patch(color="#777777", alpha=0.3, linewidth=0))
-    texts.append(f"lowest to highest of {n_reps} replication(s)")
+    texts.append(_("lowest to highest of {n} replication(s)").format(n=n_reps))
     fig.legend(handles, texts, loc="outside lower center", ncols=min(len(texts), 3))
     if start_date is None:
-        ax.set_xlabel("day of the simulation")
+        ax.set_xlabel(_("day of the simulation"))
+    else:
+        _date_axis(ax)
     return fig
 
 
@@ -364,8 +413,8 @@ def wait_summary(waits: pd.DataFrame, kinds: Sequence[str]) -> dict[str, float]:
 
 
 WAIT_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Planned requests", ("planned",)),
-    ("All requests", ("planned", "unscheduled_24h", "unscheduled_48h")),
+    (N_("Planned requests"), ("planned",)),
+    (N_("All requests"), ("planned", "unscheduled_24h", "unscheduled_48h")),
 )
 
 
@@ -437,17 +486,17 @@ def wait_distribution(
             l_med = ax.axvline(DREES_2018_MEDIAN_DAYS, color="black", linestyle=":", linewidth=1)
             l_mean = ax.axvline(DREES_2018_MEAN_DAYS, color="black", linestyle="--", linewidth=1)
             handles.append((l_med, l_mean))
-            texts.append("DREES 2018, all GP appointments: median 2, mean 6 days")
-        ax.set_title(title, loc="left")
+            texts.append(_("DREES 2018, all GP appointments: median 2, mean 6 days"))
+        ax.set_title(_(title), loc="left")
         ax.set_xlim(0, max_days)
         ax.set_ylim(0, 100)
-        ax.set_xlabel("days from request to appointment")
-    axes[0].set_ylabel("appointments within that delay (%)")
+        ax.set_xlabel(_("days from request to appointment"))
+    axes[0].set_ylabel(_("appointments within that delay (%)"))
     handles += [
         Line2D([], [], marker="o", color="#777777", markeredgecolor="black", linestyle="none"),
         Line2D([], [], marker="v", color="#777777", markeredgecolor="black", linestyle="none"),
     ]
-    texts += ["simulated median", "simulated mean"]
+    texts += [_("simulated median"), _("simulated mean")]
     fig.legend(
         handles,
         texts,
@@ -492,7 +541,7 @@ def outcome_flows(
     """A 100 % stacked bar per scenario: where the requests of ``kinds`` ended up.
 
     Segments are the mean share over replications of each outcome, in the order of
-    :data:`accesssim.report.describe.OUTCOME_LABELS`; labelled when 4 % or more.
+    :data:`accesssim.vocabulary.OUTCOME_LABELS`; labelled when 4 % or more.
     """
     shares = outcome_shares(outcomes, kinds, window)
     names = _labels(shares, labels)
@@ -513,7 +562,7 @@ def outcome_flows(
                 ax.text(
                     100 * (left + share / 2),
                     y,
-                    f"{100 * share:.0f} %",
+                    pct(round(share, 2)),
                     ha="center",
                     va="center",
                     fontsize=7,
@@ -522,9 +571,11 @@ def outcome_flows(
             left += share
     ax.set_yticks(ys, names)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("share of soins non programmés (unscheduled needs, 24 h and 48 h) (%)")
+    ax.set_xlabel(_("share of soins non programmés (unscheduled needs, 24 h and 48 h) (%)"))
     handles = [Patch(color=c) for c in OUTCOME_COLOURS.values()]
-    fig.legend(handles, list(OUTCOME_LABELS.values()), loc="outside lower center", ncols=4)
+    fig.legend(
+        handles, [outcome_label(o) for o in OUTCOME_LABELS], loc="outside lower center", ncols=4
+    )
     return fig
 
 
@@ -541,49 +592,46 @@ def differences_forest(
     labels: Sequence[str] | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Paired differences relative to the baseline mean (%), with their 95 % CIs.
+    """Paired differences (alternative - baseline) in each indicator's own unit, with their
+    95 % CIs: shares in percentage points, as in the tables.
 
-    One row per metric, one marker per alternative (filled when the CI excludes 0); the
-    vertical line is "no change". Rows whose baseline mean is 0 cannot be shown relatively
-    and are marked "n/a".
+    One row per metric with its own scale and unit, one marker per alternative (filled when
+    the CI excludes 0); the vertical line is "no change"; the label says which side is better.
     """
     alts = labels if labels is not None else sorted(differences["alternative"].unique())
     cols = dict(colours) if colours is not None else scenario_colours(["(baseline)", *alts])
     metrics = [m for m in metrics if m in set(differences["metric"])]
     n_alt = max(len(alts), 1)
-    fig = _new(WIDTH, 0.8 + 0.3 * len(metrics) * max(1.0, 0.6 * n_alt))
-    ax = fig.add_subplot()
-    ax.axvline(0.0, color="black", linewidth=0.9)
+    row_h = 0.42 + 0.12 * n_alt
+    fig = _new(WIDTH, 0.55 + row_h * max(len(metrics), 1))
+    axes = np.atleast_1d(fig.subplots(max(len(metrics), 1), 1, squeeze=False)).ravel()
     step = 0.7 / n_alt
-    ticks, names = [], []
     for i, metric in enumerate(metrics):
-        y0 = len(metrics) - 1 - i
-        ticks.append(y0)
-        arrow = {1: "  (↑ better)", -1: "  (↓ better)"}.get(BETTER.get(metric, 0), "")
-        names.append(SHORT_LABELS.get(metric, metric_label(metric)) + arrow)
+        ax = axes[i]
+        share = _is_share(metric)
+        scale = 100.0 if share else 1.0
+        ax.axvline(0.0, color="black", linewidth=0.9)
         if i % 2 == 0:
-            ax.axhspan(y0 - 0.5, y0 + 0.5, color="#f3f3f3", linewidth=0, zorder=0)
+            ax.set_facecolor("#f6f6f6")
+        lim = 0.0
         for j, alt in enumerate(alts):
             row = differences[
                 (differences["alternative"] == alt) & (differences["metric"] == metric)
             ]
-            y = y0 + (n_alt - 1) / 2 * step - j * step
             if row.empty:
                 continue
             r = row.iloc[0]
-            base = float(r["base_mean"])
-            if not base or math.isnan(base):
-                ax.text(0, y, " n/a (baseline 0)", va="center", fontsize=6.5, color="#777777")
-                continue
-            rel = 100 * float(r["diff"]) / abs(base)
-            lo = 100 * float(r["low"]) / abs(base)
-            hi = 100 * float(r["high"]) / abs(base)
+            y = (n_alt - 1) / 2 * step - j * step
+            d, lo, hi = (scale * float(r[k]) for k in ("diff", "low", "high"))
             colour = cols.get(alt, "#333333")
             if not (math.isnan(lo) or math.isnan(hi)):
                 ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt")
+                lim = max(lim, abs(lo), abs(hi))
+            if not math.isnan(d):
+                lim = max(lim, abs(d))
             sig = bool(r["significant"])
             ax.plot(
-                [rel],
+                [d],
                 [y],
                 marker="o",
                 markersize=4.5,
@@ -592,10 +640,22 @@ def differences_forest(
                 markeredgewidth=1.2,
                 linestyle="none",
             )
-    ax.set_yticks(ticks, names)
-    ax.set_ylim(-0.6, len(metrics) - 0.4)
-    ax.grid(axis="y", visible=False)
-    ax.set_xlabel("change from the baseline mean (%), with 95 % CI")
+        lim = lim * 1.15 or 1.0
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-0.5, 0.5)
+        ax.set_yticks([])
+        ax.grid(axis="y", visible=False)
+        ax.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
+        ax.tick_params(axis="x", labelsize=6.5, pad=1)
+        unit = _("pt") if share else metric_unit(metric)
+        ax.set_ylabel(
+            f"{metric_short(metric)}\n{better_words(metric)}  ({unit})",
+            rotation=0,
+            ha="right",
+            va="center",
+            fontsize=7.5,
+        )
+        ax.spines["left"].set_visible(False)
     handles = [
         Line2D([], [], color=cols.get(a, "#333333"), marker="o", linewidth=1.6) for a in alts
     ]
@@ -603,7 +663,7 @@ def differences_forest(
     handles.append(
         Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="none")
     )
-    texts.append("hollow: 95 % CI includes 0")
+    texts.append(_("hollow: 95 % CI includes 0"))
     fig.legend(handles, texts, loc="outside lower center", ncols=min(3, len(texts)))
     return fig
 
@@ -658,7 +718,7 @@ def sensitivity_tornado(
             v = np.array([float(wide[m].loc[f, "value"]) for f in order])
             lo = np.array([float(wide[m].loc[f, "low"]) for f in order])
             hi = np.array([float(wide[m].loc[f, "high"]) for f in order])
-            label = "total ST" if m == "ST" else "first order S1"
+            label = _("total ST") if m == "ST" else _("first order S1")
             ax.barh(ys + off, v, height=0.34, color=colour, label=label)
             ax.errorbar(
                 v,
@@ -676,7 +736,7 @@ def sensitivity_tornado(
         left = max(-0.3, min(-0.05, float(finite.min()) - 0.05)) if finite.size else -0.05
         right = min(1.3, max(1.0, float(finite.max()) + 0.05)) if finite.size else 1.0
         ax.set_xlim(left, right)
-        ax.set_xlabel("Sobol index (share of the variance explained), with 95 % CI")
+        ax.set_xlabel(_("Sobol index (share of the variance explained), with 95 % CI"))
         ax.legend(loc="lower right")
     elif method == "grid":
         rows = part.set_index("factor")
@@ -687,10 +747,12 @@ def sensitivity_tornado(
         hi = np.array([float(rows.loc[f, "high"]) for f in order]) * scale
         ax.barh(ys, hi - lo, left=lo, height=0.55, color=PALETTE[0])
         for y, a, b in zip(ys, lo, hi, strict=True):
-            ax.text(b, y, f"  range {b - a:.3g}", va="center", fontsize=7)
-        unit = "%" if scale == 100 else METRICS.get(metric, ("",))[0]
+            ax.text(b, y, "  " + _("range {r}").format(r=f"{b - a:.3g}"), va="center", fontsize=7)
+        unit = "%" if scale == 100 else metric_unit(metric)
         ax.set_xlabel(
-            f"{metric_label(metric)} ({unit}): lowest to highest mean over a factor's levels"
+            _("{label} ({unit}): lowest to highest mean over a factor's levels").format(
+                label=metric_label(metric), unit=unit
+            )
         )
         ax.margins(x=0.25)
     else:
@@ -728,8 +790,8 @@ def sensitivity_tornado(
         ax.set_xlim(-1.45, 1.45)
         ax.set_xticks([-1, -0.5, 0, 0.5, 1])
         ax.set_xlabel(
-            "partial rank correlation coefficient (PRCC)"
-            + (", with approximate 95 % CI" if n_points is not None else "")
+            _("partial rank correlation coefficient (PRCC)")
+            + (_(", with approximate 95 % CI") if n_points is not None else "")
         )
     ax.set_yticks(ys, order)
     ax.set_title(metric_label(metric), loc="left")
@@ -778,196 +840,8 @@ def response_scatter(
     )
     if ticks is not None:
         ax.set_xticks(range(len(ticks)), [str(t) for t in ticks])
-    unit = "%" if scale == 100 else METRICS.get(metric, ("",))[0]
+    unit = "%" if scale == 100 else metric_unit(metric)
     ax.set_xlabel(factor)
     ax.set_ylabel(f"{unit}")
     ax.set_title(metric_label(metric), loc="left", fontsize=8.5)
-    return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# Map
-# ---------------------------------------------------------------------------------------------
-
-
-def has_coordinates(communes: pd.DataFrame | None) -> bool:
-    """Whether a ``communes.parquet`` table can be mapped: 2+ communes, all with lat/lon."""
-    if communes is None or communes.empty:
-        return False
-    first = communes.drop_duplicates("insee")
-    return len(first) > 1 and bool(first["lat"].notna().all() and first["lon"].notna().all())
-
-
-def _commune_means(communes: pd.DataFrame, lab: str) -> pd.DataFrame:
-    part = communes[communes["scenario"] == lab]
-    return (
-        part.groupby("insee", sort=True)
-        .agg(
-            name=("name", "first"),
-            population=("population", "first"),
-            lat=("lat", "first"),
-            lon=("lon", "first"),
-            coverage=("mt_coverage", "mean"),
-        )
-        .reset_index()
-    )
-
-
-def _wrap(label: str, width: int) -> str:
-    """Break a long scenario label into lines at its hyphens."""
-    if len(label) <= width:
-        return label
-    lines, line = [], ""
-    for part in label.split("-"):
-        piece = part if not line else f"{line}-{part}"
-        if len(piece) > width and line:
-            lines.append(line + "-")
-            line = part
-        else:
-            line = piece
-    lines.append(line)
-    return "\n".join(lines)
-
-
-def _place_labels(fig: Figure, ax: Any, rows: pd.DataFrame, fontsize: float = 6.5) -> None:
-    """Write commune names next to their points, avoiding overlaps between names (greedy)."""
-    fig.canvas.draw()  # settle the layout, so display coordinates are final
-    px = fig.dpi / 72.0
-    frame = ax.get_window_extent()
-    placed: list[tuple[float, float, float, float]] = []
-    candidates = (
-        (5, 3, "left", "bottom"),
-        (5, -3, "left", "top"),
-        (-5, 3, "right", "bottom"),
-        (-5, -3, "right", "top"),
-        (0, 9, "center", "bottom"),
-        (0, -9, "center", "top"),
-    )
-    for row in rows.itertuples():
-        x, y = ax.transData.transform((float(row.lon), float(row.lat)))
-        w = 0.58 * fontsize * len(str(row.name)) * px
-        h = 1.15 * fontsize * px
-        best, best_overlap = candidates[0], math.inf
-        for dx, dy, ha, va in candidates:
-            x0 = x + dx * px - {"left": 0.0, "center": w / 2, "right": w}[ha]
-            y0 = y + dy * px - {"bottom": 0.0, "top": h}[va]
-            box = (x0, y0, x0 + w, y0 + h)
-            overlap = sum(
-                max(0.0, min(box[2], b[2]) - max(box[0], b[0]))
-                * max(0.0, min(box[3], b[3]) - max(box[1], b[1]))
-                for b in placed
-            )
-            inside = max(0.0, min(box[2], frame.x1) - max(box[0], frame.x0)) * max(
-                0.0, min(box[3], frame.y1) - max(box[1], frame.y0)
-            )
-            overlap += 2.0 * (w * h - inside)  # leaving the panel is worse than touching
-            if overlap < best_overlap:
-                best, best_overlap, best_box = (dx, dy, ha, va), overlap, box
-            if overlap == 0:
-                break
-        placed.append(best_box)
-        dx, dy, ha, va = best
-        text = ax.annotate(
-            str(row.name),
-            (float(row.lon), float(row.lat)),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha=ha,
-            va=va,
-            fontsize=fontsize,
-            color="#111111",
-        )
-        text.set_in_layout(False)
-
-
-@_styled
-def commune_map(
-    communes: pd.DataFrame, *, labels: Sequence[str] | None = None, label_largest: int = 5
-) -> Figure:
-    """MT coverage at the end by commune, on a longitude-latitude plot.
-
-    Points are town halls, sized by population and coloured by the mean share of adults with
-    an MT at the end (over replications). With several scenarios, the first is drawn as is
-    and each other as its change from the first, in percentage points (same replications).
-    The aspect ratio is corrected by cos(latitude) so that distances look right; the names
-    of the ``label_largest`` most populous communes are written on the first panel.
-    """
-    names = _labels(communes, labels)
-    base = _commune_means(communes, names[0])
-    n = len(names)
-    ncols = min(n, 3)
-    nrows = math.ceil(n / ncols)
-    lat0 = float(np.average(base["lat"], weights=np.maximum(base["population"], 1)))
-    aspect = 1.0 / math.cos(math.radians(lat0))
-    span_x = max(float(base["lon"].max() - base["lon"].min()), 1e-3) / aspect
-    span_y = max(float(base["lat"].max() - base["lat"].min()), 1e-3)
-    ratio = min(max(span_y / span_x, 0.45), 1.3)
-    if n == 1:
-        height = min(0.62 * WIDTH * ratio + 0.8, 4.6)
-    else:
-        height = nrows * (min((WIDTH / ncols - 0.45) * ratio, 3.0) + 1.25)
-    fig = _new(WIDTH, height)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    pmax = float(base["population"].max()) or 1.0
-    scale = 260.0 if n == 1 else 120.0
-    sizes = 6 + scale * base["population"].to_numpy(dtype=float) / pmax
-    largest = base.sort_values(["population", "insee"], ascending=[False, True]).head(label_largest)
-    bar = (
-        {"orientation": "vertical", "shrink": 0.8}
-        if n == 1
-        else {
-            "orientation": "horizontal",
-            "shrink": 0.9,
-            "pad": 0.02,
-            "aspect": 25,
-        }
-    )
-    for i, ax in enumerate(axes):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        lab = names[i]
-        if i == 0:
-            values = 100 * base["coverage"].to_numpy(dtype=float)
-            sc = ax.scatter(
-                base["lon"],
-                base["lat"],
-                s=sizes,
-                c=values,
-                cmap="viridis",
-                edgecolors="white",
-                linewidths=0.5,
-            )
-            cb = fig.colorbar(sc, ax=ax, **bar)
-            cb.set_label("adults with an MT at the end (%)", fontsize=7)
-        else:
-            alt = _commune_means(communes, lab).set_index("insee").reindex(base["insee"])
-            diff = 100 * (alt["coverage"].to_numpy(dtype=float) - base["coverage"].to_numpy())
-            finite = diff[np.isfinite(diff)]
-            lim = float(np.abs(finite).max()) if finite.size else 1.0
-            lim = lim if lim > 0 else 1.0
-            sc = ax.scatter(
-                base["lon"],
-                base["lat"],
-                s=sizes,
-                c=diff,
-                cmap="RdBu",
-                vmin=-lim,
-                vmax=lim,
-                edgecolors="#777777",
-                linewidths=0.4,
-            )
-            cb = fig.colorbar(sc, ax=ax, **bar)
-            cb.set_label(f"change from {names[0]} (pt)", fontsize=7)
-        cb.ax.tick_params(labelsize=6.5)
-        ax.set_title(_wrap(lab, 34 if n > 1 else 80), loc="left", fontsize=8 if n > 1 else 9.5)
-        ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.yaxis.set_major_locator(MaxNLocator(5))
-        ax.set_aspect(aspect, adjustable="datalim")
-        ax.tick_params(labelsize=6.5)
-        ax.set_xlabel("longitude (°E)", fontsize=7)
-        if i % ncols == 0:
-            ax.set_ylabel("latitude (°N)", fontsize=7)
-        ax.grid(True, linewidth=0.4)
-    _place_labels(fig, axes[0], largest)
     return fig

@@ -6,8 +6,10 @@ from accesssim.scenario.loading import (
     apply_overrides,
     load_document,
     load_scenario,
+    load_scenario_document,
     validate_document,
 )
+from accesssim.scenario.plausibility import scenario_warnings
 from accesssim.scenario.schema import AGE_BANDS, Scenario
 
 __all__ = [
@@ -20,5 +22,7 @@ __all__ = [
     "apply_overrides",
     "load_document",
     "load_scenario",
+    "load_scenario_document",
+    "scenario_warnings",
     "validate_document",
 ]

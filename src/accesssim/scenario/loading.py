@@ -36,6 +36,7 @@ __all__ = [
     "apply_overrides",
     "load_document",
     "load_scenario",
+    "load_scenario_document",
     "parse_override",
     "validate_document",
 ]
@@ -605,6 +606,14 @@ def load_scenario(
     ScenarioError
         With every problem found, each naming file, line and field path.
     """
+    return load_scenario_document(path, overrides, horizon_days=horizon_days)[0]
+
+
+def load_scenario_document(
+    path: Path | str, overrides: Sequence[str] = (), *, horizon_days: int | None = None
+) -> tuple[Any, Document]:
+    """:func:`load_scenario`, also returning the document read (the file and line of every
+    value, e.g. to place a warning of :mod:`accesssim.scenario.plausibility`)."""
     from accesssim.scenario.schema import Scenario
 
     try:
@@ -618,4 +627,4 @@ def load_scenario(
         raise
     except InputError as exc:
         raise ScenarioError(exc.problems) from None
-    return validate_document(doc, Scenario)
+    return validate_document(doc, Scenario), doc

@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from accesssim.i18n import N_
 from accesssim.scenario.distributions import Distribution, Normal, Triangular
 
 __all__ = [
@@ -816,37 +817,44 @@ class UnscheduledSlots(_Policy):
         default=0.2,
         ge=0,
         le=0.9,
-        description="Share of each session's slots reserved for unscheduled needs (1). No "
-        "published figure.",
+        description=N_(
+            "Share of each session's slots reserved for unscheduled needs (1). No published figure."
+        ),
     )
     release_time_hours: float = Field(
         default=18.0,
         ge=0,
         lt=24,
-        description="Clock time at which reserved slots still free are released (hours, 0-24).",
+        description=N_("Clock time at which reserved slots still free are released (hours, 0-24)."),
     )
     release_day: Literal["previous", "same"] = Field(
         default="previous",
-        description="Release on the day before the session ('previous', e.g. the evening "
-        "before) or on its own day ('same').",
+        description=N_(
+            "Release on the day before the session ('previous', e.g. the evening "
+            "before) or on its own day ('same')."
+        ),
     )
     unused: Literal["return", "lose"] = Field(
         default="return",
-        description="What happens to released slots: 'return' to general booking, or 'lose'.",
+        description=N_("What happens to released slots: 'return' to general booking, or 'lose'."),
     )
     shared_rota: bool = Field(
         default=False,
-        description="CPTS shared unscheduled-care rota (SAS offer): any participating GP's "
-        "reserved slot serves any patient of the territory.",
+        description=N_(
+            "CPTS shared unscheduled-care rota (SAS offer): any participating GP's "
+            "reserved slot serves any patient of the territory."
+        ),
     )
     rota_participation_share: Share = Field(
-        default=1.0, description="Share of GPs whose reserved slots are on the rota (1)."
+        default=1.0, description=N_("Share of GPs whose reserved slots are on the rota (1).")
     )
     rota_cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
-        description="Cost of running the rota (coordination, regulation) (EUR/year). No "
-        "published figure; CPTS ACI ceilings are EUR 220k-450k a year for all missions (2019).",
+        description=N_(
+            "Cost of running the rota (coordination, regulation) (EUR/year). No "
+            "published figure; CPTS ACI ceilings are EUR 220k-450k a year for all missions (2019)."
+        ),
     )
 
 
@@ -874,14 +882,18 @@ class Teleconsultation(_Policy):
     gp_daily_capacity: float = Field(
         default=0.0,
         ge=0,
-        description="Teleconsultations a day offered by territory GPs (acts/day); each takes "
-        "minutes_per_act of GP time away from office slots.",
+        description=N_(
+            "Teleconsultations a day offered by territory GPs (acts/day); each takes "
+            "minutes_per_act of GP time away from office slots."
+        ),
     )
     platform_daily_capacity: float = Field(
         default=0.0,
         ge=0,
-        description="Teleconsultations a day offered by an external platform (acts/day); never "
-        "the patient's MT, uses no territory GP time.",
+        description=N_(
+            "Teleconsultations a day offered by an external platform (acts/day); never "
+            "the patient's MT, uses no territory GP time."
+        ),
     )
     minutes_per_act: float = Field(
         default=10.0, gt=0, description="Length of a teleconsultation (min). DREES: about 10 min."
@@ -901,8 +913,10 @@ class Teleconsultation(_Policy):
     cost_per_act_eur: float = Field(
         default=30.0,
         ge=0,
-        description="Cost to the payer of one teleconsultation (EUR). No figure in "
-        "CALIBRATION.md: the GP consultation fee (EUR 30 since December 2024).",
+        description=N_(
+            "Cost to the payer of one teleconsultation (EUR). No figure in "
+            "CALIBRATION.md: the GP consultation fee (EUR 30 since December 2024)."
+        ),
     )
     platform_fixed_cost_per_year_eur: float = Field(
         default=0.0, ge=0, description="Fixed cost of the platform contract (EUR/year)."
@@ -915,13 +929,13 @@ class MedicalAssistants(_Policy):
     count_fte: float | None = Field(
         default=None,
         ge=0,
-        description="Total assistant FTE, spread at fte_per_gp over volunteering GPs (FTE).",
+        description=N_("Total assistant FTE, spread at fte_per_gp over volunteering GPs (FTE)."),
     )
     fte_per_gp: float = Field(
         default=1.0,
         gt=0,
         le=2,
-        description="Assistant FTE per participating GP (FTE). The CNAM aid is halved at 0.5.",
+        description=N_("Assistant FTE per participating GP (FTE). The CNAM aid is halved at 0.5."),
     )
     all_gps: bool = Field(
         default=False,
@@ -946,8 +960,10 @@ class MedicalAssistants(_Policy):
     phase_in_years: float = Field(
         default=4.0,
         ge=0,
-        description="Years over which the gains grow linearly to their full value (years). CNAM "
-        "observed the gains after 4 years; 0 = immediate.",
+        description=N_(
+            "Years over which the gains grow linearly to their full value (years). CNAM "
+            "observed the gains after 4 years; 0 = immediate."
+        ),
     )
     cnam_aid_per_fte_eur: list[float] = Field(
         default=[38000.0, 28000.0, 22000.0],
@@ -966,11 +982,14 @@ class MedicalAssistants(_Policy):
 class Nurses(_Policy):
     """Asalée or advanced-practice (IPA) nurses working with GPs."""
 
-    fte: float = Field(default=1.0, ge=0, description="Nurse FTE in the territory (FTE).")
+    fte: float = Field(default=1.0, ge=0, description=N_("Nurse FTE in the territory (FTE)."))
     kind: Literal["asalee", "ipa"] = Field(
         default="asalee",
-        description="Asalée (health-education nurse: takes ALD follow-ups and raises the GPs' "
-        "lists) or IPA (advanced-practice nurse: takes ALD follow-ups; no list gain by default).",
+        description=N_(
+            "Asalée (health-education nurse: takes ALD follow-ups and raises the GPs' "
+            "lists) or IPA (advanced-practice nurse: takes ALD follow-ups; no list gain by "
+            "default)."
+        ),
     )
     gps_per_fte: float = Field(
         default=5.0,
@@ -1010,7 +1029,7 @@ class Nurses(_Policy):
     cost_per_fte_year_eur: float = Field(
         default=60000.0,
         ge=0,
-        description="Cost per nurse FTE-year (EUR/FTE-year). No published figure.",
+        description=N_("Cost per nurse FTE-year (EUR/FTE-year). No published figure."),
     )
 
 
@@ -1019,8 +1038,10 @@ class Pharmacists(_Policy):
 
     handled_share: Share = Field(
         default=0.5,
-        description="Share of eligible needs whose patient goes to a pharmacist when no GP "
-        "slot is found in time (1). No published figure.",
+        description=N_(
+            "Share of eligible needs whose patient goes to a pharmacist when no GP "
+            "slot is found in time (1). No published figure."
+        ),
     )
     sore_throat_min_age: int = Field(
         default=10,
@@ -1035,7 +1056,7 @@ class Pharmacists(_Policy):
         default=65, ge=0, le=99, description="Maximum age for a cystitis, women only (years). 65."
     )
     cost_per_act_eur: float = Field(
-        default=15.0, ge=0, description="Payment per act (EUR). June 2024 rules: EUR 15."
+        default=15.0, ge=0, description=N_("Payment per act (EUR). June 2024 rules: EUR 15.")
     )
 
     @model_validator(mode="after")
@@ -1048,8 +1069,8 @@ class Pharmacists(_Policy):
 class Installation(_Frozen):
     """GPs arriving on a date: an incentive contract, a new health centre, a new MSP."""
 
-    date: When = Field(default=0, description="Arrival day (day or date).")
-    count: int = Field(default=1, ge=1, description="GPs arriving (GPs).")
+    date: When = Field(default=0, description=N_("Arrival day (day or date)."))
+    count: int = Field(default=1, ge=1, description=N_("GPs arriving (GPs)."))
     commune: str | None = Field(
         default=None, description="INSEE code of their commune (default: the most populous)."
     )
@@ -1058,7 +1079,7 @@ class Installation(_Frozen):
         description="Existing practice id to join; none: a new practice of practice_kind.",
     )
     practice_kind: PracticeKind = Field(
-        default="centre", description="Kind of the new practice they open."
+        default="centre", description=N_("Kind of the new practice they open.")
     )
     fte: float = Field(default=1.0, gt=0, le=1.5, description="FTE of each GP (1).")
     list_capacity: int = Field(
@@ -1071,8 +1092,10 @@ class Installation(_Frozen):
     incentive_cost_eur: float = Field(
         default=0.0,
         ge=0,
-        description="One-off incentive per GP at arrival (EUR): installation aid, health-centre "
-        "premises. No figure in CALIBRATION.md.",
+        description=N_(
+            "One-off incentive per GP at arrival (EUR): installation aid, health-centre "
+            "premises. No figure in CALIBRATION.md."
+        ),
     )
     cost_per_year_eur: float = Field(
         default=0.0,
@@ -1085,10 +1108,10 @@ class Installation(_Frozen):
 class Retirement(_Frozen):
     """GPs leaving on a date (named in the roster, or drawn among GPs aged 60+)."""
 
-    date: When = Field(default=0, description="Departure day (day or date).")
+    date: When = Field(default=0, description=N_("Departure day (day or date)."))
     gp_ids: list[str] = Field(default_factory=list, description="Roster ids of the GPs leaving.")
     count: int = Field(
-        default=0, ge=0, description="GPs drawn at random among those aged 60+ (GPs)."
+        default=0, ge=0, description=N_("GPs drawn at random among those aged 60+ (GPs).")
     )
 
     @model_validator(mode="after")
@@ -1104,12 +1127,14 @@ class MTAccess(_Policy):
     monthly_capacity: int = Field(
         default=100,
         ge=0,
-        description="Patients without an MT the CPTS can match to a GP with room each month "
-        "(people/month). No published figure.",
+        description=N_(
+            "Patients without an MT the CPTS can match to a GP with room each month "
+            "(people/month). No published figure."
+        ),
     )
     ald_priority: bool = Field(
         default=True,
-        description="Match ALD patients first (as the CNAM 2023-2024 action plan did).",
+        description=N_("Match ALD patients first (as the CNAM 2023-2024 action plan did)."),
     )
     include_closed_lists: bool = Field(
         default=False,
@@ -1118,8 +1143,10 @@ class MTAccess(_Policy):
     cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
-        description="Fixed cost of the mission (EUR/year), e.g. its share of the CPTS ACI "
-        "funding. No published figure.",
+        description=N_(
+            "Fixed cost of the mission (EUR/year), e.g. its share of the CPTS ACI "
+            "funding. No published figure."
+        ),
     )
     cost_per_match_eur: float = Field(
         default=0.0, ge=0, description="Cost per patient matched (EUR/patient)."

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import _
+
 if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.calendar import SessionCalendar
     from accesssim.model.engine import Run
@@ -77,16 +79,18 @@ class Describe:
     largest_commune: str | None  # name of the most populous commune, None without communes
 
     def when(self, day: int) -> str:
-        """A day as a date and a day number."""
+        """A day as a date in words and a day number."""
+        from accesssim.wording import fmt_date
+
         date = self.start_date + dt.timedelta(days=day)
-        return f"{date.isoformat()} (day {day})"
+        return _("{date} (day {day})").format(date=fmt_date(date), day=day)
 
     def commune(self, insee: str | None) -> str:
         """A commune's name (the most populous one when ``insee`` is None)."""
         if not self.communes:
             return self.territory
         if insee is None:
-            return f"{self.largest_commune} (the most populous commune)"
+            return _("{name} (the most populous commune)").format(name=self.largest_commune)
         return self.communes.get(insee, insee)
 
 
@@ -200,9 +204,9 @@ class Policy:
     def events(self, p: Any) -> list[tuple[int, str]]:
         """Dated changes to mark on time series: ``(day, label)``."""
         start = getattr(p, "start", 0)
-        return [(start, f"{self.short} start")] if start > 0 else []
+        return [(start, _("{what} start").format(what=_(self.short)))] if start > 0 else []
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
         """How it is costed, with the values of its levers (``period``: "over the measured
-        year" or "over the measured N days")."""
+        year" or "over the measured N days", in the current language)."""
         return ""

@@ -9,17 +9,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
-from accesssim.wording import num
+from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "InstallationParams"]
 
 _NEVER = np.iinfo(np.int32).max
 _PRACTICE_WORDS = {
-    "solo": "a solo office",
-    "group": "a group office",
-    "msp": "a multi-professional health house (MSP)",
-    "centre": "a health centre (salaried GPs)",
+    "solo": N_("a solo office"),
+    "group": N_("a group office"),
+    "msp": N_("a multi-professional health house (MSP)"),
+    "centre": N_("a health centre (salaried GPs)"),
 }
 
 
@@ -40,33 +41,33 @@ class InstallationParams:
 class Installations(Policy):
     key = "installations"
     order = 60
-    label = "GP installations"
-    short = "installations"
-    title = "GPs arriving (installation, new health centre)"
+    label = N_("GP installations")
+    short = N_("installations")
+    title = N_("GPs arriving (installation, new health centre)")
     entry = True
-    what = (
+    what = N_(
         "New GPs with empty lists who take new MT patients, in the most populous commune; "
         "added to any arrivals the baseline already has."
     )
     levers = (
-        Lever("count", "GPs arriving", "integer", "GPs, 0 = none", maximum=200.0),
-        Lever("date", "Arrival date", "date"),
+        Lever("count", N_("GPs arriving"), "integer", N_("GPs, 0 = none"), maximum=200.0),
+        Lever("date", N_("Arrival date"), "date"),
         Lever(
             "practice_kind",
-            "They open",
+            N_("They open"),
             "choice",
             choices=(
-                ("centre", "a health centre (salaried GPs)"),
-                ("msp", "a health house (MSP)"),
-                ("group", "a group office"),
-                ("solo", "solo offices"),
+                ("centre", N_("a health centre (salaried GPs)")),
+                ("msp", N_("a health house (MSP)")),
+                ("group", N_("a group office")),
+                ("solo", N_("solo offices")),
             ),
         ),
         Lever(
             "incentive_cost_eur",
-            "Installation incentive",
+            N_("Installation incentive"),
             "number",
-            "EUR per GP, once",
+            N_("EUR per GP, once"),
             step=1000.0,
             cost=True,
         ),
@@ -135,25 +136,36 @@ class Installations(Policy):
         for inst in p:
             where = ctx.commune(inst.commune)
             if inst.practice is not None:
-                joins = f"join practice {inst.practice}"
+                joins = _("join practice {practice}").format(practice=inst.practice)
             else:
-                joins = f"open {_PRACTICE_WORDS.get(inst.practice_kind, inst.practice_kind)}"
-            words = (
-                f"{inst.count} GP(s) ({num(inst.fte)} FTE each) {joins} in {where}, list "
-                f"capacity {inst.list_capacity:,} adults each, "
-                + ("taking new MT patients" if inst.accepts_new_patients else "lists closed")
-                + f"; incentive EUR {num(inst.incentive_cost_eur)} per GP once, "
-                f"EUR {num(inst.cost_per_year_eur)} per GP a year."
+                kind = _PRACTICE_WORDS.get(inst.practice_kind)
+                joins = _("open {kind}").format(kind=_(kind) if kind else inst.practice_kind)
+            words = _(
+                "{n} GP(s) ({fte} FTE each) {joins} in {where}, list capacity {cap} adults "
+                "each, {lists}; incentive {once} per GP once, {yearly} per GP a year."
+            ).format(
+                n=inst.count,
+                fte=num(inst.fte),
+                joins=joins,
+                where=where,
+                cap=num(inst.list_capacity),
+                lists=_("taking new MT patients")
+                if inst.accepts_new_patients
+                else _("lists closed"),
+                once=fmt_eur(inst.incentive_cost_eur),
+                yearly=fmt_eur(inst.cost_per_year_eur),
             )
             rows.append((words, inst.day))
         return rows
 
     def events(self, p: tuple[InstallationParams, ...]) -> list[tuple[int, str]]:
-        return [(inst.day, f"+{inst.count} GP") for inst in p if inst.day > 0]
+        return [(inst.day, _("+{n} GP").format(n=inst.count)) for inst in p if inst.day > 0]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
         total = values["count"] * values["incentive_cost_eur"]
-        return f"Cost: the incentive once, at arrival: EUR {total:,.0f} for these GPs."
+        return _("Cost: the incentive once, at arrival: {eur} for these GPs.").format(
+            eur=fmt_eur(total)
+        )
 
 
 POLICY = Installations()

@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
-from accesssim.wording import num, pct
+from accesssim.wording import fmt_eur, num, pct
 
 __all__ = ["POLICY", "MedicalAssistantsParams"]
 
@@ -35,28 +36,28 @@ class MedicalAssistantsParams:
 class MedicalAssistants(Policy):
     key = "medical_assistants"
     order = 30
-    label = "Medical assistants (assistants médicaux)"
-    short = "medical assistants"
-    what = (
+    label = N_("Medical assistants (assistants médicaux)")
+    short = N_("medical assistants")
+    what = N_(
         "More consultations per session (+7.2 %) and larger MT lists (+19.5 %) for the "
         "GPs who employ one, reached after the phase-in (CNAM 2024)."
     )
     levers = (
-        Lever("count_fte", "Assistants in the territory", "number", "FTE", step=0.5),
+        Lever("count_fte", N_("Assistants in the territory"), "number", N_("FTE"), step=0.5),
         Lever(
             "fte_per_gp",
-            "Assistant time per participating GP",
+            N_("Assistant time per participating GP"),
             "number",
-            "FTE per GP",
+            N_("FTE per GP"),
             minimum=0.1,
             maximum=2.0,
             step=0.1,
         ),
         Lever(
             "phase_in_years",
-            "Years until the full gains",
+            N_("Years until the full gains"),
             "number",
-            "years",
+            N_("years"),
             maximum=10.0,
             step=0.5,
         ),
@@ -136,25 +137,36 @@ class MedicalAssistants(Policy):
 
     def describe(self, p: MedicalAssistantsParams, ctx: Describe) -> list[tuple[str, int | None]]:
         who = (
-            "every GP"
+            _("every GP")
             if p.all_gps
-            else f"{num(p.count_fte)} FTE in total, {num(p.fte_per_gp)} FTE per GP"
+            else _("{fte} FTE in total, {per} FTE per GP").format(
+                fte=num(p.count_fte), per=num(p.fte_per_gp)
+            )
         )
-        aid = " / ".join(num(a) for a in p.cnam_aid_per_fte_eur)
-        words = (
-            f"Assistants for {who}. Once phased in ({num(p.phase_in_years)} years): "
-            f"+{pct(p.acts_gain)} consultations per session and +{pct(p.list_gain)} MT "
-            f"list. CNAM aid EUR {aid} per FTE-year (contract years 1, 2, 3+)."
+        aid = " / ".join(fmt_eur(a) for a in p.cnam_aid_per_fte_eur)
+        words = _(
+            "Assistants for {who}. Once phased in ({years} years): +{acts} consultations per "
+            "session and +{lists} MT list. CNAM aid {aid} per FTE-year (contract years 1, 2, "
+            "3+)."
+        ).format(
+            who=who,
+            years=num(p.phase_in_years),
+            acts=pct(p.acts_gain),
+            lists=pct(p.list_gain),
+            aid=aid,
         )
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
         fte = float(values["count_fte"] or 0.0)
-        return (
-            "Cost to the payer: the CNAM aid, EUR "
-            + " / ".join(f"{a:,.0f}" for a in _DEFAULT_AID)
-            + f" per FTE-year (contract years 1, 2, 3+), {period}: about "
-            f"EUR {fte * _DEFAULT_AID[0]:,.0f} in the first year for {fte:g} FTE."
+        return _(
+            "Cost to the payer: the CNAM aid, {aid} per FTE-year (contract years 1, 2, 3+), "
+            "{period}: about {first} in the first year for {fte} FTE."
+        ).format(
+            aid=" / ".join(fmt_eur(a) for a in _DEFAULT_AID),
+            period=period,
+            first=fmt_eur(fte * _DEFAULT_AID[0]),
+            fte=num(fte),
         )
 
 

@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model import kernel as K
 from accesssim.model.clock import MIDNIGHT
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
-from accesssim.wording import num
+from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "MTAccessParams"]
 
@@ -30,25 +31,30 @@ class MTAccessParams:
 class MTAccess(Policy):
     key = "mt_access"
     order = 80
-    label = "Finding an MT for patients without one"
-    short = "MT mission"
-    title = "Finding an MT for patients without one (CPTS mission)"
-    what = (
+    label = N_("Finding an MT for patients without one")
+    short = N_("MT mission")
+    title = N_("Finding an MT for patients without one (CPTS mission)")
+    what = N_(
         "Each month the CPTS matches adults without a médecin traitant (MT) to a GP "
         "who takes new patients and has room."
     )
     levers = (
         Lever(
             "monthly_capacity",
-            "Patients the CPTS can match to a GP",
+            N_("Patients the CPTS can match to a GP"),
             "integer",
-            "people/month",
+            N_("people/month"),
             maximum=100000.0,
             step=10.0,
         ),
-        Lever("ald_priority", "Patients with a chronic condition (ALD) first", "toggle"),
+        Lever("ald_priority", N_("Patients with a chronic condition (ALD) first"), "toggle"),
         Lever(
-            "cost_per_year_eur", "Cost of the mission", "number", "EUR/year", step=1000.0, cost=True
+            "cost_per_year_eur",
+            N_("Cost of the mission"),
+            "number",
+            N_("EUR/year"),
+            step=1000.0,
+            cost=True,
         ),
     )
 
@@ -76,18 +82,22 @@ class MTAccess(Policy):
         }
 
     def describe(self, p: MTAccessParams, ctx: Describe) -> list[tuple[str, int | None]]:
-        words = (
-            f"The CPTS matches up to {p.monthly_capacity:,} patients without an MT to a GP "
-            "with room each month"
-            + (", ALD patients first" if p.ald_priority else "")
-            + (", closed lists included" if p.include_closed_lists else "")
-            + f"; EUR {num(p.cost_per_year_eur)} a year and "
-            f"EUR {num(p.cost_per_match_eur)} per patient matched."
+        words = _(
+            "The CPTS matches up to {n} patients without an MT to a GP with room each month"
+        ).format(n=num(p.monthly_capacity))
+        if p.ald_priority:
+            words += _(", ALD patients first")
+        if p.include_closed_lists:
+            words += _(", closed lists included")
+        words += _("; {year} a year and {match} per patient matched.").format(
+            year=fmt_eur(p.cost_per_year_eur), match=fmt_eur(p.cost_per_match_eur)
         )
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
-        return f"Cost: EUR {values['cost_per_year_eur']:,.0f} a year, pro rata {period}."
+        return _("Cost: {eur} a year, pro rata {period}.").format(
+            eur=fmt_eur(values["cost_per_year_eur"]), period=period
+        )
 
 
 def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:

@@ -9,9 +9,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
 from accesssim.model.pools import daily_pool
-from accesssim.wording import num, pct
+from accesssim.wording import fmt_eur, num, pct
 
 __all__ = ["POLICY", "NursesParams"]
 
@@ -31,25 +32,28 @@ class NursesParams:
 class Nurses(Policy):
     key = "nurses"
     order = 40
-    label = "Nurses (Asalée / IPA)"
-    short = "nurses"
-    what = (
+    label = N_("Nurses (Asalée / IPA)")
+    short = N_("nurses")
+    what = N_(
         "Nurses take over part of the follow-ups of chronic (ALD) patients of the GPs "
         "they work with."
     )
     levers = (
-        Lever("fte", "Nurses", "number", "FTE", step=0.5),
+        Lever("fte", N_("Nurses"), "number", N_("FTE"), step=0.5),
         Lever(
             "kind",
-            "Kind of nurse",
+            N_("Kind of nurse"),
             "choice",
-            choices=(("asalee", "Asalée (raises GPs' lists)"), ("ipa", "advanced practice, IPA")),
+            choices=(
+                ("asalee", N_("Asalée (raises GPs' lists)")),
+                ("ipa", N_("advanced practice, IPA")),
+            ),
         ),
         Lever(
             "cost_per_fte_year_eur",
-            "Cost per nurse",
+            N_("Cost per nurse"),
             "number",
-            "EUR per FTE-year",
+            N_("EUR per FTE-year"),
             step=1000.0,
             cost=True,
         ),
@@ -99,21 +103,25 @@ class Nurses(Policy):
         return {self.key: p.cost_per_fte_year_eur * p.fte * years_active(run.cal, p.start)}
 
     def describe(self, p: NursesParams, ctx: Describe) -> list[tuple[str, int | None]]:
-        kind = "Asalée" if p.asalee else "advanced-practice (IPA)"
-        words = (
-            f"{num(p.fte)} FTE {kind} nurse(s), one FTE per {num(p.gps_per_fte)} GPs; "
-            f"they take over {pct(p.ald_followup_share)} of the ALD follow-ups of their "
-            f"GPs (up to {num(p.acts_per_fte_day)} a day per FTE); "
-            f"EUR {num(p.cost_per_fte_year_eur)} per FTE-year."
+        kind = _("Asalée") if p.asalee else _("advanced-practice (IPA)")
+        words = _(
+            "{fte} FTE {kind} nurse(s), one FTE per {gps} GPs; they take over {share} of the "
+            "ALD follow-ups of their GPs (up to {acts} a day per FTE); {eur} per FTE-year."
+        ).format(
+            fte=num(p.fte),
+            kind=kind,
+            gps=num(p.gps_per_fte),
+            share=pct(p.ald_followup_share),
+            acts=num(p.acts_per_fte_day),
+            eur=fmt_eur(p.cost_per_fte_year_eur),
         )
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
         fte, per = float(values["fte"]), float(values["cost_per_fte_year_eur"])
-        return (
-            f"Cost: EUR {per:,.0f} per FTE-year, so EUR {fte * per:,.0f} a year for {fte:g} "
-            f"FTE, pro rata {period}."
-        )
+        return _(
+            "Cost: {per} per FTE-year, so {total} a year for {fte} FTE, pro rata {period}."
+        ).format(per=fmt_eur(per), total=fmt_eur(fte * per), fte=num(fte), period=period)
 
 
 POLICY = Nurses()

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.vocabulary import Outcome
-from accesssim.wording import num, pct
+from accesssim.wording import fmt_eur, pct
 
 __all__ = ["POLICY", "PharmacistsParams"]
 
@@ -27,24 +28,29 @@ class PharmacistsParams:
 class Pharmacists(Policy):
     key = "pharmacists"
     order = 50
-    label = "Pharmacists"
-    short = "pharmacists"
-    title = "Pharmacists (sore throat, cystitis: June 2024 rules)"
-    what = (
+    label = N_("Pharmacists")
+    short = N_("pharmacists")
+    title = N_("Pharmacists (sore throat, cystitis: June 2024 rules)")
+    what = N_(
         "A pharmacist handles a sore throat (age 10+) or a cystitis (women 16-65) "
         "that found no GP slot in time."
     )
     levers = (
         Lever(
             "handled_share",
-            "Eligible minor needs handled by a pharmacist when no GP is free",
+            N_("Eligible minor needs handled by a pharmacist when no GP is free"),
             "percent",
-            "%",
+            N_("%"),
             maximum=100.0,
             step=5.0,
         ),
         Lever(
-            "cost_per_act_eur", "Cost per pharmacist act", "number", "EUR/act", step=1.0, cost=True
+            "cost_per_act_eur",
+            N_("Cost per pharmacist act"),
+            "number",
+            N_("EUR/act"),
+            step=1.0,
+            cost=True,
         ),
     )
 
@@ -74,16 +80,23 @@ class Pharmacists(Policy):
         return {self.key: p.cost_per_act_eur * acts}
 
     def describe(self, p: PharmacistsParams, ctx: Describe) -> list[tuple[str, int | None]]:
-        words = (
-            f"Pharmacists handle {pct(p.handled_share)} of eligible minor needs when no GP "
-            f"slot is found in time (sore throat from age {p.sore_throat_min_age}, cystitis "
-            f"of women aged {p.cystitis_min_age}-{p.cystitis_max_age}); "
-            f"EUR {num(p.cost_per_act_eur)} per act."
+        words = _(
+            "Pharmacists handle {share} of eligible minor needs when no GP slot is found in "
+            "time (sore throat from age {throat}, cystitis of women aged {lo}-{hi}); {eur} per "
+            "act."
+        ).format(
+            share=pct(p.handled_share),
+            throat=p.sore_throat_min_age,
+            lo=p.cystitis_min_age,
+            hi=p.cystitis_max_age,
+            eur=fmt_eur(p.cost_per_act_eur),
         )
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
-        return f"Cost: EUR {values['cost_per_act_eur']:,.0f} per act, {period}."
+        return _("Cost: {eur} per act, {period}.").format(
+            eur=fmt_eur(values["cost_per_act_eur"]), period=period
+        )
 
 
 POLICY = Pharmacists()

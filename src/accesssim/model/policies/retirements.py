@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
 
 __all__ = ["POLICY", "RetirementParams"]
@@ -24,17 +25,17 @@ class RetirementParams:
 class Retirements(Policy):
     key = "retirements"
     order = 70
-    label = "GP departures"
-    short = "retirements"
-    title = "GPs leaving (retirements)"
+    label = N_("GP departures")
+    short = N_("retirements")
+    title = N_("GPs leaving (retirements)")
     entry = True
-    what = (
+    what = N_(
         "GPs drawn among those aged 60+ stop practising and are not replaced; their "
         "patients lose their MT and look for another."
     )
     levers = (
-        Lever("count", "GPs aged 60+ leaving", "integer", "GPs, 0 = none", maximum=200.0),
-        Lever("date", "Departure date", "date"),
+        Lever("count", N_("GPs aged 60+ leaving"), "integer", N_("GPs, 0 = none"), maximum=200.0),
+        Lever("date", N_("Departure date"), "date"),
     )
 
     example: ClassVar[Any] = [{"count": 1}]
@@ -76,21 +77,20 @@ class Retirements(Policy):
         for ret in p:
             who = []
             if ret.gp_ids:
-                who.append("GP(s) " + ", ".join(ret.gp_ids))
+                who.append(_("GP(s) {ids}").format(ids=", ".join(ret.gp_ids)))
             if ret.count:
-                who.append(f"{ret.count} GP(s) aged 60+ drawn at random")
-            words = (
-                " and ".join(who) + " stop practising; their patients lose their MT and look "
-                "for another."
-            )
+                who.append(_("{n} GP(s) aged 60+ drawn at random").format(n=ret.count))
+            words = _(
+                "{who} stop practising; their patients lose their MT and look for another."
+            ).format(who=_(" and ").join(who))
             rows.append((words, ret.day))
         return rows
 
     def events(self, p: tuple[RetirementParams, ...]) -> list[tuple[int, str]]:
-        return [(r.day, f"-{len(r.gp_ids) + r.count} GP") for r in p if r.day > 0]
+        return [(r.day, _("-{n} GP").format(n=len(r.gp_ids) + r.count)) for r in p if r.day > 0]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
-        return "Cost: none to the payer (the loss shows in access, not in euros)."
+        return _("Cost: none to the payer (the loss shows in access, not in euros).")
 
 
 POLICY = Retirements()

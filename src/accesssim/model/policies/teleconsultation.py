@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
 from accesssim.model.pools import daily_pool
 from accesssim.vocabulary import Counter
-from accesssim.wording import num
+from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "TeleconsultationParams"]
 
@@ -33,32 +34,32 @@ class TeleconsultationParams:
 class Teleconsultation(Policy):
     key = "teleconsultation"
     order = 20
-    label = "Teleconsultation"
-    short = "teleconsultation"
-    what = (
+    label = N_("Teleconsultation")
+    short = N_("teleconsultation")
+    what = N_(
         "Remote consultations after every GP slot has been tried; GP teleconsultations "
         "take time from office slots, the platform's do not."
     )
     levers = (
         Lever(
             "gp_daily_capacity",
-            "Teleconsultations by the territory's GPs",
+            N_("Teleconsultations by the territory's GPs"),
             "number",
-            "acts/day",
+            N_("acts/day"),
             step=0.5,
         ),
         Lever(
             "platform_daily_capacity",
-            "Teleconsultations by an external platform",
+            N_("Teleconsultations by an external platform"),
             "number",
-            "acts/day",
+            N_("acts/day"),
             step=1.0,
         ),
         Lever(
             "cost_per_act_eur",
-            "Cost per teleconsultation",
+            N_("Cost per teleconsultation"),
             "number",
-            "EUR/act",
+            N_("EUR/act"),
             step=1.0,
             cost=True,
         ),
@@ -123,27 +124,27 @@ class Teleconsultation(Policy):
     def describe(self, p: TeleconsultationParams, ctx: Describe) -> list[tuple[str, int | None]]:
         parts = []
         if p.gp_daily_capacity:
-            parts.append(f"{num(p.gp_daily_capacity)} a day by territory GPs")
+            parts.append(_("{n} a day by territory GPs").format(n=num(p.gp_daily_capacity)))
         if p.platform_daily_capacity:
-            parts.append(f"{num(p.platform_daily_capacity)} a day by an external platform")
-        cap = " and ".join(parts) if parts else "no daily capacity"
-        days = "every day" if p.platform_every_day else "Monday to Saturday"
-        words = (
-            f"Teleconsultations: {cap}, {days}; EUR {num(p.cost_per_act_eur)} per act"
-            + (
-                f", platform contract EUR {num(p.platform_fixed_cost_per_year_eur)} a year"
-                if p.platform_fixed_cost_per_year_eur
-                else ""
+            parts.append(
+                _("{n} a day by an external platform").format(n=num(p.platform_daily_capacity))
             )
-            + "."
+        cap = _(" and ").join(parts) if parts else _("no daily capacity")
+        days = _("every day") if p.platform_every_day else _("Monday to Saturday")
+        words = _("Teleconsultations: {cap}, {days}; {eur} per act").format(
+            cap=cap, days=days, eur=fmt_eur(p.cost_per_act_eur)
         )
-        return [(words, p.start)]
+        if p.platform_fixed_cost_per_year_eur:
+            words += _(", platform contract {eur} a year").format(
+                eur=fmt_eur(p.platform_fixed_cost_per_year_eur)
+            )
+        return [(words + ".", p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
-        return (
-            f"Cost: EUR {values['cost_per_act_eur']:,.0f} per teleconsultation "
-            f"used (GP and platform), {period}; capacity left unused costs nothing."
-        )
+        return _(
+            "Cost: {eur} per teleconsultation used (GP and platform), {period}; capacity left "
+            "unused costs nothing."
+        ).format(eur=fmt_eur(values["cost_per_act_eur"]), period=period)
 
 
 POLICY = Teleconsultation()

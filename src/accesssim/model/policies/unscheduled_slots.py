@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy, years_active
-from accesssim.wording import hours, num, pct
+from accesssim.wording import fmt_eur, hours, pct
 
 __all__ = ["POLICY", "UnscheduledSlotsParams"]
 
@@ -31,55 +32,60 @@ class UnscheduledSlotsParams:
 class UnscheduledSlots(Policy):
     key = "unscheduled_slots"
     order = 10
-    label = "Same-day slots (soins non programmés)"
-    short = "same-day slots"
-    title = "Same-day slots and a shared CPTS rota (soins non programmés)"
-    what = (
+    label = N_("Same-day slots (soins non programmés)")
+    short = N_("same-day slots")
+    title = N_("Same-day slots and a shared CPTS rota (soins non programmés)")
+    what = N_(
         "Slots kept free in every GP session for needs to be seen within 24-48 h; with a "
         "shared rota they serve any patient of the territory, not only the GP's own."
     )
     levers = (
         Lever(
             "reserved_share",
-            "Share of each session kept for soins non programmés",
+            N_("Share of each session kept for soins non programmés"),
             "percent",
-            "% of slots",
+            N_("% of slots"),
             maximum=90.0,
             step=1.0,
         ),
         Lever(
             "release_day",
-            "Reserved slots still free are released",
+            N_("Reserved slots still free are released"),
             "choice",
-            choices=(("same", "on the day of the session"), ("previous", "the day before")),
+            choices=(("same", N_("on the day of the session")), ("previous", N_("the day before"))),
         ),
         Lever(
-            "release_time_hours", "Release time", "hour", "hour of the day", maximum=23.5, step=0.5
+            "release_time_hours",
+            N_("Release time"),
+            "hour",
+            N_("hour of the day"),
+            maximum=23.5,
+            step=0.5,
         ),
         Lever(
             "unused",
-            "Released slots",
+            N_("Released slots"),
             "choice",
-            choices=(("return", "return to general booking"), ("lose", "are lost")),
+            choices=(("return", N_("return to general booking")), ("lose", N_("are lost"))),
         ),
         Lever(
             "shared_rota",
-            "Shared CPTS rota (SAS offer): any GP's reserved slot serves any patient",
+            N_("Shared CPTS rota (SAS offer): any GP's reserved slot serves any patient"),
             "toggle",
         ),
         Lever(
             "rota_participation_share",
-            "GPs on the rota",
+            N_("GPs on the rota"),
             "percent",
-            "% of GPs",
+            N_("% of GPs"),
             maximum=100.0,
             step=5.0,
         ),
         Lever(
             "rota_cost_per_year_eur",
-            "Cost of the rota",
+            N_("Cost of the rota"),
             "number",
-            "EUR/year",
+            N_("EUR/year"),
             step=1000.0,
             cost=True,
         ),
@@ -124,29 +130,30 @@ class UnscheduledSlots(Policy):
         return {self.key: p.rota_cost_per_year_eur * years_active(run.cal, p.start)}
 
     def describe(self, p: UnscheduledSlotsParams, ctx: Describe) -> list[tuple[str, int | None]]:
-        day = "the day before the session" if p.release_previous_day else "the same day"
-        after = "are lost" if p.lose_unused else "go back to general booking"
-        words = (
-            f"{pct(p.reserved_share)} of every session's slots are kept for soins non "
-            f"programmés; those still free at {hours(p.release_time_hours)} {day} {after}."
+        day = _("the day before the session") if p.release_previous_day else _("the same day")
+        after = _("are lost") if p.lose_unused else _("go back to general booking")
+        words = _(
+            "{share} of every session's slots are kept for soins non programmés; those still "
+            "free at {time} {day} {after}."
+        ).format(
+            share=pct(p.reserved_share), time=hours(p.release_time_hours), day=day, after=after
         )
         if p.shared_rota:
-            words += (
-                f" Shared CPTS rota (SAS offer): the reserved slots of "
-                f"{pct(p.rota_participation_share)} of GPs serve any patient of the "
-                f"territory; rota cost EUR {num(p.rota_cost_per_year_eur)} a year."
-            )
+            words += " " + _(
+                "Shared CPTS rota (SAS offer): the reserved slots of {share} of GPs serve any "
+                "patient of the territory; rota cost {eur} a year."
+            ).format(share=pct(p.rota_participation_share), eur=fmt_eur(p.rota_cost_per_year_eur))
         else:
-            words += " No shared rota: reserved slots serve the GP's own patients."
+            words += " " + _("No shared rota: reserved slots serve the GP's own patients.")
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
         if values["shared_rota"]:
-            return (
-                f"Cost: the rota, EUR {values['rota_cost_per_year_eur']:,.0f} a "
-                f"year, pro rata {period}. Reserved slots themselves cost nothing."
-            )
-        return "Cost: none (reserved slots cost nothing; a shared rota has a yearly cost)."
+            return _(
+                "Cost: the rota, {eur} a year, pro rata {period}. Reserved slots themselves "
+                "cost nothing."
+            ).format(eur=fmt_eur(values["rota_cost_per_year_eur"]), period=period)
+        return _("Cost: none (reserved slots cost nothing; a shared rota has a yearly cost).")
 
 
 POLICY = UnscheduledSlots()

@@ -926,7 +926,7 @@ def _print_pareto(res: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from accesssim.report.describe import fmt_ci, fmt_eur, fmt_value
+    from accesssim.wording import fmt_ci, fmt_eur, fmt_value
 
     spec = res.experiment.spec
     console = Console(width=max(120, Console().width))
@@ -999,6 +999,7 @@ def discover(
     """Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores."""
     from accesssim.experiment.discover import discover as run_discover
     from accesssim.experiment.discover import parse_threshold
+    from accesssim.wording import fmt_diff, fmt_value
 
     _check_format(format_)
     ts = [parse_threshold(t) for t in threshold] if threshold else None
@@ -1025,9 +1026,9 @@ def discover(
                 r.mix,
                 r.threshold,
                 f"{r.satisficing:.0%}",
-                _fmt_value(r.metric, r.mean),
-                _fmt_value(r.metric, r.worst),
-                _fmt_diff(r.metric, r.regret_max).lstrip("+"),
+                fmt_value(r.metric, r.mean),
+                fmt_value(r.metric, r.worst),
+                fmt_diff(r.metric, r.regret_max).lstrip("+"),
             )
         console.print(t)
         for mix in disc.mixes:

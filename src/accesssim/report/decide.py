@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from accesssim.report.describe import fmt_ci, fmt_diff, fmt_eur, fmt_value, metric_label
 from accesssim.report.results import Results
+from accesssim.wording import fmt_ci, fmt_diff, fmt_eur, fmt_value, metric_label
 
 __all__ = [
     "OPTIMISE_HOW_TO_READ",
@@ -34,6 +34,21 @@ OPTIMISE_HOW_TO_READ = (
     "are real. Start with the figure of the front, then the table of the Pareto set: each mix "
     "is one way of spending the budget; none is better than another on every objective."
 )
+
+
+def _figure(
+    figs: Any,
+    make: Any,
+    title: str,
+    reading: str,
+    uncertainty: str,
+    wide: bool = True,
+) -> Any:
+    """A numbered figure block of the report (through the figure catalogue's spec)."""
+    from accesssim.report.catalogue import FigureSpec
+
+    key = "decide-" + "".join(ch if ch.isalnum() else "-" for ch in title.lower())
+    return figs.add(FigureSpec(key, title, reading, uncertainty, make, wide))
 
 
 def _read_json(res: Results, name: str) -> dict[str, Any]:
@@ -116,7 +131,8 @@ def optimise_sections(res: Results, figs: Any) -> list[Any]:
     if budget and budget.get("relative_to") == "zero":
         cost_label = cost_label.replace("Extra cost over the baseline", "Cost")
     sec.blocks.append(
-        figs.add(
+        _figure(
+            figs,
             lambda: pareto_front(
                 mixes,
                 objectives,
@@ -390,7 +406,8 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
         )
         if traj is not None and not traj[traj["mix"] == mix].empty:
             sec.blocks.append(
-                figs.add(
+                _figure(
+                    figs,
                     lambda mix=mix: prim_peeling(traj, mix),
                     f"{mix}: PRIM peeling trajectory",
                     "Peeling trades coverage for density from the top left; the circled box "
@@ -403,7 +420,8 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
             )
         if scores is not None and not scores[scores["mix"] == mix].empty:
             sec.blocks.append(
-                figs.add(
+                _figure(
+                    figs,
                     lambda mix=mix: feature_score_bars(scores, mix),
                     f"{mix}: which uncertainties matter",
                     "Longer bars: the uncertainty explains more of the failures (or of the "

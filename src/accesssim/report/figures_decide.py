@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from accesssim.report.describe import SHORT_LABELS, metric_label
 from accesssim.report.figures import PALETTE, WIDTH, _is_share, _new, _styled
+from accesssim.vocabulary import SHORT_LABELS
+from accesssim.wording import metric_label
 
 __all__ = ["feature_score_bars", "pareto_front", "prim_peeling"]
 

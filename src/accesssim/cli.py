@@ -943,6 +943,204 @@ def _print_sensitivity(table: Any, kind: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# optimise, discover
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def optimise(
+    experiment_file: Annotated[
+        Path, typer.Argument(metavar="EXPERIMENT", help="Optimisation YAML file.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Replay the search; run only what is missing.")
+    ] = False,
+    overwrite: OverwriteOpt = False,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+    ] = None,
+    workers: WorkersOpt = None,
+    dask_address: DaskOpt = None,
+    format_: FormatOpt = "table",
+    with_report: ReportOpt = False,
+) -> None:
+    """Search the levers for the best mixes within a budget; confirm the Pareto set."""
+    from accesssim.experiment.optimise import load_optimise, pareto_payload
+    from accesssim.experiment.optimise import optimise as run_optimise
+
+    _check_format(format_)
+    _check_out_flags(out, resume, overwrite)
+    if executor is not None:
+        _check_executor(executor)
+    exp = load_optimise(experiment_file)
+    s = exp.spec.search
+    what = (
+        "every combination of the levers"
+        if s.algorithm == "exhaustive"
+        else f"{s.algorithm}, {s.population} mixes x {s.generations} generations"
+    )
+    _err(f"{exp.spec.name}: {what}, {exp.spec.replications} replication(s) each; then finalists")
+    with _Progress(f"optimise {exp.spec.name}") as bar:
+        res = run_optimise(
+            exp,
+            out,
+            resume=resume,
+            overwrite=overwrite,
+            executor=executor,
+            workers=workers,
+            dask_address=dask_address,
+            progress=bar,
+        )
+    if not res.complete:
+        _err(f"interrupted: {res.runs_done} runs are on disk in {out}; continue with --resume")
+        raise typer.Exit(130)
+    if format_ == "json":
+        typer.echo(json.dumps(pareto_payload(res), indent=2, default=str))
+    elif format_ == "csv":
+        res.mixes.to_csv(sys.stdout, index=False)
+    else:
+        _print_pareto(res)
+    _err(
+        f"{len(res.mixes)} mixes evaluated, {res.runs_done} runs ({res.runs_executed} run now); "
+        f"results in {out}"
+    )
+    if with_report:
+        _write_report(out)
+
+
+def _print_pareto(res: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from accesssim.wording import fmt_ci, fmt_eur, fmt_value
+
+    spec = res.experiment.spec
+    console = Console(width=max(120, Console().width))
+    budget = spec.budget
+    title = f"{spec.name}: confirmed Pareto set ({len(res.pareto)} mixes"
+    if budget is not None:
+        per = "a year" if budget.per == "year" else "over the horizon"
+        base = " above the baseline" if budget.relative_to == "baseline" else ""
+        title += f"; budget {fmt_eur(budget.amount_eur)} {per}{base}"
+    t = Table(title=title + "): mean [95 % CI]", title_justify="left")
+    t.add_column("mix")
+    t.add_column("extra cost (EUR)", justify="right")
+    for o in spec.objectives:
+        t.add_column(f"{o.metric} ({o.sense[:3]})", justify="right")
+    t.add_column("reps", justify="right")
+    rows = res.mixes.set_index("mix")
+    for m in res.pareto:
+        r = rows.loc[m]
+        ci = (
+            f"[{r['extra_cost_low']:,.0f}, {r['extra_cost_high']:,.0f}]"
+            if r["extra_cost_low"] == r["extra_cost_low"]
+            else ""
+        )
+        cells = [str(r["label"]), f"{r['extra_cost_mean']:,.0f}\n{ci}".strip()]
+        for o in spec.objectives:
+            cells.append(
+                f"{fmt_value(o.metric, r[o.metric + '_mean'])}\n"
+                f"{fmt_ci(o.metric, r[o.metric + '_low'], r[o.metric + '_high'])}"
+            )
+        cells.append(str(int(r["replications"])))
+        t.add_row(*cells)
+    console.print(t)
+    for m in res.pareto:
+        r = rows.loc[m]
+        console.print(f"  {r['label']}: {r['changes'] if r['changes'] != '-' else 'as today'}")
+    comps = res.comparisons
+    inside = comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)]
+    real = inside[inside["decision"].isin(["a better", "b better"])]
+    console.print(
+        f"[dim]Between the mixes of the set: {len(real)} real differences, "
+        f"{int((inside['decision'] == 'tie').sum())} ties within the indifference zone, "
+        f"{int((inside['decision'] == 'undecided').sum())} undecided (KN-type paired "
+        "procedure, overall error "
+        f"{spec.confirm.alpha:g}); comparisons.parquet lists each. Mean and 95 % CI; extra "
+        f"cost: paired difference from the baseline in {spec.cost_metric}.[/dim]"
+    )
+
+
+@app.command()
+@handles_input_errors
+def discover(
+    results_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS_DIR", help="A sweep's --out with levers and uncertainties."
+        ),
+    ],
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="METRIC>=VALUE or METRIC<=VALUE (repeatable); default: the experiment's.",
+        ),
+    ] = None,
+    format_: FormatOpt = "table",
+    with_report: Annotated[
+        bool, typer.Option("--report", help="Also write RESULTS_DIR/report.html.")
+    ] = False,
+) -> None:
+    """Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores."""
+    from accesssim.experiment.discover import discover as run_discover
+    from accesssim.experiment.discover import parse_threshold
+    from accesssim.wording import fmt_diff, fmt_value
+
+    _check_format(format_)
+    ts = [parse_threshold(t) for t in threshold] if threshold else None
+    disc = run_discover(results_dir, ts)
+    if format_ == "json":
+        typer.echo((results_dir / "discovery.json").read_text(encoding="utf-8"), nl=False)
+    elif format_ == "csv":
+        disc.robustness.to_csv(sys.stdout, index=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(width=max(110, Console().width))
+        crit = " and ".join(t.text() for t in disc.thresholds)
+        t = Table(title=f"Robustness of each mix ({crit})", title_justify="left")
+        for col in ("mix", "threshold", "met in", "mean", "worst", "max regret"):
+            t.add_column(col, justify="left" if col in ("mix", "threshold") else "right")
+        rob = disc.robustness
+        for r in rob.itertuples():
+            if r.metric == "all thresholds":
+                t.add_row(r.mix, "every threshold", f"{r.satisficing:.0%}", "", "", "")
+                continue
+            t.add_row(
+                r.mix,
+                r.threshold,
+                f"{r.satisficing:.0%}",
+                fmt_value(r.metric, r.mean),
+                fmt_value(r.metric, r.worst),
+                fmt_diff(r.metric, r.regret_max).lstrip("+"),
+            )
+        console.print(t)
+        for mix in disc.mixes:
+            box = disc.summary["mixes"][mix].get("box")
+            if not box:
+                console.print(f"  {mix}: meets every threshold in every sample")
+                continue
+            if not box["limits"]:
+                console.print(
+                    f"  {mix}: fails across the whole uncertainty space ({box['failures']} of "
+                    f"{box['cases']} samples): no box holds its failures better"
+                )
+                continue
+            console.print(
+                f"  {mix}: fails mostly when {box['words']} (PRIM box: "
+                f"{box['coverage']:.0%} of its {box['failures']} failures inside, "
+                f"{box['density']:.0%} of the {box['cases']} samples inside fail)"
+            )
+    _err(f"discovery written to {results_dir} (discovery.json, robustness.parquet, prim-*.parquet)")
+    if with_report:
+        _write_report(results_dir)
+
+
+# ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
 

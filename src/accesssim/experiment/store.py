@@ -273,7 +273,9 @@ def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
 _OWN = re.compile(
     r"^(parts|scenarios|experiment\.json|experiment\.yaml|design\.parquet|report\.html"
     r"|(metrics|weekly|outcomes|costs|communes|waits|differences|cost_per_gain)\.(parquet|csv)"
-    r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock)$"
+    r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock"
+    r"|(mixes|estimates|comparisons|robustness|prim-trajectory|prim-boxes|feature-scores)\.parquet"
+    r"|pareto\.json|discovery\.json)$"
 )
 
 

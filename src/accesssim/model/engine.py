@@ -66,6 +66,7 @@ from accesssim.model.records import (
     Requests,
     Tallies,
     new_carry,
+    new_outputs,
     new_queue,
     new_tallies,
     no_requests,
@@ -567,7 +568,7 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     blocks = booking_blocks(run)
     # Per-request outputs of the kernel and rows carried to later days, reused from day to day
     # (the kernel writes every element it is given).
-    buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
+    buf = new_outputs(0)
     carry = new_carry(0)
     run.queue = new_queue(0)
     # Requests carried to later days, by day: a few arrays a day, never an object per request.
@@ -622,20 +623,20 @@ def _book(
     run.carried += n2
     if n > buf.outcome.size:
         cap = int(n * 1.25) + 1024
-        buf = Outputs(np.zeros(cap, np.uint8), np.zeros(cap), np.zeros(cap, np.int32))
+        buf = new_outputs(cap)
     if n > carry.t.size:
         carry = new_carry(int(n * 1.25) + 1024)
         run.queue = new_queue(carry.t.size)
     carry.n[0] = 0
-    out = Outputs(buf.outcome[:n], buf.time[:n], buf.gp[:n])
+    out = Outputs(*(col[:n] for col in buf))
     K.book_day(
         req, extra, run.people, run.gps, run.others, run.rota, run.agenda, run.pools, run.par,
         out, carry, run.queue, run.tallies,
     )  # fmt: skip
     if run.log is not None:
-        run.log.append(_log_rows(req, Outputs(out.outcome[:n1], out.time[:n1], out.gp[:n1])))
+        run.log.append(_log_rows(req, Outputs(*(col[:n1] for col in out))))
         if n2:
-            run.log.append(_log_rows(extra, Outputs(out.outcome[n1:], out.time[n1:], out.gp[n1:])))
+            run.log.append(_log_rows(extra, Outputs(*(col[n1:] for col in out))))
     return buf, carry
 
 
@@ -784,11 +785,12 @@ def simulate(
 
 
 def _log_rows(req: Requests, out: Outputs) -> dict[str, np.ndarray]:
-    """The day's requests and their outcomes; a request carried to a later day (it waits for
-    practices to open) is logged on that day."""
+    """The day's requests and their outcomes: ``t`` when the request was asked (a need that
+    arose out of hours and waited for practices to open: when they open), ``t0`` the need's
+    onset; a request carried to a later day is logged on that day."""
     keep = out.outcome != K.CARRIED
     return {
-        "t": req.t[keep],
+        "t": out.asked[keep],
         "kind": req.kind[keep],
         "attempt": req.attempt[keep],
         "origin": req.origin[keep],

@@ -761,6 +761,7 @@ def record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda
     out.outcome[o] = final
     out.time[o] = appt
     out.gp[o] = gp
+    out.asked[o] = t
     tallies.counts[0, k, final] += 1
     unsched = k in (U24, U48)
     to_ed = outcome in (ED, ED_DIRECT)

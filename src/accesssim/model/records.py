@@ -180,6 +180,7 @@ class Outputs(NamedTuple):
     outcome: np.ndarray  # uint8: Outcome
     time: np.ndarray  # float64: appointment time (days), -1 when not seen
     gp: np.ndarray  # int32: GP seen, -1 for none
+    asked: np.ndarray  # float64: when the request was asked (booked), days
 
 
 class Carry(NamedTuple):
@@ -244,7 +245,9 @@ def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
 
 def new_outputs(n: int) -> Outputs:
     """Per-request output arrays of length ``n``."""
-    return Outputs(outcome=np.zeros(n, np.uint8), time=np.zeros(n), gp=np.zeros(n, np.int32))
+    return Outputs(
+        outcome=np.zeros(n, np.uint8), time=np.zeros(n), gp=np.zeros(n, np.int32), asked=np.zeros(n)
+    )
 
 
 def new_carry(n: int) -> Carry:

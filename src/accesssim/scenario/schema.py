@@ -722,8 +722,8 @@ class Demand(_Frozen):
         description="Factor on the direct ED share by hour of the need (1). No published "
         "figure: higher at night and in the evening, when practices are closed.",
     )
-    emergencies_per_year: ByAge = Field(
-        default=ByAge(age_0_15=0.19, age_16_59=0.15, age_60_74=0.16, age_75_plus=0.32),
+    emergencies_per_year: RateByAge = Field(
+        default=RateByAge(age_0_15=0.19, age_16_59=0.15, age_60_74=0.16, age_75_plus=0.32),
         description="Emergencies primary care could not handle, per person per year by age "
         "band (1/year): they go straight to the ED and use no primary-care resource. Derived: "
         "310 ED visits per 1,000 inhabitants a year (20.9 M in 2023, DREES ER 1320) of which "

@@ -140,15 +140,20 @@ def test_other_gps_without_an_mt_a_gp_taking_new_patients_may_see_them() -> None
     assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.U24, 0, 0, 1, 2, 30)[0] == 1
 
 
-def test_other_gps_planned_without_an_mt_looks_for_a_gp_taking_new_patients_first() -> None:
+def test_other_gps_without_an_mt_looks_for_a_gp_taking_new_patients_first() -> None:
     # GP 0 comes first by distance and sees occasional patients; GP 1 takes new MT patients.
     gps = tiny_gps([0, 1], accepts=[0, 1], list_size=[0, 3], cap_eff=[10, 5])
-    agenda = tiny_agenda([[1], [1]])
+    for kind, mode in ((Kind.PLANNED, 0), (Kind.U24, 2)):
+        agenda = tiny_agenda([[1], [1]])
+        cands = tiny_candidates([[0, 1]])
+        assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, kind, 0, 0, 1, mode, 30)[0] == 1
+        # GP 1 has no slot left: the first GP with a slot who sees occasional patients.
+        assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, kind, 0, 0, 1, mode, 30)[0] == 0
+    # With an MT, no search for one: the first GP with a slot who would see the request.
+    agenda = tiny_agenda([[1], [1], [0]])
+    gps = tiny_gps([0, 1, 2], accepts=[0, 1, 0], list_size=[0, 3, 0], cap_eff=[10, 5, 10])
     cands = tiny_candidates([[0, 1]])
-    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.PLANNED, 0, 0, 1, 0, 30)[0] == 1
-    # An unscheduled need takes the first GP with a slot who would see it.
-    agenda = tiny_agenda([[1], [1]])
-    assert K.step_other_gps(agenda, gps, cands, 0, KEY, -1, Kind.U24, 0, 0, 1, 2, 30)[0] == 0
+    assert K.step_other_gps(agenda, gps, cands, 0, KEY, 2, Kind.U24, 0, 0, 1, 2, 30)[0] == 0
 
 
 def test_other_gps_with_an_mt_only_those_who_see_occasional_patients_outside_the_practice() -> None:

@@ -458,13 +458,13 @@ def step_other_gps(agenda, gps, cands, c0, rkey, m, k, s_lo, s_hi, need, mode, m
 
     GPs who see occasional patients (patients not on their list) for requests of kind ``k``;
     a patient without an MT (``m < 0``) may also see a GP who takes new MT patients and has
-    room on its list, and for a planned request looks for one first (the search for an MT:
-    the consultation may end in enrolment). Returns ``(gp, session, reserved slots used)``.
+    room on its list, and looks for one first (the search for an MT: the consultation may end
+    in enrolment), then for any of them. Returns ``(gp, session, reserved slots used)``.
     """
     start = race_start(cands, c0, rkey)
     if start < 0:
         return -1, -1, 0
-    if m < 0 and k == PLANNED:
+    if m < 0:
         g, s, used = other_gp_scan(
             agenda, gps, cands, start, c0, m, k, s_lo, s_hi, need, mode, max_tries, True
         )

@@ -166,7 +166,21 @@ def _profile_table(counts: np.ndarray | None, column: str, names: Sequence[str])
     return pd.DataFrame(rows, columns=["kind", column, "outcome", "count"])
 
 
-def outcome_profiles(results: Sequence[RunResult]) -> dict[str, dict[str, dict[str, float]]]:
+def _read_profile(df: pd.DataFrame, column: str, names: Sequence[str]) -> np.ndarray:
+    """The tally ``[kind, band, outcome]`` of a table written by :func:`_profile_table`."""
+    counts = np.zeros((len(KIND_NAMES), len(names), len(OUTCOME_NAMES)), dtype=np.int64)
+    for kind, band, outcome, count in zip(
+        df["kind"], df[column], df["outcome"], df["count"], strict=True
+    ):
+        counts[KIND_NAMES.index(kind), list(names).index(band), OUTCOME_NAMES.index(outcome)] = (
+            count
+        )
+    return counts
+
+
+def outcome_profiles(
+    results: Sequence[RunResult | StoredRun],
+) -> dict[str, dict[str, dict[str, float]]]:
     """Mean counts per replication of measured requests by weekday of arrival and by hour band,
     every kind together, outcome by outcome (``ed_direct``: straight to the ED; ``ed``: after a
     failed search): the ``outcomes_by_weekday`` and ``outcomes_by_hour_band`` of the JSON
@@ -320,7 +334,8 @@ def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
 #: What accesssim writes in a results directory (``--overwrite`` removes only these).
 _OWN = re.compile(
     r"^(parts|scenarios|experiment\.json|experiment\.yaml|design\.parquet|report\.html"
-    r"|(metrics|weekly|outcomes|costs|communes|waits|differences|cost_per_gain)\.(parquet|csv)"
+    r"|(metrics|weekly|outcomes|outcomes_weekday|outcomes_hour|costs|communes|waits|differences"
+    r"|cost_per_gain)\.(parquet|csv)"
     r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock"
     r"|(mixes|estimates|comparisons|robustness|prim-trajectory|prim-boxes|feature-scores)\.parquet"
     r"|pareto\.json|discovery\.json)$"
@@ -339,6 +354,8 @@ class StoredRun:
     weekly: dict[str, np.ndarray] = field(default_factory=dict)
     outcomes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     outcomes_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    outcomes_by_weekday: np.ndarray | None = None
+    outcomes_by_hour: np.ndarray | None = None
 
 
 class ResultsDir:
@@ -603,6 +620,13 @@ class ResultsDir:
                     ):
                         table[KIND_NAMES.index(kind), OUTCOME_NAMES.index(outcome)] = count
                     setattr(run, attr, table)
+            for table, column, names, attr in (
+                ("outcomes_weekday", "weekday", WEEKDAY_NAMES, "outcomes_by_weekday"),
+                ("outcomes_hour", "hour_band", [b[0] for b in HOUR_BANDS], "outcomes_by_hour"),
+            ):
+                path = self.part_path(table, key)
+                if path.exists():
+                    setattr(run, attr, _read_profile(pd.read_parquet(path), column, names))
             out.append(run)
         return out
 

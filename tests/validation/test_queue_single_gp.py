@@ -10,7 +10,7 @@ The scenario is built so that the model *is* a textbook queue:
 * sessions start at 0 h and 12 h, so session ``n`` starts at ``n / 2`` days, and requests
   arrive all day long: arrivals in ``[n/2, (n+1)/2)`` form a Poisson(``lam``) batch ``A_n``,
   independent between intervals (a day's Poisson count spread uniformly over the day);
-* planned requests only, wanting the earliest day, with a patience of 100,000 days: nobody
+* planned requests only (no unscheduled need, no emergency), wanting the earliest day, with a patience of 100,000 days: nobody
   gives up, and a request arriving at ``t`` books the earliest free slot in a session
   starting strictly after ``t`` (``kernel.book_day``: ``s_lo = max(first_session_after(t),
   2 x desired)`` with ``desired`` the arrival day, then ``scan`` from ``s_lo``; with one GP
@@ -102,6 +102,7 @@ def queue_scenario(rho: float, c: int = SLOTS) -> Scenario:
                 "seasonal_amplitude": 0,
                 "epidemic": None,
                 "home_visit_share_75_plus": 0,
+                "emergencies_per_year": dict.fromkeys(_BANDS, 0.0),
             },
             "gps": {
                 "count": 0,

@@ -17,10 +17,10 @@ plan in Monks' treat-sim ``tests/test_model.py``):
   in the first session its constraints allow. The rule, from ``kernel.book_day``: a planned
   request arriving at ``t`` and wanting day ``desired`` is seen in session
   ``max(first session starting strictly after t, morning session of desired)``; an
-  unscheduled need in the first session starting strictly after ``t`` (``t``: when the request
-  is asked; a need that arose when practices were closed is asked when they open). The expected session
-  is computed here independently from the calendar hours (a search over session start times),
-  not with the kernel's ``first_session_after``;
+  unscheduled need in the first session starting strictly after ``t`` (``t``: when the
+  request is asked; a need that arose when practices were closed is asked when they open).
+  The expected session is computed here independently from the calendar hours (a search
+  over session start times), not with the kernel's ``first_session_after``;
 * **everyone straight to the ED** (direct ED shares at 1): every unscheduled need ends at the
   ED without a search for care, and so does every emergency.
 

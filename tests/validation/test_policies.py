@@ -90,7 +90,9 @@ def test_shared_rota_raises_48h_access_and_costs_its_budget() -> None:
     alt = scenario(
         policies={"unscheduled_slots": {"shared_rota": True, "rota_cost_per_year_eur": 20000.0}}
     )
-    cmp = run(alt)
+    # Occasional patients are seen by any GP who sees them (issue 17), so the rota's effect is
+    # smaller than when it was the only door for patients without an MT: 20 replications.
+    cmp = run(alt, reps=20)
     assert_up(cmp, "unscheduled_within_48h_share")
     assert_down(cmp, "ed_visits_per_1000")
     result = simulate(alt, seed=1)

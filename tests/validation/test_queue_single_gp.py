@@ -10,12 +10,12 @@ The scenario is built so that the model *is* a textbook queue:
 * sessions start at 0 h and 12 h, so session ``n`` starts at ``n / 2`` days, and requests
   arrive all day long: arrivals in ``[n/2, (n+1)/2)`` form a Poisson(``lam``) batch ``A_n``,
   independent between intervals (a day's Poisson count spread uniformly over the day);
-* planned requests only (no unscheduled need, no emergency), wanting the earliest day, with a patience of 100,000 days: nobody
-  gives up, and a request arriving at ``t`` books the earliest free slot in a session
-  starting strictly after ``t`` (``kernel.book_day``: ``s_lo = max(first_session_after(t),
-  2 x desired)`` with ``desired`` the arrival day, then ``scan`` from ``s_lo``; with one GP
-  the MT step and the "MT or colleague" step both take the earliest free session). Requests
-  are booked in arrival order, so the service is first-come first-served.
+* planned requests only (no unscheduled need, no emergency), wanting the earliest day, with a
+  patience of 100,000 days: nobody gives up, and a request arriving at ``t`` books the earliest free
+  slot in a session starting strictly after ``t`` (``kernel.book_day``: ``s_lo =
+  max(first_session_after(t), 2 x desired)`` with ``desired`` the arrival day, then ``scan`` from
+  ``s_lo``; with one GP the MT step and the "MT or colleague" step both take the earliest free
+  session). Requests are booked in arrival order, so the service is first-come first-served.
 
 Then ``X_n``, the appointments booked for sessions after ``n`` just after session ``n``
 starts, is the Markov chain ``X_{n+1} = max(X_n + A_n - c, 0)``: the discrete-time

@@ -1,9 +1,11 @@
 """Booking several days at once gives exactly the numbers of booking them one by one.
 
-The engine books the requests of all the days until the next midnight at which something else
-happens (GP changes, turnover, a policy's process, a snapshot) in one call of the kernel
-(``engine.booking_blocks``). Nothing the kernel reads changes inside such a range, so the
-result must be bit for bit that of one call a day; checked here on scenarios with every policy.
+The engine draws the requests of all the days until the next midnight at which something else
+happens (GP changes, turnover, a policy's process, a snapshot) at once and books them without
+a midnight event between them (``engine.booking_blocks``; the kernel takes them a day at a
+time, with the requests earlier days carried to each day). Nothing the kernel reads changes
+inside such a range, so the result must be bit for bit that of one range a day; checked here
+on scenarios with every policy.
 """
 
 from __future__ import annotations

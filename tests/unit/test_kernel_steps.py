@@ -17,6 +17,7 @@ import pytest
 from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.records import (
+    GPLists,
     new_carry,
     new_outputs,
     new_queue,
@@ -283,8 +284,8 @@ def test_book_day_one_outcome_per_request_and_no_overbooking() -> None:
     pools = tiny_pools(days)
     carry, queue = new_carry(5), new_queue(5)
     K.book_day(
-        req, no_requests(), people, gps, cands, cands, agenda, pools, par, out, carry, queue,
-        tallies,
+        req, no_requests(), people, gps, GPLists(cands, cands), agenda, pools, par, out, carry,
+        queue, tallies,
     )  # fmt: skip
     assert (agenda.free >= 0).all()
     assert tallies.counts[0].sum() == 5
@@ -536,8 +537,8 @@ def _day(people, gps, agenda, pools, par, req, extra=None):
     tallies = new_tallies(gps.active.size, par.n_weeks)
     cands = tiny_candidates([list(range(gps.active.size))])
     K.book_day(
-        req, extra if extra is not None else no_requests(), people, gps, cands, cands, agenda,
-        pools, par, out, carry, queue, tallies,
+        req, extra if extra is not None else no_requests(), people, gps, GPLists(cands, cands),
+        agenda, pools, par, out, carry, queue, tallies,
     )  # fmt: skip
     return out, carry, tallies
 
@@ -603,3 +604,11 @@ def test_book_day_carried_requests_merge_by_time_with_the_new_ones() -> None:
     # Seen at 14:00 on day 0, 1.6 days after its first request: within 48 h, not 24 h.
     assert tallies.counters[Counter.U48_MET] == 1
     assert tallies.counters[Counter.U24_MET] == 0
+
+
+def test_the_kernel_entry_takes_at_most_twelve_records() -> None:
+    """The booking kernel's entry stays readable: a dozen records at most, no loose arrays."""
+    import inspect
+
+    params = inspect.signature(K.book_day.py_func).parameters
+    assert len(params) <= 12, list(params)

@@ -58,6 +58,7 @@ from accesssim.model.records import (
     Agenda,
     Candidates,
     Carry,
+    GPLists,
     GPState,
     KernelParams,
     Outputs,
@@ -630,8 +631,8 @@ def _book(
     carry.n[0] = 0
     out = Outputs(*(col[:n] for col in buf))
     K.book_day(
-        req, extra, run.people, run.gps, run.others, run.rota, run.agenda, run.pools, run.par,
-        out, carry, run.queue, run.tallies,
+        req, extra, run.people, run.gps, GPLists(run.others, run.rota), run.agenda, run.pools,
+        run.par, out, carry, run.queue, run.tallies,
     )  # fmt: skip
     if run.log is not None:
         run.log.append(_log_rows(req, Outputs(*(col[:n1] for col in out))))

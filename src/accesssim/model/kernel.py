@@ -1012,14 +1012,16 @@ def book_one(
 
 
 @njit(**JIT)
-def book_day(req, extra, people, gps, others, rota, agenda, pools, par, out, carry, queue, tallies):
+def book_day(req, extra, people, gps, lists, agenda, pools, par, out, carry, queue, tallies):
     """Book one day's requests in arrival order through the cascade (:func:`book_one`): the
     day's new requests ``req``, those carried from earlier days ``extra`` (both sorted by
     time) and those of the day that waited for practices to open (``queue``, filled as they
     are met), merged by time (at equal times in that order). Outputs of ``req`` go to
     ``out[0:n]``, those of ``extra`` after them; requests for later days are appended to
-    ``carry``. ``others`` and ``rota`` are the candidate lists of GPs who see occasional
-    patients and of the shared rota."""
+    ``carry``. ``lists`` holds the candidate lists of GPs who see occasional patients and of
+    the shared rota."""
+    others = lists.others
+    rota = lists.rota
     n1 = req.t.shape[0]
     n2 = extra.t.shape[0]
     i = 0

@@ -111,6 +111,14 @@ class Candidates(NamedTuple):
     gkey: np.ndarray  # uint64: the candidate GP's own key (mixed)
 
 
+class GPLists(NamedTuple):
+    """The candidate lists the booking reads: GPs who see occasional patients (``others``) and
+    the GPs of the shared rota (``rota``)."""
+
+    others: Candidates
+    rota: Candidates
+
+
 class Agenda(NamedTuple):
     """Free slots of every (GP, half-day session) and the session calendar."""
 

@@ -441,7 +441,10 @@ class DemandGenerator:
             )  # fmt: skip
         kinds = PROCESS_KIND[proc]
         zeros8 = np.zeros(t.size, np.uint8)
-        req = self._requests(ekey, person, kinds, t, ekey, zeros8, zeros8, t)
+        # The events are grouped by day, and a day's times lie within the day: sorting each day
+        # on its own (in cache) gives the permutation of sorting them all.
+        order = _order_by_day(t, self._starts[first - base : end - base + 1] - lo)
+        req = self._requests(ekey, person, kinds, t, ekey, zeros8, zeros8, t, order)
         return req, np.floor(req.t).astype(np.int32)
 
     def _requests(
@@ -454,12 +457,15 @@ class DemandGenerator:
         attempt: np.ndarray,
         origin: np.ndarray,
         t0: np.ndarray,
+        order: np.ndarray | None = None,
     ) -> Requests:
-        """The requests of events keyed ``ekey``, in order of arrival time ``t``."""
+        """The requests of events keyed ``ekey``, in order of arrival time ``t`` (``order``:
+        that permutation, when known)."""
         n = t.size
         dem = self.demand
         with keyed.wrapping():
-            order = _arrival_order(t)
+            if order is None:
+                order = _arrival_order(t)
             f32 = np.empty((10, n), dtype=np.float32)
             u64 = np.empty((2, n))
             small = np.empty((5, n), dtype=np.int32)
@@ -468,19 +474,21 @@ class DemandGenerator:
                 ekey, person, kinds, order, self.pop.band, self.shares, self.keys, f32, u64,
                 small, choice,
             )  # fmt: skip
+            ts, t0s, roots, attempts, origins, desired = _gather(
+                order, t, t0, root, attempt, origin
+            )
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # The day the need arose (a need that waited for practices to open or is asked again
-        # keeps it); planned: desired earliest day (as soon as possible, or booked ahead) and
-        # patience.
-        desired = np.floor(t0[order]).astype(np.int32)
+        # keeps it: ``desired`` starts there); planned: desired earliest day (as soon as
+        # possible, or booked ahead) and patience.
         ahead = planned & (small[4] == 0)
         lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
         desired[ahead] += np.maximum(lead, 1).astype(np.int32)
         patience = np.zeros(n, dtype=np.float32)
         patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
         return Requests(
-            t=t[order],
+            t=ts,
             person=small[0],
             kind=kind,
             desired=desired,
@@ -493,10 +501,10 @@ class DemandGenerator:
             u_nurse=f32[5],
             minor=small[2].astype(np.uint8),
             home=small[3].astype(np.uint8),
-            root=root[order],
-            attempt=attempt[order],
-            origin=origin[order],
-            t0=t0[order],
+            root=roots,
+            attempt=attempts,
+            origin=origins,
+            t0=t0s,
             u_direct=f32[6],
             u_next=f32[7],
             u_delay=f32[8],
@@ -548,6 +556,37 @@ def carried_requests(carry: Carry, horizon: int) -> dict[int, dict[str, np.ndarr
         sel = day == d
         out[int(d)] = {name: col[sel] for name, col in cols.items()}
     return out
+
+
+@njit(cache=True, nogil=True)
+def _gather(order, t, t0, root, attempt, origin):
+    """``t``, ``t0``, ``root``, ``attempt`` and ``origin`` in ``order``, and the day of each
+    ``t0`` (int32), in one pass."""
+    n = order.shape[0]
+    ts = np.empty(n)
+    t0s = np.empty(n)
+    roots = np.empty(n, dtype=root.dtype)
+    attempts = np.empty(n, dtype=attempt.dtype)
+    origins = np.empty(n, dtype=origin.dtype)
+    day0 = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        j = order[i]
+        ts[i] = t[j]
+        t0s[i] = t0[j]
+        roots[i] = root[j]
+        attempts[i] = attempt[j]
+        origins[i] = origin[j]
+        day0[i] = np.int32(np.floor(t0[j]))
+    return ts, t0s, roots, attempts, origins, day0
+
+
+def _order_by_day(t: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """:func:`_arrival_order` of times grouped by day, each day's within the day (``bounds``:
+    where each day's times start, then their end), one day at a time."""
+    order = np.empty(t.size, dtype=np.int64)
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        order[a:b] = _arrival_order(t[a:b]) + a
+    return order
 
 
 def _arrival_order(t: np.ndarray) -> np.ndarray:

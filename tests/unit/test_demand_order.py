@@ -31,6 +31,12 @@ def test_sorting_each_day_gives_the_order_of_one_stable_sort(
     assert got.tolist() == np.argsort(t, kind="stable").tolist()
 
 
+def test_days_whose_times_overlap_are_sorted_as_one() -> None:
+    t = np.array([0.5, 0.9, 0.7, 0.2, 1.5])  # "day" 1 starts with a time of day 0
+    bounds = np.array([0, 2, 5])
+    assert demand._order_by_day(t, bounds).tolist() == np.argsort(t, kind="stable").tolist()
+
+
 def test_gather_reorders_every_column_and_gives_the_onset_day() -> None:
     rng = np.random.default_rng(1)
     n = 50

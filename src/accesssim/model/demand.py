@@ -584,8 +584,14 @@ def _order_by_day(t: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """:func:`_arrival_order` of times grouped by day, each day's within the day (``bounds``:
     where each day's times start, then their end), one day at a time."""
     order = np.empty(t.size, dtype=np.int64)
+    last = -np.inf  # the latest time of the days before
     for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if a == b:
+            continue
         order[a:b] = _arrival_order(t[a:b]) + a
+        if t[order[a]] < last:  # a day's times overlap the day before's: sort them all
+            return _arrival_order(t)
+        last = t[order[b - 1]]
     return order
 
 

@@ -275,3 +275,25 @@ def test_paired_ci_is_narrower_than_unpaired() -> None:
         row = diffs.loc[metric]
         assert row["half_width"] < row["unpaired_half_width"], metric
         assert row["significant"], metric
+
+
+def _interrupted_while_loading() -> None:
+    # What numba raises when Ctrl-C lands while it loads a compiled function from its cache.
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as exc:
+        raise SystemError("returned a result with an exception set") from exc
+
+
+def test_a_ctrl_c_reported_as_a_system_error_is_an_interruption() -> None:
+    from accesssim.experiment.executors import SerialExecutor, raise_interrupt_behind
+
+    with pytest.raises(KeyboardInterrupt):
+        list(SerialExecutor().run(_interrupted_while_loading, [()]))
+    raise_interrupt_behind(SystemError("another error"))  # nothing behind it: returns
+    with pytest.raises(SystemError):
+        list(SerialExecutor().run(_raise_system_error, [()]))
+
+
+def _raise_system_error() -> None:
+    raise SystemError("a real error")

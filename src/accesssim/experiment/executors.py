@@ -60,6 +60,22 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def raise_interrupt_behind(exc: BaseException) -> None:
+    """Raise the Ctrl-C (or termination) behind ``exc``, if there is one.
+
+    A Ctrl-C that lands while numba loads a compiled function from its cache interrupts
+    Python code run by the dispatcher, which reports it as a ``SystemError`` caused by the
+    ``KeyboardInterrupt``: the interruption, not an error, so the finished runs are kept.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            raise cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+
+
 class SerialExecutor:
     """Runs tasks one after the other in this process."""
 
@@ -72,7 +88,12 @@ class SerialExecutor:
         self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]
     ) -> Iterator[tuple[int, Any]]:
         for i, args in enumerate(tasks):
-            yield i, fn(*args)
+            try:
+                result = fn(*args)
+            except SystemError as exc:
+                raise_interrupt_behind(exc)
+                raise
+            yield i, result
 
     def close(self) -> None:
         pass

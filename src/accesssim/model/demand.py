@@ -30,6 +30,7 @@ from numba import njit, prange
 
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
+from accesssim.model.demography import age_on, band_of, n_birthdays
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
 from accesssim.model.records import Requests
@@ -118,15 +119,51 @@ def _event_day(cum, table, row, u):
     return d, frac
 
 
+@njit(cache=True, nogil=True)
+def _segments(p, first, age0, bday, ald_bands, entry, exit_, bounds):
+    """The days of chunk ``first .. first + 364`` person ``p`` lives there, split at their
+    birthday: ``(a, s, b, g1, g2)``: present on chunk days [a, b), in demand group ``g1``
+    before chunk day ``s`` and ``g2`` from it (a group is ``band * 2 + ALD``)."""
+    a = max(entry[p] - first, 0)
+    b = min(exit_[p] - first, CHUNK_DAYS)
+    bd = bday[p]
+    s = bd if bd > 0 else CHUNK_DAYS
+    a0 = age0[p] + n_birthdays(first, bd)
+    b1 = band_of(max(a0, 0), bounds)
+    b2 = band_of(max(a0 + 1, 0), bounds)
+    g1 = b1 * 2 + ((ald_bands[p] >> b1) & 1)
+    g2 = b2 * 2 + ((ald_bands[p] >> b2) & 1)
+    return a, s, b, g1, g2
+
+
+@njit(cache=True, nogil=True)
+def _segment(which, a, s, b, g1, g2):
+    """Segment ``which`` (0 or 1) of a person's chunk: ``(lo, hi, group)``; one segment when
+    the group does not change on the birthday."""
+    if g1 == g2:
+        if which == 0:
+            return a, b, g1
+        return 0, 0, g1
+    if which == 0:
+        return a, min(b, s), g1
+    return max(a, s), b, g2
+
+
 @njit(cache=True, parallel=True, nogil=True)
-def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill):
+def _chunk_pass(keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live, counts, pos,
+                out, fill):  # fmt: skip
     """Count (``fill`` False) or write (``fill`` True) the events of a chunk, day by day.
 
-    ``counts[r, d]``: events of people range ``r`` on chunk day ``d`` (days ``>= n_live``
-    dropped); with ``fill``, event keys, people and processes go to ``out`` at ``pos[r, d]``,
-    which advances.
+    ``lives``: (age0, bday, ald_bands, entry, exit) of every person. Each person draws over the
+    days of the chunk they live there, in the demand group of their age (split at their
+    birthday when it changes their group). ``counts[r, d]``: events of people range ``r`` on
+    chunk day ``d`` (days ``>= n_live`` dropped); with ``fill``, event keys, people and
+    processes (bits 0-1; the segment in bit 2, a part of the chunk in bit 3) go to ``out`` at
+    ``pos[r, d]``, which advances.
     """
+    age0, bday, ald_bands, entry, exit_ = lives
     n = keys.shape[0]
+    first = chunk * CHUNK_DAYS
     count_stream, time_stream = streams[0], streams[1]
     c0 = keyed.counter_mix(0)
     n_ranges = counts.shape[0]
@@ -134,46 +171,74 @@ def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, count
         lo = n * r // n_ranges
         hi = n * (r + 1) // n_ranges
         for p in range(lo, hi):
-            g = group[p]
-            for k in range(N_PROCESSES):
-                m = mean[g, k]
-                if m <= 0.0:
+            a, s, b, g1, g2 = _segments(p, first, age0, bday, ald_bands, entry, exit_, bounds)
+            if b <= a:
+                continue
+            for which in range(2):
+                d_lo, d_hi, g = _segment(which, a, s, b, g1, g2)
+                if d_hi <= d_lo:
                     continue
-                row = 0 if k < 3 else 1
-                base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
-                n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
-                for j in range(n_ev):
-                    ekey = keyed.combine(base, j)
-                    u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
-                    d, _ = _event_day(cum, table, row, u)
-                    if d >= n_live:
+                whole = d_lo == 0 and d_hi == CHUNK_DAYS
+                for k in range(N_PROCESSES):
+                    m = mean[g, k]
+                    if m <= 0.0:
                         continue
-                    if fill:
-                        i = pos[r, d]
-                        out[0][i] = ekey
-                        out[1][i] = p
-                        out[2][i] = k
-                        pos[r, d] = i + 1
+                    row = 0 if k < 3 else 1
+                    total = cum[row, CHUNK_DAYS]
+                    x_lo = cum[row, d_lo]
+                    width = cum[row, d_hi] - x_lo
+                    if whole:
+                        mm = m
+                        pp = p0[g, k]
                     else:
-                        counts[r, d] += 1
+                        mm = m * width / total
+                        pp = np.exp(-mm)
+                    base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
+                    n_ev = keyed.poisson_small(mm, pp, keyed.key(count_stream, base, which))
+                    for j in range(n_ev):
+                        ekey = keyed.combine(base, j + (which << 32))
+                        u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
+                        if not whole:
+                            u = (x_lo + u * width) / total
+                        d, _ = _event_day(cum, table, row, u)
+                        d = min(max(d, d_lo), d_hi - 1)
+                        if d >= n_live:
+                            continue
+                        if fill:
+                            i = pos[r, d]
+                            out[0][i] = ekey
+                            out[1][i] = p
+                            out[2][i] = k | (which << 2) | ((0 if whole else 1) << 3)
+                            pos[r, d] = i + 1
+                        else:
+                            counts[r, d] += 1
 
 
 @njit(cache=True, nogil=True)
-def _day_times(ekey, proc, cum, table, day, h0, h1, time_stream):
-    """Arrival time of each event of one day."""
+def _day_times(ekey, person, proc, lives, bounds, first, cum, table, day, h0, h1, time_stream):
+    """Arrival time of each event of one day (``first``: the chunk's first day)."""
+    age0, bday, ald_bands, entry, exit_ = lives
     n = ekey.shape[0]
     c0 = keyed.counter_mix(0)
     t = np.empty(n)
     for i in range(n):
-        row = 0 if proc[i] < 3 else 1
+        k = proc[i] & 3
+        row = 0 if k < 3 else 1
         u = keyed.uniform_pre(time_stream, keyed.premix(ekey[i]), c0)
+        if proc[i] & 8:  # part of the chunk: the same segment as when it was drawn
+            a, s, b, g1, g2 = _segments(person[i], first, age0, bday, ald_bands, entry, exit_,
+                                        bounds)  # fmt: skip
+            d_lo, d_hi, _ = _segment((proc[i] >> 2) & 1, a, s, b, g1, g2)
+            x_lo = cum[row, d_lo]
+            u = (x_lo + u * (cum[row, d_hi] - x_lo)) / cum[row, CHUNK_DAYS]
         _, frac = _event_day(cum, table, row, u)
         t[i] = day + h0 + (h1 - h0) * frac
     return t
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small, choice):
+def _day_draws(ekey, person, proc, order, age0, bday, bounds, day, shares, streams, f32, u64,
+               small, choice):  # fmt: skip
     """The requests of one day in arrival ``order``: people, kinds and their uniforms.
 
     ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse; 1.0
@@ -188,7 +253,7 @@ def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small
         j = order[i]
         e = keyed.premix(ekey[j])
         p = person[j]
-        kind = PROCESS_KIND_N[proc[j]]
+        kind = PROCESS_KIND_N[proc[j] & 3]
         small[0, i] = p
         small[1, i] = kind
         # Only the draws a request of its kind can use (the kernel reads no other): each is
@@ -197,7 +262,8 @@ def _day_draws(ekey, person, proc, order, band, shares, streams, f32, u64, small
         choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
         f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
         home = 0
-        if band[p] == 3 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
+        old = band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == 3
+        if old and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
             home = 1
         small[3, i] = home
         if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
@@ -230,8 +296,14 @@ class DemandGenerator:
     """Generates the requests of each day of a run."""
 
     def __init__(
-        self, dem: DemandParams, pop: Population, cal: SessionCalendar, streams: Streams
+        self,
+        dem: DemandParams,
+        pop: Population,
+        cal: SessionCalendar,
+        streams: Streams,
+        bounds: np.ndarray | None = None,
     ) -> None:
+        bounds = np.array([16, 60, 75], dtype=np.int64) if bounds is None else bounds
         self.demand = dem
         self.pop = pop
         self.cal = cal
@@ -245,7 +317,9 @@ class DemandGenerator:
             rates[2 * b + 1, :3] = dem.contacts_ald[b] / 365.0 * split
         rates[:, 3] = 1.0  # the epidemic profile is per person per day already
         self.rates = rates
-        self.group = pop.group
+        lv = pop.lives
+        self.lives = (lv.age0, lv.bday, lv.ald_bands, lv.entry, lv.exit)
+        self.bounds = bounds
         self.h0 = dem.request_start_hour / 24.0
         self.h1 = dem.request_end_hour / 24.0
         names = ("count", "time", *_STREAMS)
@@ -269,7 +343,8 @@ class DemandGenerator:
         n_live = min(CHUNK_DAYS, self.cal.horizon_days - first)
         counts = np.zeros((_RANGES, CHUNK_DAYS), dtype=np.int64)
         none = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
-        args = (self.pop.key, self.group, mean, p0, cum, table, chunk, self.keys, n_live, counts)
+        args = (self.pop.key, self.lives, self.bounds, mean, p0, cum, table, chunk, self.keys,
+                n_live, counts)  # fmt: skip
         with np.errstate(**keyed.WRAP):
             _chunk_pass(*args, counts, none, False)
             per_day = counts.sum(axis=0)
@@ -308,9 +383,9 @@ class DemandGenerator:
         n = hi - lo
         dem = self.demand
         with np.errstate(**keyed.WRAP):
-            t = _day_times(
-                ekey, proc, self._cum, self._table, float(day), self.h0, self.h1, self.keys[1]
-            )
+            first = chunk * CHUNK_DAYS
+            t = _day_times(ekey, person, proc, self.lives, self.bounds, first, self._cum,
+                           self._table, float(day), self.h0, self.h1, self.keys[1])  # fmt: skip
             order = _arrival_order(t)
             f32 = np.empty((6, n), dtype=np.float32)
             u64 = np.empty((2, n))
@@ -324,9 +399,9 @@ class DemandGenerator:
                 ]
             )
             choice = np.empty(n, dtype=np.uint64)
-            _day_draws(
-                ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small, choice
-            )
+            lv = self.lives
+            _day_draws(ekey, person, proc, order, lv[0], lv[1], self.bounds, day, shares,
+                       self.keys, f32, u64, small, choice)  # fmt: skip
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.

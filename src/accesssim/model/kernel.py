@@ -589,7 +589,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
             and m >= 0
             and people.ald[p]
             and gps.nurse[m]
-            and d >= par.nurse_start
+            and par.nurse_start <= d < par.nurse_end
             and req.u_nurse[r] < par.nurse_share
         ):
             appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
@@ -631,7 +631,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
                 route = C_OTHER
                 gp = g
                 appt = agenda.sess_start[s]
-        if outcome < 0 and k != PLANNED and d >= par.rota_start and s_lo <= s_hi:
+        if outcome < 0 and k != PLANNED and par.rota_start <= d < par.rota_end and s_lo <= s_hi:
             g, s, used = step_rota(
                 agenda,
                 gps,
@@ -656,7 +656,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
         if (
             outcome < 0
             and k != PLANNED
-            and d >= par.pharm_start
+            and par.pharm_start <= d < par.pharm_end
             and req.minor[r] > 0
             and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
             and req.u_pharm[r] < par.pharm_share

@@ -100,6 +100,9 @@ class RunResult:
     requests
         Per-request log (only with ``record_requests=True``): arrival time, kind, person,
         desired day, outcome, appointment time, GP.
+    by_year
+        The metrics of each measurement year (``YEAR_METRICS``): item ``i`` is year ``i + 1``,
+        the 365 days from ``warmup_days + 365 i`` (the last one ends at the horizon).
     """
 
     scenario_name: str
@@ -115,3 +118,4 @@ class RunResult:
     communes: dict[str, Any]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, np.ndarray] | None = None
+    by_year: list[dict[str, float]] = field(default_factory=list)

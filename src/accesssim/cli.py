@@ -497,6 +497,11 @@ def run(
 
     hints = advice(reps.results, scenario.calendar.warmup_days, relative=precision)
     extra["advice"] = hints
+    if format_ == "json":
+        extra["by_year"] = [
+            {k: _json_num(v) for k, v in row.items()}
+            for row in reps.year_summary().to_dict("records")
+        ]
     _print_summary(title, summary, format_, extra)
     if format_ == "table":
         from accesssim.wording import metric_short, pct
@@ -633,6 +638,10 @@ def compare(
         store.consolidate(csv=csv_copy)
         diffs = cmp.differences()
         gains = cmp.cost_per_gain()
+        by_year = cmp.differences_by_year()
+        by_year.to_parquet(store.path / "differences_by_year.parquet", index=False)
+        if csv_copy:
+            by_year.to_csv(store.path / "differences_by_year.csv", index=False)
         diffs.to_parquet(store.path / "differences.parquet", index=False)
         gains.to_parquet(store.path / "cost_per_gain.parquet", index=False)
         if csv_copy:
@@ -666,6 +675,10 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
             ],
             "cost_per_gain": [
                 {k: _json_num(v) for k, v in row.items()} for row in gains.to_dict("records")
+            ],
+            "differences_by_year": [
+                {k: _json_num(v) for k, v in row.items()}
+                for row in cmp.differences_by_year().to_dict("records")
             ],
         }
         typer.echo(json.dumps(payload, indent=2, default=str))

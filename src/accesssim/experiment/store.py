@@ -4,7 +4,8 @@ A results directory holds:
 
 * ``parts/<table>/<key>.parquet``: one file per finished run and table, written atomically
   (temporary file + rename), so an interrupted experiment loses nothing that finished;
-* ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``weekly.parquet``,
+* ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``years.parquet``
+  (the same with a ``year`` column: the metrics of each measurement year), ``weekly.parquet``,
   ``outcomes.parquet``, ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts
   gathered into one table each (CSV copies on request);
 * ``scenarios/<label>.yaml``: each resolved scenario, exactly as run;
@@ -33,7 +34,7 @@ from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
 
 __all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "run_tables"]
 
-TABLES = ("metrics", "weekly", "outcomes", "costs", "communes", "waits")
+TABLES = ("metrics", "weekly", "outcomes", "costs", "communes", "waits", "years")
 
 
 def dump_scenario_yaml(scenario: Scenario) -> str:
@@ -85,8 +86,12 @@ def run_tables(
             "count": hist[nz].astype(np.int64),
         }
     )
+    from accesssim.model.result import year_rows
+
+    years = pd.DataFrame(year_rows(result), columns=["year", "metric", "value"])
     out = {
         "metrics": metrics,
+        "years": years,
         "weekly": weekly,
         "outcomes": outcomes,
         "costs": costs,

@@ -9,7 +9,14 @@ import numpy as np
 
 from accesssim.vocabulary import HEADLINE_METRICS, METRIC_NAMES, METRICS
 
-__all__ = ["HEADLINE_METRICS", "METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
+__all__ = [
+    "HEADLINE_METRICS",
+    "METRICS",
+    "METRIC_NAMES",
+    "RunResult",
+    "metrics_markdown",
+    "year_rows",
+]
 
 
 def metrics_markdown() -> str:
@@ -68,6 +75,15 @@ def metrics_markdown() -> str:
         "report and the app map them.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def year_rows(result: RunResult) -> list[tuple[int, str, float]]:
+    """``(year, metric, value)`` of every measurement year of ``result`` (year 1 first)."""
+    return [
+        (year, name, float(value))
+        for year, metrics in enumerate(result.by_year, start=1)
+        for name, value in metrics.items()
+    ]
 
 
 @dataclass(frozen=True)

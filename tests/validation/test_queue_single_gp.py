@@ -59,7 +59,7 @@ from accesssim.vocabulary import Kind, Outcome
 
 SLOTS = 6  # c: slots per half-day session
 POPULATION = 1000
-HORIZON = 3650  # days per replication (the schema's maximum)
+HORIZON = 3650  # days per replication (ten years)
 WARMUP = 200  # days; the relaxation time at rho = 0.95 is about a month
 REPLICATIONS = 12
 SEED = 20240601

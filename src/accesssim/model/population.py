@@ -113,9 +113,7 @@ def _attributes(
     return female, ald, np.minimum(bday, D.YEAR - 1).astype(np.int16)
 
 
-def build_population(
-    params: RunParams, streams: Streams, horizon: int | None = None
-) -> Population:
+def build_population(params: RunParams, streams: Streams, horizon: int | None = None) -> Population:
     """Draw the inhabitants of day 0 (age, sex, ALD, birthday) commune by commune, then every
     arrival (moves in, births) and every departure (deaths, moves out) before ``horizon``
     (default: the scenario's); MTs are assigned later.
@@ -150,7 +148,11 @@ def build_population(
     years = math.ceil(horizon / D.YEAR)
     rate = D.in_migration_rates(pop)[commune0]
     akey, aday, aorig = D.arrivals(
-        keys0, rate, years, streams.key("population.arrivals"), streams.key("population.arrival.day")
+        keys0,
+        rate,
+        years,
+        streams.key("population.arrivals"),
+        streams.key("population.arrival.day"),
     )
     keep = aday < horizon
     akey, aday, aorig = akey[keep], aday[keep], aorig[keep]

@@ -114,7 +114,9 @@ class Teleconsultation(Policy):
     ) -> None:
         pools["tele_gp"] = daily_pool(cal, p.gp_daily_capacity, p.start, has_sessions, p.end)
         plat_days = np.ones(cal.n_days, bool) if p.platform_every_day else cal.weekday < 6
-        pools["tele_platform"] = daily_pool(cal, p.platform_daily_capacity, p.start, plat_days, p.end)
+        pools["tele_platform"] = daily_pool(
+            cal, p.platform_daily_capacity, p.start, plat_days, p.end
+        )
         pools["tele_elig"][:] = np.array(p.eligible)
 
     def cost(self, p: TeleconsultationParams, run: Any) -> dict[str, float]:

@@ -39,8 +39,8 @@ from pydantic import BaseModel
 
 from accesssim.model.policies import POLICIES
 from accesssim.scenario.schema import (
-    MAX_HORIZON_DAYS,
     DATED_POLICY_BLOCKS,
+    MAX_HORIZON_DAYS,
     Calendar,
     Commune,
     Demand,

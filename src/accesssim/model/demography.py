@@ -52,8 +52,8 @@ __all__ = [
     "Lives",
     "age_on",
     "band_of",
-    "expected_rates",
     "exits",
+    "expected_rates",
     "within_band_weights",
 ]
 

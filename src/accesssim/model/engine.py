@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import simpy
-from numba import njit
 
 from accesssim.model import demography as D
 from accesssim.model import kernel as K

@@ -7,6 +7,7 @@ a made-up 0. Definitions are in docs/metrics.md.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -117,7 +118,7 @@ def year_metrics(run: Run) -> list[dict[str, float]]:
     marks = run.year_marks
     appts = run.agenda.appts.astype(np.int64) - run.sup.prebooked
     out = []
-    for before, after in zip(marks[:-1], marks[1:], strict=False):
+    for before, after in itertools.pairwise(marks):
         lo, hi = before["day"], after["day"]
         t0, t1 = before["tallies"], after["tallies"]
         diff = type(t1)(*(b - a for a, b in zip(t0, t1, strict=True)))
@@ -144,7 +145,6 @@ def window_metrics(
     cal, sup, gps = run.cal, run.sup, run.gps
     counts, hist, counters, fsums = t.counts, t.hist, t.counters, t.fsums
     snaps = run.snaps
-    years = (hor - warm) / 365.0
     py = person_years(run.pop, warm, hor)
     measured = counts[1]  # [kind, outcome]
     n_req = measured.sum()

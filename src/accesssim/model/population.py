@@ -170,8 +170,9 @@ def build_population(params: RunParams, streams: Streams, horizon: int | None = 
         day = np.empty(keys.size, dtype=np.int32)
         kind = np.empty(keys.size, dtype=np.uint8)
         with np.errstate(**keyed.WRAP):
-            D.exits(keys, age0, bday, entry, horizon, pop.death_q, pop.out_q,
-                    streams.key("population.death"), streams.key("population.move"), day, kind)  # fmt: skip
+            s_death, s_move = streams.key("population.death"), streams.key("population.move")
+            D.exits(keys, age0, bday, entry, horizon, pop.death_q, pop.out_q, s_death, s_move,
+                    day, kind)  # fmt: skip
         return day, kind
 
     keys1 = np.concatenate([keys0, akey])

@@ -1,8 +1,8 @@
 """The order of the events of one midnight (SimPy offsets, in days, after the day's start).
 
 GP arrivals and departures first, then the day's life events (deaths, moves, arrivals,
-birthdays), policies' own processes (the MT-access matching), the weekly snapshot, and last the day's requests (from ``DAY_START``
-on). So a snapshot sees the day's GPs and the day's requests see every change of the night.
+birthdays), policies' own processes (the MT-access matching), the weekly snapshot, and last
+the day's requests (from ``DAY_START`` on). So a snapshot sees the day's GPs and the day's requests see every change of the night.
 """
 
 from __future__ import annotations

@@ -293,7 +293,8 @@ class Calendar(_Frozen):
         le=MAX_HORIZON_YEARS,
         description="Measured years after the warm-up (years of 365 days); when given, it sets "
         "horizon_days = warmup_days + 365 x horizon_years (replacing horizon_days). Results "
-        "are reported for the whole window and year by year (measurement year 1 starts at the end of the warm-up).",
+        "are reported for the whole window and year by year (measurement year 1 starts at "
+        "the end of the warm-up).",
     )
     warmup_days: int = Field(
         default=91,

@@ -2,7 +2,8 @@
 
 GP arrivals and departures first, then the day's life events (deaths, moves, arrivals,
 birthdays), policies' own processes (the MT-access matching), the weekly snapshot, and last
-the day's requests (from ``DAY_START`` on). So a snapshot sees the day's GPs and the day's requests see every change of the night.
+the day's requests (from ``DAY_START`` on). So a snapshot sees the day's GPs and the day's
+requests see every change of the night.
 """
 
 from __future__ import annotations

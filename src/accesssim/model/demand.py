@@ -123,11 +123,13 @@ def _event_day(cum, table, row, u):
 def _segments(p, first, age0, bday, ald_bands, entry, exit_, bounds):
     """The days of chunk ``first .. first + 364`` person ``p`` lives there, split at their
     birthday: ``(a, s, b, g1, g2)``: present on chunk days [a, b), in demand group ``g1``
-    before chunk day ``s`` and ``g2`` from it (a group is ``band * 2 + ALD``)."""
+    before chunk day ``s`` and ``g2`` from it (a group is ``band * 2 + ALD``). Birthdays fall
+    on days ``bday + 365 k`` with ``bday`` in [1, 365]: chunk day ``bday`` (none in the chunk
+    when ``bday`` is 365, whose birthday opens the next chunk)."""
     a = max(entry[p] - first, 0)
     b = min(exit_[p] - first, CHUNK_DAYS)
     bd = bday[p]
-    s = bd if bd > 0 else CHUNK_DAYS
+    s = bd if bd < CHUNK_DAYS else CHUNK_DAYS  # a birthday on day 365 k: at the chunk's start
     a0 = age0[p] + n_birthdays(first, bd)
     b1 = band_of(max(a0, 0), bounds)
     b2 = band_of(max(a0 + 1, 0), bounds)

@@ -5,10 +5,10 @@ person (:mod:`accesssim.model.keyed`) and is known when the run is built. Only t
 changes during a run; so the demand, drawn on a second thread, reads these events and nothing
 the booking changes.
 
-* **Ageing.** Each person has a birthday: the first day ``bday`` in ``[0, 365)`` on which they
+* **Ageing.** Each person has a birthday: the first day ``bday`` in ``[1, 365]`` on which they
   get one year older, then every 365 days (years of 365 days, the measurement years of a run).
   ``age0`` is their age on day 0 (negative for people born later), so the age on day ``d`` is
-  ``age0 + n(d)`` with ``n(d)`` the birthdays in ``[0, d]``: everyone ages exactly one year per
+  ``age0 + n(d)`` with ``n(d)`` the birthdays in ``[1, d]``: everyone ages exactly one year per
   365 days.
 * **Deaths and moves out.** Two clocks per person, with the yearly probabilities of dying and
   of moving out at each age (constant between birthdays), each inverted from one keyed uniform;
@@ -75,7 +75,7 @@ class Lives:
     """The life events of every person (index = person id), known in advance."""
 
     age0: np.ndarray  # int16: age on day 0 (negative for people born later)
-    bday: np.ndarray  # int16: first birthday day, in [0, 365)
+    bday: np.ndarray  # int16: first birthday day, in [1, 365]
     ald_bands: np.ndarray  # uint8: bit b set when the person has an ALD in band b
     entry: np.ndarray  # int32: first day present (0 for people there on day 0)
     exit: np.ndarray  # int32: first day gone (NEVER when still there at the horizon)
@@ -134,24 +134,35 @@ def age_density(pop: PopulationParams) -> np.ndarray:
     return dens
 
 
+def _over_the_year(q: np.ndarray) -> np.ndarray:
+    """A yearly probability by age averaged over a year of ageing (a person of age ``a`` on
+    day 0 spends about half the year at ``a + 1``)."""
+    return 0.5 * (q + np.append(q[1:], q[-1]))
+
+
 def expected_rates(pop: PopulationParams) -> dict[str, float]:
     """Expected births, deaths and moves out per inhabitant in the first year, from the
     scenario's age structure (no draw: one more inhabitant never changes them)."""
     dens = age_density(pop)
     return {
         "births": float(pop.female_share * (dens * pop.fertility).sum()),
-        "deaths": float((dens * pop.death_q).sum()),
-        "moves_out": float((dens * pop.out_q).sum()),
+        "deaths": float((dens * _over_the_year(pop.death_q)).sum()),
+        "moves_out": float((dens * _over_the_year(pop.out_q)).sum()),
     }
 
 
 def in_migration_rates(pop: PopulationParams) -> np.ndarray:
     """Arrivals per inhabitant per year, by commune: the given rate, or the one that makes the
-    commune grow by its growth rate in the first year."""
+    commune grow by its growth rate in the first year (arrivals come through the year, so
+    about half a year of their own deaths and moves out is made up too)."""
     if pop.in_migration is not None:
         return np.full(pop.growth.size, float(pop.in_migration))
     r = expected_rates(pop)
-    return np.maximum(pop.growth + r["deaths"] + r["moves_out"] - r["births"], 0.0)
+    cdf = migrant_age_cdf(pop)
+    mig = np.diff(np.concatenate([[0.0], cdf]))
+    leave = float((mig * (pop.death_q + pop.out_q)).sum())
+    need = pop.growth + r["deaths"] + r["moves_out"] - r["births"]
+    return np.maximum(need / max(1.0 - 0.5 * leave, 0.5), 0.0)
 
 
 def migrant_age_cdf(pop: PopulationParams) -> np.ndarray:

@@ -397,7 +397,7 @@ def demography(env: simpy.Environment, run: Run) -> Iterator[Any]:
     entry = np.where(lv.entry < lv.exit, lv.entry, -1)
     entries = D.by_day(np.where(entry > 0, entry, -1), horizon)
     exits = D.by_day(np.where(lv.entry < lv.exit, lv.exit, -1), horizon)
-    birthdays = D.by_day(lv.bday.astype(np.int64), D.YEAR)
+    birthdays = D.by_day(lv.bday.astype(np.int64) % D.YEAR, D.YEAR)
     lives = (lv.age0, lv.bday, lv.ald_bands)
     people = (pop.age, pop.band, pop.ald, pop.present, pop.mt)
     g = (gps.active, gps.cap_eff, gps.list_size, gps.list_ald)

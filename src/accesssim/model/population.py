@@ -110,7 +110,7 @@ def _attributes(
         keyed.uniforms(streams.key("population.ald"), keys, 0), np.array(popu.ald_share)
     )
     bday = np.floor(keyed.uniforms(streams.key("population.birthday"), keys, 0) * D.YEAR)
-    return female, ald, np.minimum(bday, D.YEAR - 1).astype(np.int16)
+    return female, ald, (np.minimum(bday, D.YEAR - 1) + 1).astype(np.int16)
 
 
 def build_population(params: RunParams, streams: Streams, horizon: int | None = None) -> Population:
@@ -190,8 +190,8 @@ def build_population(params: RunParams, streams: Streams, horizon: int | None = 
     with np.errstate(**keyed.WRAP):
         cfemale = keyed.uniforms(streams.key("population.female"), bkey, 0) < D.SEX_RATIO_FEMALE
     _, cald, _ = _attributes(streams, bkey, params, pop.female_share)
-    cbday = (bdayx % D.YEAR).astype(np.int16)
-    cage0 = (-(bdayx // D.YEAR) - 1).astype(np.int16)
+    cbday = np.where(bdayx % D.YEAR == 0, D.YEAR, bdayx % D.YEAR).astype(np.int16)
+    cage0 = (-((bdayx - cbday) // D.YEAR) - 1).astype(np.int16)
     centry = bdayx.astype(np.int32)
     cexit, ckind = exits_of(bkey, cage0, cbday, centry)
 

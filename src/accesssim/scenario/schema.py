@@ -66,7 +66,7 @@ AGE_BANDS: tuple[str, ...] = ("0-15", "16-59", "60-74", "75+")
 """Age bands of the model (years, inclusive)."""
 AGE_BAND_BOUNDS: tuple[tuple[int, int], ...] = ((0, 15), (16, 59), (60, 74), (75, 105))
 MAX_AGE = 105
-"""Oldest age of the model (years): the death probability from this age on is 1."""
+"""Last age of the schedules by age (years): older people take the value at 105."""
 MAX_HORIZON_YEARS = 15
 """Most measured years a run may have (children born during a run stay under 16 years)."""
 MAX_HORIZON_DAYS = 5840
@@ -861,7 +861,7 @@ class GPPool(_Frozen):
         "all practising doctors under 40).",
     )
     retirement_by_age: AgeSchedule = Field(
-        default={60: 0.04, 65: 0.12, 70: 0.15, 80: 1.0},
+        default={60: 0.03, 65: 0.09, 70: 0.10, 80: 1.0},
         description="Probability that a GP retires within a year at each age (1/year). "
         "Derived: with the default age profile, 3.1 % of GPs retire in the first year, the "
         "70 % of the 2,327 cessations among 52,149 liberal GPs in 2022 that were retirements "

@@ -30,7 +30,7 @@ from numba import njit, prange
 
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
-from accesssim.model.demography import age_on, band_of, n_birthdays
+from accesssim.model.demography import band_of, n_birthdays
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
 from accesssim.model.records import Requests
@@ -160,8 +160,8 @@ def _chunk_pass(keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_liv
     days of the chunk they live there, in the demand group of their age (split at their
     birthday when it changes their group). ``counts[r, d]``: events of people range ``r`` on
     chunk day ``d`` (days ``>= n_live`` dropped); with ``fill``, event keys, people and
-    processes (bits 0-1; the segment in bit 2, a part of the chunk in bit 3) go to ``out`` at
-    ``pos[r, d]``, which advances.
+    processes (bits 0-1; the segment in bit 2, a part of the chunk in bit 3, aged 75+ in bit 4)
+    go to ``out`` at ``pos[r, d]``, which advances.
     """
     age0, bday, ald_bands, entry, exit_ = lives
     n = keys.shape[0]
@@ -210,7 +210,12 @@ def _chunk_pass(keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_liv
                             i = pos[r, d]
                             out[0][i] = ekey
                             out[1][i] = p
-                            out[2][i] = k | (which << 2) | ((0 if whole else 1) << 3)
+                            out[2][i] = (
+                                k
+                                | (which << 2)
+                                | ((0 if whole else 1) << 3)
+                                | ((1 if g >= 6 else 0) << 4)
+                            )
                             pos[r, d] = i + 1
                         else:
                             counts[r, d] += 1
@@ -239,8 +244,7 @@ def _day_times(ekey, person, proc, lives, bounds, first, cum, table, day, h0, h1
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, proc, order, age0, bday, bounds, day, shares, streams, f32, u64,
-               small, choice):  # fmt: skip
+def _day_draws(ekey, person, proc, order, shares, streams, f32, u64, small, choice):
     """The requests of one day in arrival ``order``: people, kinds and their uniforms.
 
     ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse; 1.0
@@ -264,8 +268,7 @@ def _day_draws(ekey, person, proc, order, age0, bday, bounds, day, shares, strea
         choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
         f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
         home = 0
-        old = band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == 3
-        if old and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
+        if proc[j] & 16 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
             home = 1
         small[3, i] = home
         if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
@@ -401,9 +404,7 @@ class DemandGenerator:
                 ]
             )
             choice = np.empty(n, dtype=np.uint64)
-            lv = self.lives
-            _day_draws(ekey, person, proc, order, lv[0], lv[1], self.bounds, day, shares,
-                       self.keys, f32, u64, small, choice)  # fmt: skip
+            _day_draws(ekey, person, proc, order, shares, self.keys, f32, u64, small, choice)
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.

@@ -420,11 +420,14 @@ def apply_day(day, entries, exits_, birthdays, lives, bounds, people, gps, censu
         a = age0[p] + n_birthdays(day, bday[p])
         if a < 0:
             continue
+        b = band_of(a, bounds)
+        if b == band[p]:  # the same band: the same ALD status and adulthood (16 opens a band)
+            age[p] = min(a, 255)
+            continue
         _count(p, -1, age, band, ald, census)
         was_adult = age[p] >= 16
         was_ald = ald[p]
         age[p] = min(a, 255)
-        b = band_of(a, bounds)
         band[p] = b
         now_ald = (ald_bands[p] >> b) & 1 == 1
         ald[p] = now_ald

@@ -950,7 +950,8 @@ def results_root() -> Path:
 def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "processes") -> Path:
     """Write a comparison as ``accesssim compare --out DIR`` does (same files, same steps):
     the resolved scenarios, one part per replication, ``experiment.json``, the consolidated
-    tables, ``differences.parquet`` and ``cost_per_gain.parquet``."""
+    tables, ``differences.parquet``, ``cost_per_gain.parquet`` and
+    ``differences_by_year.parquet``."""
     store = ResultsDir(path).prepare()
     labels = comparison.labels
     for label, run in zip(labels, comparison.runs, strict=True):
@@ -985,6 +986,9 @@ def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "pr
     store.consolidate()
     comparison.differences().to_parquet(store.path / "differences.parquet", index=False)
     comparison.cost_per_gain().to_parquet(store.path / "cost_per_gain.parquet", index=False)
+    comparison.differences_by_year().to_parquet(
+        store.path / "differences_by_year.parquet", index=False
+    )
     return store.path
 
 

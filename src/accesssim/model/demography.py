@@ -10,9 +10,10 @@ the booking changes.
   ``age0`` is their age on day 0 (negative for people born later), so the age on day ``d`` is
   ``age0 + n(d)`` with ``n(d)`` the birthdays in ``[1, d]``: everyone ages exactly one year per
   365 days.
-* **Deaths and moves out.** Two clocks per person, with the yearly probabilities of dying and
-  of moving out at each age (constant between birthdays), each inverted from one keyed uniform;
-  the person leaves at the first (``exit`` day, ``exit_kind``).
+* **Deaths and moves out.** One clock per person whose hazard is the sum of the yearly
+  probabilities of dying and of moving out at each age (constant between birthdays), inverted
+  from one keyed uniform; a second says which it was, in proportion to the two hazards (the
+  law of two independent clocks): ``exit`` day, ``exit_kind``.
 * **Moves in.** Each inhabitant present on day 0 stands for a share of the commune's homes:
   each year it draws a Poisson number of arrivals at the commune's in-migration rate, keyed by
   (inhabitant, year); an arrival is a new person keyed by (inhabitant, year, rank) with its own
@@ -180,56 +181,51 @@ def migrant_age_cdf(pop: PopulationParams) -> np.ndarray:
 
 
 @njit(cache=True)
-def _clock(u, age0, bday, entry, horizon, q):
-    """First day (from ``entry``) on which a clock with yearly probability ``q[age]`` rings, or
-    NEVER before ``horizon``; one uniform ``u`` inverts the cumulative hazard."""
-    target = -np.log1p(-u)
+def _clock(u, age0, bday, entry, horizon, q1, q2):
+    """First day (from ``entry``) on which a person leaves, and why (1: ``q1``, 2: ``q2``), or
+    (NEVER, 0) before ``horizon``: one clock whose hazard is the sum of the two yearly
+    probabilities at each age (constant between birthdays), inverted from ``u[0]``; ``u[1]``
+    picks the cause in proportion to the two hazards at that age (the law of two independent
+    clocks, at half the work)."""
+    target = -np.log1p(-u[0])
     t = float(entry)
-    top = q.shape[0] - 1
+    top = q1.shape[0] - 1
     while t < horizon:
         d = int(t)
-        a = age0 + n_birthdays(d, bday)
-        if a < 0:
-            a = 0
-        if a > top:
-            a = top
-        # End of this age: the next birthday after day d.
         nb = n_birthdays(d, bday)
-        nxt = float(bday + nb * YEAR)
+        a = min(max(age0 + nb, 0), top)
+        nxt = float(bday + nb * YEAR)  # the next birthday after day d
         if nxt <= t:
             nxt = t + YEAR
-        qa = q[a]
-        if qa >= 1.0:
-            return d
-        if qa > 0.0:
-            h = -np.log1p(-qa) / YEAR  # per day
+        qa, qb = q1[a], q2[a]
+        if qa >= 1.0 or qb >= 1.0:
+            return d, 1 if qa >= 1.0 else 2
+        ha = -np.log1p(-qa) / YEAR  # per day
+        hb = -np.log1p(-qb) / YEAR
+        h = ha + hb
+        if h > 0.0:
             need = target / h
             if t + need < nxt:
                 day = int(t + need)
-                return day if day < horizon else NEVER
+                if day >= horizon:
+                    return NEVER, 0
+                return day, 1 if u[1] * h < ha else 2
             target -= (nxt - t) * h
         t = nxt
-    return NEVER
+    return NEVER, 0
 
 
 @njit(cache=True, parallel=True)
-def exits(keys, age0, bday, entry, horizon, death_q, out_q, s_death, s_move, out_day, out_kind):
-    """Exit day and kind of every person: two keyed clocks, dying and moving out."""
+def exits(keys, age0, bday, entry, horizon, death_q, out_q, stream, out_day, out_kind):
+    """Exit day and kind (DEATH, MOVE, or LIVES) of every person, keyed by the person."""
     n = keys.shape[0]
     for p in prange(n):
-        td = _clock(keyed.uniform(s_death, keys[p], 0), age0[p], bday[p], entry[p], horizon,
-                    death_q)  # fmt: skip
-        tm = _clock(keyed.uniform(s_move, keys[p], 0), age0[p], bday[p], entry[p], horizon,
-                    out_q)  # fmt: skip
-        if td == NEVER and tm == NEVER:
-            out_day[p] = NEVER
-            out_kind[p] = LIVES
-        elif td <= tm:
-            out_day[p] = td
-            out_kind[p] = DEATH
-        else:
-            out_day[p] = tm
-            out_kind[p] = MOVE
+        u = np.empty(2)
+        u[0] = keyed.uniform(stream, keys[p], 0)
+        u[1] = keyed.uniform(stream, keys[p], 1)
+        day, why = _clock(u, age0[p], bday[p], entry[p], horizon, death_q, out_q)
+        out_day[p] = day
+        out_kind[p] = LIVES if why == 0 else (DEATH if why == 1 else MOVE)
 
 
 # -- arrivals and births -------------------------------------------------------------------
@@ -254,7 +250,7 @@ def _arrivals_fill(keys, rate, years, stream, day_stream, offsets, out_key, out_
     n = keys.shape[0]
     for p in range(n):
         m = rate[p]
-        if m <= 0.0:
+        if m <= 0.0 or offsets[p + 1] == offsets[p]:
             continue
         i = offsets[p]
         for y in range(years):

@@ -170,9 +170,8 @@ def build_population(params: RunParams, streams: Streams, horizon: int | None = 
         day = np.empty(keys.size, dtype=np.int32)
         kind = np.empty(keys.size, dtype=np.uint8)
         with np.errstate(**keyed.WRAP):
-            s_death, s_move = streams.key("population.death"), streams.key("population.move")
-            D.exits(keys, age0, bday, entry, horizon, pop.death_q, pop.out_q, s_death, s_move,
-                    day, kind)  # fmt: skip
+            stream = streams.key("population.exit")
+            D.exits(keys, age0, bday, entry, horizon, pop.death_q, pop.out_q, stream, day, kind)
         return day, kind
 
     keys1 = np.concatenate([keys0, akey])

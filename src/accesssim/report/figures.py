@@ -915,9 +915,12 @@ def year_trajectories(
         ax.yaxis.set_major_locator(MaxNLocator(4))
     for j in range(len(present), rows * cols):
         axes[j // cols][j % cols].set_visible(False)
+    for j in range(max(0, len(present) - cols), len(present)):
+        axes[j // cols][j % cols].set_xlabel(
+            _("measurement year (and the calendar year it ends in)"), fontsize=7
+        )
     if names:
         handles = [Line2D([], [], color=colours[lab], marker="o", label=lab) for lab in names]
         fig.legend(handles=handles, loc="outside lower center", ncols=min(len(names), 4),
                    fontsize=7, frameon=False)  # fmt: skip
-    fig.supxlabel(_("measurement year (and the calendar year it ends in)"), fontsize=7)
     return fig

@@ -92,6 +92,31 @@ def band_bounds(params: RunParams) -> np.ndarray:
     return np.array([b[0] for b in params.population.age_bounds[1:]], dtype=np.int64)
 
 
+@njit(cache=True)
+def _bands_and_ages(u_band, u_age, cum, cdf, lo, sizes, band, age):
+    """Band (inverse of the cumulative shares ``cum`` at ``u_band``) and age within it (inverse
+    of the band's cumulative weights ``cdf[band]`` at ``u_age``) of every person."""
+    nb = cum.shape[0]
+    for i in range(u_band.shape[0]):
+        b = 0
+        while b < nb - 1 and u_band[i] >= cum[b]:
+            b += 1
+        j = 0
+        while j < sizes[b] - 1 and u_age[i] >= cdf[b, j]:
+            j += 1
+        band[i] = b
+        age[i] = lo[b] + j
+
+
+@njit(cache=True)
+def _bands_of(age, bounds):
+    """The band of every age (``bounds``: first age of bands 1, 2, 3)."""
+    out = np.empty(age.shape[0], dtype=np.uint8)
+    for i in range(age.shape[0]):
+        out[i] = D.band_of(age[i], bounds)
+    return out
+
+
 def _ald_bits(u: np.ndarray, ald_share: np.ndarray) -> np.ndarray:
     """Bit b set where the person's ALD uniform is below the ALD share of band b."""
     bits = np.zeros(u.size, dtype=np.uint8)
@@ -129,19 +154,22 @@ def build_population(params: RunParams, streams: Streams, horizon: int | None = 
     keys0 = person_keys(_commune_keys(params), sizes.astype(np.int64))
     shares = np.array(pop.age_shares, dtype=np.float64)
     cum = np.cumsum(shares / shares.sum())
-    u = keyed.uniforms(streams.key("population.band"), keys0, 0)
-    band0 = np.minimum(np.searchsorted(cum, u, side="right"), N_BANDS - 1).astype(np.uint8)
     # Age within the band: the survivors to each age of the band (stationary within it).
-    u = keyed.uniforms(streams.key("population.age"), keys0, 0)
-    age_0 = np.zeros(n0, dtype=np.int16)
-    for b, ((lo, _hi), w) in enumerate(
-        zip(pop.age_bounds, D.within_band_weights(pop.age_bounds, pop.death_q), strict=True)
-    ):
-        sel = band0 == b
-        cdf = np.cumsum(w)
-        cdf /= cdf[-1]
-        age_0[sel] = lo + np.minimum(np.searchsorted(cdf, u[sel], side="right"), w.size - 1)
-    del u
+    weights = D.within_band_weights(pop.age_bounds, pop.death_q)
+    width = max(w.size for w in weights)
+    cdf = np.ones((N_BANDS, width))
+    for b, w in enumerate(weights):
+        cw = np.cumsum(w)
+        cdf[b, : w.size] = cw / cw[-1]
+    lo = np.array([bounds[0] for bounds in pop.age_bounds], dtype=np.int64)
+    sizes_b = np.array([w.size for w in weights], dtype=np.int64)
+    band0 = np.empty(n0, dtype=np.uint8)
+    age_0 = np.empty(n0, dtype=np.int16)
+    _bands_and_ages(
+        keyed.uniforms(streams.key("population.band"), keys0, 0),
+        keyed.uniforms(streams.key("population.age"), keys0, 0),
+        cum, cdf, lo, sizes_b, band0, age_0,
+    )  # fmt: skip
     female0, ald0, bday0 = _attributes(streams, keys0, params, pop.female_share)
 
     # Moves in: each inhabitant of day 0 draws its arrivals year by year.
@@ -214,7 +242,7 @@ def build_population(params: RunParams, streams: Streams, horizon: int | None = 
     key = np.concatenate([keys1, bkey])
     n = key.size
     age_now = np.maximum(lives.age0, 0).astype(np.uint8)
-    band = np.searchsorted(bounds, age_now, side="right").astype(np.uint8)
+    band = _bands_of(age_now, bounds)
     ald = ((lives.ald_bands >> band) & 1).astype(bool)
     present = ((lives.entry <= 0) & (lives.exit > 0)).astype(np.uint8)
     return Population(

@@ -54,9 +54,7 @@ def test_run_json_and_out_have_the_years(cli: Cli, repo_root: Path, tmp_path: Pa
         assert mine[metric] == again.by_year[1][metric]
 
 
-def test_compare_has_paired_differences_by_year(
-    cli: Cli, repo_root: Path, tmp_path: Path
-) -> None:
+def test_compare_has_paired_differences_by_year(cli: Cli, repo_root: Path, tmp_path: Path) -> None:
     alt = tmp_path / "alt.yaml"
     alt.write_text(
         f"extends: {repo_root / 'scenarios/france-baseline.yaml'}\n"

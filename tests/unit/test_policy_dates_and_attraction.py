@@ -41,9 +41,11 @@ def test_pools_thresholds_and_costs_stop_at_the_end() -> None:
     )
     run = build_run(sc, 0, 0)
     tele = run.pools.tele_platform
-    assert tele[:100].sum() == 0 and tele[500:].sum() == 0
+    assert tele[:100].sum() == 0
+    assert tele[500:].sum() == 0
     assert tele[100:500].sum() == pytest.approx(4000, abs=1)
-    assert run.pools.nurse[500:].sum() == 0 and run.pools.nurse[100:500].sum() > 0
+    assert run.pools.nurse[500:].sum() == 0
+    assert run.pools.nurse[100:500].sum() > 0
     par = run.par
     assert (par.rota_start, par.rota_end) == (100, 500)
     assert (par.pharm_start, par.pharm_end) == (100, 500)
@@ -110,4 +112,5 @@ def test_gp_attraction_adds_installations_while_it_runs() -> None:
     # Expected: 2 x 40 x 0.4 / 5 = 6.4 a year into the MSPs, 3 + 2 = 5 elsewhere, for 2 years.
     assert 8 <= len(added) <= 45
     msp = {a_prac[k] for k in added if k.startswith("attraction0")}
-    assert msp and msp.isdisjoint(set(b_prac.values()))
+    assert msp
+    assert msp.isdisjoint(set(b_prac.values()))

@@ -11,16 +11,18 @@ Three parts, in order:
 
 Processes:
 
-* :func:`gp_changes` (every midnight): which GPs practise, accept new patients, and their list
-  capacity (policies may raise it as they phase in);
-* :func:`demography` (every midnight): deaths and moves out free list places, births and
-  moves in arrive without an MT, birthdays age people (all drawn in advance);
+* :func:`gp_changes` (at midnight of the days the GPs change): which GPs practise, accept new
+  patients, and their list capacity (newcomers' lists grow month by month; policies may raise
+  it as they phase in);
+* :func:`demography` (every 7th day, the first of every month, the end of the warm-up and the
+  year boundaries): the deaths and moves out of the days since (they free list places), births
+  and moves in (without an MT), birthdays (all drawn in advance);
 * policies' own processes (e.g. the monthly MT-access matching);
-* :func:`snapshots` (every 7 days, at the end of warm-up and at the horizon): coverage,
-  backlog, third next available appointment;
-* :func:`days` (just after midnight): generate the day's requests in one vectorised block and
-  hand them, sorted by arrival time, to the booking kernel, which also releases reserved slots
-  at their release times.
+* :func:`snapshots` (every 7 days, at the end of warm-up, at the year boundaries and at the
+  horizon): coverage, backlog, third next available appointment;
+* :func:`days` (just after midnight): generate the requests of the day, or of the days until
+  the next midnight at which another process acts, and hand them, sorted by arrival time, to
+  the booking kernel, which also releases reserved slots at their release times.
 
 At each midnight they run in the order of :data:`accesssim.model.clock.MIDNIGHT`, so a snapshot
 sees the day's GPs and the day's requests see every change of the night.
@@ -29,6 +31,7 @@ sees the day's GPs and the day's requests see every change of the night.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,7 +46,7 @@ from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
-from accesssim.model.demand import DemandGenerator
+from accesssim.model.demand import CHUNK_DAYS, DemandGenerator
 from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.params import RunParams, compile_scenario
 from accesssim.model.population import (
@@ -111,7 +114,7 @@ class Run:
     accept_rules: list[tuple[np.ndarray, int]]  # GPs who take new patients from a day on
     demand: DemandGenerator
     ahead: ThreadPoolExecutor  # draws demand on a second thread
-    tomorrow: Future  # the next day's requests, being drawn
+    tomorrow: Future  # the first year of demand, being drawn
     env: simpy.Environment = field(default_factory=simpy.Environment)
     first_of_month: list[int] = field(default_factory=list)
     offered: dict[str, np.ndarray] = field(default_factory=dict)  # pools as offered
@@ -134,13 +137,10 @@ class Run:
 # -- 1. building the state -------------------------------------------------------------------
 
 
-def _candidates(
-    params: RunParams, sup: Supply, eligible: np.ndarray, streams: Streams, name: str
-) -> Candidates:
+def _candidates(params: RunParams, sup: Supply, eligible: np.ndarray) -> Candidates:
     ter = params.territory
-    tie = keyed.uniforms(streams.key(f"territory.candidates.{name}"), sup.key, 0)
     return build_candidates(
-        ter.xy_km, sup.commune, eligible, ter.candidate_gps, ter.distance_decay_km, tie
+        ter.xy_km, sup.commune, eligible, ter.candidate_gps, ter.distance_decay_km, sup.key
     )
 
 
@@ -159,10 +159,18 @@ def update_gps(run: Run, day: int) -> None:
     for mask, start in run.accept_rules:
         acc_now |= mask & (day >= start)
     gps.accepts[:] = active & acc_now
-    cap = sup.list_capacity.astype(np.float64) * sup.ramp(day)
+    cap = sup.list_capacity.astype(np.float64) * sup.ramp(ramp_day(run, day))
     for a in run.params.policies:
         cap = a.policy.list_capacity(a.params, sup, cap, day)
     gps.cap_eff[:] = np.floor(cap + 1e-9).astype(np.int32)
+
+
+def ramp_day(run: Run, day: int) -> int:
+    """The day a newcomer's list capacity is read at on ``day``: the first day of its month
+    (day 0 in the first month), so lists grow month by month and a GP's capacity on a day never
+    depends on which other days the GPs were updated."""
+    first = day - ((run.cal.start_date + dt.timedelta(days=day)).day - 1)
+    return max(first, 0)
 
 
 def _initial_lists(run: Run) -> int:
@@ -180,7 +188,7 @@ def _initial_lists(run: Run) -> int:
         1.0 - adult_ald, 1e-9
     )
     share_non_ald = min(max(share_non_ald, 0.0), 1.0)
-    with np.errstate(**keyed.WRAP):
+    with keyed.wrapping():
         u_has = keyed.uniforms(streams.key("population.mt.has"), pop.key, 0)
         has = np.where(
             pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald
@@ -288,7 +296,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     # the rest is built: demand depends on the people alone.
     demand = DemandGenerator(params.demand, pop, cal, streams, band_bounds(params))
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
-    tomorrow = ahead.submit(demand.day, 0)
+    tomorrow = ahead.submit(demand.prepare, 0)
     sup = build_supply(params, cal, streams)
     G = sup.n
 
@@ -311,14 +319,13 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         rota=sup.rota.astype(np.uint8),
         nurse=sup.nurse_gp.astype(np.uint8),
         sees_others=sup.sees_others.astype(np.uint8),
-        key=keyed.premix_many(sup.key),
     )
     people = People(
         mt=pop.mt, age=pop.age, band=pop.band, ald=pop.ald, female=pop.female, commune=pop.commune
     )
-    others = _candidates(params, sup, takers, streams, "others")
-    rota = _candidates(params, sup, sup.rota, streams, "rota")
-    everyone = _candidates(params, sup, np.ones(G, dtype=bool), streams, "all")
+    others = _candidates(params, sup, takers)
+    rota = _candidates(params, sup, sup.rota)
+    everyone = _candidates(params, sup, np.ones(G, dtype=bool))
     pools = _pools(params, cal, sup)
     agenda, lose = _agenda(params, cal, sup)
     par = _kernel_params(params, cal, lose)
@@ -357,21 +364,32 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
 # -- 2. the processes --------------------------------------------------------------------------
 
 
-def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Every midnight: GP arrivals and departures, acceptance and list capacities."""
+def gp_change_days(run: Run) -> list[int]:
+    """The days (after day 0) on which the GPs change: arrivals, departures, the first day of
+    every month while a newcomer's list grows (:func:`ramp_day`), and the days a policy changes
+    list capacities (every day while one phases in)."""
     sup = run.sup
     horizon = run.cal.horizon_days
     change_days = np.unique(np.concatenate([sup.start_day, sup.leave_day, [0]]))
-    changes = {int(d) for d in change_days if 0 <= d < horizon}
-    varying = bool(sup.ramping.any())
+    changes = {int(d) for d in change_days if 0 < d < horizon}
+    if sup.ramping.any():
+        changes.update(run.first_of_month)
     for a in run.params.policies:
         daily, days = a.policy.capacity_changes(a.params)
-        varying = varying or daily
-        changes.update(days)
-    for day in range(horizon):
-        if day > 0 and (day in changes or varying):
-            update_gps(run, day)
-        yield env.timeout(1)
+        if daily:
+            return list(range(1, horizon))
+        changes.update(d for d in days if 0 < d < horizon)
+    return sorted(changes)
+
+
+def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
+    """At midnight of every day the GPs change: arrivals and departures, acceptance and list
+    capacities."""
+    prev = 0
+    for day in gp_change_days(run):
+        yield env.timeout(day - prev)
+        prev = day
+        update_gps(run, day)
 
 
 def _census(run: Run) -> None:
@@ -386,11 +404,29 @@ def _census(run: Run) -> None:
     c[D.C_BAND0 : D.C_BAND0 + 4] = np.bincount(pop.band[here], minlength=4)[:4]
 
 
+def life_event_days(run: Run) -> list[int]:
+    """The midnights at which the life events take effect: day 0, every 7th day, the first day
+    of every month, the end of the warm-up and every year boundary. They depend on the calendar
+    alone (not on the GPs or the policies), and every one of them starts a booking range
+    (:func:`booking_blocks`)."""
+    cal = run.cal
+    horizon, warmup = cal.horizon_days, cal.warmup_days
+    days = set(range(0, horizon, 7)) | set(run.first_of_month) | {warmup}
+    days |= {lo for lo, _ in measurement_years(warmup, horizon)}
+    return sorted(d for d in days if 0 <= d < horizon)
+
+
 def demography(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Every midnight: the day's deaths and moves out (their list places are freed), arrivals
-    (births and moves in, without an MT) and birthdays (age, band and ALD; at 16 a child's MT
-    counts them if its list has room, else they lose it). Every event was drawn when the run
-    was built (:mod:`accesssim.model.demography`)."""
+    """The deaths and moves out (their list places are freed), arrivals (births and moves in,
+    without an MT) and birthdays (age, band and ALD; at 16 a child's MT counts them if its list
+    has room, else they lose it) of every day, in the order of the days. Every event was drawn
+    when the run was built (:mod:`accesssim.model.demography`).
+
+    They take effect at the midnights of :func:`life_event_days` (at least weekly): there, the
+    events of every day since the last one, that day included, are applied in turn, so that
+    the requests of the days up to the next one can be booked at once; the last days' events
+    are applied at the horizon. The counts of people at the year boundaries and at the horizon
+    are those of the day."""
     pop, gps = run.pop, run.gps
     lv = pop.lives
     horizon = run.cal.horizon_days
@@ -403,9 +439,14 @@ def demography(env: simpy.Environment, run: Run) -> Iterator[Any]:
     g = (gps.active, gps.cap_eff, gps.list_size, gps.list_ald)
     bounds = band_bounds(run.params)
     yield env.timeout(MIDNIGHT["demography"])
-    for day in range(horizon):
-        D.apply_day(day, entries, exits, birthdays, lives, bounds, people, g, run.census)
-        yield env.timeout(1)
+    prev = 0
+    done = 0  # the days whose events are applied: [0, done)
+    for day in [*life_event_days(run), horizon]:
+        yield env.timeout(day - prev)
+        prev = day
+        for d in range(done, min(day + 1, horizon)):
+            D.apply_day(d, entries, exits, birthdays, lives, bounds, people, g, run.census)
+        done = min(day + 1, horizon)
 
 
 def measurement_years(warmup: int, horizon: int) -> list[tuple[int, int]]:
@@ -485,27 +526,60 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
             mark_year(run, day, snap)
 
 
-def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Just after every midnight: the day's requests, booked by the kernel.
+MAX_BLOCK_DAYS = 28
+"""Most days of requests booked in one call of the kernel."""
+THREAD_MIN_PEOPLE = 200_000
+"""From this many inhabitants, requests are drawn on a second thread while others are booked."""
 
-    Tomorrow's requests are drawn on a second thread while today's are booked (both release
-    the GIL): demand depends on nothing the booking changes, so the numbers are those of
-    drawing them in turn.
+
+def booking_blocks(run: Run) -> list[tuple[int, int]]:
+    """Ranges of days ``[first, end)`` whose requests can be booked at once: no process acts
+    at a midnight inside a range (GP changes, life events, policies' processes, snapshots and
+    year boundaries), a range never crosses a year of demand, and it holds at most
+    :data:`MAX_BLOCK_DAYS` days. Booking a range at once gives exactly the numbers of booking
+    its days one by one."""
+    horizon = run.cal.horizon_days
+    cuts = set(gp_change_days(run)) | set(life_event_days(run))
+    cuts |= set(range(0, horizon, CHUNK_DAYS))
+    for a in run.params.policies:
+        if a.policy.processes(a.params, run):
+            days = a.policy.process_days(a.params, run)
+            cuts |= set(range(horizon)) if days is None else set(days)
+    cuts = sorted(d for d in cuts | {0, horizon} if 0 <= d <= horizon)
+    blocks = []
+    for first, end in itertools.pairwise(cuts):
+        for lo in range(first, end, MAX_BLOCK_DAYS):
+            blocks.append((lo, min(lo + MAX_BLOCK_DAYS, end)))
+    return blocks
+
+
+def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
+    """Just after midnight: the requests of the day (or of the days until the next midnight
+    at which something else happens, :func:`booking_blocks`), booked by the kernel.
+
+    The next range's requests are drawn on a second thread while this range's are booked (both
+    release the GIL): demand depends on nothing the booking changes, so the numbers are those
+    of drawing them in turn.
     """
     par, tallies = run.par, run.tallies
-    horizon = run.cal.horizon_days
-    gen, ahead, tomorrow = run.demand, run.ahead, run.tomorrow
-    # Per-request outputs of the kernel, reused from day to day (the kernel writes every
+    gen = run.demand
+    blocks = booking_blocks(run)
+    # Per-request outputs of the kernel, reused from range to range (the kernel writes every
     # element it is given).
     buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
     yield env.timeout(DAY_START)
-    with ahead:
-        for day in range(horizon):
-            req, n_by_kind = tomorrow.result()
-            if day + 1 < horizon:
-                tomorrow = ahead.submit(gen.day, day + 1)
+    # A small territory draws its requests in this thread: handing a few thousand requests
+    # to another thread costs more than drawing them.
+    ahead = run.ahead if run.pop.n >= THREAD_MIN_PEOPLE else None
+    with run.ahead:
+        run.tomorrow.result()  # the first year of demand
+        coming = ahead.submit(gen.days, *blocks[0]) if ahead else None
+        for i, (first, end) in enumerate(blocks):
+            req, n_by_kind = coming.result() if coming else gen.days(first, end)
+            if ahead and i + 1 < len(blocks):
+                coming = ahead.submit(gen.days, *blocks[i + 1])
             buf = _book(run, req, n_by_kind, buf)
-            yield env.timeout(1)
+            yield env.timeout(end - first)
     # Flush releases of the sessions inside the horizon.
     K.release_until(
         float(par.horizon), run.agenda, par.lose, tallies.counters, 2 * par.warmup,
@@ -514,7 +588,8 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
 
 
 def _book(run: Run, req: Requests, n_by_kind: np.ndarray, buf: Outputs) -> Outputs:
-    """Book one day's requests and count them; return the output buffers (grown if needed)."""
+    """Book a range of days' requests and count them; return the output buffers (grown if
+    needed)."""
     n = req.t.shape[0]
     run.generated[:] += n_by_kind
     if n > buf.outcome.size:

@@ -417,7 +417,7 @@ def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[st
     from accesssim.report.tables import summary_rows
 
     table = _table(title, _("↑ higher is better, ↓ lower is better; 95 % CI: confidence interval."))
-    table.add_column(_("Indicator"), overflow="fold", min_width=20)
+    table.add_column(_("Indicator"), overflow="fold", min_width=22)
     table.add_column("", no_wrap=True)
     table.add_column(_("Mean"), justify="right", overflow="fold")
     table.add_column(_("95 % CI"), justify="right", overflow="fold")

@@ -376,7 +376,7 @@ def _gps(scenario: Scenario) -> GPParams:
         open_list_initial_fill=pool.open_list_initial_fill,
         aged_60_plus_share=pool.aged_60_plus_share,
         age_steps=tuple(sorted(pool.age_profile.items())),
-        retirement_q=by_age(pool.retirement_by_age),
+        retirement_q=np.minimum(by_age(pool.retirement_by_age) * pool.retirement_scale, 1.0),
         other_departure_rate=pool.other_departure_rate,
         installations_per_year=pool.installations_per_100k
         * pool.attractiveness

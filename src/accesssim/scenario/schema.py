@@ -987,6 +987,14 @@ class GPPool(_Frozen):
         "(CNAM); the profile by age has no published figure beyond the mean age at the end of "
         "liberal practice, 67 in 2017 (DREES 2018, cumul emploi-retraite).",
     )
+    retirement_scale: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="Multiplier of retirement_by_age at every age (1; probabilities above 1 "
+        "count as 1): a planner's stress test of faster or slower retirements (e.g. 0.5 to 2). "
+        "No published figure.",
+    )
     other_departure_rate: float = Field(
         default=0.0134,
         ge=0,

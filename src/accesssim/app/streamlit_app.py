@@ -286,6 +286,8 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
 def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: Any) -> Any:
     import streamlit as st
 
+    from accesssim.scenario.schema import MAX_HORIZON_DAYS
+
     label = lever.title
     help_text = lever.help or None
     ui = lever.to_ui(value)
@@ -356,7 +358,7 @@ def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: An
             label,
             value=ui,
             min_value=cal.start_date,
-            max_value=cal.start_date + dt.timedelta(days=3650),
+            max_value=cal.start_date + dt.timedelta(days=MAX_HORIZON_DAYS),
             key=key,
             help=(help_text or "")
             + " "

@@ -449,7 +449,7 @@ class _Runner:
     def ensure(self, mixes: list[int], reps: range | list[int]) -> None:
         spec = self.exp.spec
         todo: list[tuple[int, int]] = []
-        for m in mixes:
+        for m in dict.fromkeys(mixes):  # a mix proposed twice in one batch runs once
             for r in reps:
                 if r in self.archive.runs[m]:
                     continue

@@ -424,6 +424,8 @@ class Calendar(_Frozen):
         years, warmup = data["horizon_years"], data.get("warmup_days", 91)
         if isinstance(years, bool) or not isinstance(years, int) or not isinstance(warmup, int):
             return data
+        if not 1 <= years <= MAX_HORIZON_YEARS:  # refused at horizon_years alone
+            return data
         return {**data, "horizon_days": warmup + 365 * years}
 
     @model_validator(mode="after")

@@ -417,7 +417,7 @@ def _print_summary(title: str, summary: dict[str, Any], fmt: str, extra: dict[st
     from accesssim.report.tables import summary_rows
 
     table = _table(title, _("↑ higher is better, ↓ lower is better; 95 % CI: confidence interval."))
-    table.add_column(_("Indicator"), overflow="fold", min_width=20)
+    table.add_column(_("Indicator"), overflow="fold", min_width=22)
     table.add_column("", no_wrap=True)
     table.add_column(_("Mean"), justify="right", overflow="fold")
     table.add_column(_("95 % CI"), justify="right", overflow="fold")
@@ -565,6 +565,11 @@ def run(
 
     hints = advice(reps.results, scenario.calendar.warmup_days, relative=precision)
     extra["advice"] = hints
+    if format_ == "json":
+        extra["by_year"] = [
+            {k: _json_num(v) for k, v in row.items()}
+            for row in reps.year_summary().to_dict("records")
+        ]
     _print_summary(title, summary, format_, extra)
     if format_ == "table":
         from accesssim.wording import metric_short, pct
@@ -751,6 +756,10 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
             ],
             "cost_per_gain": [
                 {k: _json_num(v) for k, v in row.items()} for row in gains.to_dict("records")
+            ],
+            "differences_by_year": [
+                {k: _json_num(v) for k, v in row.items()}
+                for row in cmp.differences_by_year().to_dict("records")
             ],
         }
         from accesssim.experiment.store import outcome_profiles

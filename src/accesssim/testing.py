@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from accesssim.model.policies import POLICIES
 from accesssim.scenario.schema import (
     DATED_POLICY_BLOCKS,
+    MAX_HORIZON_DAYS,
     Calendar,
     Commune,
     Demand,
@@ -251,11 +252,20 @@ def _territory_and_population(draw: st.DrawFn, max_population: int) -> tuple[Dat
             "ald_share": _by_age(_share()),
             "without_mt_share": _share(),
             "without_mt_share_ald": _share(),
-            "move_out_rate_per_year": _decimal(0, 0.3),
-            "death_rate_per_year": _by_age(_decimal(0, 0.2, 4)),
+            "death_probability_by_age": _schedule(_decimal(0, 0.3, 4)),
+            "fertility_by_age": _schedule(_decimal(0, 0.2, 4), first=16),
+            "out_migration_by_age": _schedule(_decimal(0, 0.3)),
+            "growth_per_year": _decimal(-0.02, 0.03, 4),
         },
     )
     return territory, population
+
+
+def _schedule(values: st.SearchStrategy[float], first: int = 0) -> st.SearchStrategy[Data]:
+    """A value-by-age schedule: a few steps from ``first`` on."""
+    return st.lists(st.tuples(st.integers(first, 100), values), min_size=1, max_size=4).map(
+        lambda steps: {a: v for a, v in sorted(steps)}
+    )
 
 
 @st.composite
@@ -383,11 +393,13 @@ def _gps(
             "accepts_new_patients_share": _share(),
             "open_list_initial_fill": _share(),
             "aged_60_plus_share": _share(),
-            "departure_rate_60_plus": _decimal(0, 0.3),
-            "departure_rate_under_60": _decimal(0, 0.1),
-            "replacement_share": _share(),
-            "replacement_delay_days": _decimal(0, 180, 0),
+            "retirement_by_age": _schedule(_decimal(0, 0.5), first=55),
+            "other_departure_rate": _decimal(0, 0.1),
+            "installations_per_100k": _decimal(0, 20, 2),
+            "attractiveness": _decimal(0, 3, 2),
             "newcomer_list_capacity": st.integers(0, 2500),
+            "newcomer_start_share": _share(),
+            "newcomer_ramp_years": _decimal(0, 5, 1),
             "practice_mix": st.tuples(_shares(4), st.integers(2, 8), st.integers(2, 8)).map(
                 lambda t: {
                     **dict(zip(_PRACTICE_KINDS, t[0], strict=True)),
@@ -627,8 +639,8 @@ def _scenario_dict(
 def _check_sizes(max_population: int, max_gps: int, max_horizon_days: int) -> None:
     if max_population < 0 or max_gps < 0:
         raise ValueError("max_population and max_gps must be >= 0")
-    if not 14 <= max_horizon_days <= 3650:
-        raise ValueError("max_horizon_days must be in 14..3650")
+    if not 14 <= max_horizon_days <= MAX_HORIZON_DAYS:
+        raise ValueError(f"max_horizon_days must be in 14..{MAX_HORIZON_DAYS}")
 
 
 def valid_scenario_dicts(
@@ -1002,7 +1014,7 @@ def _no_open_session(draw: st.DrawFn, data: Data) -> str:
 
 @_mistake("horizon_out_of_range")
 def _horizon_out_of_range(draw: st.DrawFn, data: Data) -> str:
-    data["calendar"]["horizon_days"] = draw(st.sampled_from((0, -7, 3651, 10_000)))
+    data["calendar"]["horizon_days"] = draw(st.sampled_from((0, -7, MAX_HORIZON_DAYS + 1, 10_000)))
     return "calendar.horizon_days"
 
 

@@ -29,8 +29,10 @@ __all__ = [
     "OUTCOME_LABELS",
     "OUTCOME_NAMES",
     "SHORT_LABELS",
+    "TRAJECTORY_METRICS",
     "WEEKDAY_NAMES",
     "WEEKLY_COLUMNS",
+    "YEAR_METRICS",
     "CommuneTally",
     "Counter",
     "FSum",
@@ -537,6 +539,102 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
         N_("Share of platform teleconsultations whose patient has no active MT."),
         N_("Platform teleconsultations of patients without an MT, share"),
     ),
+    MetricSpec(
+        "population_end",
+        "people",
+        N_("Inhabitants living in the territory at the horizon."),
+        N_("Inhabitants, at the end"),
+        N_("Inhabitants"),
+    ),
+    MetricSpec(
+        "aged_75_plus_share_end",
+        "share",
+        N_("Share of inhabitants aged 75 or more at the horizon."),
+        N_("Inhabitants aged 75+, at the end"),
+        N_("Aged 75+"),
+    ),
+    MetricSpec(
+        "aged_60_74_share_end",
+        "share",
+        N_("Share of inhabitants aged 60-74 at the horizon."),
+        N_("Inhabitants aged 60-74, at the end"),
+        N_("Aged 60-74"),
+    ),
+    MetricSpec(
+        "aged_0_15_share_end",
+        "share",
+        N_("Share of inhabitants aged 0-15 at the horizon."),
+        N_("Inhabitants aged 0-15, at the end"),
+        N_("Aged 0-15"),
+    ),
+    MetricSpec(
+        "births_per_1000",
+        "per 1000 inhabitants per year",
+        N_("Births in the territory."),
+        N_("Births"),
+    ),
+    MetricSpec(
+        "deaths_per_1000",
+        "per 1000 inhabitants per year",
+        N_("Deaths of inhabitants."),
+        N_("Deaths"),
+    ),
+    MetricSpec(
+        "moves_in_per_1000",
+        "per 1000 inhabitants per year",
+        N_("People moving into the territory."),
+        N_("People moving in"),
+    ),
+    MetricSpec(
+        "moves_out_per_1000",
+        "per 1000 inhabitants per year",
+        N_("Inhabitants moving out of the territory."),
+        N_("People moving out"),
+    ),
+    MetricSpec(
+        "gp_headcount_end",
+        "GPs",
+        N_("GPs practising in the territory at the horizon."),
+        N_("GPs practising, at the end"),
+        N_("GPs"),
+        1,
+    ),
+    MetricSpec(
+        "gp_fte_end",
+        "FTE",
+        N_("Full-time equivalents of the GPs practising at the horizon."),
+        N_("GP full-time equivalents, at the end"),
+        N_("GP FTE"),
+        1,
+    ),
+    MetricSpec(
+        "gp_aged_60_plus_share_end",
+        "share",
+        N_("Share of the GPs practising at the horizon who are aged 60 or more."),
+        N_("GPs aged 60+, at the end"),
+        N_("GPs aged 60+"),
+    ),
+    MetricSpec(
+        "gp_installations_per_year",
+        "GPs per year",
+        N_("GPs starting to practise in the territory (installations, policies)."),
+        N_("GP installations"),
+        N_("Installations"),
+    ),
+    MetricSpec(
+        "gp_retirements_per_year",
+        "GPs per year",
+        N_("GPs retiring (by age, or on a date the scenario sets)."),
+        N_("GP retirements"),
+        N_("Retirements"),
+    ),
+    MetricSpec(
+        "gp_cessations_per_year",
+        "GPs per year",
+        N_("GPs who stop practising in the territory, retirements included."),
+        N_("GPs stopping"),
+        N_("Cessations"),
+    ),
 )
 """Every metric of a replication, in the order of the result tables."""
 
@@ -558,3 +656,22 @@ SHORT_LABELS: dict[str, str] = {m.name: m.short for m in METRIC_SPECS if m.short
 
 BETTER: dict[str, int] = {m.name: m.better for m in METRIC_SPECS if m.better}
 """+1 when a higher value is better, -1 when lower is better; absent: neither."""
+
+YEAR_METRICS: tuple[str, ...] = tuple(
+    n for n in METRIC_NAMES if n not in ("policy_cost_eur", "mt_coverage_start")
+)
+"""The metrics of each measurement year (the year-by-year table): every metric over the year,
+"_end" ones at the year's end; the policy cost is left to the cost tables, and coverage at the
+year's start is the previous year's end."""
+
+TRAJECTORY_METRICS: tuple[str, ...] = (
+    "mt_coverage_end",
+    "patients_without_mt_end",
+    "unscheduled_within_48h_share",
+    "ed_visits_per_1000",
+    "gp_headcount_end",
+    "gp_fte_end",
+    "aged_75_plus_share_end",
+    "population_end",
+)
+"""The year-by-year trajectories a planner reads first (report, app, docs)."""

@@ -63,6 +63,9 @@ UNIT_WORDS: dict[str, str] = {
     "acts per FTE-year": N_("acts per FTE-year"),
     "adults per FTE": N_("adults per FTE"),
     "per inhabitant per year": N_("per inhabitant per year"),
+    "GPs": N_("GPs"),
+    "FTE": N_("FTE"),
+    "GPs per year": N_("GPs per year"),
 }
 
 #: What each gain of a cost-per-gain table counts (``gain`` column of cost_per_gain.parquet).

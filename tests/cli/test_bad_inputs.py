@@ -217,7 +217,7 @@ SETS: list[tuple[str, str, str]] = [
         "sum to 1",
     ),
     ("horizon-0", "calendar.horizon_days=0", "greater than 0"),
-    ("horizon-huge", "calendar.horizon_days=100000", "less than or equal to 3650"),
+    ("horizon-huge", "calendar.horizon_days=100000", "less than or equal to 5840"),
     ("warmup-too-long", "calendar.warmup_days=35", "shorter"),
     ("session-noon", "calendar.sessions.mon=[noon]", "calendar.sessions.mon.0"),
     (

@@ -187,7 +187,7 @@ mixes:
   - {name: today, values: {nurses: 0, tele: 0}}
   - {name: chosen, values: {nurses: 1.5, tele: 8}}
 uncertainties:
-  - {path: gps.departure_rate_60_plus, range: [0.0, 0.6], name: retirement}
+  - {path: gps.other_departure_rate, range: [0.0, 0.3], name: departures}
   - {path: policies.teleconsultation.eligible.unscheduled_48h.age_16_59, range: [0.5, 1.5],
      scale: true, also: [policies.teleconsultation.eligible.unscheduled_24h.age_16_59],
      name: tele_uptake}
@@ -210,7 +210,7 @@ def test_discover_on_a_crossed_sweep(tmp_path: Path) -> None:
     assert len(design) == 48
     # Both mixes face the same uncertainty samples.
     a, b = design[design.mix == "today"], design[design.mix == "chosen"]
-    assert (a["retirement"].to_numpy() == b["retirement"].to_numpy()).all()
+    assert (a["departures"].to_numpy() == b["departures"].to_numpy()).all()
     res = cli("discover", str(out), "--report")
     assert res.returncode == 0, res.stderr
     assert "Robustness of each mix" in res.stdout

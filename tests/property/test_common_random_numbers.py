@@ -5,8 +5,10 @@ more inhabitant or GP must change only what it touches (the gold standard is Sta
 ``tests/test_randomness.py``: one more agent changes exactly what that agent touches). Checked
 with seeds drawn by hypothesis:
 
-* one more inhabitant appends one person: every other person keeps their attributes (age,
-  band, sex, ALD, commune) and every one of their requests (time, kind, desired day);
+* one more inhabitant appends one person (and the people its own keyed draws bring: its
+  arrivals, its children): every other person keeps their attributes (age, birthday, sex,
+  ALD, commune, arrival and departure days) and every one of their requests (time, kind,
+  desired day);
 * one more GP (``gps.count`` n -> n + 1, a roster GP or an installation) leaves every other GP
   identical (working time, list capacity, practice, commune, flags, weekly pattern, leave) and
   the demand identical;
@@ -97,9 +99,27 @@ def _with_one_more_inhabitant(data: dict[str, Any], where: int) -> dict[str, Any
 
 
 def _people(scenario: Scenario, seed: int) -> dict[int, tuple[int, ...]]:
+    """Every person's attributes and life events, by key; the last item is the key of the
+    person whose draw brought them (0 for people there on day 0)."""
     pop = build_population(compile_scenario(scenario), Streams(seed, 0))
-    rows = zip(pop.age, pop.band, pop.ald, pop.female, pop.commune, strict=True)
+    lv = pop.lives
+    origin = np.where(lv.origin >= 0, pop.key[np.maximum(lv.origin, 0)], 0)
+    rows = zip(
+        lv.age0, lv.bday, lv.ald_bands, pop.female, pop.commune, lv.entry, lv.exit,
+        lv.exit_kind, origin, strict=True,
+    )  # fmt: skip
     return {int(k): tuple(int(v) for v in row) for k, row in zip(pop.key, rows, strict=True)}
+
+
+def _brought_by(people: dict[int, tuple[int, ...]], key: int) -> set[int]:
+    """``key`` and everyone its draws brought (arrivals, children, their children)."""
+    out = {key}
+    changed = True
+    while changed:
+        more = {k for k, row in people.items() if row[-1] in out} - out
+        out |= more
+        changed = bool(more)
+    return out
 
 
 def _requests_by_person(scenario: Scenario, seed: int) -> dict[int, list[tuple]]:
@@ -125,12 +145,14 @@ def test_one_more_inhabitant_changes_no_other_person(
     assert more.population_size == base.population_size + 1
     before, after = _people(base, seed), _people(more, seed)
     new = set(after) - set(before)
-    assert len(new) == 1
+    there = [k for k in new if after[k][-1] == 0]
+    assert len(there) == 1  # one more inhabitant on day 0 ...
+    assert new == _brought_by(after, there[0])  # ... and only what its own draws bring
     assert set(before) <= set(after)
     assert {k: after[k] for k in before} == before
     req_before, req_after = _requests_by_person(base, seed), _requests_by_person(more, seed)
-    (newcomer,) = new
-    req_after.pop(newcomer, None)
+    for k in new:
+        req_after.pop(k, None)
     assert req_after == req_before
 
 

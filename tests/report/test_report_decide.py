@@ -59,8 +59,8 @@ mixes:
   - {name: today, values: {tele: 0}}
   - {name: platform, values: {tele: 8}}
 uncertainties:
-  - {path: gps.departure_rate_60_plus, range: [0.0, 0.6], name: retirement}
-  - {path: gps.replacement_share, range: [0.3, 1.0], name: replacement}
+  - {path: gps.other_departure_rate, range: [0.0, 0.3], name: departures}
+  - {path: gps.attractiveness, range: [0.3, 1.0], name: installations}
 design: {kind: lhs, points: 16, seed: 1}
 thresholds:
   - {metric: unscheduled_within_48h_share, min: 0.9}

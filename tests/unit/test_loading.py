@@ -473,3 +473,30 @@ def test_yaml_1_2_scalars(tmp_yaml: Writer) -> None:
     s = load_scenario(path)
     assert (s.name, s.description, s.population.size) == ("yes", "no", 10)
     assert load_scenario(path, ["population.size=0o17"]).population.size == 15
+
+
+def test_ages_may_key_the_age_schedules_only(tmp_yaml: Writer) -> None:
+    import typing
+
+    from accesssim.scenario import schema as S
+    from accesssim.scenario.loading import AGE_KEYED_FIELDS
+
+    # The loader's list is exactly the schema's fields keyed by age.
+    keyed = {
+        name
+        for model in vars(S).values()
+        if isinstance(model, type) and issubclass(model, S.BaseModel)
+        for name, f in model.model_fields.items()
+        if f.annotation == typing.get_args(S.AgeSchedule)[0] and f.metadata
+    }
+    assert keyed == set(AGE_KEYED_FIELDS)
+    path = tmp_yaml(
+        "gps:\n  count: 4\n  retirement_by_age: {60: 0.05, 70: 0.2, 80: 1.0}\n"
+        "population:\n  size: 1000\n  out_migration_by_age: {0: 0.0}\n"
+    )
+    sc = load_scenario(path, ["gps.age_profile={30: 0.5, 60: 0.5, 70: 0.0}"])
+    assert sc.gps.retirement_by_age == {60: 0.05, 70: 0.2, 80: 1.0}
+    assert sc.gps.age_profile == {30: 0.5, 60: 0.5, 70: 0.0}
+    # Anywhere else a number is not a field name.
+    with pytest.raises(ScenarioError, match="text name"):
+        load_scenario(tmp_yaml("gps:\n  60: 0.05\n"))

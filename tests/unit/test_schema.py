@@ -165,7 +165,8 @@ def test_unknown_fields_are_refused(data: dict[str, Any], path: str) -> None:
         (scenario(population={"female_share": 1.2}), "population.female_share"),
         (scenario(calendar={"horizon_days": "thirty"}), "calendar.horizon_days"),
         (scenario(calendar={"horizon_days": 0}), "calendar.horizon_days"),
-        (scenario(calendar={"horizon_days": 3651}), "calendar.horizon_days"),
+        (scenario(calendar={"horizon_days": 5841}), "calendar.horizon_days"),
+        (scenario(calendar={"horizon_years": 16}), "calendar.horizon_years"),
         (
             scenario(territory={"communes": [{"insee": "6938", "name": "X", "population": 1}]}),
             "territory.communes.0.insee",

@@ -33,7 +33,7 @@ mixes:
   - {name: none, values: {nurses: 0}}
   - {name: two, values: {nurses: 2}}
 uncertainties:
-  - {path: gps.departure_rate_60_plus, range: [0.0, 0.3], name: retirement}
+  - {path: gps.other_departure_rate, range: [0.0, 0.3], name: departures}
   - {path: policies.teleconsultation.eligible.planned.age_16_59, range: [0.5, 1.5],
      scale: true, also: [policies.teleconsultation.eligible.planned.age_0_15], name: uptake}
 design: {kind: lhs, points: 5, seed: 1}
@@ -58,7 +58,7 @@ def test_every_mix_runs_at_the_same_samples(write) -> None:
     assert len(frame) == 10
     assert frame["mix"].tolist() == ["none"] * 5 + ["two"] * 5
     a, b = frame[frame.mix == "none"], frame[frame.mix == "two"]
-    assert a["retirement"].tolist() == b["retirement"].tolist()
+    assert a["departures"].tolist() == b["departures"].tolist()
     assert set(a["nurses"]) == {0}
     assert set(b["nurses"]) == {2}
 

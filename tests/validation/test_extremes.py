@@ -337,8 +337,10 @@ def _unlimited(without_mt_share: float) -> Scenario:
             "without_mt_share": without_mt_share,
             "without_mt_share_ald": without_mt_share,
             # Without turnover, nobody loses an MT by moving in (newcomers have none).
-            "move_out_rate_per_year": 0,
-            "death_rate_per_year": dict.fromkeys(_BANDS, 0),
+            "death_probability_by_age": {0: 0.0},
+            "fertility_by_age": {16: 0.0},
+            "out_migration_by_age": {0: 0.0},
+            "in_migration_per_year": 0.0,
         },
         gps={
             "count": 0,
@@ -349,6 +351,9 @@ def _unlimited(without_mt_share: float) -> Scenario:
             "slots_per_session": 3000,
             "weeks_of_leave": 0,
             "initial_booked_share": 0,
+            "retirement_by_age": {0: 0.0},
+            "other_departure_rate": 0,
+            "installations_per_100k": 0,
         },
     )
 

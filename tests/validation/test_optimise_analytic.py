@@ -34,8 +34,8 @@ PATHS = [
     "calendar.afternoon_start_hour",
     "calendar.request_start_hour",
     "calendar.request_end_hour",
-    "gps.departure_rate_60_plus",
-    "gps.departure_rate_under_60",
+    "gps.other_departure_rate",
+    "gps.attractiveness",
     "population.without_mt_share",
 ]
 ZDT1_FRONT_HV = 2.0 / 3.0

@@ -193,16 +193,25 @@ def test_pharmacist_eligibility_follows_the_2024_rules() -> None:
     # Sore throat from age 10; cystitis only for women aged 16-65 (June 2024 rules).
     alt = scenario(policies={"pharmacists": {"handled_share": 1.0}})
     result = simulate(alt, seed=6, record_requests=True)
-    from accesssim.model.params import compile_scenario
-    from accesssim.model.population import build_population
-    from accesssim.rng import Streams
+    from accesssim.model import demography as D
+    from accesssim.model.engine import build_run, life_event_days
 
-    pop = build_population(compile_scenario(alt), Streams(6, 0))
+    run = build_run(alt, 6, 0)
+    run.ahead.shutdown(wait=True)
+    lives = run.pop.lives
     req = result.requests
     at_pharmacy = req["outcome"] == 3
     people = req["person"][at_pharmacy]
     assert people.size > 0
-    assert (pop.age[people] >= 10).all()
+    # People age during the run: their age when they asked, as the booking saw it (birthdays
+    # take effect at the calendar's steps, engine.life_event_days).
+    steps = np.asarray(life_event_days(run))
+    day = np.floor(req["t"][at_pharmacy]).astype(np.int64)
+    step = steps[np.searchsorted(steps, day, side="right") - 1]
+    age = np.array(
+        [D.age_on(lives.age0[p], lives.bday[p], s) for p, s in zip(people, step, strict=True)]
+    )
+    assert (age >= 10).all()
 
 
 def test_mt_access_raises_ald_coverage() -> None:

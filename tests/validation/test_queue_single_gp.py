@@ -59,7 +59,7 @@ from accesssim.vocabulary import Kind, Outcome
 
 SLOTS = 6  # c: slots per half-day session
 POPULATION = 1000
-HORIZON = 3650  # days per replication (the schema's maximum)
+HORIZON = 3650  # days per replication (ten years)
 WARMUP = 200  # days; the relaxation time at rho = 0.95 is about a month
 REPLICATIONS = 12
 SEED = 20240601
@@ -88,8 +88,10 @@ def queue_scenario(rho: float, c: int = SLOTS) -> Scenario:
             },
             "population": {
                 "size": POPULATION,
-                "move_out_rate_per_year": 0,
-                "death_rate_per_year": dict.fromkeys(_BANDS, 0),
+                "death_probability_by_age": {0: 0.0},
+                "fertility_by_age": {16: 0.0},
+                "out_migration_by_age": {0: 0.0},
+                "in_migration_per_year": 0.0,
                 "without_mt_share": 0,
                 "without_mt_share_ald": 0,
             },
@@ -118,8 +120,9 @@ def queue_scenario(rho: float, c: int = SLOTS) -> Scenario:
                 "slots_per_session": c,
                 "weeks_of_leave": 0,
                 "initial_booked_share": 0,
-                "departure_rate_60_plus": 0,
-                "departure_rate_under_60": 0,
+                "retirement_by_age": {0: 0.0},
+                "other_departure_rate": 0,
+                "installations_per_100k": 0,
             },
         }
     )

@@ -934,8 +934,8 @@ def results_root() -> Path:
 
 def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "processes") -> Path:
     """Write a comparison as ``accesssim compare --out DIR`` does, through the same writer
-    (:func:`accesssim.experiment.store.write_comparison`); the directory, named after what it
-    holds, is replaced if it exists."""
+    (:func:`accesssim.experiment.store.write_comparison`; ``differences_by_year.parquet``
+    included); the directory, named after what it holds, is replaced if it exists."""
     labels = comparison.labels
     command = [
         "accesssim",

@@ -139,19 +139,21 @@ def _settings(baseline: Any) -> tuple[int, Any]:
     import streamlit as st
 
     from accesssim.app import logic as L
+    from accesssim.scenario.schema import MAX_HORIZON_DAYS
 
     st.sidebar.header(_("2. Simulation"))
     horizon = st.sidebar.number_input(
         _("Days simulated, warm-up included"),
         min_value=2,
-        max_value=3650,
+        max_value=MAX_HORIZON_DAYS,
         value=L.default_horizon(baseline),
         step=1,
         key=f"horizon|{baseline.ident}",
         help=_(
             "The scenario's own horizon by default (91 days of warm-up, then one measured "
-            "year). A shorter horizon gives quick, rougher runs; ACCESSSIM_APP_HORIZON sets the "
-            "starting value."
+            "year, or the years the file asks for: year-by-year trajectories appear from two "
+            "measured years). A shorter horizon gives quick, rougher runs; "
+            "ACCESSSIM_APP_HORIZON sets the starting value."
         ),
     )
     if int(horizon) != baseline.horizon_days:
@@ -284,6 +286,8 @@ def _show_territory(scenario: Any, cache: Any, seed: int) -> None:
 def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: Any) -> Any:
     import streamlit as st
 
+    from accesssim.scenario.schema import MAX_HORIZON_DAYS
+
     label = lever.title
     help_text = lever.help or None
     ui = lever.to_ui(value)
@@ -354,7 +358,7 @@ def _lever_widget(lever: Any, value: Any, key: str, disabled: bool, scenario: An
             label,
             value=ui,
             min_value=cal.start_date,
-            max_value=cal.start_date + dt.timedelta(days=3650),
+            max_value=cal.start_date + dt.timedelta(days=MAX_HORIZON_DAYS),
             key=key,
             help=(help_text or "")
             + " "

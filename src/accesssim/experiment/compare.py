@@ -106,6 +106,38 @@ class Comparison:
                 )
         return pd.DataFrame(rows)
 
+    def differences_by_year(self) -> pd.DataFrame:
+        """One row per (alternative, year, metric): means and the paired difference with its
+        CI, year by year (year 1 is the first 365 days after the warm-up)."""
+        from accesssim.vocabulary import YEAR_METRICS
+
+        pairs = self._paired()
+        rows = []
+        n_years = min((len(x.by_year) for p in pairs for x in p), default=0)
+        for j, label in enumerate(self.labels[1:], start=1):
+            for year in range(n_years):
+                for metric in YEAR_METRICS:
+                    base = np.array([p[0].by_year[year][metric] for p in pairs], dtype=float)
+                    alt = np.array([p[j].by_year[year][metric] for p in pairs], dtype=float)
+                    ok = ~(np.isnan(base) | np.isnan(alt))
+                    d = paired_difference(base[ok], alt[ok], self.level)
+                    rows.append(
+                        {
+                            "alternative": label,
+                            "year": year + 1,
+                            "metric": metric,
+                            "base_mean": float(base[ok].mean()) if ok.any() else float("nan"),
+                            "alt_mean": float(alt[ok].mean()) if ok.any() else float("nan"),
+                            "diff": d.mean,
+                            "low": d.low,
+                            "high": d.high,
+                            "half_width": d.half_width,
+                            "significant": d.excludes_zero(),
+                            "n": d.n,
+                        }
+                    )
+        return pd.DataFrame(rows)
+
     def cost_per_gain(self) -> pd.DataFrame:
         """One row per (alternative, gain): extra cost, gain with CI, euros per unit."""
         pairs = self._paired()

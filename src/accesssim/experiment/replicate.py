@@ -13,9 +13,38 @@ from accesssim.experiment.executors import choose_executor, make_executor
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.schema import Scenario
 
-__all__ = ["AutoStop", "Replications", "replicate", "run_replication"]
+__all__ = [
+    "AutoStop",
+    "Replications",
+    "by_year_frame",
+    "replicate",
+    "run_replication",
+    "year_summary",
+]
 
 ProgressFn = Callable[[int, int], None]
+
+
+def by_year_frame(results: Sequence[RunResult], scenario: str) -> pd.DataFrame:
+    """Tidy year-by-year metrics of ``results``: (scenario, replication, year, metric, value)."""
+    from accesssim.model.result import year_rows
+
+    rows = [
+        (scenario, r.replication, year, metric, value)
+        for r in results
+        for year, metric, value in year_rows(r)
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "replication", "year", "metric", "value"])
+
+
+def year_summary(frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean and CI over replications by (year, metric) of a tidy year-by-year table."""
+    rows = []
+    for (year, metric), grp in frame.groupby(["year", "metric"], sort=True):
+        est = mean_ci(grp["value"].to_numpy(dtype=float), level)
+        rows.append({"year": int(year), "metric": metric, **est.as_dict()})
+    cols = ["year", "metric", "mean", "low", "high", "half_width", "sd", "n"]
+    return pd.DataFrame(rows, columns=cols) if not rows else pd.DataFrame(rows)
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> RunResult:
@@ -80,6 +109,16 @@ class Replications:
     def summary(self, level: float = 0.95) -> dict[str, Estimate]:
         """Mean and CI of every metric."""
         return {m: mean_ci(self.values(m), level) for m in METRIC_NAMES}
+
+    def by_year_frame(self) -> pd.DataFrame:
+        """The metrics of every measurement year of every replication, tidy: (scenario,
+        replication, year, metric, value); year 1 is the first 365 days after the warm-up."""
+        return by_year_frame(self.results, self.scenario.name)
+
+    def year_summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Mean and CI over replications of every metric of every year: (year, metric, mean,
+        low, high, half_width, sd, n)."""
+        return year_summary(self.by_year_frame(), level)
 
     def summary_frame(self, level: float = 0.95) -> pd.DataFrame:
         """The summary as a table (one row per metric)."""

@@ -4,7 +4,8 @@ A results directory holds:
 
 * ``parts/<table>/<key>.parquet``: one file per finished run and table, written atomically
   (temporary file + rename), so an interrupted experiment loses nothing that finished;
-* ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``weekly.parquet``,
+* ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``years.parquet``
+  (the same with a ``year`` column: the metrics of each measurement year), ``weekly.parquet``,
   ``outcomes.parquet``, ``outcomes_weekday.parquet``, ``outcomes_hour.parquet``,
   ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts gathered into one table
   each (CSV copies on request);
@@ -83,6 +84,7 @@ TABLES = (
     "costs",
     "communes",
     "waits",
+    "years",
 )
 
 
@@ -137,8 +139,12 @@ def run_tables(
             "count": hist[nz].astype(np.int64),
         }
     )
+    from accesssim.model.result import year_rows
+
+    years = pd.DataFrame(year_rows(result), columns=["year", "metric", "value"])
     out = {
         "metrics": metrics,
+        "years": years,
         "weekly": weekly,
         "outcomes": outcomes,
         "outcomes_weekday": by_weekday,
@@ -334,8 +340,8 @@ def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
 #: What accesssim writes in a results directory (``--overwrite`` removes only these).
 _OWN = re.compile(
     r"^(parts|scenarios|experiment\.json|experiment\.yaml|design\.parquet|report\.html"
-    r"|(metrics|weekly|outcomes|outcomes_weekday|outcomes_hour|costs|communes|waits|differences"
-    r"|cost_per_gain)\.(parquet|csv)"
+    r"|(metrics|weekly|outcomes|outcomes_weekday|outcomes_hour|costs|communes|waits|years"
+    r"|differences|cost_per_gain|differences_by_year)\.(parquet|csv)"
     r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock"
     r"|(mixes|estimates|comparisons|robustness|prim-trajectory|prim-boxes|feature-scores)\.parquet"
     r"|pareto\.json|discovery\.json)$"
@@ -356,6 +362,7 @@ class StoredRun:
     outcomes_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     outcomes_by_weekday: np.ndarray | None = None
     outcomes_by_hour: np.ndarray | None = None
+    by_year: list[dict[str, float]] = field(default_factory=list)  # metrics of each year
 
 
 class ResultsDir:
@@ -627,6 +634,13 @@ class ResultsDir:
                 path = self.part_path(table, key)
                 if path.exists():
                     setattr(run, attr, _read_profile(pd.read_parquet(path), column, names))
+            years = self.part_path("years", key)
+            if years.exists():
+                y = pd.read_parquet(years)
+                run.by_year = [
+                    {str(k): float(v) for k, v in zip(g["metric"], g["value"], strict=True)}
+                    for _, g in y.groupby("year", sort=True)
+                ]
             out.append(run)
         return out
 
@@ -729,7 +743,8 @@ def write_comparison(
     """Write a finished :class:`~accesssim.experiment.compare.Comparison` as a results
     directory (what ``accesssim compare --out DIR`` and the app both write): the resolved
     scenarios, one part per replication not yet on disk, ``experiment.json``, the consolidated
-    tables, ``differences`` and ``cost_per_gain``.
+    tables, ``differences``, ``cost_per_gain`` and ``differences_by_year`` (the paired
+    differences of every metric, year by year).
 
     ``store`` is an open :class:`ResultsDir` (the command line opens it before running, so
     runs are written as they finish, with the digest of the ``replications`` asked for);
@@ -775,6 +790,7 @@ def write_comparison(
         store.consolidate(csv=csv)
         store.write_table("differences", comparison.differences(), csv=csv)
         store.write_table("cost_per_gain", comparison.cost_per_gain(), csv=csv)
+        store.write_table("differences_by_year", comparison.differences_by_year(), csv=csv)
     finally:
         if own:
             store.close()

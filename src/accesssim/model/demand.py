@@ -22,6 +22,11 @@ times the weekday profile of needs. Demand is drawn a year at a time (365-day *c
 Requests a day's booking creates for later days (a need asked again, an in-person follow-up)
 are keyed by their need and attempt (:func:`carried_requests`), never by their position.
 
+People age, arrive and leave during a run (:mod:`accesssim.model.demography`, all drawn in
+advance): a person draws only over the days of a chunk they live there, at the rates of their
+age band and ALD status, split at their birthday when it changes them (the count of each part
+is keyed by the part, so a later birthday or departure never changes earlier requests).
+
 So a person's requests depend on the person alone: one more inhabitant adds their requests and
 changes no one else's; a policy changes no request (common random numbers by construction); and
 a longer horizon keeps every request of the shorter one. The passes over people run in numba,
@@ -38,6 +43,7 @@ from numba import njit, prange
 
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
+from accesssim.model.demography import age_on, band_of, n_birthdays
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
 from accesssim.model.records import Carry, Requests
@@ -52,6 +58,12 @@ PROCESS_KIND = np.array([0, 1, 2, 1, 3], dtype=np.uint8)
 PROCESS_KIND_N = (0, 1, 2, 1, 3)  # the same, as a tuple for the compiled code
 PROCESS_ROW = (0, 1, 1, 2, 1)  # row of the cumulative intensity each process follows
 EMERGENCY_KIND = 3
+# An event's ``proc`` byte: its process (bits 0-2), the segment of the person's chunk it was
+# drawn in (bit 3), drawn over a part of the chunk (bit 4), the person aged 75+ then (bit 5).
+PROC_MASK = 7
+SEGMENT_BIT = 8
+PART_BIT = 16
+OLD_BIT = 32
 CHUNK_DAYS = 365
 MAX_RANGE_DAYS = 28  # days of requests drawn at once (within a chunk)
 SEASON_PEAK_DOY = 15  # mid-January
@@ -164,78 +176,151 @@ def _event_day(cum, table, row, u):
 
 
 @njit(cache=True, nogil=True)
-def _range_events(r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out,
-                  fill):  # fmt: skip
+def _segments(p, first, age0, bday, ald_bands, entry, exit_, bounds):
+    """The days of chunk ``first .. first + 364`` person ``p`` lives there, split at their
+    birthday: ``(a, s, b, g1, g2)``: present on chunk days [a, b), in demand group ``g1``
+    before chunk day ``s`` and ``g2`` from it (a group is ``band * 2 + ALD``). Birthdays fall
+    on days ``bday + 365 k`` with ``bday`` in [1, 365]: chunk day ``bday`` (none in the chunk
+    when ``bday`` is 365, whose birthday opens the next chunk)."""
+    a = max(entry[p] - first, 0)
+    b = min(exit_[p] - first, CHUNK_DAYS)
+    bd = bday[p]
+    s = bd if bd < CHUNK_DAYS else CHUNK_DAYS  # a birthday on day 365 k: at the chunk's start
+    a0 = age0[p] + n_birthdays(first, bd)
+    b1 = band_of(max(a0, 0), bounds)
+    b2 = band_of(max(a0 + 1, 0), bounds)
+    g1 = b1 * 2 + ((ald_bands[p] >> b1) & 1)
+    g2 = b2 * 2 + ((ald_bands[p] >> b2) & 1)
+    return a, s, b, g1, g2
+
+
+@njit(cache=True, nogil=True)
+def _segment(which, a, s, b, g1, g2):
+    """Segment ``which`` (0 or 1) of a person's chunk: ``(lo, hi, group)``; one segment when
+    the group does not change on the birthday."""
+    if g1 == g2:
+        if which == 0:
+            return a, b, g1
+        return 0, 0, g1
+    if which == 0:
+        return a, min(b, s), g1
+    return max(a, s), b, g2
+
+
+@njit(cache=True, nogil=True)
+def _range_events(r, keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live, counts,
+                  pos, out, fill):  # fmt: skip
     """:func:`_chunk_pass` for the people of range ``r``."""
+    age0, bday, ald_bands, entry, exit_ = lives
     n = keys.shape[0]
+    first = chunk * CHUNK_DAYS
     count_stream, time_stream = streams[0], streams[1]
     c0 = keyed.counter_mix(0)
     n_ranges = counts.shape[0]
+    old_group = 2 * (bounds.shape[0])  # the first group of the oldest band
     lo = n * r // n_ranges
     hi = n * (r + 1) // n_ranges
     for p in range(lo, hi):
-        g = group[p]
-        for k in range(N_PROCESSES):
-            m = mean[g, k]
-            if m <= 0.0:
+        a, s, b, g1, g2 = _segments(p, first, age0, bday, ald_bands, entry, exit_, bounds)
+        if b <= a:
+            continue
+        for which in range(2):
+            d_lo, d_hi, g = _segment(which, a, s, b, g1, g2)
+            if d_hi <= d_lo:
                 continue
-            row = PROCESS_ROW[k]
-            base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
-            n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
-            for j in range(n_ev):
-                ekey = keyed.combine(base, j)
-                u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
-                d, _ = _event_day(cum, table, row, u)
-                if d >= n_live:
+            whole = d_lo == 0 and d_hi == CHUNK_DAYS
+            for k in range(N_PROCESSES):
+                m = mean[g, k]
+                if m <= 0.0:
                     continue
-                if fill:
-                    i = pos[r, d]
-                    out[0][i] = ekey
-                    out[1][i] = p
-                    out[2][i] = k
-                    pos[r, d] = i + 1
+                row = PROCESS_ROW[k]
+                total = cum[row, CHUNK_DAYS]
+                x_lo = cum[row, d_lo]
+                width = cum[row, d_hi] - x_lo
+                if whole:
+                    mm = m
+                    pp = p0[g, k]
                 else:
-                    counts[r, d] += 1
+                    mm = m * width / total
+                    pp = np.exp(-mm)
+                base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
+                n_ev = keyed.poisson_small(mm, pp, keyed.key(count_stream, base, which))
+                for j in range(n_ev):
+                    ekey = keyed.combine(base, j + (which << 32))
+                    u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
+                    if not whole:
+                        u = (x_lo + u * width) / total
+                    d, _ = _event_day(cum, table, row, u)
+                    d = min(max(d, d_lo), d_hi - 1)
+                    if d >= n_live:
+                        continue
+                    if fill:
+                        i = pos[r, d]
+                        out[0][i] = ekey
+                        out[1][i] = p
+                        out[2][i] = (
+                            k
+                            | (which * SEGMENT_BIT)
+                            | (0 if whole else PART_BIT)
+                            | (OLD_BIT if g >= old_group else 0)
+                        )
+                        pos[r, d] = i + 1
+                    else:
+                        counts[r, d] += 1
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill):
+def _chunk_pass(keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live, counts, pos,
+                out, fill):  # fmt: skip
     """Count (``fill`` False) or write (``fill`` True) the events of a chunk, day by day.
 
-    ``counts[r, d]``: events of people range ``r`` on chunk day ``d`` (days ``>= n_live``
-    dropped); with ``fill``, event keys, people and processes go to ``out`` at ``pos[r, d]``,
-    which advances. The ranges run in parallel.
+    ``lives``: (age0, bday, ald_bands, entry, exit) of every person. Each person draws over the
+    days of the chunk they live there, in the demand group of their age (split at their
+    birthday when it changes their group). ``counts[r, d]``: events of people range ``r`` on
+    chunk day ``d`` (days ``>= n_live`` dropped); with ``fill``, event keys, people and
+    ``proc`` bytes (process, segment, part of the chunk, aged 75+: see ``PROC_MASK``) go to
+    ``out`` at ``pos[r, d]``, which advances. The ranges run in parallel.
     """
     for r in prange(counts.shape[0]):
-        _range_events(
-            r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill
-        )
+        _range_events(r, keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live,
+                      counts, pos, out, fill)  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
-def _chunk_pass_serial(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos,
-                       out, fill):  # fmt: skip
+def _chunk_pass_serial(keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live, counts,
+                       pos, out, fill):  # fmt: skip
     """:func:`_chunk_pass` in this thread (a small population: threads cost more than they
     save); the same numbers."""
     for r in range(counts.shape[0]):
-        _range_events(
-            r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill
-        )
+        _range_events(r, keys, lives, bounds, mean, p0, cum, table, chunk, streams, n_live,
+                      counts, pos, out, fill)  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
-def _day_times(ekey, proc, cum, table, first, h0, h1, hcdf, time_stream):
+def _day_times(ekey, person, proc, lives, bounds, cum, table, first, h0, h1, hcdf, time_stream):
     """Arrival time of each event (``first``: the chunk's first day): planned requests within
     the request window [h0, h1), needs and emergencies around the clock by the hourly profile
-    ``hcdf``."""
+    ``hcdf``. An event drawn over a part of the chunk falls in the same part."""
+    age0, bday, ald_bands, entry, exit_ = lives
     n = ekey.shape[0]
     c0 = keyed.counter_mix(0)
     t = np.empty(n)
     for i in range(n):
-        row = PROCESS_ROW[proc[i]]
+        k = proc[i] & PROC_MASK
+        row = PROCESS_ROW[k]
         u = keyed.uniform_pre(time_stream, keyed.premix(ekey[i]), c0)
-        d, frac = _event_day(cum, table, row, u)
-        if proc[i] == 0:
+        if proc[i] & PART_BIT:  # part of the chunk: the same segment as when it was drawn
+            a, s, b, g1, g2 = _segments(person[i], int(first), age0, bday, ald_bands, entry,
+                                        exit_, bounds)  # fmt: skip
+            which = 1 if proc[i] & SEGMENT_BIT else 0
+            d_lo, d_hi, _ = _segment(which, a, s, b, g1, g2)
+            x_lo = cum[row, d_lo]
+            u = (x_lo + u * (cum[row, d_hi] - x_lo)) / cum[row, CHUNK_DAYS]
+            d, frac = _event_day(cum, table, row, u)
+            d = min(max(d, d_lo), d_hi - 1)
+        else:
+            d, frac = _event_day(cum, table, row, u)
+        if k == 0:
             t[i] = first + d + h0 + (h1 - h0) * frac
         else:
             t[i] = first + d + _hour_of(hcdf, frac)
@@ -243,8 +328,9 @@ def _day_times(ekey, proc, cum, table, first, h0, h1, hcdf, time_stream):
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, kinds, order, band, shares, streams, f32, u64, small, choice):
-    """The requests of one day in arrival ``order``: people, kinds and their uniforms.
+def _day_draws(ekey, person, kinds, old, order, shares, streams, f32, u64, small, choice):
+    """The requests of one day in arrival ``order``: people, kinds and their uniforms
+    (``old``: the person is aged 75+ when they ask).
 
     ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse, direct,
     next, delay, first; 1.0 where the request's kind never reads them, 0.0 for the delay),
@@ -279,7 +365,7 @@ def _day_draws(ekey, person, kinds, order, band, shares, streams, f32, u64, smal
         choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
         f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
         home = 0
-        if band[p] == 3 and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
+        if old[j] and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
             home = 1
         small[3, i] = home
         f32[7, i] = np.float32(keyed.uniform_pre(streams[14], e, c0))  # ask again, follow-up
@@ -318,8 +404,14 @@ class DemandGenerator:
     """Generates the requests of each day of a run."""
 
     def __init__(
-        self, dem: DemandParams, pop: Population, cal: SessionCalendar, streams: Streams
+        self,
+        dem: DemandParams,
+        pop: Population,
+        cal: SessionCalendar,
+        streams: Streams,
+        bounds: np.ndarray | None = None,
     ) -> None:
+        bounds = np.array([16, 60, 75], dtype=np.int64) if bounds is None else bounds
         self.demand = dem
         self.pop = pop
         self.cal = cal
@@ -334,7 +426,9 @@ class DemandGenerator:
             rates[2 * b : 2 * b + 2, 4] = dem.emergencies_per_year[b] / 365.0
         rates[:, 3] = 1.0  # the epidemic profile is per person per day already
         self.rates = rates
-        self.group = pop.group
+        lv = pop.lives
+        self.lives = (lv.age0, lv.bday, lv.ald_bands, lv.entry, lv.exit)
+        self.bounds = bounds
         self.h0 = dem.request_start_hour / 24.0
         self.h1 = dem.request_end_hour / 24.0
         self.hcdf = hour_cdf(dem.unscheduled_hour_profile)
@@ -372,7 +466,8 @@ class DemandGenerator:
         n_live = min(CHUNK_DAYS, self.cal.horizon_days - first)
         counts = np.zeros((_RANGES, CHUNK_DAYS), dtype=np.int64)
         none = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
-        args = (self.pop.key, self.group, mean, p0, cum, table, chunk, self.keys, n_live, counts)
+        args = (self.pop.key, self.lives, self.bounds, mean, p0, cum, table, chunk, self.keys,
+                n_live, counts)  # fmt: skip
         chunk_pass = _chunk_pass if self.pop.n >= PARALLEL_MIN_PEOPLE else _chunk_pass_serial
         with keyed.wrapping():
             chunk_pass(*args, counts, none, False)
@@ -436,15 +531,16 @@ class DemandGenerator:
         ekey, person, proc = (col[lo:hi] for col in self._events)
         with keyed.wrapping():
             t = _day_times(
-                ekey, proc, self._cum, self._table, float(base), self.h0, self.h1, self.hcdf,
-                self.keys[1],
+                ekey, person, proc, self.lives, self.bounds, self._cum, self._table, float(base),
+                self.h0, self.h1, self.hcdf, self.keys[1],
             )  # fmt: skip
-        kinds = PROCESS_KIND[proc]
+        kinds = PROCESS_KIND[proc & PROC_MASK]
+        old = ((proc & OLD_BIT) != 0).astype(np.uint8)
         zeros8 = np.zeros(t.size, np.uint8)
         # The events are grouped by day, and a day's times lie within the day: sorting each day
         # on its own (in cache) gives the permutation of sorting them all.
         order = _order_by_day(t, self._starts[first - base : end - base + 1] - lo)
-        req = self._requests(ekey, person, kinds, t, ekey, zeros8, zeros8, t, order)
+        req = self._requests(ekey, person, kinds, old, t, ekey, zeros8, zeros8, t, order)
         return req, np.floor(req.t).astype(np.int32)
 
     def _requests(
@@ -452,6 +548,7 @@ class DemandGenerator:
         ekey: np.ndarray,
         person: np.ndarray,
         kinds: np.ndarray,
+        old: np.ndarray,
         t: np.ndarray,
         root: np.ndarray,
         attempt: np.ndarray,
@@ -460,7 +557,7 @@ class DemandGenerator:
         order: np.ndarray | None = None,
     ) -> Requests:
         """The requests of events keyed ``ekey``, in order of arrival time ``t`` (``order``:
-        that permutation, when known)."""
+        that permutation, when known; ``old``: the person is aged 75+ then)."""
         n = t.size
         dem = self.demand
         with keyed.wrapping():
@@ -471,8 +568,8 @@ class DemandGenerator:
             small = np.empty((5, n), dtype=np.int32)
             choice = np.empty(n, dtype=np.uint64)
             _day_draws(
-                ekey, person, kinds, order, self.pop.band, self.shares, self.keys, f32, u64,
-                small, choice,
+                ekey, person, kinds, old, order, self.shares, self.keys, f32, u64, small,
+                choice,
             )  # fmt: skip
             ts, t0s, roots, attempts, origins, desired = _gather(
                 order, t, t0, root, attempt, origin
@@ -518,19 +615,38 @@ class DemandGenerator:
     def carried(self, day: int, rows: dict[str, np.ndarray]) -> Requests:
         """Requests carried to ``day`` from earlier days' bookings (needs asked again,
         in-person follow-ups), sorted by time: every draw keyed by the request's event key,
-        ``(need, attempt)``."""
+        ``(need, attempt)``. Those of people no longer living there on ``day`` (dead or moved
+        out) are dropped."""
+        age0, bday, _, entry, exit_ = self.lives
+        here = (entry[rows["person"]] <= day) & (exit_[rows["person"]] > day)
+        if not here.all():
+            rows = {k: v[here] for k, v in rows.items()}
         with keyed.wrapping():
             ekey = _event_keys(rows["root"], rows["attempt"])
+        old = _aged_oldest(rows["person"], day, age0, bday, self.bounds)
         return self._requests(
             ekey,
             rows["person"],
             rows["kind"],
+            old,
             rows["t"],
             rows["root"],
             rows["attempt"],
             rows["origin"],
             rows["t0"],
         )
+
+
+@njit(cache=True)
+def _aged_oldest(person, day, age0, bday, bounds):
+    """uint8: 1 for the people in the oldest age band (75+) on ``day``."""
+    out = np.zeros(person.shape[0], dtype=np.uint8)
+    top = bounds.shape[0]
+    for i in range(person.shape[0]):
+        p = person[i]
+        if band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == top:
+            out[i] = 1
+    return out
 
 
 @njit(cache=True)

@@ -11,16 +11,18 @@ Three parts, in order:
 
 Processes:
 
-* :func:`gp_changes` (every midnight): which GPs practise, accept new patients, and their list
-  capacity (policies may raise it as they phase in);
-* :func:`turnover` (first day of every month): moves out and deaths free list places;
-  newcomers arrive without an MT;
+* :func:`gp_changes` (at midnight of the days the GPs change): which GPs practise, accept new
+  patients, and their list capacity (newcomers' lists grow month by month; policies may raise
+  it as they phase in);
+* :func:`demography` (every 7th day, the first of every month, the end of the warm-up and the
+  year boundaries): the deaths and moves out of the days since (they free list places), births
+  and moves in (without an MT), birthdays (all drawn in advance);
 * policies' own processes (e.g. the monthly MT-access matching);
-* :func:`snapshots` (every 7 days, at the end of warm-up and at the horizon): coverage,
-  backlog, third next available appointment;
-* :func:`days` (just after midnight): generate the day's requests in one vectorised block and
-  hand them, sorted by arrival time, to the booking kernel, which also releases reserved slots
-  at their release times.
+* :func:`snapshots` (every 7 days, at the end of warm-up, at the year boundaries and at the
+  horizon): coverage, backlog, third next available appointment;
+* :func:`days` (just after midnight): generate the requests of the day, or of the days until
+  the next midnight at which another process acts, and hand them, sorted by arrival time, to
+  the booking kernel, which also releases reserved slots at their release times.
 
 At each midnight they run in the order of :data:`accesssim.model.clock.MIDNIGHT`, so a snapshot
 sees the day's GPs and the day's requests see every change of the night.
@@ -38,18 +40,19 @@ from typing import Any
 
 import numpy as np
 import simpy
-from numba import njit
 
+from accesssim.model import demography as D
 from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
 from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests
-from accesssim.model.metrics import compute_metrics
+from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
 from accesssim.model.params import RunParams, compile_scenario
 from accesssim.model.population import (
     Population,
+    band_bounds,
     build_candidates,
     build_population,
 )
@@ -79,7 +82,15 @@ from accesssim.rng import Streams
 from accesssim.scenario.schema import Scenario
 from accesssim.vocabulary import WEEKLY_COLUMNS, CommuneTally, Counter, Weekly
 
-__all__ = ["Run", "booking_pad_days", "build_run", "collect", "run_processes", "simulate"]
+__all__ = [
+    "Run",
+    "booking_pad_days",
+    "build_run",
+    "collect",
+    "measurement_years",
+    "run_processes",
+    "simulate",
+]
 
 SNAPSHOT_COLUMNS = ("coverage", "coverage_ald", "without_mt", "backlog", "third_next_available")
 
@@ -122,9 +133,13 @@ class Run:
     queue: Any = None  # the day's requests waiting for practices to open (kernel buffer)
     unassigned_initial: int = 0
     log: list[dict[str, np.ndarray]] | None = None
+    census: np.ndarray = field(default_factory=lambda: np.zeros(D.CENSUS_SIZE, np.int64))
+    year_marks: list[dict[str, Any]] = field(default_factory=list)  # at each year's end
+    was_active: np.ndarray | None = None  # GPs practising the day before
 
     @property
     def adults(self) -> np.ndarray:
+        """Adults (16+) living in the territory today."""
         return self.pop.adult
 
 
@@ -142,15 +157,29 @@ def update_gps(run: Run, day: int) -> None:
     """The GPs of ``day``: who practises, who takes new MT patients, list capacities."""
     sup, gps = run.sup, run.gps
     active = sup.active_on(day)
+    if run.was_active is not None:
+        gone = run.was_active & ~active
+        if gone.any():  # a GP who stops practising has no list any more
+            gps.list_size[gone] = 0
+            gps.list_ald[gone] = 0
+    run.was_active = active
     gps.active[:] = active
     acc_now = sup.willing.copy()
     for mask, start in run.accept_rules:
         acc_now |= mask & (day >= start)
     gps.accepts[:] = active & acc_now
-    cap = sup.list_capacity.astype(np.float64)
+    cap = sup.list_capacity.astype(np.float64) * sup.ramp(ramp_day(run, day))
     for a in run.params.policies:
         cap = a.policy.list_capacity(a.params, sup, cap, day)
     gps.cap_eff[:] = np.floor(cap + 1e-9).astype(np.int32)
+
+
+def ramp_day(run: Run, day: int) -> int:
+    """The day a newcomer's list capacity is read at on ``day``: the first day of its month
+    (day 0 in the first month), so lists grow month by month and a GP's capacity on a day never
+    depends on which other days the GPs were updated."""
+    first = day - ((run.cal.start_date + dt.timedelta(days=day)).day - 1)
+    return max(first, 0)
 
 
 def _initial_lists(run: Run) -> int:
@@ -173,6 +202,7 @@ def _initial_lists(run: Run) -> int:
         has = np.where(
             pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald
         )
+        has &= pop.present == 1
         del u_has
         order = keyed.key_order(keyed.combine_many(streams.key("population.mt.order"), pop.key))
         people = order[has[order]]
@@ -241,12 +271,15 @@ def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> Kerne
         "max_tries": params.territory.candidate_gps,
         "lose": int(lose),
         "rota_start": K.NEVER,
+        "rota_end": K.NEVER,
         "pharm_start": K.NEVER,
+        "pharm_end": K.NEVER,
         "pharm_share": 0.0,
         "sore_min_age": 0,
         "cyst_min_age": 0,
         "cyst_max_age": 0,
         "nurse_start": K.NEVER,
+        "nurse_end": K.NEVER,
         "nurse_share": 0.0,
         "enrol_share": dem.enrol_share,
         "ed_share_24h": dem.ed_share_unmet_24h,
@@ -297,7 +330,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     pop = build_population(params, streams)
     # The first day's requests (and the first year's demand) are drawn on a second thread while
     # the rest is built: demand depends on the people alone.
-    demand = DemandGenerator(params.demand, pop, cal, streams)
+    demand = DemandGenerator(params.demand, pop, cal, streams, band_bounds(params))
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
     tomorrow = ahead.submit(demand.prepare, 0)
     sup = build_supply(params, cal, streams)
@@ -354,11 +387,12 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         accept_rules=accept_rules,
         offered={k: pools[k].copy() for k in ("tele_gp", "tele_platform")},
         snaps={c: np.full(par.n_weeks, np.nan) for c in SNAPSHOT_COLUMNS},
-        extra={"turnover": 0, "mt_access_matched": 0, "mt_access_matched_measured": 0},
+        extra={"mt_access_matched": 0, "mt_access_matched_measured": 0, "mt_cleared": 0},
         demand=demand,
         ahead=ahead,
         tomorrow=tomorrow,
     )
+    _census(run)
     update_gps(run, 0)
     run.unassigned_initial = _initial_lists(run)
     run.first_of_month = [
@@ -371,12 +405,15 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
 
 
 def gp_change_days(run: Run) -> list[int]:
-    """The days (after day 0) on which the GPs change: arrivals, departures, and the days a
-    policy changes list capacities (every day while one phases in)."""
+    """The days (after day 0) on which the GPs change: arrivals, departures, the first day of
+    every month while a newcomer's list grows (:func:`ramp_day`), and the days a policy changes
+    list capacities (every day while one phases in)."""
     sup = run.sup
     horizon = run.cal.horizon_days
     change_days = np.unique(np.concatenate([sup.start_day, sup.leave_day, [0]]))
     changes = {int(d) for d in change_days if 0 < d < horizon}
+    if sup.ramping.any():
+        changes.update(run.first_of_month)
     for a in run.params.policies:
         daily, days = a.policy.capacity_changes(a.params)
         if daily:
@@ -395,100 +432,101 @@ def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
         update_gps(run, day)
 
 
-@njit(cache=True, nogil=True)
-def _departures(keys, band, hazard, stream, months):
-    """``(person, month)`` of every departure before the last month: each person's clock is
-    exponential at ``hazard[band]`` (per day), one keyed uniform per departure."""
-    end = months[months.shape[0] - 1]
-    count = 0
-    for p in range(keys.shape[0]):
-        h = hazard[band[p]]
-        if h <= 0.0:
-            continue
-        t = 0.0
-        k = 0
-        while True:
-            t -= np.log1p(-keyed.uniform(stream, keys[p], k)) / h
-            if t >= end:
-                break
-            count += 1
-            k += 1
-    who = np.empty(count, dtype=np.int32)
-    month = np.empty(count, dtype=np.int64)
-    i = 0
-    for p in range(keys.shape[0]):
-        h = hazard[band[p]]
-        if h <= 0.0:
-            continue
-        t = 0.0
-        k = 0
-        while True:
-            t -= np.log1p(-keyed.uniform(stream, keys[p], k)) / h
-            if t >= end:
-                break
-            who[i] = p
-            month[i] = np.searchsorted(months, t, side="right")
-            i += 1
-            k += 1
-    return who, month
+def _census(run: Run) -> None:
+    """The running counts of people present on day 0 (the process below keeps them)."""
+    pop, c = run.pop, run.census
+    c[:] = 0
+    here = pop.present == 1
+    adults = here & (pop.age >= 16)
+    c[D.C_PRESENT] = int(here.sum())
+    c[D.C_ADULTS] = int(adults.sum())
+    c[D.C_ADULTS_ALD] = int((adults & pop.ald).sum())
+    c[D.C_BAND0 : D.C_BAND0 + 4] = np.bincount(pop.band[here], minlength=4)[:4]
 
 
-def turnover_schedule(run: Run) -> list[np.ndarray]:
-    """Who moves out or dies, month by month: for each first day of a month, the people whose
-    departure fell in the month before it.
-
-    Each person's departures are an exponential clock at the annual hazard of moving out or
-    dying in their age band, drawn by the person (keyed): one more inhabitant changes no one
-    else's departures. Whoever leaves is replaced in the same slot (a stationary population),
-    and the slot's clock goes on.
-    """
-    pop = run.pop
-    popu = run.params.population
-    months = np.asarray(run.first_of_month, dtype=np.float64)
-    if pop.n == 0 or months.size == 0:
-        return [np.zeros(0, np.int32) for _ in run.first_of_month]
-    death = np.array(popu.death_rate_per_year)
-    with np.errstate(divide="ignore"):
-        hazard = (-np.log1p(-popu.move_out_rate_per_year) - np.log1p(-death)) / 365.0  # per day
-    hazard = np.where(np.isfinite(hazard), hazard, 1e9)  # a certain departure: at once
-    with keyed.wrapping():
-        who, month = _departures(
-            pop.key, pop.band, hazard, run.streams.key("population.turnover"), months
-        )
-    order = np.argsort(month, kind="stable")
-    bounds = np.searchsorted(month[order], np.arange(months.size + 1))
-    return [np.unique(who[order[bounds[m] : bounds[m + 1]]]) for m in range(months.size)]
+def life_event_days(run: Run) -> list[int]:
+    """The midnights at which the life events take effect: day 0, every 7th day, the first day
+    of every month, the end of the warm-up and every year boundary. They depend on the calendar
+    alone (not on the GPs or the policies), and every one of them starts a booking range
+    (:func:`booking_blocks`)."""
+    cal = run.cal
+    horizon, warmup = cal.horizon_days, cal.warmup_days
+    days = set(range(0, horizon, 7)) | set(run.first_of_month) | {warmup}
+    days |= {lo for lo, _ in measurement_years(warmup, horizon)}
+    return sorted(d for d in days if 0 <= d < horizon)
 
 
-def turnover(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """First day of every month: people move out or die; their list places are freed and the
-    newcomers in their slots have no MT (a stationary population)."""
+def demography(env: simpy.Environment, run: Run) -> Iterator[Any]:
+    """The deaths and moves out (their list places are freed), arrivals (births and moves in,
+    without an MT) and birthdays (age, band and ALD; at 16 a child's MT counts them if its list
+    has room, else they lose it) of every day, in the order of the days. Every event was drawn
+    when the run was built (:mod:`accesssim.model.demography`).
+
+    They take effect at the midnights of :func:`life_event_days` (at least weekly): there, the
+    events of every day since the last one, that day included, are applied in turn, so that
+    the requests of the days up to the next one can be booked at once; the last days' events
+    are applied at the horizon. The counts of people at the year boundaries and at the horizon
+    are those of the day."""
     pop, gps = run.pop, run.gps
-    G = run.sup.n
-    schedule = turnover_schedule(run)
+    lv = pop.lives
+    horizon = run.cal.horizon_days
+    entry = np.where(lv.entry < lv.exit, lv.entry, -1)
+    entries = D.by_day(np.where(entry > 0, entry, -1), horizon)
+    exits = D.by_day(np.where(lv.entry < lv.exit, lv.exit, -1), horizon)
+    birthdays = D.by_day(lv.bday.astype(np.int64) % D.YEAR, D.YEAR)
+    lives = (lv.age0, lv.bday, lv.ald_bands)
+    people = (pop.age, pop.band, pop.ald, pop.present, pop.mt)
+    g = (gps.active, gps.cap_eff, gps.list_size, gps.list_ald)
+    bounds = band_bounds(run.params)
+    yield env.timeout(MIDNIGHT["demography"])
     prev = 0
-    yield env.timeout(MIDNIGHT["turnover"])
-    for day, idx in zip(run.first_of_month, schedule, strict=True):
+    done = 0  # the days whose events are applied: [0, done)
+    for day in [*life_event_days(run), horizon]:
         yield env.timeout(day - prev)
         prev = day
-        m = pop.mt[idx]
-        has_mt = m >= 0
-        g = m[has_mt]
-        adult = pop.age[idx[has_mt]] >= 16
-        ald = pop.ald[idx[has_mt]]
-        if G:
-            gps.list_size[:] -= np.bincount(g[adult], minlength=G).astype(np.int32)
-            gps.list_ald[:] -= np.bincount(g[adult & ald], minlength=G).astype(np.int32)
-        pop.mt[idx] = -1
-        run.extra["turnover"] += int(idx.size)
+        for d in range(done, min(day + 1, horizon)):
+            D.apply_day(d, entries, exits, birthdays, lives, bounds, people, g, run.census)
+        done = min(day + 1, horizon)
+
+
+def measurement_years(warmup: int, horizon: int) -> list[tuple[int, int]]:
+    """The measurement years of a run: ``(first day, end day)`` of each 365-day step from the
+    end of the warm-up; the last one ends at the horizon (shorter when the window is not a
+    whole number of years)."""
+    out = []
+    lo = warmup
+    while lo < horizon:
+        hi = min(lo + D.YEAR, horizon)
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def mark_year(run: Run, day: int, snap: dict[str, float]) -> None:
+    """Keep what the year-by-year table needs at the start of ``day`` (a year boundary)."""
+    run.extra["mt_cleared"] += int(D.clear_departed(run.pop.mt, run.gps.active))
+    t = run.tallies
+    act = run.gps.active.astype(bool)
+    run.year_marks.append(
+        {
+            "day": day,
+            "tallies": type(t)(*(a.copy() for a in t)),
+            "snap": dict(snap),
+            "census": run.census.copy(),
+            "gp_headcount": int(act.sum()),
+            "gp_fte": float(run.sup.fte[act].sum()),
+            "gp_60_plus": int((act & (run.sup.age_on(day) >= 60)).sum()),
+            "tele": int(t.counters[Counter.TELE_GP] + t.counters[Counter.TELE_PLATFORM]),
+        }
+    )
 
 
 def snapshot(run: Run, day: int) -> dict[str, float]:
     """Coverage, backlog and third next available slot at the start of ``day``."""
     gps = run.gps
     act = gps.active.astype(bool)
-    n_adults = int(run.adults.sum())
-    n_adults_ald = int((run.adults & run.pop.ald).sum())
+    n_adults = int(run.census[D.C_ADULTS])
+    n_adults_ald = int(run.census[D.C_ADULTS_ALD])
     covered = int(gps.list_size[act].sum())
     covered_ald = int(gps.list_ald[act].sum())
     s0 = 2 * day
@@ -498,6 +536,7 @@ def snapshot(run: Run, day: int) -> dict[str, float]:
         else np.nan
     )
     return {
+        "listed": float(covered),
         "coverage": covered / n_adults if n_adults else np.nan,
         "coverage_ald": covered_ald / n_adults_ald if n_adults_ald else np.nan,
         "without_mt": float(n_adults - covered),
@@ -509,7 +548,8 @@ def snapshot(run: Run, day: int) -> dict[str, float]:
 def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
     """Every 7 days and at the end of the warm-up: a snapshot."""
     horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
-    marks_days = sorted(set(range(0, horizon, 7)) | {warmup})
+    years = {hi for _, hi in measurement_years(warmup, horizon) if hi < horizon}
+    marks_days = sorted(set(range(0, horizon, 7)) | {warmup} | years)
     prev = 0
     yield env.timeout(MIDNIGHT["snapshots"])
     for day in marks_days:
@@ -521,6 +561,9 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
                 run.snaps[c][day // 7] = snap[c]
         if day == warmup:
             run.marks["start"] = snap
+            mark_year(run, day, snap)
+        elif day in years:
+            mark_year(run, day, snap)
 
 
 MAX_BLOCK_DAYS = 28
@@ -532,14 +575,13 @@ THREAD_MIN_PEOPLE = 200_000
 def booking_blocks(run: Run) -> list[tuple[int, int]]:
     """Ranges of days ``[first, end)`` whose requests are drawn at once and then booked without
     a midnight event between them: no process acts at a midnight inside a range (GP changes,
-    turnover, policies' processes, snapshots), a range never crosses a year of demand, and it
-    holds at most :data:`MAX_BLOCK_DAYS` days. The kernel books a range a day at a time (a
-    day's booking carries requests to later days: needs asked again, in-person follow-ups,
-    needs waiting for practices to open), so a range gives exactly the numbers of its days
-    taken one by one."""
+    life events, policies' processes, snapshots and year boundaries), a range never crosses a
+    year of demand, and it holds at most :data:`MAX_BLOCK_DAYS` days. The kernel books a range
+    a day at a time (a day's booking carries requests to later days: needs asked again,
+    in-person follow-ups, needs waiting for practices to open), so a range gives exactly the
+    numbers of its days taken one by one."""
     horizon = run.cal.horizon_days
-    cuts = set(gp_change_days(run)) | set(run.first_of_month)
-    cuts |= set(range(0, horizon, 7)) | {run.cal.warmup_days}
+    cuts = set(gp_change_days(run)) | set(life_event_days(run))
     cuts |= set(range(0, horizon, CHUNK_DAYS))
     for a in run.params.policies:
         if a.policy.processes(a.params, run):
@@ -645,7 +687,7 @@ def run_processes(run: Run) -> None:
     """Drive the calendar from day 0 to the horizon."""
     env = run.env
     env.process(gp_changes(env, run))
-    env.process(turnover(env, run))
+    env.process(demography(env, run))
     for a in run.params.policies:
         for process in a.policy.processes(a.params, run):
             env.process(process())
@@ -653,6 +695,7 @@ def run_processes(run: Run) -> None:
     env.process(days(env, run))
     env.run(until=run.cal.horizon_days + 2 * DAY_START)
     run.marks["end"] = snapshot(run, run.cal.horizon_days)
+    mark_year(run, run.cal.horizon_days, run.marks["end"])
 
 
 # -- 3. the result -----------------------------------------------------------------------------
@@ -713,12 +756,16 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         "covered_adults_by_lists": int(gps.list_size[gps.active == 1].sum()),
         "n_gps": G,
         "n_people": pop.n,
+        "n_people_day0": pop.n0,
+        "n_present_end": int(run.census[D.C_PRESENT]),
+        "adults_kept_mt_at_16": int(run.census[D.C_ADULT_KEPT_MT]),
+        "adults_lost_mt_at_16": int(run.census[D.C_ADULT_LOST_MT]),
         "counters": {
             f"C_{c.name}": int(counters[c])
             for c in Counter
             if c not in (Counter.U24_MET, Counter.U48_MET)
         },
-        "turnover": run.extra["turnover"],
+        "departures": int(((pop.lives.exit < horizon) & (pop.lives.entry < pop.lives.exit)).sum()),
         "mt_access_matched": run.extra["mt_access_matched"],
         "wait_sum_days": tallies.fsums[:3].copy(),
         "tele_offered_measured": int(
@@ -750,6 +797,7 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         communes=_commune_table(run.params, pop, ad_c, cov_c, tallies.commune, cal),
         diagnostics=diagnostics,
         requests=requests,
+        by_year=year_metrics(run),
     )
 
 

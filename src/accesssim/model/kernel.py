@@ -905,7 +905,7 @@ def book_one(
         and m >= 0
         and people.ald[p]
         and gps.nurse[m]
-        and d >= par.nurse_start
+        and par.nurse_start <= d < par.nurse_end
         and req.u_nurse[r] < par.nurse_share
     ):
         appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
@@ -960,14 +960,14 @@ def book_one(
             route = C_OTHER
             gp = g
             appt = agenda.sess_start[s]
-    if outcome < 0 and unsched and d >= par.rota_start and s_lo <= s_hi:
+    if outcome < 0 and unsched and par.rota_start <= d < par.rota_end and s_lo <= s_hi:
         g, s, used = step_rota(agenda, gps, rota, c, req.choice[r], s_lo, s_hi, need, par.max_tries)
         if g >= 0:
             outcome = OTHER_GP
             route = C_ROTA
             gp = g
             appt = agenda.sess_start[s]
-    if outcome < 0 and unsched and par.sas and d >= par.rota_start:
+    if outcome < 0 and unsched and par.sas and par.rota_start <= d < par.rota_end:
         g, s, used = step_sas(agenda, gps, rota, c, req.choice[r], t, need, par)
         if g >= 0:
             outcome = OTHER_GP
@@ -986,7 +986,7 @@ def book_one(
         outcome < 0
         and unsched
         and not in_person
-        and d >= par.pharm_start
+        and par.pharm_start <= d < par.pharm_end
         and req.minor[r] > 0
         and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
         and req.u_pharm[r] < par.pharm_share

@@ -7,7 +7,8 @@ a made-up 0. Definitions are in docs/metrics.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import itertools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,7 +17,13 @@ from accesssim.vocabulary import METRIC_NAMES, N_GP_KINDS, Counter, FSum, Outcom
 if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.engine import Run
 
-__all__ = ["compute_metrics", "histogram_quantile"]
+__all__ = [
+    "compute_metrics",
+    "histogram_quantile",
+    "person_years",
+    "window_metrics",
+    "year_metrics",
+]
 
 
 def histogram_quantile(hist: np.ndarray, q: float) -> float:
@@ -36,15 +43,109 @@ def _hist_mean(hist: np.ndarray) -> float:
     return _ratio((hist * np.arange(hist.size)).sum(), hist.sum())
 
 
+def person_years(pop: Any, lo: int, hi: int) -> float:
+    """Years lived in the territory between days ``lo`` and ``hi`` by everyone."""
+    lv = pop.lives
+    days = np.minimum(lv.exit, hi).astype(np.int64) - np.maximum(lv.entry, lo)
+    return float(np.maximum(days, 0).sum()) / 365.0
+
+
+def _demography(run: Run, lo: int, hi: int, end: dict[str, Any]) -> dict[str, float]:
+    """People and GPs: stocks at the window's end, flows per year over the window."""
+    from accesssim.model import demography as D
+    from accesssim.model.supply import LEAVE_RETIRE, LEAVE_SET
+
+    pop, sup = run.pop, run.sup
+    lv = pop.lives
+    years = (hi - lo) / 365.0
+    py = person_years(pop, lo, hi)
+    per_1000 = 1000.0 / py if py > 0 else float("nan")
+    lives = lv.entry < lv.exit
+    came = lives & (lv.entry >= lo) & (lv.entry < hi)
+    left = lives & (lv.exit >= lo) & (lv.exit < hi)
+    census = end["census"]
+    present = float(census[D.C_PRESENT])
+    m: dict[str, float] = {
+        "population_end": present,
+        "aged_75_plus_share_end": _ratio(census[D.C_BAND0 + 3], present),
+        "aged_60_74_share_end": _ratio(census[D.C_BAND0 + 2], present),
+        "aged_0_15_share_end": _ratio(census[D.C_BAND0], present),
+        "births_per_1000": float((came & (lv.arrival == D.BORN)).sum()) * per_1000,
+        "deaths_per_1000": float((left & (lv.exit_kind == D.DEATH)).sum()) * per_1000,
+        "moves_in_per_1000": float((came & (lv.arrival == D.MOVED_IN)).sum()) * per_1000,
+        "moves_out_per_1000": float((left & (lv.exit_kind == D.MOVE)).sum()) * per_1000,
+        "gp_headcount_end": float(end["gp_headcount"]),
+        "gp_fte_end": float(end["gp_fte"]),
+        "gp_aged_60_plus_share_end": _ratio(end["gp_60_plus"], end["gp_headcount"]),
+    }
+    if sup.n and years > 0:
+        starts = (sup.start_day > 0) & (sup.start_day >= lo) & (sup.start_day < hi)
+        stops = (sup.leave_day >= lo) & (sup.leave_day < hi) & (sup.leave_day > sup.start_day)
+        retire = stops & np.isin(sup.leave_kind, (LEAVE_RETIRE, LEAVE_SET))
+        m["gp_installations_per_year"] = float(starts.sum()) / years
+        m["gp_retirements_per_year"] = float(retire.sum()) / years
+        m["gp_cessations_per_year"] = float(stops.sum()) / years
+    else:
+        m["gp_installations_per_year"] = m["gp_retirements_per_year"] = 0.0
+        m["gp_cessations_per_year"] = 0.0
+    return m
+
+
 def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
-    """All metrics of METRIC_NAMES, from a run that reached its horizon."""
-    cal, pop, sup, gps = run.cal, run.pop, run.sup, run.gps
-    t = run.tallies
-    counts, hist, counters, fsums, acts_gp = t.counts, t.hist, t.counters, t.fsums, t.acts_gp
-    snaps, marks = run.snaps, run.marks
-    warm, hor = cal.warmup_days, cal.horizon_days
-    years = (hor - warm) / 365.0
-    n_pop = pop.n
+    """All metrics of METRIC_NAMES over the measurement window, from a run that reached its
+    horizon."""
+    cal, t = run.cal, run.tallies
+    marks = run.year_marks
+    return window_metrics(
+        run,
+        cal.warmup_days,
+        cal.horizon_days,
+        t,
+        int(t.acts_gp.sum()),
+        run.marks.get("start", {}),
+        marks[-1] if marks else {},
+        run.marks["end"],
+        costs,
+    )
+
+
+def year_metrics(run: Run) -> list[dict[str, float]]:
+    """The metrics of each measurement year (``YEAR_METRICS``), from the marks kept at the
+    year boundaries: counts are the differences of the kernel's running tallies; GP acts
+    count by the session of the appointment."""
+    from accesssim.vocabulary import YEAR_METRICS
+
+    marks = run.year_marks
+    appts = run.agenda.appts.astype(np.int64) - run.sup.prebooked
+    out = []
+    for before, after in itertools.pairwise(marks):
+        lo, hi = before["day"], after["day"]
+        t0, t1 = before["tallies"], after["tallies"]
+        diff = type(t1)(*(b - a for a, b in zip(t0, t1, strict=True)))
+        acts = int(appts[2 * lo : 2 * hi].sum())
+        m = window_metrics(run, lo, hi, diff, int(acts), before["snap"], after, after["snap"], {})
+        out.append({name: m[name] for name in YEAR_METRICS})
+    return out
+
+
+def window_metrics(
+    run: Run,
+    warm: int,
+    hor: int,
+    t: Any,
+    gp_acts: int,
+    start: dict[str, float],
+    end_mark: dict[str, Any],
+    end: dict[str, float],
+    costs: dict[str, float],
+) -> dict[str, float]:
+    """All metrics over days ``warm`` to ``hor``: ``t`` holds the kernel's tallies of the
+    requests arriving in the window, ``gp_acts`` the GP acts of its sessions, ``start`` and
+    ``end`` the snapshots at its ends, ``end_mark`` the year mark at its end."""
+    cal, sup, gps = run.cal, run.sup, run.gps
+    counts, hist, counters, fsums = t.counts, t.hist, t.counters, t.fsums
+    snaps = run.snaps
+    py = person_years(run.pop, warm, hor)
     measured = counts[1]  # [kind, outcome]
     gp_kinds = measured[:N_GP_KINDS]  # requests for GP care (emergencies apart)
     retry = gp_kinds[:, Outcome.RETRY]
@@ -53,7 +154,6 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     n_req = gp_kinds.sum() - retry.sum()
     unsched = gp_kinds[1:].sum() - retry[1:].sum()
     tele_acts = counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM]
-    gp_acts = acts_gp.sum()
     planned_hist = hist[0]
     unsched_hist = hist[1] + hist[2]
     all_hist = hist.sum(axis=0)
@@ -63,13 +163,14 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["wait_planned_median_days"] = histogram_quantile(planned_hist, 0.5)
     m["wait_planned_p90_days"] = histogram_quantile(planned_hist, 0.9)
     m["excess_wait_planned_mean_days"] = _ratio(fsums[FSum.EXCESS], fsums[FSum.EXCESS_N])
-    weeks_in = np.arange(snaps["third_next_available"].size) * 7 >= warm
+    week_day = np.arange(snaps["third_next_available"].size) * 7
+    weeks_in = (week_day >= warm) & (week_day < hor)
     tna = snaps["third_next_available"][weeks_in]
     tna = tna[~np.isnan(tna)]
     m["third_next_available_days"] = float(tna.mean()) if tna.size else float("nan")
     m["unscheduled_within_24h_share"] = _ratio(counters[Counter.U24_MET], unsched)
     m["unscheduled_within_48h_share"] = _ratio(counters[Counter.U48_MET], unsched)
-    per_year_1000 = 1000.0 / n_pop / years if n_pop and years > 0 else float("nan")
+    per_year_1000 = 1000.0 / py if py > 0 else float("nan")
     ed_avoidable = gp_kinds[:, Outcome.ED].sum() + gp_kinds[:, Outcome.ED_DIRECT].sum()
     ed_total = measured[:, Outcome.ED].sum() + measured[:, Outcome.ED_DIRECT].sum()
     m["ed_visits_per_1000"] = ed_avoidable * per_year_1000
@@ -85,12 +186,11 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     resv_offered = float(sup.reserved_offered[:, s_lo:s_hi].sum()) if sup.n else 0.0
     m["reserved_slots_unused_share"] = _ratio(counters[Counter.RELEASED], resv_offered)
 
-    start, end = marks.get("start", {}), marks["end"]
     m["mt_coverage_start"] = float(start.get("coverage", float("nan")))
     m["mt_coverage_end"] = float(end["coverage"])
     m["mt_coverage_ald_end"] = float(end["coverage_ald"])
     m["patients_without_mt_end"] = float(end["without_mt"])
-    m["gp_acts_per_inhabitant"] = _ratio(gp_acts + tele_acts, n_pop * years)
+    m["gp_acts_per_inhabitant"] = _ratio(gp_acts + tele_acts, py)
     m["policy_cost_eur"] = float(costs.get("total", 0.0))
 
     m["wait_all_mean_days"] = _hist_mean(all_hist)
@@ -98,21 +198,19 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["wait_all_within_1day_share"] = _ratio(all_hist[:2].sum(), all_hist.sum())
     m["wait_unscheduled_median_days"] = histogram_quantile(unsched_hist, 0.5)
 
-    days = np.arange(warm, hor)
     if sup.n:
         active_days = (
             np.minimum(sup.leave_day.astype(np.int64), hor)
             - np.maximum(sup.start_day.astype(np.int64), warm)
         ).clip(min=0)
         fte_years = float((sup.fte * active_days).sum()) / 365.0
-        act_end = gps.active.astype(bool)
-        fte_end = float(sup.fte[act_end].sum())
-        list_end = float(gps.list_size[act_end].sum())
     else:
-        fte_years = fte_end = list_end = 0.0
+        fte_years = 0.0
+    fte_end = float(end_mark.get("gp_fte", 0.0)) if end_mark else 0.0
+    list_end = float(end.get("listed", 0.0))
     m["acts_per_fte_gp"] = _ratio(gp_acts + counters[Counter.TELE_GP], fte_years)
     m["mt_list_per_fte"] = _ratio(list_end, fte_end)
-    m["requests_per_inhabitant"] = _ratio(n_req, n_pop * years)
+    m["requests_per_inhabitant"] = _ratio(n_req, py)
     m["pharmacist_acts_per_1000"] = measured[:, Outcome.PHARMACIST].sum() * per_year_1000
     m["nurse_acts_per_1000"] = measured[:, Outcome.NURSE].sum() * per_year_1000
     m["enrolments_per_1000"] = counters[Counter.ENROL] * per_year_1000
@@ -135,6 +233,8 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["platform_users_without_mt_share"] = _ratio(
         counters[Counter.PLATFORM_NO_MT], counters[Counter.TELE_PLATFORM]
     )
-    del days
+    if end_mark:
+        m.update(_demography(run, warm, hor, end_mark))
+    del gps
     assert set(m) == set(METRIC_NAMES), set(m) ^ set(METRIC_NAMES)
     return {name: float(m[name]) for name in METRIC_NAMES}

@@ -23,7 +23,7 @@ import numpy as np
 
 from accesssim.model.policies import POLICIES, Policy
 from accesssim.scenario.distributions import Distribution, Exponential, Normal
-from accesssim.scenario.schema import AGE_BAND_BOUNDS, Scenario
+from accesssim.scenario.schema import AGE_BAND_BOUNDS, MAX_AGE, Scenario
 
 __all__ = [
     "ActivePolicy",
@@ -35,6 +35,7 @@ __all__ = [
     "RosterGP",
     "RunParams",
     "TerritoryParams",
+    "by_age",
     "compile_scenario",
 ]
 
@@ -92,8 +93,11 @@ class PopulationParams:
     ald_share: tuple[float, ...]  # per band
     without_mt_share: float
     without_mt_share_ald: float
-    move_out_rate_per_year: float
-    death_rate_per_year: tuple[float, ...]  # per band
+    death_q: np.ndarray  # float64 [MAX_AGE + 1]: probability of dying within a year, by age
+    fertility: np.ndarray  # float64 [MAX_AGE + 1]: births per woman per year, by age
+    out_q: np.ndarray  # float64 [MAX_AGE + 1]: probability of moving out within a year
+    growth: np.ndarray  # float64 [n_communes]: expected growth in the first year
+    in_migration: float | None  # arrivals per inhabitant per year (None: from the growth)
 
 
 @dataclass(frozen=True)
@@ -170,11 +174,15 @@ class GPParams:
     sees_occasional_planned_share: float
     open_list_initial_fill: float
     aged_60_plus_share: float
-    departure_rate_60_plus: float
-    departure_rate_under_60: float
-    replacement_share: float
-    replacement_delay_days: float
+    age_steps: tuple[tuple[int, float], ...]  # (first age, relative weight) of generated GPs
+    retirement_q: np.ndarray  # float64 [MAX_AGE + 1]: probability of retiring within a year
+    other_departure_rate: float
+    installations_per_year: float  # expected yearly installations (population x rate)
+    newcomer_age: Distribution
     newcomer_list_capacity: int
+    newcomer_start_share: float
+    newcomer_ramp_years: float
+    newcomer_practice_shares: tuple[float, float, float, float]
     practice_shares: tuple[float, float, float, float]  # solo, group, msp, centre
     practice_sizes: tuple[int, int, int, int]
 
@@ -255,6 +263,15 @@ def commune_xy_km(lat: tuple[float | None, ...], lon: tuple[float | None, ...]) 
     return np.column_stack([x, y])
 
 
+def by_age(schedule: dict[int, float]) -> np.ndarray:
+    """A schedule ``{first age of a step: value}`` as one value per age 0..MAX_AGE (ages
+    below the first step get 0)."""
+    out = np.zeros(MAX_AGE + 1)
+    for age, value in sorted(schedule.items()):
+        out[age:] = value
+    return out
+
+
 def _calendar(scenario: Scenario) -> CalendarParams:
     cal = scenario.calendar
     mask = tuple((am, pm) for am, pm in cal.sessions.open_mask())
@@ -306,8 +323,17 @@ def _population(scenario: Scenario) -> PopulationParams:
         ald_share=pop.ald_share.as_tuple(),
         without_mt_share=pop.without_mt_share,
         without_mt_share_ald=pop.without_mt_share_ald,
-        move_out_rate_per_year=pop.move_out_rate_per_year,
-        death_rate_per_year=pop.death_rate_per_year.as_tuple(),
+        death_q=by_age(pop.death_probability_by_age),
+        fertility=by_age(pop.fertility_by_age),
+        out_q=by_age(pop.out_migration_by_age),
+        growth=np.array(
+            [
+                c.growth_per_year if c.growth_per_year is not None else pop.growth_per_year
+                for c in scenario.territory.communes
+            ]
+            or [pop.growth_per_year]
+        ),
+        in_migration=pop.in_migration_per_year,
     )
 
 
@@ -405,11 +431,23 @@ def _gps(scenario: Scenario) -> GPParams:
         sees_occasional_planned_share=pool.sees_occasional_planned_share,
         open_list_initial_fill=pool.open_list_initial_fill,
         aged_60_plus_share=pool.aged_60_plus_share,
-        departure_rate_60_plus=pool.departure_rate_60_plus,
-        departure_rate_under_60=pool.departure_rate_under_60,
-        replacement_share=pool.replacement_share,
-        replacement_delay_days=pool.replacement_delay_days,
+        age_steps=tuple(sorted(pool.age_profile.items())),
+        retirement_q=np.minimum(by_age(pool.retirement_by_age) * pool.retirement_scale, 1.0),
+        other_departure_rate=pool.other_departure_rate,
+        installations_per_year=pool.installations_per_100k
+        * pool.attractiveness
+        * scenario.population_size
+        / 1e5,
+        newcomer_age=pool.newcomer_age,
         newcomer_list_capacity=pool.newcomer_list_capacity,
+        newcomer_start_share=pool.newcomer_start_share,
+        newcomer_ramp_years=pool.newcomer_ramp_years,
+        newcomer_practice_shares=(
+            pool.newcomer_practice_mix.solo,
+            pool.newcomer_practice_mix.group,
+            pool.newcomer_practice_mix.msp,
+            pool.newcomer_practice_mix.centre,
+        ),
         practice_shares=(mix.solo, mix.group, mix.msp, mix.centre),
         practice_sizes=(1, mix.group_size, mix.msp_size, mix.centre_size),
     )

@@ -160,12 +160,15 @@ class KernelParams(NamedTuple):
     max_tries: int  # candidate GPs tried per request
     lose: int  # 1: reserved slots still free at release are lost
     rota_start: int  # first day of the shared rota (a huge day when there is none)
+    rota_end: int  # first day without it
     pharm_start: int
+    pharm_end: int
     pharm_share: float
     sore_min_age: int
     cyst_min_age: int
     cyst_max_age: int
     nurse_start: int
+    nurse_end: int
     nurse_share: float
     enrol_share: float
     ed_share_24h: float
@@ -452,12 +455,15 @@ def tiny_params(days: int, **kw: float) -> KernelParams:
         "max_tries": 30,
         "lose": 0,
         "rota_start": 0,
+        "rota_end": 10**9,
         "pharm_start": 10**9,
+        "pharm_end": 10**9,
         "pharm_share": 0.0,
         "sore_min_age": 10,
         "cyst_min_age": 16,
         "cyst_max_age": 65,
         "nurse_start": 10**9,
+        "nurse_end": 10**9,
         "nurse_share": 0.0,
         "enrol_share": 0.0,
         "ed_share_24h": 0.0,

@@ -9,7 +9,14 @@ import numpy as np
 
 from accesssim.vocabulary import HEADLINE_METRICS, METRIC_NAMES, METRICS
 
-__all__ = ["HEADLINE_METRICS", "METRICS", "METRIC_NAMES", "RunResult", "metrics_markdown"]
+__all__ = [
+    "HEADLINE_METRICS",
+    "METRICS",
+    "METRIC_NAMES",
+    "RunResult",
+    "metrics_markdown",
+    "year_rows",
+]
 
 
 def metrics_markdown() -> str:
@@ -84,6 +91,15 @@ def metrics_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def year_rows(result: RunResult) -> list[tuple[int, str, float]]:
+    """``(year, metric, value)`` of every measurement year of ``result`` (year 1 first)."""
+    return [
+        (year, name, float(value))
+        for year, metrics in enumerate(result.by_year, start=1)
+        for name, value in metrics.items()
+    ]
+
+
 @dataclass(frozen=True)
 class RunResult:
     """Everything one replication produced.
@@ -126,6 +142,9 @@ class RunResult:
     requests
         Per-request log (only with ``record_requests=True``): arrival time, kind, person,
         desired day, outcome, appointment time, GP.
+    by_year
+        The metrics of each measurement year (``YEAR_METRICS``): item ``i`` is year ``i + 1``,
+        the 365 days from ``warmup_days + 365 i`` (the last one ends at the horizon).
     """
 
     scenario_name: str
@@ -144,3 +163,4 @@ class RunResult:
     requests_carried: int = 0
     outcomes_by_weekday: np.ndarray | None = None
     outcomes_by_hour: np.ndarray | None = None
+    by_year: list[dict[str, float]] = field(default_factory=list)

@@ -10,9 +10,11 @@ teleconsultation already applied. Only the *free* counts change during the run.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
@@ -22,7 +24,11 @@ from accesssim.rng import Streams, text_keys
 __all__ = ["Supply", "SupplyBuilder", "build_supply"]
 
 _KIND_CODE = {"solo": 0, "group": 1, "msp": 2, "centre": 3}
+_KINDS = ("solo", "group", "msp", "centre")
 _NEVER = np.iinfo(np.int32).max
+LEAVE_NONE, LEAVE_RETIRE, LEAVE_OTHER, LEAVE_SET = 0, 1, 2, 3
+"""Why a GP leaves (``Supply.leave_kind``): stays, retires, leaves for another reason, or on
+a date set by the scenario (roster ``leave``, policy retirements)."""
 _AGENDA_BLOCK = 512  # GPs per block when building the agendas
 
 
@@ -58,11 +64,34 @@ class Supply:
     rota: np.ndarray  # bool [n]: reserved slots on the shared rota
     installed: np.ndarray  # int32 [n]: index of the installations entry, -1 otherwise
     sees_others_planned: np.ndarray | None = None  # bool [n]: ... and their planned requests
+    age0: np.ndarray = field(default_factory=lambda: np.zeros(0))  # float64 [n]: age on day 0
+    leave_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))  # LEAVE_*
+    newcomer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # list ramps up
+    ramp_start: float = 1.0  # newcomers' share of their full list capacity at first
+    ramp_days: float = 0.0  # days over which it grows to the full capacity
     extra: dict = field(default_factory=dict)
 
     def active_on(self, day: int) -> np.ndarray:
         """GPs practising on ``day``."""
         return (self.start_day <= day) & (day < self.leave_day)
+
+    def age_on(self, day: int) -> np.ndarray:
+        """Age of every GP on ``day`` (years, float)."""
+        return self.age0 + day / 365.0
+
+    @property
+    def ramping(self) -> np.ndarray:
+        """GPs whose list capacity grows over their first years."""
+        return self.newcomer & (self.ramp_days > 0) & (self.ramp_start < 1.0)
+
+    def ramp(self, day: int) -> np.ndarray | float:
+        """Share of its full list capacity each GP takes on ``day`` (1 but for newcomers in
+        their first years)."""
+        if not self.ramping.any():
+            return 1.0
+        years_in = (day - self.start_day) / max(self.ramp_days, 1e-9)
+        share = self.ramp_start + (1.0 - self.ramp_start) * np.clip(years_in, 0.0, 1.0)
+        return np.where(self.newcomer, share, 1.0)
 
 
 class SupplyBuilder:
@@ -94,8 +123,13 @@ class SupplyBuilder:
                 "label",
                 "installed",
                 "slots",
+                "age",
+                "fixed",
+                "newcomer",
             )
         }
+        self.streams: Streams | None = None
+        self.newcomer_practices: dict[tuple[int, int], int] = {}
 
     def practice(self, kind: str, commune: int) -> int:
         self.p_kind.append(_KIND_CODE[kind])
@@ -103,10 +137,15 @@ class SupplyBuilder:
         return len(self.p_kind) - 1
 
     def add(self, **kw: object) -> int:
-        """Add a GP; ``others`` (sees occasional patients' unscheduled needs) also sets
-        ``occ_planned`` (their planned requests) unless given."""
+        """Add a GP. ``others`` (sees occasional patients' unscheduled needs) also sets
+        ``occ_planned`` (their planned requests) unless given; ``age`` (years on day 0; NaN:
+        drawn from the age profile), ``fixed`` (its leave day is set: no drawn departure) and
+        ``newcomer`` (its list grows over its first years) are optional."""
         kw.setdefault("slots", self.slots_per_session)
         kw.setdefault("occ_planned", kw.get("others", True))
+        kw.setdefault("age", math.nan)
+        kw.setdefault("fixed", False)
+        kw.setdefault("newcomer", False)
         for k, v in kw.items():
             self.gp[k].append(v)
         return len(self.gp["fte"]) - 1
@@ -143,6 +182,8 @@ def _roster(params: RunParams, b: SupplyBuilder) -> None:
             leave=leave,
             label=g.id,
             installed=-1,
+            age=float(g.age) + 0.5 if g.age is not None else math.nan,
+            fixed=g.leave_day is not None,
         )
 
 
@@ -238,18 +279,8 @@ def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Strea
     u_occ = u("gps.occasional")
     others = u_occ < pool.sees_occasional_unscheduled_share
     occ_planned = u_occ < pool.sees_occasional_planned_share
-    old = u("gps.age") < pool.aged_60_plus_share
-    # Departures: exponential time to leaving at the age-specific annual rate.
-    rates = np.where(old, pool.departure_rate_60_plus, pool.departure_rate_under_60)
-    u_leave = u("gps.departure")
-    u_repl = u("gps.replacement")
-    with np.errstate(divide="ignore"):
-        t_leave = np.where(rates > 0, -np.log1p(-u_leave) / np.maximum(rates, 1e-300), np.inf)
-    leave_days = np.floor(t_leave * 365.0)
-    first_gen = len(b.gp["fte"])
     for i in range(n_gen):
         prac = gp_practice[i]
-        leave = int(leave_days[i]) if leave_days[i] < horizon else _NEVER
         b.add(
             practice=prac,
             commune=b.p_commune[prac],
@@ -259,52 +290,183 @@ def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Strea
             open=bool(accepts[i]),
             others=bool(others[i]),
             occ_planned=bool(occ_planned[i]),
-            old=bool(old[i]),
+            old=False,
             start=0,
-            leave=max(leave, 1) if leave != _NEVER else _NEVER,
+            leave=_NEVER,
             label=labels[i],
             installed=-1,
         )
-    # Replacements of departing generated GPs (same practice, after a delay).
-    for i in range(n_gen):
-        gi = first_gen + i
-        leave = b.gp["leave"][gi]
-        if leave == _NEVER or u_repl[i] >= pool.replacement_share:
-            continue
-        start = leave + int(round(pool.replacement_delay_days))
-        if start >= horizon:
-            continue
-        prac = b.gp["practice"][gi]
-        b.add(
-            practice=prac,
-            commune=b.p_commune[prac],
-            fte=b.gp["fte"][gi],
-            cap=int(round(pool.newcomer_list_capacity * b.gp["fte"][gi])),
-            accepts=True,
-            open=True,
-            others=True,
-            old=False,
-            start=start,
-            leave=_NEVER,
-            label=f"{labels[i]}-successor",
-            installed=-1,
-        )
+
+
+def _place(cum_w: np.ndarray | None, u: float) -> int:
+    """The commune at uniform ``u`` of the cumulative population weights (0 without)."""
+    if cum_w is None:
+        return 0
+    return min(int(np.searchsorted(cum_w, u, side="right")), len(cum_w) - 1)
+
+
+def population_weights(params: RunParams) -> np.ndarray | None:
+    """Cumulative shares of the communes' populations (None without communes)."""
+    ter = params.territory
+    if not ter.insee:
+        return None
+    w = ter.commune_population.astype(float)
+    if w.sum() <= 0:
+        w = np.ones(len(ter.insee))
+    return np.cumsum(w) / w.sum()
+
+
+def add_newcomer(
+    params: RunParams,
+    b: SupplyBuilder,
+    label: str,
+    day: int,
+    streams: Streams,
+    practice: int | None = None,
+) -> None:
+    """Add GP ``label`` installing on ``day``: its age, working time, list capacity and, unless
+    ``practice`` is given, its practice (newcomers of a commune who choose the same kind of
+    practice practise together), all keyed by the label."""
+    pool = params.gps
+    key = text_keys([label])
+
+    def u(name: str) -> float:
+        return float(keyed.uniforms(streams.key(name), key, 0)[0])
+
+    fte = float(np.clip(pool.fte.ppf(np.array([u("gps.newcomer.fte")]))[0], 0.05, 1.5))
+    age = float(pool.newcomer_age.ppf(np.array([u("gps.newcomer.age")]))[0])
+    # Occasional patients: one uniform for both kinds (as for the GPs of day 0).
+    u_occ = u("gps.newcomer.occasional")
+    if practice is None:
+        cum = np.cumsum(pool.newcomer_practice_shares)
+        kind = min(int(np.searchsorted(cum / cum[-1], u("gps.newcomer.kind"), side="right")), 3)
+        commune = _place(population_weights(params), u("gps.newcomer.place"))
+        practice = b.newcomer_practices.get((kind, commune))
+        if practice is None:
+            practice = b.newcomer_practices[(kind, commune)] = b.practice(_KINDS[kind], commune)
+    b.add(
+        practice=practice,
+        commune=b.p_commune[practice],
+        fte=fte,
+        cap=int(round(pool.newcomer_list_capacity * fte)),
+        accepts=True,
+        open=True,
+        others=u_occ < pool.sees_occasional_unscheduled_share,
+        occ_planned=u_occ < pool.sees_occasional_planned_share,
+        old=False,
+        start=day,
+        leave=_NEVER,
+        label=label,
+        installed=-1,
+        age=age - day / 365.0,
+        newcomer=True,
+    )
+
+
+def _installations(params: RunParams, b: SupplyBuilder, horizon: int, streams: Streams) -> None:
+    """GPs installing in the territory, year by year: a Poisson number a year (installations
+    per 100,000 inhabitants x attractiveness), keyed by the year; newcomer ``j`` of year ``y``
+    is ``newcomer{y}-{j}``, installing on a day of that year. The count depends on no GP, so
+    one more GP changes no installation."""
+    mean = params.gps.installations_per_year
+    if mean <= 0:
+        return
+    stream = np.uint64(streams.key("gps.installations"))
+    day_stream = streams.key("gps.newcomer.day")
+    for y in range(math.ceil(horizon / 365)):
+        with np.errstate(**keyed.WRAP):
+            count = int(keyed.poisson(mean, np.uint64(keyed.key(stream, np.uint64(y), 0))))
+        for j in range(count):
+            label = f"newcomer{y}-{j}"
+            day = y * 365 + int(keyed.uniforms(day_stream, text_keys([label]), 0)[0] * 365)
+            if day >= horizon:
+                continue
+            add_newcomer(params, b, label, max(day, 1), streams)
+
+
+def _age_draws(params: RunParams, u: np.ndarray) -> np.ndarray:
+    """Ages (years, float) at uniforms ``u`` of the GPs' age profile on day 0, its steps from
+    60 on scaled to ``aged_60_plus_share``."""
+    pool = params.gps
+    steps = list(pool.age_steps)
+    lo = np.array([a for a, _ in steps[:-1]], dtype=float)
+    hi = np.array([a for a, _ in steps[1:]], dtype=float)
+    w = np.array([v for _, v in steps[:-1]], dtype=float)
+    old = lo >= 60
+    share = pool.aged_60_plus_share
+    if w[old].sum() > 0 and w[~old].sum() > 0:
+        w = np.where(old, w / w[old].sum() * share, w / w[~old].sum() * (1 - share))
+    cum = np.cumsum(w) / w.sum()
+    i = np.minimum(np.searchsorted(cum, u, side="right"), lo.size - 1)
+    before = np.where(i > 0, cum[np.maximum(i - 1, 0)], 0.0)
+    frac = (u - before) / np.maximum(cum[i] - before, 1e-12)
+    return lo[i] + np.clip(frac, 0.0, 1.0) * (hi[i] - lo[i])
+
+
+@njit(cache=True)
+def _gp_leave(u, age0, start, horizon, retire_q, other_h):
+    """Day a GP stops practising (or -1 before ``horizon``) and why (1 retires, 2 other):
+    one clock whose hazard is the retirement probability of its age plus the other
+    departures, inverted from ``u[0]``; ``u[1]`` says which of the two it was."""
+    target = -np.log1p(-u[0])
+    t = float(start)
+    top = retire_q.shape[0] - 1
+    while t < horizon:
+        age = age0 + t / 365.0
+        a = min(int(age), top)
+        nxt = (a + 1 - age0) * 365.0  # day of the next birthday
+        if nxt <= t:
+            nxt = t + 1.0
+        q = retire_q[a] if a >= 0 else 0.0
+        if q >= 1.0:
+            return int(t), 1
+        hr = -np.log1p(-q) / 365.0
+        h = hr + other_h
+        if h > 0.0:
+            need = target / h
+            if t + need < nxt:
+                day = int(t + need)
+                if day >= horizon:
+                    return -1, 0
+                return day, 1 if u[1] * h < hr else 2
+            target -= (nxt - t) * h
+        t = nxt
+    return -1, 0
 
 
 def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> Supply:
     """All GP arrays and agendas of one replication."""
     b = SupplyBuilder(params.gps.slots_per_session)
+    b.streams = streams
     _roster(params, b)
     _generated(params, b, cal.horizon_days, streams)
-    # -- GPs added by policies (installations) ------------------------------------------------
+    _installations(params, b, cal.horizon_days, streams)
+    # -- GPs added by policies (installations, attraction) ------------------------------------
     for active in params.policies:
         active.policy.add_gps(active.params, b, params)
 
     n = len(b.gp["fte"])
     start_day = np.array(b.gp["start"], dtype=np.int32)
     leave_day = np.array(b.gp["leave"], dtype=np.int64).clip(max=_NEVER).astype(np.int32)
-    old = np.array(b.gp["old"], dtype=bool)
     labels: list[str] = list(b.gp["label"])
+    keys = text_keys(labels)
+    # Ages (drawn from the profile when not given) and departures by age, keyed by GP.
+    age0 = np.array(b.gp["age"], dtype=np.float64)
+    fixed = np.array(b.gp["fixed"], dtype=bool)
+    unknown = np.isnan(age0)
+    if unknown.any():
+        age0[unknown] = _age_draws(params, keyed.uniforms(streams.key("gps.age"), keys[unknown], 0))
+    old = age0 >= 60
+    leave_kind = np.where(fixed & (leave_day < _NEVER), LEAVE_SET, LEAVE_NONE).astype(np.uint8)
+    pool = params.gps
+    other_h = -math.log1p(-min(pool.other_departure_rate, 0.999999)) / 365.0
+    u_leave = keyed.uniforms_2d(streams.key("gps.departure"), keys, 2)
+    for g in np.flatnonzero(~fixed):
+        day, why = _gp_leave(u_leave[g], age0[g], int(start_day[g]), cal.horizon_days,
+                             pool.retirement_q, other_h)  # fmt: skip
+        if day >= 0:
+            leave_day[g] = max(day, int(start_day[g]) + 1, 1)
+            leave_kind[g] = why
 
     practice = np.array(b.gp["practice"], dtype=np.int32)
     p_kind = np.array(b.p_kind, dtype=np.int8)
@@ -328,7 +490,7 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
         start_day=start_day,
         leave_day=leave_day,
         label=labels,
-        key=text_keys(labels),
+        key=keys,
         practice_kind=p_kind,
         practice_commune=p_commune,
         prac_ptr=prac_ptr,
@@ -344,6 +506,11 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
         rota=np.zeros(n, dtype=bool),
         installed=np.array(b.gp["installed"], dtype=np.int32),
         sees_others_planned=np.array(b.gp["occ_planned"], dtype=bool),
+        age0=age0,
+        leave_kind=leave_kind,
+        newcomer=np.array(b.gp["newcomer"], dtype=bool),
+        ramp_start=params.gps.newcomer_start_share,
+        ramp_days=params.gps.newcomer_ramp_years * 365.0,
     )
     # Policies: departures (retirements), then the GPs taking part in each policy.
     for active in params.policies:

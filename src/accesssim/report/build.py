@@ -669,6 +669,64 @@ def _baseline_cost(res: Results) -> str:
     return baseline_cost_words({k: e.mean for k, e in mc.items()}, names)
 
 
+def _years_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section | None:
+    """Year by year (two measurement years or more): the trajectories, their table, and for a
+    comparison the paired differences by year."""
+    from accesssim.report.tables import year_difference_rows, year_rows
+    from accesssim.vocabulary import TRAJECTORY_METRICS
+
+    spec = catalogue.trajectory_figure(res)
+    years = res.table("years")
+    if spec is None or years is None:
+        return None
+    sec = Section(
+        "years",
+        _("Year by year"),
+        intro=[
+            _(
+                "Each measurement year is 365 days from the end of the warm-up (year 1 "
+                "first). People age, are born, die and move; GPs retire, leave and install; "
+                "policies start and end on their dates. Values are at the year's end for "
+                "counts of people and GPs, over the year for rates."
+            )
+        ],
+    )
+    sec.blocks.append(figs.add(spec))
+    rows = [
+        [_c(r.label, r.metric, cls="metric"), _c(str(r.year))] + [_c(v, ci) for v, ci in r.cells]
+        for r in year_rows(years, labels, TRAJECTORY_METRICS)
+    ]
+    sec.blocks.append(
+        Table(
+            columns=[_("Indicator"), _("Year"), *labels],
+            rows=rows,
+            numeric=[False, True] + [True] * len(labels),
+            caption=_("Trajectories: mean and 95 % CI over replications, by measurement year"),
+        )
+    )
+    by_year = res.table("differences_by_year")
+    if by_year is not None and not by_year.empty:
+        for alt in labels[1:]:
+            rows = [
+                [_c(r.label, r.metric, cls="metric"), _c(str(r.year)), _c(r.cells[0][0]),
+                 _c(r.cells[1][0]),
+                 _c(r.cells[2][0], r.cells[2][1], cls="strong" if r.significant else "")]
+                for r in year_difference_rows(by_year, alt, TRAJECTORY_METRICS)
+            ]  # fmt: skip
+            sec.blocks.append(
+                Table(
+                    columns=[_("Indicator"), _("Year"), labels[0], alt, _("Difference [95 % CI]")],
+                    rows=rows,
+                    numeric=[False, True, True, True, True],
+                    caption=_("{alt} against {base}: paired differences by year").format(
+                        alt=alt, base=labels[0]
+                    ),
+                    note=_("Bold: the 95 % CI excludes 0 (a clear change)."),
+                )
+            )
+    return sec
+
+
 def _weekly_section(res: Results, labels: Sequence[str], figs: _Figures) -> Section:
     sec = Section(
         "time",
@@ -1216,6 +1274,9 @@ def _context(res: Results) -> dict[str, Any]:
             if comp is not None:
                 sections.append(comp)
         sections.append(_headline_section(res, labels))
+        years_sec = _years_section(res, labels, figs)
+        if years_sec is not None:
+            sections.append(years_sec)
         sections.append(_weekly_section(res, labels, figs))
         sections.append(_waits_section(res, labels, figs))
         sections.append(_outcomes_section(res, labels, figs))

@@ -23,7 +23,7 @@ from accesssim.analysis import mean_ci
 from accesssim.i18n import N_, _, ngettext
 from accesssim.report.describe import weekly_events
 from accesssim.report.results import Results
-from accesssim.vocabulary import HEADLINE_METRICS
+from accesssim.vocabulary import HEADLINE_METRICS, TRAJECTORY_METRICS
 from accesssim.wording import number
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,6 +37,7 @@ __all__ = [
     "forest_figure",
     "map_figures",
     "outcomes_figure",
+    "trajectory_figure",
     "waits_figure",
     "weekly_figures",
 ]
@@ -307,12 +308,46 @@ def map_figures(res: Results, *, width: float = 7.2, fontsize: float = 6.5) -> l
     return out
 
 
+def trajectory_figure(res: Results) -> FigureSpec | None:
+    """Year by year (runs of two measurement years or more): coverage, adults without an MT,
+    48 h access, ED visits, GPs and their FTE, the age structure."""
+    years = res.table("years")
+    if years is None or years.empty or int(years["year"].max()) < 2:
+        return None
+    from accesssim.report.figures import year_trajectories
+
+    labels = res.labels
+    cal = res.scenarios[labels[0]].calendar
+    n = int(years["replication"].nunique())
+    return FigureSpec(
+        "trajectories",
+        _("Year by year: access, declared GPs, GPs and the population"),
+        _(
+            "Each point is a measurement year (365 days from the end of the warm-up): its "
+            "share, rate or count at the year's end. Lines that part show where the scenarios "
+            "lead; in every scenario the population ages and GPs retire and install in the "
+            "same way (same random numbers), so a gap between lines is the policies' effect."
+        ),
+        _("Bands: 95 % CI of the yearly mean over {reps}.").format(reps=_reps(n)),
+        lambda: year_trajectories(
+            years,
+            TRAJECTORY_METRICS,
+            labels=labels,
+            start_date=cal.start_date,
+            warmup_days=cal.warmup_days,
+        ),
+    )
+
+
 def figures(res: Results, *, map_width: float = 7.2, map_fontsize: float = 6.5) -> list[FigureSpec]:
     """Every figure of a run or a comparison, in the report's order."""
     out: list[FigureSpec] = []
     forest = forest_figure(res) if res.kind == "compare" else None
     if forest is not None:
         out.append(forest)
+    trajectories = trajectory_figure(res)
+    if trajectories is not None:
+        out.append(trajectories)
     out += weekly_figures(res)
     for one in (waits_figure(res), outcomes_figure(res)):
         if one is not None:

@@ -851,3 +851,82 @@ def response_scatter(
     ax.set_ylabel(f"{unit}")
     ax.set_title(metric_label(metric), loc="left", fontsize=8.5)
     return fig
+
+
+@_styled
+def year_trajectories(
+    years: pd.DataFrame,
+    metrics: Sequence[str],
+    *,
+    labels: Sequence[str] | None = None,
+    start_date: dt.date | None = None,
+    warmup_days: int = 0,
+) -> Figure:
+    """Small multiples, one per metric: the mean of each measurement year over replications
+    and its 95 % CI (Student t), one line per scenario, year 1 first.
+
+    Parameters
+    ----------
+    years
+        ``years.parquet``: scenario, replication, year, metric, value.
+    metrics
+        The metrics drawn (shares in %).
+    labels
+        Scenarios to draw, in order (baseline first): colours follow this order.
+    start_date, warmup_days
+        With a start date, the x axis names each year by the calendar year it ends in.
+    """
+    from accesssim.analysis import mean_ci
+    from accesssim.wording import metric_short, metric_unit
+
+    names = _labels(years, labels)
+    colours = scenario_colours(labels if labels is not None else names)
+    present = [m for m in metrics if m in set(years["metric"])]
+    cols = 2
+    rows = max(1, math.ceil(len(present) / cols))
+    fig = _new(WIDTH, 1.9 * rows + 0.5)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    year_max = int(years["year"].max()) if len(years) else 1
+    for i, metric in enumerate(present):
+        ax = axes[i // cols][i % cols]
+        scale = 100.0 if _is_share(metric) else 1.0
+        sub = years[years["metric"] == metric]
+        for z, lab in enumerate(names):
+            g = sub[sub["scenario"] == lab]
+            pts = []
+            for year, grp in g.groupby("year", sort=True):
+                e = mean_ci(grp["value"].to_numpy(dtype=float))
+                pts.append((int(year), e.mean, e.low, e.high))
+            if not pts:
+                continue
+            x = np.array([p[0] for p in pts], dtype=float)
+            mean = scale * np.array([p[1] for p in pts])
+            low = scale * np.array([p[2] for p in pts])
+            high = scale * np.array([p[3] for p in pts])
+            ok = ~np.isnan(low)
+            ax.fill_between(x[ok], low[ok], high[ok], color=colours[lab], alpha=0.15, linewidth=0)
+            ax.plot(x, mean, color=colours[lab], marker="o", markersize=3, linewidth=1.3,
+                    label=lab, zorder=3 + len(names) - z)  # fmt: skip
+        unit = metric_unit(metric)
+        ax.set_title(metric_short(metric), fontsize=8, loc="left")
+        ax.set_ylabel(unit, fontsize=7)
+        ax.set_xticks(range(1, year_max + 1))
+        if start_date is not None:
+            ends = [
+                (start_date + dt.timedelta(days=warmup_days + 365 * y - 1)).year
+                for y in range(1, year_max + 1)
+            ]
+            ax.set_xticklabels([f"{y}\n{e}" for y, e in zip(range(1, year_max + 1), ends,
+                                                           strict=True)], fontsize=6.5)  # fmt: skip
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+    for j in range(len(present), rows * cols):
+        axes[j // cols][j % cols].set_visible(False)
+    for j in range(max(0, len(present) - cols), len(present)):
+        axes[j // cols][j % cols].set_xlabel(
+            _("measurement year (and the calendar year it ends in)"), fontsize=7
+        )
+    if names:
+        handles = [Line2D([], [], color=colours[lab], marker="o", label=lab) for lab in names]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(names), 4),
+                   fontsize=7, frameon=False)  # fmt: skip
+    return fig

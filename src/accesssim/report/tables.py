@@ -39,10 +39,13 @@ __all__ = [
     "CostRow",
     "DiffRow",
     "SummaryRow",
+    "YearRow",
     "baseline_cost_words",
     "cost_rows",
     "difference_rows",
     "summary_rows",
+    "year_difference_rows",
+    "year_rows",
 ]
 
 
@@ -186,4 +189,66 @@ def summary_rows(summary: Mapping[str, object], metrics: Iterable[str]) -> list[
                 unit=metric_unit(m),
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One indicator in one measurement year: each scenario's mean with its 95 % CI, or an
+    alternative's paired difference from the baseline."""
+
+    metric: str
+    label: str
+    year: int
+    cells: tuple[tuple[str, str], ...]  # (value, CI) per scenario, or (difference, CI)
+    significant: bool = False
+
+
+def year_rows(years: pd.DataFrame, labels: Sequence[str], metrics: Sequence[str]) -> list[YearRow]:
+    """Rows of the tidy year-by-year table (``years.parquet``): for each metric and year, the
+    mean over replications of each scenario and its 95 % CI (Student t)."""
+    from accesssim.analysis import mean_ci
+
+    out = []
+    for m in metrics:
+        sub = years[years["metric"] == m]
+        if sub.empty:
+            continue
+        for year in sorted(int(y) for y in sub["year"].unique()):
+            cells = []
+            for lab in labels:
+                v = sub[(sub["year"] == year) & (sub["scenario"] == lab)]["value"]
+                if v.empty:
+                    cells.append(("–", ""))
+                    continue
+                e = mean_ci(v.to_numpy(dtype=float))
+                ci = fmt_ci(m, e.low, e.high) if e.n >= 2 else ""
+                cells.append((fmt_value(m, e.mean), ci))
+            out.append(YearRow(m, metric_short(m), year, tuple(cells)))
+    return out
+
+
+def year_difference_rows(
+    by_year: pd.DataFrame, alternative: str, metrics: Sequence[str]
+) -> list[YearRow]:
+    """Rows of ``differences_by_year``: the paired difference of ``alternative`` from the
+    baseline, year by year, with its 95 % CI."""
+    part = by_year[by_year["alternative"] == alternative]
+    out = []
+    for m in metrics:
+        sub = part[part["metric"] == m].sort_values("year")
+        for r in sub.itertuples():
+            out.append(
+                YearRow(
+                    m,
+                    metric_short(m),
+                    int(r.year),
+                    (
+                        (fmt_value(m, float(r.base_mean)), ""),
+                        (fmt_value(m, float(r.alt_mean)), ""),
+                        (fmt_diff(m, float(r.diff)), fmt_ci_diff(m, float(r.low), float(r.high))),
+                    ),
+                    bool(r.significant),
+                )
+            )
     return out

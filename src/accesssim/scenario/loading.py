@@ -162,6 +162,28 @@ def _tag_of(node: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: Fields whose keys are ages (``AgeSchedule`` in the schema): the one place a whole number may
+#: be a key (``retirement_by_age: {60: 0.03, 65: 0.09}``). tests/unit/test_loading.py checks the
+#: list against the schema.
+AGE_KEYED_FIELDS = frozenset(
+    {
+        "age_profile",
+        "death_probability_by_age",
+        "fertility_by_age",
+        "out_migration_by_age",
+        "retirement_by_age",
+    }
+)
+
+
+def _key_allowed(key: Any, loc: Loc) -> bool:
+    """A text name, or a whole number under a field keyed by age."""
+    if isinstance(key, str):
+        return True
+    is_int = isinstance(key, int) and not isinstance(key, bool)
+    return is_int and bool(loc) and loc[-1] in AGE_KEYED_FIELDS
+
+
 def _plain(
     node: Any,
     loc: Loc,
@@ -199,7 +221,7 @@ def _plain(
                 line = node.lc.key(key)[0] + 1
             except (AttributeError, KeyError, TypeError):
                 line = line_of_self
-            if not isinstance(key, str):
+            if not _key_allowed(key, loc):
                 problems.append(
                     Problem(fname, line, _dotted(loc), f"key {key!r} must be a text name")
                 )
@@ -550,8 +572,10 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     if value_text.strip() == "":
         value: Any = None
     else:
-        doc = read_yaml(Path("--set"), text=f"v: {value_text}\n")
-        value = doc.data["v"]
+        # Under its own name, so that a field keyed by age may be given {60: 0.1}.
+        name = path[-1] if path[-1] in AGE_KEYED_FIELDS else "v"
+        doc = read_yaml(Path("--set"), text=f"{name}: {value_text}\n")
+        value = doc.data[name]
     return path, value
 
 

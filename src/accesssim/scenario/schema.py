@@ -46,6 +46,7 @@ __all__ = [
     "ContactRates",
     "Demand",
     "Epidemic",
+    "GPAttraction",
     "GPPool",
     "GPSpec",
     "HourBandFactors",
@@ -73,7 +74,13 @@ __all__ = [
 
 AGE_BANDS: tuple[str, ...] = ("0-15", "16-59", "60-74", "75+")
 """Age bands of the model (years, inclusive)."""
-AGE_BAND_BOUNDS: tuple[tuple[int, int], ...] = ((0, 15), (16, 59), (60, 74), (75, 99))
+AGE_BAND_BOUNDS: tuple[tuple[int, int], ...] = ((0, 15), (16, 59), (60, 74), (75, 105))
+MAX_AGE = 105
+"""Last age of the schedules by age (years): older people take the value at 105."""
+MAX_HORIZON_YEARS = 15
+"""Most measured years a run may have (children born during a run stay under 16 years)."""
+MAX_HORIZON_DAYS = 5840
+"""Most simulated days (16 years of 365 days: 15 measured years and up to a year of warm-up)."""
 
 _TOL = 1e-6
 
@@ -90,7 +97,7 @@ MAX_LIST_CAPACITY = 100_000
 #: Largest amount of one cost field (EUR), so that every total stays a finite number.
 MAX_EUR = 1e9
 #: Largest number of days of a delay, a patience or a tolerance: far beyond the longest horizon
-#: (3,650 days), so "never gives up" can still be written, and inside 32-bit day counters.
+#: (5,840 days), so "never gives up" can still be written, and inside 32-bit day counters.
 MAX_DAYS = 1_000_000
 #: Largest daily capacity of a pool (teleconsultations, nurse acts) (acts/day).
 MAX_DAILY_ACTS = 1_000_000
@@ -196,6 +203,48 @@ When = Annotated[
 """A moment: a day number from the start (int >= 0) or an ISO date."""
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _check_schedule(value: dict[int, float]) -> dict[int, float]:
+    if not value:
+        raise ValueError("give at least one age")
+    for age, rate in value.items():
+        if not 0 <= age <= MAX_AGE:
+            raise ValueError(f"age {age} is outside 0-{MAX_AGE}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"at age {age}: {rate} is not a share in [0, 1]")
+    return dict(sorted(value.items()))
+
+
+AgeSchedule = Annotated[
+    dict[int, float],
+    PlainValidator(lambda v: _check_schedule(_as_schedule(v))),
+    PlainSerializer(lambda v: {int(k): float(x) for k, x in v.items()}),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": "^[0-9]+$"},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
+        }
+    ),
+]
+"""A value by age: ``{first age of the step: value}``, constant until the next step; ages
+below the first step get 0. Written ``{0: 0.0035, 1: 0.0001, 15: 0.0004}`` in YAML."""
+
+
+def _as_schedule(value: Any) -> dict[int, float]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping {age: value}")
+    out: dict[int, float] = {}
+    for k, v in value.items():
+        try:
+            age = int(k)
+        except (TypeError, ValueError):
+            raise ValueError(f"{k!r} is not an age (whole years)") from None
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError(f"at age {k}: {v!r} is not a number")
+        out[age] = float(v)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,9 +392,18 @@ class Calendar(_Frozen):
     horizon_days: int = Field(
         default=456,
         gt=0,
-        le=3650,
+        le=MAX_HORIZON_DAYS,
         description="Simulated days including the warm-up (days). Default: 91 days of warm-up "
-        "then one year (365 days) of measurement.",
+        "then one year (365 days) of measurement. Set by horizon_years when that is given.",
+    )
+    horizon_years: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_HORIZON_YEARS,
+        description="Measured years after the warm-up (years of 365 days); when given, it sets "
+        "horizon_days = warmup_days + 365 x horizon_years (replacing horizon_days). Results "
+        "are reported for the whole window and year by year (measurement year 1 starts at "
+        "the end of the warm-up).",
     )
     warmup_days: int = Field(
         default=91,
@@ -386,6 +444,19 @@ class Calendar(_Frozen):
         default_factory=list,
         description="Further days without sessions in the whole territory (ISO dates).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _years(cls, data: Any) -> Any:
+        """``horizon_years`` sets ``horizon_days`` (replacing a ``horizon_days`` given too)."""
+        if not isinstance(data, dict) or data.get("horizon_years") is None:
+            return data
+        years, warmup = data["horizon_years"], data.get("warmup_days", 91)
+        if isinstance(years, bool) or not isinstance(years, int) or not isinstance(warmup, int):
+            return data
+        if not 1 <= years <= MAX_HORIZON_YEARS:  # refused at horizon_years alone
+            return data
+        return {**data, "horizon_days": warmup + 365 * years}
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -436,6 +507,13 @@ class Commune(_Frozen):
     )
     lon: float | None = Field(
         default=None, ge=-180, le=180, description="Longitude of the town hall (degrees, WGS84)."
+    )
+    growth_per_year: float | None = Field(
+        default=None,
+        ge=-0.1,
+        le=0.1,
+        description="Expected growth of this commune's population in the first year (1/year); "
+        "default: population.growth_per_year. Sets the commune's in-migration.",
     )
 
 
@@ -517,19 +595,60 @@ class Population(_Frozen):
         default=0.054,
         description="Initial share of ALD patients without an MT (1). CNAM 2022: 5.4 %.",
     )
-    move_out_rate_per_year: float = Field(
-        default=0.05,
+    death_probability_by_age: AgeSchedule = Field(
+        default={
+            0: 0.0035,
+            1: 0.0001,
+            15: 0.0004,
+            25: 0.0006,
+            35: 0.0011,
+            45: 0.0027,
+            55: 0.0065,
+            65: 0.013,
+            75: 0.03,
+            85: 0.095,
+            95: 0.33,
+            105: 1.0,
+        },
+        description="Probability of dying within a year at each age ({first age of the step: "
+        "probability}, 1/year). Derived: rounded death probabilities of the French life "
+        "tables (INSEE), scaled so that the French age structure gives about 640,000 deaths "
+        "a year (INSEE, bilan démographique 2023: 631,000; 2024: 646,000, for 68.4 million "
+        "inhabitants). A territory may give its own.",
+    )
+    fertility_by_age: AgeSchedule = Field(
+        default={16: 0.0206, 25: 0.089, 30: 0.117, 35: 0.0656, 40: 0.0075, 50: 0.0},
+        description="Births per woman per year at each age of the mother (1/year). Derived: "
+        "INSEE 2024 total fertility rate of 1.62 children per woman (bilan démographique "
+        "2024; 663,000 births) spread over ages 16-49 by a profile peaking at 30-34 (the "
+        "profile itself: no figure in CALIBRATION.md). Children born during a run stay under "
+        "16, so only mothers present at the start or arriving have children.",
+    )
+    out_migration_by_age: AgeSchedule = Field(
+        default={0: 0.05, 16: 0.06, 20: 0.12, 30: 0.06, 45: 0.03, 60: 0.025, 75: 0.02},
+        description="Probability of moving out of the territory within a year at each age "
+        "(1/year). No published figure for CPTS territories: a profile peaking at 20-29 "
+        "(studies, first jobs) that averages about 5 % a year, the rate formerly fitted with "
+        "demand.enrol_share so that the share without an MT is stable.",
+    )
+    growth_per_year: float = Field(
+        default=0.0012,
+        ge=-0.1,
+        le=0.1,
+        description="Expected population growth in the first year (1/year); in-migration is "
+        "set to reach it given births, deaths and moves out (later years follow the ageing). "
+        "INSEE population projections 2021-2070, central scenario: 67.4 million (2021) to "
+        "69.3 million (2044), about +0.12 % a year. A commune may give its own "
+        "(territory.communes[i].growth_per_year).",
+    )
+    in_migration_per_year: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Share of inhabitants who move out each year, replaced by newcomers "
-        "without an MT (1/year). No published figure for CPTS territories; fitted with the "
-        "enrolment share so that the share without an MT is stable without policy.",
-    )
-    death_rate_per_year: ShareByAge = Field(
-        default=ShareByAge(age_0_15=0.0003, age_16_59=0.002, age_60_74=0.012, age_75_plus=0.06),
-        description="Annual death rate per age band (1/year); each death frees a list place "
-        "and is replaced by a newcomer of the same band without an MT (stationary population). "
-        "No figure in CALIBRATION.md: order of magnitude of French mortality by age.",
+        description="Arrivals from outside the territory per inhabitant per year (1/year); "
+        "default (null): derived from growth_per_year (expected moves out + deaths - births + "
+        "growth). Arrivals have the age profile of out_migration_by_age applied to the "
+        "population's age structure, and no MT.",
     )
 
 
@@ -986,39 +1105,87 @@ class GPPool(_Frozen):
         "closed lists start full. No published figure.",
     )
     aged_60_plus_share: Share = Field(
-        default=0.34, description="Share of generated GPs aged 60+ (1). CNAM 2021: 34 %."
+        default=0.34,
+        description="Share of generated GPs aged 60+ on day 0 (1). CNAM 2021: 34 % of liberal "
+        "GPs. Scales the steps of age_profile from 60 on (the others share the rest).",
     )
-    departure_rate_60_plus: float = Field(
-        default=0.092,
-        ge=0,
-        le=1,
-        description="Annual probability that a generated GP aged 60+ stops practising "
-        "(1/year). Derived: 2,327 cessations among 52,149 GPs in 2022 (4.5 %, CNAM), 70 % of "
-        "them retirements, spread over the 34 % of GPs aged 60+.",
+    age_profile: AgeSchedule = Field(
+        default={30: 0.17, 40: 0.21, 50: 0.28, 60: 0.15, 65: 0.12, 70: 0.07, 80: 0.0},
+        description="Relative weight of each age step of generated GPs on day 0 (ages uniform "
+        "within a step; the last step ends the profile). 34 % aged 60+ (CNAM 2021); the split "
+        "within the other ages has no published figure for liberal GPs (CNOM 2017: 20 % of "
+        "all practising doctors under 40).",
     )
-    departure_rate_under_60: float = Field(
-        default=0.020,
-        ge=0,
-        le=1,
-        description="Annual probability that a generated GP under 60 stops practising "
-        "(1/year). Derived as above: the 30 % of cessations that are not retirements.",
+    retirement_by_age: AgeSchedule = Field(
+        default={60: 0.03, 65: 0.09, 70: 0.10, 80: 1.0},
+        description="Probability that a GP retires within a year at each age (1/year). "
+        "Derived: with the default age profile, 3.1 % of GPs retire in the first year, the "
+        "70 % of the 2,327 cessations among 52,149 liberal GPs in 2022 that were retirements "
+        "(CNAM); the profile by age has no published figure beyond the mean age at the end of "
+        "liberal practice, 67 in 2017 (DREES 2018, cumul emploi-retraite).",
     )
-    replacement_share: Share = Field(
+    retirement_scale: float = Field(
         default=1.0,
-        description="Share of departing generated GPs replaced by a newcomer in the same "
-        "practice (1). 2022: 2,357 installations vs 2,327 cessations (CNAM).",
-    )
-    replacement_delay_days: float = Field(
-        default=60.0,
         ge=0,
-        le=MAX_DAYS,
-        description="Days between a departure and its replacement (days). No published figure.",
+        le=10,
+        description="Multiplier of retirement_by_age at every age (1; probabilities above 1 "
+        "count as 1): a planner's stress test of faster or slower retirements (e.g. 0.5 to 2). "
+        "No published figure.",
+    )
+    other_departure_rate: float = Field(
+        default=0.0134,
+        ge=0,
+        le=1,
+        description="Probability that a GP stops practising in the territory for another "
+        "reason (move, salaried work, illness) within a year, at any age (1/year). Derived: "
+        "the 30 % of the 2,327 cessations of 2022 that were not retirements, among 52,149 "
+        "GPs (CNAM).",
+    )
+    installations_per_100k: float = Field(
+        default=3.45,
+        ge=0,
+        le=100,
+        description="GPs installing in the territory each year per 100,000 inhabitants on "
+        "day 0 (1/year), before attractiveness and policies. CNAM 2022: 2,357 installations "
+        "of liberal GPs for 68.3 million inhabitants (INSEE).",
+    )
+    attractiveness: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="Multiplier of installations_per_100k for this territory (1 = national "
+        "average). No published figure: set it from the territory's observed installations "
+        "(e.g. 0.5 for a territory that attracts half the national rate).",
+    )
+    newcomer_age: Distribution = Field(
+        default_factory=lambda: Triangular(low=28, mode=32, high=45),
+        description="Age of a GP when installing (years). Mean 35: the CNOM atlas 2014 gives "
+        "34.2 years as the mean age of newly installed doctors; the spread has no published "
+        "figure.",
     )
     newcomer_list_capacity: int = Field(
         default=1100,
         ge=0,
         le=MAX_LIST_CAPACITY,
-        description="List capacity of a replacing GP (people). No published figure.",
+        description="Full list capacity of an installing GP per FTE (people/FTE). No published "
+        "figure.",
+    )
+    newcomer_start_share: Share = Field(
+        default=0.4,
+        description="Share of the full list capacity an installing GP takes at first; it grows "
+        "linearly to the full capacity over newcomer_ramp_years (1). No published figure.",
+    )
+    newcomer_ramp_years: float = Field(
+        default=3.0,
+        ge=0,
+        le=15,
+        description="Years over which an installing GP's list capacity grows to its full "
+        "value (years). No published figure.",
+    )
+    newcomer_practice_mix: PracticeMix = Field(
+        default_factory=lambda: PracticeMix(solo=0.15, group=0.35, msp=0.35, centre=0.15),
+        description="Kinds of practice installing GPs join (newcomers of a commune and kind "
+        "practise together). No published figure: young GPs favour group practice.",
     )
     practice_mix: PracticeMix = Field(
         default_factory=PracticeMix,
@@ -1156,6 +1323,11 @@ class OutOfHours(_Frozen):
 class _Policy(_Frozen):
     start: When = Field(
         default=0, description="Day the policy starts (day or date); 0 = from the beginning."
+    )
+    end: When | None = Field(
+        default=None,
+        description="Day the policy stops (day or date), e.g. the end of a five-year "
+        "contract; none: it runs to the horizon.",
     )
 
 
@@ -1581,6 +1753,84 @@ class MTAccess(_Policy):
     )
 
 
+class GPAttraction(_Policy):
+    """Attracting GPs: an MSP or health centre opening, installation-aid contracts, hosting
+    interns. Each raises the yearly rate of installations from its start to its end."""
+
+    msp_openings: int = Field(
+        default=1,
+        ge=0,
+        le=100,
+        description=N_("MSPs or health centres opening at the start (practices)."),
+    )
+    msp_kind: Literal["msp", "centre"] = Field(
+        default="msp", description="Kind of the practices opening: 'msp' or 'centre'."
+    )
+    msp_commune: str | None = Field(
+        default=None,
+        description="INSEE code of their commune (default: the most populous commune).",
+    )
+    gps_per_msp_per_100k: float = Field(
+        default=4.2,
+        ge=0,
+        le=100,
+        description="Extra GPs one opening attracts over msp_effect_years, per 100,000 "
+        "inhabitants of the territory (GPs). IRDES (Chevillard and Mousquès, 2020) found MSPs "
+        "in under-served areas followed by 4.1 to 4.4 more young GPs (as reported by Concours "
+        "pluripro); taken per 100,000 inhabitants: an assumption.",
+    )
+    msp_effect_years: float = Field(
+        default=5.0,
+        gt=0,
+        le=15,
+        description="Years over which an opening's extra GPs install, evenly (years). No "
+        "published figure.",
+    )
+    aid_contracts_per_year: float = Field(
+        default=0.0,
+        ge=0,
+        le=1000,
+        description=N_("Installation-aid contracts signed each year (GPs/year)."),
+    )
+    aid_additional_share: Share = Field(
+        default=0.5,
+        description="Share of aided GPs who would not have installed in the territory without "
+        "the aid (1). No published figure.",
+    )
+    aid_per_contract_eur: float = Field(
+        default=10000.0,
+        ge=0,
+        description=N_(
+            "Aid per contract, once (EUR). 2024 convention: EUR 5,000-10,000 for a GP "
+            "settling in an under-served zone."
+        ),
+    )
+    intern_hosts: int = Field(
+        default=0,
+        ge=0,
+        le=10000,
+        description=N_("GPs hosting interns (maîtres de stage) in the territory (GPs)."),
+    )
+    installations_per_host_year: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Extra installations a year per hosting GP (GPs/year): interns tend to "
+        "install where they trained. No published figure.",
+    )
+    opening_cost_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="Cost of each opening to the public payer, once (EUR): premises, "
+        "start-up aid. No figure in CALIBRATION.md.",
+    )
+    cost_per_host_year_eur: float = Field(
+        default=0.0,
+        ge=0,
+        description="Cost per hosting GP per year (EUR/year). No figure in CALIBRATION.md.",
+    )
+
+
 class Policies(_Frozen):
     """The policy mix; every block is optional."""
 
@@ -1603,6 +1853,10 @@ class Policies(_Frozen):
     retirements: list[Retirement] = Field(default_factory=list, description="GPs leaving on dates.")
     mt_access: MTAccess | None = Field(
         default=None, description="Finding an MT for patients without one."
+    )
+    gp_attraction: GPAttraction | None = Field(
+        default=None,
+        description="Attracting GPs: MSP openings, installation-aid contracts, interns.",
     )
 
     def active(self) -> list[str]:
@@ -1704,6 +1958,11 @@ class Scenario(_Frozen):
             block = getattr(pol, name)
             if block is not None:
                 in_horizon(("policies", name, "start"), block.start)
+                if block.end is not None and cal.day_of(block.end) <= cal.day_of(block.start):
+                    problems.append((("policies", name, "end"), "must come after start"))
+        att = pol.gp_attraction
+        if att is not None:
+            known_commune(("policies", "gp_attraction", "msp_commune"), att.msp_commune)
         for i, inst in enumerate(pol.installations):
             in_horizon(("policies", "installations", i, "date"), inst.date)
             known_commune(("policies", "installations", i, "commune"), inst.commune)

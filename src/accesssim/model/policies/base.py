@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.supply import Supply, SupplyBuilder
     from accesssim.rng import Streams
 
-__all__ = ["Describe", "Lever", "Policy", "pick", "years_active"]
+__all__ = ["Describe", "Lever", "Policy", "active_window", "end_day", "pick", "years_active"]
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,24 @@ def pick(
     return among[np.argsort(u, kind="stable")[:k]]
 
 
-def years_active(cal: SessionCalendar, start_day: int) -> float:
-    """Years of the measurement window during which a policy started on ``start_day`` runs."""
+def active_window(cal: SessionCalendar, start_day: int, end_day: int | None) -> tuple[int, int]:
+    """``(first, end)`` days of the measurement window during which a policy runs."""
     lo = max(cal.warmup_days, start_day)
-    return max(cal.horizon_days - lo, 0) / 365.0
+    hi = min(cal.horizon_days, end_day if end_day is not None else cal.horizon_days)
+    return lo, max(hi, lo)
+
+
+def years_active(cal: SessionCalendar, start_day: int, end: int | None = None) -> float:
+    """Years of the measurement window during which a policy running from ``start_day`` to
+    the day before ``end`` (None: the horizon) runs."""
+    lo, hi = active_window(cal, start_day, end)
+    return (hi - lo) / 365.0
+
+
+def end_day(block: Any, day_of: Callable[[Any], int]) -> int | None:
+    """The day a policy block stops (None: it runs to the horizon)."""
+    end = getattr(block, "end", None)
+    return day_of(end) if end is not None else None
 
 
 class Policy:

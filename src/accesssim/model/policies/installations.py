@@ -3,6 +3,7 @@ MSP), joining a practice or opening one."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -93,6 +94,9 @@ class Installations(Policy):
         )
 
     def add_gps(self, p: tuple[InstallationParams, ...], b: Any, params: Any) -> None:
+        from accesssim.model import keyed
+        from accesssim.rng import text_keys
+
         for k, inst in enumerate(p):
             if inst.practice is not None:
                 prac = b.practice_index[inst.practice]
@@ -101,6 +105,11 @@ class Installations(Policy):
                 commune = params.territory.index(inst.commune)
                 prac = b.practice(inst.practice_kind, commune)
             for j in range(inst.count):
+                label = f"installation{k}-{j}"
+                age = math.nan
+                if b.streams is not None:  # age on arrival, keyed by the GP
+                    u = keyed.uniforms(b.streams.key("gps.newcomer.age"), text_keys([label]), 0)
+                    age = float(params.gps.newcomer_age.ppf(u)[0]) - inst.day / 365.0
                 b.add(
                     practice=prac,
                     commune=commune,
@@ -112,8 +121,10 @@ class Installations(Policy):
                     old=False,
                     start=inst.day,
                     leave=_NEVER,
-                    label=f"installation{k}-{j}",
+                    label=label,
                     installed=k,
+                    age=age,
+                    newcomer=True,
                 )
 
     def cost(self, p: tuple[InstallationParams, ...], run: Any) -> dict[str, float]:

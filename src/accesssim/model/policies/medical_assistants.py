@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy, pick
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day, pick
 from accesssim.wording import fmt_eur, num, pct
 
 __all__ = ["POLICY", "MedicalAssistantsParams"]
@@ -23,6 +23,7 @@ _DEFAULT_AID = (38000.0, 28000.0, 22000.0)
 @dataclass(frozen=True)
 class MedicalAssistantsParams:
     start: int
+    end: int | None
     count_fte: float
     fte_per_gp: float
     all_gps: bool
@@ -68,6 +69,7 @@ class MedicalAssistants(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> MedicalAssistantsParams:
         return MedicalAssistantsParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             count_fte=block.count_fte or 0.0,
             fte_per_gp=block.fte_per_gp,
             all_gps=block.all_gps,
@@ -93,7 +95,8 @@ class MedicalAssistants(Policy):
             phase = (days - p.start) / (365.0 * p.phase_in_years)
         else:
             phase = np.where(days >= p.start, 1.0, 0.0)
-        sup.ma_phase[:] = np.clip(phase, 0.0, 1.0) * (days >= p.start)
+        running = (days >= p.start) & (days < (p.end if p.end is not None else days.size))
+        sup.ma_phase[:] = np.clip(phase, 0.0, 1.0) * running
 
     def slot_gain(
         self, p: MedicalAssistantsParams, sup: Any, cal: Any
@@ -117,11 +120,12 @@ class MedicalAssistants(Policy):
         return cap * (1.0 + p.list_gain * np.minimum(sup.ma_share, 1.0) * phase)
 
     def capacity_changes(self, p: MedicalAssistantsParams) -> tuple[bool, tuple[int, ...]]:
-        return p.phase_in_years > 0, (p.start,)
+        return p.phase_in_years > 0, (p.start,) + ((p.end,) if p.end is not None else ())
 
     def cost(self, p: MedicalAssistantsParams, run: Any) -> dict[str, float]:
         cal = run.cal
-        days = np.arange(max(cal.warmup_days, p.start), cal.horizon_days)
+        end = min(cal.horizon_days, p.end if p.end is not None else cal.horizon_days)
+        days = np.arange(max(cal.warmup_days, p.start), max(end, cal.warmup_days))
         year = (days - p.start) // 365
         aid = np.asarray(p.cnam_aid_per_fte_eur, dtype=float)
         aid_per_day = aid[np.minimum(year, aid.size - 1)] / 365.0

@@ -13,7 +13,7 @@ from accesssim.i18n import N_, _
 from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.clock import MIDNIGHT
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day, years_active
 from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "MTAccessParams"]
@@ -22,6 +22,7 @@ __all__ = ["POLICY", "MTAccessParams"]
 @dataclass(frozen=True)
 class MTAccessParams:
     start: int
+    end: int | None
     monthly_capacity: int
     ald_priority: bool
     include_closed_lists: bool
@@ -64,6 +65,7 @@ class MTAccess(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> MTAccessParams:
         return MTAccessParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             monthly_capacity=block.monthly_capacity,
             ald_priority=block.ald_priority,
             include_closed_lists=block.include_closed_lists,
@@ -81,7 +83,7 @@ class MTAccess(Policy):
 
     def cost(self, p: MTAccessParams, run: Any) -> dict[str, float]:
         return {
-            self.key: p.cost_per_year_eur * years_active(run.cal, p.start)
+            self.key: p.cost_per_year_eur * years_active(run.cal, p.start, p.end)
             + p.cost_per_match_eur * run.extra["mt_access_matched_measured"]
         }
 
@@ -105,8 +107,9 @@ class MTAccess(Policy):
 
 
 def _month_days(p: MTAccessParams, run: Any) -> list[int]:
-    """The start day and the first day of every month after it."""
-    return sorted({d for d in [p.start, *run.first_of_month] if d >= p.start})
+    """The start day and the first day of every month after it, before the end day."""
+    end = p.end if p.end is not None else run.cal.horizon_days
+    return sorted({d for d in [p.start, *run.first_of_month] if p.start <= d < end})
 
 
 def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy, pick, years_active
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day, pick, years_active
 from accesssim.model.pools import daily_pool
 from accesssim.wording import fmt_eur, num, pct
 
@@ -20,6 +20,7 @@ __all__ = ["POLICY", "NursesParams"]
 @dataclass(frozen=True)
 class NursesParams:
     start: int
+    end: int | None
     fte: float
     asalee: bool
     gps_per_fte: float
@@ -64,6 +65,7 @@ class Nurses(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> NursesParams:
         return NursesParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             fte=block.fte,
             asalee=block.kind == "asalee",
             gps_per_fte=block.gps_per_fte,
@@ -82,7 +84,7 @@ class Nurses(Policy):
         sup.nurse_gp[chosen] = True
 
     def list_capacity(self, p: NursesParams, sup: Any, cap: np.ndarray, day: int) -> np.ndarray:
-        if day < p.start:
+        if day < p.start or (p.end is not None and day >= p.end):
             return cap
         return cap * np.where(sup.nurse_gp, 1.0 + p.list_capacity_gain, 1.0)
 
@@ -94,13 +96,17 @@ class Nurses(Policy):
     ) -> None:
         if p.fte > 0:
             weekdays = (cal.weekday < 5) & ~cal.closed_day
-            pools["nurse"] = daily_pool(cal, p.fte * p.acts_per_fte_day, p.start, weekdays)
+            pools["nurse"] = daily_pool(cal, p.fte * p.acts_per_fte_day, p.start, weekdays, p.end)
 
     def kernel_params(self, p: NursesParams) -> dict[str, float]:
-        return {"nurse_start": p.start, "nurse_share": p.ald_followup_share}
+        return {
+            "nurse_start": p.start,
+            "nurse_end": p.end if p.end is not None else 10**9,
+            "nurse_share": p.ald_followup_share,
+        }
 
     def cost(self, p: NursesParams, run: Any) -> dict[str, float]:
-        return {self.key: p.cost_per_fte_year_eur * p.fte * years_active(run.cal, p.start)}
+        return {self.key: p.cost_per_fte_year_eur * p.fte * years_active(run.cal, p.start, p.end)}
 
     def describe(self, p: NursesParams, ctx: Describe) -> list[tuple[str, int | None]]:
         kind = _("Asalée") if p.asalee else _("advanced-practice (IPA)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day
 from accesssim.vocabulary import Outcome
 from accesssim.wording import fmt_eur, pct
 
@@ -18,6 +18,7 @@ __all__ = ["POLICY", "PharmacistsParams"]
 @dataclass(frozen=True)
 class PharmacistsParams:
     start: int
+    end: int | None
     handled_share: float
     sore_throat_min_age: int
     cystitis_min_age: int
@@ -60,6 +61,7 @@ class Pharmacists(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> PharmacistsParams:
         return PharmacistsParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             handled_share=block.handled_share,
             sore_throat_min_age=block.sore_throat_min_age,
             cystitis_min_age=block.cystitis_min_age,
@@ -71,6 +73,7 @@ class Pharmacists(Policy):
     def kernel_params(self, p: PharmacistsParams) -> dict[str, float]:
         return {
             "pharm_start": p.start,
+            "pharm_end": p.end if p.end is not None else 10**9,
             "pharm_share": p.handled_share,
             "sore_min_age": p.sore_throat_min_age,
             "cyst_min_age": p.cystitis_min_age,

@@ -51,9 +51,13 @@ class Retirements(Policy):
     ) -> None:
         roster_index = {g.id: i for i, g in enumerate(params.gps.roster)}
         stream = streams.key("policies.retirements")
-        leave_day, start_day, old = sup.leave_day, sup.start_day, sup.aged_60_plus
+        from accesssim.model.supply import LEAVE_SET
+
+        leave_day, start_day = sup.leave_day, sup.start_day
+        before = leave_day.copy()
         for entry, ret in enumerate(p):
             day = ret.day
+            old = sup.age_on(day) >= 60
             for gid in ret.gp_ids:
                 i = roster_index[gid]
                 leave_day[i] = min(leave_day[i], max(day, start_day[i] + 1))
@@ -66,6 +70,7 @@ class Retirements(Policy):
                     more = pick(stream, younger, sup.key, ret.count - eligible.size, entry)
                     eligible = np.concatenate([eligible, more])
                 leave_day[eligible] = day
+        sup.leave_kind[leave_day != before] = LEAVE_SET
 
     def cost(self, p: tuple[RetirementParams, ...], run: Any) -> dict[str, float]:
         return {self.key: 0.0}

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day, years_active
 from accesssim.model.pools import daily_pool
 from accesssim.vocabulary import Counter
 from accesssim.wording import fmt_eur, num
@@ -21,6 +21,7 @@ __all__ = ["POLICY", "TeleconsultationParams"]
 @dataclass(frozen=True)
 class TeleconsultationParams:
     start: int
+    end: int | None
     gp_daily_capacity: float
     platform_daily_capacity: float
     minutes_per_act: float
@@ -74,6 +75,7 @@ class Teleconsultation(Policy):
         el = block.eligible
         return TeleconsultationParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             gp_daily_capacity=block.gp_daily_capacity,
             platform_daily_capacity=block.platform_daily_capacity,
             minutes_per_act=block.minutes_per_act,
@@ -101,7 +103,9 @@ class Teleconsultation(Policy):
         need = p.gp_daily_capacity * p.minutes_per_act / p.consultation_minutes
         with np.errstate(divide="ignore", invalid="ignore"):
             keep = np.where(
-                (days >= p.start) & (per_day_slots > 0),
+                (days >= p.start)
+                & (days < (p.end if p.end is not None else cal.n_days))
+                & (per_day_slots > 0),
                 np.clip(1.0 - need / per_day_slots, 0.0, 1.0),
                 1.0,
             )
@@ -114,9 +118,11 @@ class Teleconsultation(Policy):
         has_sessions: np.ndarray,
         pools: dict[str, np.ndarray],
     ) -> None:
-        pools["tele_gp"] = daily_pool(cal, p.gp_daily_capacity, p.start, has_sessions)
+        pools["tele_gp"] = daily_pool(cal, p.gp_daily_capacity, p.start, has_sessions, p.end)
         plat_days = np.ones(cal.n_days, bool) if p.platform_every_day else cal.weekday < 6
-        pools["tele_platform"] = daily_pool(cal, p.platform_daily_capacity, p.start, plat_days)
+        pools["tele_platform"] = daily_pool(
+            cal, p.platform_daily_capacity, p.start, plat_days, p.end
+        )
         pools["tele_elig"][:] = np.array(p.eligible)
         pools["tele_first"][:] = np.array(p.first_choice_share)
 
@@ -131,7 +137,7 @@ class Teleconsultation(Policy):
         acts = int(counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM])
         return {
             self.key: p.cost_per_act_eur * acts
-            + p.platform_fixed_cost_per_year_eur * years_active(run.cal, p.start)
+            + p.platform_fixed_cost_per_year_eur * years_active(run.cal, p.start, p.end)
         }
 
     def describe(self, p: TeleconsultationParams, ctx: Describe) -> list[tuple[str, int | None]]:

@@ -12,15 +12,18 @@ import numpy as np
 
 from accesssim.i18n import N_, _
 from accesssim.model import keyed
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day, years_active
 from accesssim.wording import fmt_eur, hours, num, pct
 
 __all__ = ["POLICY", "UnscheduledSlotsParams"]
+
+K_NEVER = 10**9  # a day that never comes (the kernel's NEVER)
 
 
 @dataclass(frozen=True)
 class UnscheduledSlotsParams:
     start: int
+    end: int | None
     reserved_share: float
     release_time_hours: float
     release_previous_day: bool
@@ -104,6 +107,7 @@ class UnscheduledSlots(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> UnscheduledSlotsParams:
         return UnscheduledSlotsParams(
             start=day_of(block.start),
+            end=end_day(block, day_of),
             reserved_share=block.reserved_share,
             release_time_hours=block.release_time_hours,
             release_previous_day=block.release_day == "previous",
@@ -124,7 +128,8 @@ class UnscheduledSlots(Policy):
         if p.reserved_share <= 0:
             return None
         sess_day = np.arange(cal.n_sessions) // 2
-        return np.where(sess_day >= p.start, p.reserved_share, 0.0)
+        end = p.end if p.end is not None else cal.n_days
+        return np.where((sess_day >= p.start) & (sess_day < end), p.reserved_share, 0.0)
 
     def release(self, p: UnscheduledSlotsParams, cal: Any) -> tuple[np.ndarray, bool]:
         sess_day = np.arange(cal.n_sessions) // 2
@@ -136,6 +141,7 @@ class UnscheduledSlots(Policy):
             return {}
         return {
             "rota_start": p.start,
+            "rota_end": p.end if p.end is not None else K_NEVER,
             "sas": int(p.sas),
             "sas_window": p.sas_window_hours / 24.0,
         }
@@ -143,7 +149,7 @@ class UnscheduledSlots(Policy):
     def cost(self, p: UnscheduledSlotsParams, run: Any) -> dict[str, float]:
         if not p.shared_rota:
             return {self.key: 0.0}
-        return {self.key: p.rota_cost_per_year_eur * years_active(run.cal, p.start)}
+        return {self.key: p.rota_cost_per_year_eur * years_active(run.cal, p.start, p.end)}
 
     def describe(self, p: UnscheduledSlotsParams, ctx: Describe) -> list[tuple[str, int | None]]:
         day = _("the day before the session") if p.release_previous_day else _("the same day")

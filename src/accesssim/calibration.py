@@ -106,10 +106,11 @@ TARGETS: tuple[Target, ...] = (
         "Drift of the share with an MT over the year, no policy",
         "france",
         lambda r: r.metrics["mt_coverage_end"] - r.metrics["mt_coverage_start"],
-        -0.01,
-        0.01,
-        "stable (under 1 point)",
-        "calibration requirement (stationary baseline)",
+        -0.0134,
+        0.0066,
+        "-0.34 point a year, within 1 point",
+        "CNAM: 9.8 % of adults without an MT in December 2017, 11 % on 30 June 2021 (CNAM at "
+        "the MG France colloquium, 3 December 2021)",
         "share",
     ),
     Target(

@@ -69,6 +69,7 @@ class Supply:
     newcomer: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # list ramps up
     ramp_start: float = 1.0  # newcomers' share of their full list capacity at first
     ramp_days: float = 0.0  # days over which it grows to the full capacity
+    ramp_from: np.ndarray | None = None  # int32 [n]: day its list began to grow (start_day)
     extra: dict = field(default_factory=dict)
 
     def active_on(self, day: int) -> np.ndarray:
@@ -89,7 +90,8 @@ class Supply:
         their first years)."""
         if not self.ramping.any():
             return 1.0
-        years_in = (day - self.start_day) / max(self.ramp_days, 1e-9)
+        since = self.start_day if self.ramp_from is None else self.ramp_from
+        years_in = (day - since) / max(self.ramp_days, 1e-9)
         share = self.ramp_start + (1.0 - self.ramp_start) * np.clip(years_in, 0.0, 1.0)
         return np.where(self.newcomer, share, 1.0)
 
@@ -126,6 +128,7 @@ class SupplyBuilder:
                 "age",
                 "fixed",
                 "newcomer",
+                "generated",
             )
         }
         self.streams: Streams | None = None
@@ -146,6 +149,7 @@ class SupplyBuilder:
         kw.setdefault("age", math.nan)
         kw.setdefault("fixed", False)
         kw.setdefault("newcomer", False)
+        kw.setdefault("generated", False)
         for k, v in kw.items():
             self.gp[k].append(v)
         return len(self.gp["fte"]) - 1
@@ -291,6 +295,7 @@ def _generated(params: RunParams, b: SupplyBuilder, horizon: int, streams: Strea
             others=bool(others[i]),
             occ_planned=bool(occ_planned[i]),
             old=False,
+            generated=True,
             start=0,
             leave=_NEVER,
             label=labels[i],
@@ -403,6 +408,17 @@ def _age_draws(params: RunParams, u: np.ndarray) -> np.ndarray:
     return lo[i] + np.clip(frac, 0.0, 1.0) * (hi[i] - lo[i])
 
 
+def years_since_installation(params: RunParams, age: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Years since a GP of day 0 aged ``age`` installed, at uniforms ``u``: its age at
+    installation follows ``gps.newcomer_age`` below its age today (a GP younger than every
+    installation age has just installed)."""
+    grid = np.linspace(0.0, 1.0, 4097)[1:-1]
+    q = np.sort(params.gps.newcomer_age.ppf(grid))  # quantiles of the age at installation
+    below = np.searchsorted(q, age, side="right") / (grid.size + 1)  # P(installed by ``age``)
+    at = params.gps.newcomer_age.ppf(np.clip(u * below, 1e-12, 1 - 1e-12))
+    return np.where(below > 0, np.maximum(age - np.minimum(at, age), 0.0), 0.0)
+
+
 @njit(cache=True)
 def _gp_leave(u, age0, start, horizon, retire_q, other_h):
     """Day a GP stops practising (or -1 before ``horizon``) and why (1 retires, 2 other):
@@ -457,6 +473,21 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
     if unknown.any():
         age0[unknown] = _age_draws(params, keyed.uniforms(streams.key("gps.age"), keys[unknown], 0))
     old = age0 >= 60
+    # The generated GPs of day 0 who installed less than newcomer_ramp_years ago: their lists
+    # are still growing, as in the steady state of the installation flow.
+    generated = np.array(b.gp["generated"], dtype=bool)
+    newcomer = np.array(b.gp["newcomer"], dtype=bool)
+    ramp_from = start_day.copy()
+    if generated.any() and params.gps.newcomer_ramp_years > 0:
+        since = years_since_installation(
+            params,
+            age0[generated],
+            keyed.uniforms(streams.key("gps.installed"), keys[generated], 0),
+        )
+        recent = since < params.gps.newcomer_ramp_years
+        idx = np.flatnonzero(generated)[recent]
+        newcomer[idx] = True
+        ramp_from[idx] = -np.round(since[recent] * 365.0).astype(np.int32)
     leave_kind = np.where(fixed & (leave_day < _NEVER), LEAVE_SET, LEAVE_NONE).astype(np.uint8)
     pool = params.gps
     other_h = -math.log1p(-min(pool.other_departure_rate, 0.999999)) / 365.0
@@ -508,7 +539,8 @@ def build_supply(params: RunParams, cal: SessionCalendar, streams: Streams) -> S
         sees_others_planned=np.array(b.gp["occ_planned"], dtype=bool),
         age0=age0,
         leave_kind=leave_kind,
-        newcomer=np.array(b.gp["newcomer"], dtype=bool),
+        newcomer=newcomer,
+        ramp_from=ramp_from,
         ramp_start=params.gps.newcomer_start_share,
         ramp_days=params.gps.newcomer_ramp_years * 365.0,
     )

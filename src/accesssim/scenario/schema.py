@@ -1070,10 +1070,11 @@ class GPPool(_Frozen):
         "blocks. DREES GP panel 2019: 6.2 weeks.",
     )
     list_capacity_per_fte: Distribution = Field(
-        default_factory=lambda: Normal(mu=1035.0, sd=250.0, low=400.0, high=2500.0),
+        default_factory=lambda: Normal(mu=1060.0, sd=250.0, low=400.0, high=2500.0),
         description="Maximum adult MT list per FTE of generated GPs (people/FTE). No published "
         "figure for the maximum; fitted so that mean lists are about 960-1,000 adults per FTE "
-        "GP (CNAM 2021).",
+        "GP and 11 % of adults have no MT (CNAM 2021), with the lists of the GPs installed "
+        "in the last newcomer_ramp_years still growing.",
     )
     accepts_new_patients_share: Share = Field(
         default=0.35,
@@ -1180,7 +1181,9 @@ class GPPool(_Frozen):
         ge=0,
         le=15,
         description="Years over which an installing GP's list capacity grows to its full "
-        "value (years). No published figure.",
+        "value (years). No published figure. The generated GPs of day 0 who installed less "
+        "than this long ago (their age at installation drawn from newcomer_age, below their "
+        "age) start part way through it, as in the steady state of the installation flow.",
     )
     newcomer_practice_mix: PracticeMix = Field(
         default_factory=lambda: PracticeMix(solo=0.15, group=0.35, msp=0.35, centre=0.15),

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from accesssim._version import __version__
-from accesssim.i18n import _, set_language
+from accesssim.i18n import _, language, set_language
 from accesssim.scenario.errors import InputError, printable
 
 app = typer.Typer(
@@ -96,12 +96,39 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-def _lang_callback(value: str | None) -> str | None:
+#: The language the help texts below were written in (when the module was imported).
+_HELP_LANGUAGE = language()
+
+
+def _help_in_language(ctx: typer.Context) -> None:
+    """Rewrite the help of every command and option in the current language: they were
+    translated when the module was imported, before ``--lang`` was read."""
+    from accesssim.i18n import MissingTranslation, source_text
+
+    def again(text: str | None) -> str | None:
+        if not text:
+            return text
+        try:
+            return _(source_text(text, _HELP_LANGUAGE))
+        except MissingTranslation:  # a text of typer's own ("Show this message and exit.")
+            return text
+
+    root = ctx.find_root().command
+    commands = [root, *getattr(root, "commands", {}).values()]
+    for command in commands:
+        command.help = again(command.help)
+        for param in command.params:
+            if getattr(param, "help", None):
+                param.help = again(param.help)
+
+
+def _lang_callback(ctx: typer.Context, value: str | None) -> str | None:
     if value is not None:
         try:
             set_language(value)
         except ValueError:
             raise typer.BadParameter("fr, en") from None
+        _help_in_language(ctx)
     return value
 
 

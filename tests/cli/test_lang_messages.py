@@ -194,3 +194,27 @@ def test_calibration_table_in_french(cli: Cli, work: Path) -> None:
     assert "GP acts per inhabitant per year (base)" in english.stdout
     assert "4,600 to 5,400" in english.stdout
     assert "10.0 % to 12.0 %" in english.stdout
+
+
+def test_help_follows_lang(cli: Cli) -> None:
+    """``--lang`` translates the help too (its texts are written when the module loads, in the
+    locale's language, before ``--lang`` is read), before or after the command's name."""
+    for args in (("--lang", "fr", "run", "--help"), ("run", "--lang", "fr", "--help")):
+        proc = cli(*args, env=WIDE, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert "Simuler des réplications d'un scénario" in proc.stdout
+        assert "Réplications (simulations indépendantes)." in proc.stdout
+        assert "Poursuivre la même expérience dans --out" in proc.stdout
+        assert "Replications (independent runs)" not in proc.stdout
+    listing = cli("--lang", "fr", "--help", env=WIDE, timeout=60)
+    assert "Chercher les meilleures combinaisons de leviers" in listing.stdout
+    english = cli("run", "--help", env=WIDE, timeout=60)
+    assert "Replications (independent runs)." in english.stdout
+    # A French locale, and --lang en: the help written in French goes back to English.
+    french_locale = {**WIDE, "ACCESSSIM_LANG": "", "LC_ALL": "", "LANG": "fr_FR.UTF-8"}
+    back = cli("--lang", "en", "territory", "--help", env=french_locale, timeout=60)
+    assert "INSEE codes or names of communes." in back.stdout
+    assert "Codes INSEE" not in back.stdout
+    assert (
+        "Codes INSEE ou noms de communes." in cli("territory", "--help", env=french_locale).stdout
+    )

@@ -1561,7 +1561,15 @@ def _mean_costs(results: list[Any]) -> dict[str, float]:
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        try:
+            app()
+        except SystemError as exc:
+            # A Ctrl-C that lands while numba loads a compiled function (outside a run too,
+            # e.g. while a command starts) is reported as a SystemError caused by it.
+            from accesssim.experiment.executors import raise_interrupt_behind
+
+            raise_interrupt_behind(exc)
+            raise
     except KeyboardInterrupt as exc:
         _err(_("interrupted"))
         raise SystemExit(_interrupted_code(exc)) from None

@@ -5,7 +5,9 @@ A results directory holds:
 * ``parts/<table>/<key>.parquet``: one file per finished run and table, written atomically
   (temporary file + rename), so an interrupted experiment loses nothing that finished;
 * ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``weekly.parquet``,
-  ``outcomes.parquet``, ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts
+  ``outcomes.parquet``, ``costs.parquet`` (year, item, payer, eur, eur_discounted: every act
+  and every policy's own cost by year of the measurement window), ``yearly.parquet`` (year,
+  measure, value: effects by year), ``communes.parquet``, ``waits.parquet``: the parts
   gathered into one table each (CSV copies on request);
 * ``scenarios/<label>.yaml``: each resolved scenario, exactly as run;
 * ``experiment.json``: the kind of experiment, the seeds, the package version and the command.
@@ -33,7 +35,7 @@ from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
 
 __all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "run_tables"]
 
-TABLES = ("metrics", "weekly", "outcomes", "costs", "communes", "waits")
+TABLES = ("metrics", "weekly", "outcomes", "costs", "yearly", "communes", "waits")
 
 
 def dump_scenario_yaml(scenario: Scenario) -> str:
@@ -74,7 +76,12 @@ def run_tables(
             for o, outcome in enumerate(OUTCOME_NAMES):
                 rows.append((window, kind, outcome, int(table[k, o])))
     outcomes = pd.DataFrame(rows, columns=["window", "kind", "outcome", "count"])
-    costs = pd.DataFrame({"policy": list(result.costs), "eur": list(result.costs.values())})
+    costs = pd.DataFrame(
+        result.cost_lines or {"year": [], "item": [], "payer": [], "eur": [], "eur_discounted": []}
+    ).astype({"year": np.int64, "eur": np.float64, "eur_discounted": np.float64})
+    yearly = pd.DataFrame(result.yearly or {"year": [], "measure": [], "value": []}).astype(
+        {"year": np.int64, "value": np.float64}
+    )
     communes = pd.DataFrame(result.communes)
     hist = result.wait_histogram
     nz = np.nonzero(hist)
@@ -90,6 +97,7 @@ def run_tables(
         "weekly": weekly,
         "outcomes": outcomes,
         "costs": costs,
+        "yearly": yearly,
         "communes": communes,
         "waits": waits,
     }

@@ -37,7 +37,18 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from accesssim.model import keyed
-from accesssim.vocabulary import CommuneTally, Counter, FSum, Kind, Outcome, Weekly
+from accesssim.vocabulary import (
+    ALD_OFFSET,
+    Act,
+    CommuneTally,
+    Counter,
+    Daily,
+    FSum,
+    Kind,
+    Outcome,
+    PayClass,
+    Weekly,
+)
 
 __all__ = [
     "assign_mt",
@@ -47,6 +58,7 @@ __all__ = [
     "first_session_after",
     "pharmacist_eligible",
     "record",
+    "record_act",
     "release_until",
     "request_window",
     "step_nurse",
@@ -79,6 +91,17 @@ K_UNSCHED, K_U48_MET, K_ED = (
     int(CommuneTally.ED),
 )
 F_WAIT, F_EXCESS, F_EXCESS_N = int(FSum.WAIT_PLANNED), int(FSum.EXCESS), int(FSum.EXCESS_N)
+D_UNSCHED, D_U48_MET, D_ED = int(Daily.UNSCHEDULED), int(Daily.U48_MET), int(Daily.ED)
+A_OFFICE, A_HOME, A_TELE_GP = int(Act.OFFICE), int(Act.HOME), int(Act.TELE_GP)
+A_TELE_PLATFORM, A_PHARMACIST, A_NURSE = int(Act.TELE_PLATFORM), int(Act.PHARMACIST), int(Act.NURSE)
+A_ED, A_SAS = int(Act.ED), int(Act.SAS)
+P_PATHWAY, P_URGENT = int(PayClass.ADULT_PATHWAY), int(PayClass.ADULT_URGENT)
+P_OUTSIDE, P_CHILD, P_INFANT = (
+    int(PayClass.ADULT_OUTSIDE),
+    int(PayClass.CHILD),
+    int(PayClass.INFANT),
+)
+P_ALD = int(ALD_OFFSET)
 NEVER = 10**9
 """A day that never comes (the start of a policy that is off)."""
 
@@ -510,6 +533,14 @@ def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, o
                 tallies.fsums[F_EXCESS] += max(0, appt_day - req.desired[r])
                 tallies.fsums[F_EXCESS_N] += 1
     tallies.counts[0, k, final] += 1
+    daily = tallies.daily
+    if d < daily.shape[0]:
+        if k != PLANNED:
+            daily[d, D_UNSCHED] += 1
+            if seen and outcome != NURSE and appt - t <= 2.0:
+                daily[d, D_U48_MET] += 1
+        if outcome == ED:
+            daily[d, D_ED] += 1
     weekly = tallies.weekly
     wk = min(d // 7, par.n_weeks - 1)
     weekly[wk, W_REQUESTS] += 1
@@ -530,6 +561,62 @@ def record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, o
         weekly[wk, W_FORGONE] += 1
     elif outcome == TELE:
         weekly[wk, W_TELE] += 1
+
+
+@njit(**JIT)
+def record_act(tallies, t, k, outcome, appt, gp, need, route, ald, age):
+    """File the act a request ends in (if any) in ``tallies.acts``: by day and part of the day
+    it takes place (:data:`accesssim.vocabulary.DAY_PARTS`), item (:class:`Act`) and patient
+    class (:class:`PayClass`), for the costing. ED visits and pharmacist acts take place at the
+    request time; GP, teleconsultation and nurse acts at the appointment. A GP act booked
+    through the shared rota also files the SAS supplement. Acts after the horizon are not
+    filed (they are pending)."""
+    at_request = outcome == ED
+    if outcome == PHARMACIST:
+        at_request = True
+    if at_request:
+        when = t
+    elif appt >= 0.0:
+        when = appt
+    else:
+        return
+    if outcome == ED:
+        item = A_ED
+    elif outcome == PHARMACIST:
+        item = A_PHARMACIST
+    elif outcome == NURSE:
+        item = A_NURSE
+    elif outcome == TELE:
+        item = A_TELE_GP if route == C_TELE_GP else A_TELE_PLATFORM
+    elif gp >= 0:
+        item = A_HOME if need == 2 else A_OFFICE
+    else:
+        return
+    day = int(np.floor(when))
+    acts = tallies.acts
+    if day < 0 or 3 * day + 2 >= acts.shape[0]:
+        return
+    h = (when - day) * 24.0 + 1e-6  # session starts are computed: 08:00 may read 07:59:59.99
+    part = 0 if 8.0 <= h < 12.0 else (1 if 12.0 <= h < 20.0 else 2)
+    pathway = outcome == OWN_MT or route == C_COLLEAGUE
+    if outcome == NURSE:  # a follow-up the MT hands over
+        pathway = True
+    if age < 6:
+        cls = P_INFANT
+    elif age < 16:
+        cls = P_CHILD
+    elif pathway:
+        cls = P_PATHWAY
+    elif k != PLANNED:
+        cls = P_URGENT
+    else:
+        cls = P_OUTSIDE
+    if ald:
+        cls += P_ALD
+    row = 3 * day + part
+    acts[row, item, cls] += 1
+    if route == C_ROTA:
+        acts[row, A_SAS, cls] += 1
 
 
 @njit(**JIT)
@@ -669,6 +756,7 @@ def book_day(req, people, gps, others, rota, agenda, pools, par, out, tallies):
             enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
         c = people.commune[p]
         record(r, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
+        record_act(tallies, t, k, outcome, appt, gp, need, route, people.ald[p], people.age[p])
     return 0
 
 

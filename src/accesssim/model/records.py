@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accesssim.vocabulary import CommuneTally, Counter, FSum, Outcome, Weekly
+from accesssim.vocabulary import Act, CommuneTally, Counter, Daily, FSum, Outcome, PayClass, Weekly
 
 __all__ = [
     "Agenda",
@@ -163,10 +163,14 @@ class Tallies(NamedTuple):
     weekly: np.ndarray  # float64 [weeks, len(Weekly)]
     acts_gp: np.ndarray  # int64 [G]: measured acts of each GP
     commune: np.ndarray  # int64 [n_communes, len(CommuneTally)]: measured, by patient's commune
+    daily: np.ndarray  # int64 [n_days, len(Daily)]: by day of arrival, every day of the run
+    acts: np.ndarray  # int32 [3 * n_days, len(Act), len(PayClass)]: acts by day and part of the
+    # day (3 * day + part, vocabulary.DAY_PARTS), item and patient class; days before the horizon
 
 
-def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
-    """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks and ``n_communes`` communes."""
+def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1, n_days: int = 0) -> Tallies:
+    """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks, ``n_communes`` communes and
+    ``n_days`` days (the horizon)."""
     return Tallies(
         counts=np.zeros((2, 3, len(Outcome)), dtype=np.int64),
         hist=np.zeros((3, MAX_WAIT_DAYS + 1), dtype=np.int64),
@@ -175,6 +179,8 @@ def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
         weekly=np.zeros((n_weeks, len(Weekly)), dtype=np.float64),
         acts_gp=np.zeros(n_gps, dtype=np.int64),
         commune=np.zeros((max(n_communes, 1), len(CommuneTally)), dtype=np.int64),
+        daily=np.zeros((max(n_days, 1), len(Daily)), dtype=np.int64),
+        acts=np.zeros((3 * max(n_days, 1), len(Act), len(PayClass)), dtype=np.int32),
     )
 
 

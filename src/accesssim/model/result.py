@@ -92,7 +92,16 @@ class RunResult:
         int64 [3 kinds, max_wait + 1]: days from request to appointment, measured requests
         seen by a GP, teleconsultation or nurse (the last bin holds longer waits).
     costs
-        Policy -> euros over the measurement window (one-off costs when they occur).
+        Policy -> its own costs in euros over the measurement window, discounted, for the
+        scenario's perspective (``total``: their sum; ``*_gp_net_cost``: the GP's, reported).
+    cost_lines
+        The cost table: columns ``year`` (of the measurement window, from 1), ``item`` (an act
+        of :data:`~accesssim.vocabulary.ACT_NAMES` or a policy's item), ``payer``
+        (:data:`~accesssim.vocabulary.PAYERS`), ``eur`` and ``eur_discounted``.
+    yearly
+        Effects by year of the measurement window: columns ``year``, ``measure``
+        (``unscheduled``, ``unscheduled_met_48h``, ``ed_visits``, ``adults_without_mt_end``,
+        ``discount_factor``, ``days``) and ``value``.
     communes
         Per-commune table at the end: insee, name, population, lat, lon, mt_coverage.
     diagnostics
@@ -113,5 +122,7 @@ class RunResult:
     wait_histogram: np.ndarray
     costs: dict[str, float]
     communes: dict[str, Any]
+    cost_lines: dict[str, list] = field(default_factory=dict)
+    yearly: dict[str, list] = field(default_factory=dict)
     diagnostics: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, np.ndarray] | None = None

@@ -139,10 +139,11 @@ def cost_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[CostR
 
 
 def baseline_cost_words(costs: Mapping[str, float], policy_names: Mapping[str, str]) -> str:
-    """Why the baseline has a policy cost: what today's policies cost, item by item.
+    """What today's policies cost of their own in the baseline, item by item.
 
-    ``costs``: mean euros by cost item over the measured period (``total`` and the items of
-    :mod:`accesssim.model.policies`); ``policy_names``: item -> name in words.
+    ``costs``: mean discounted euros by policy over the measured period (``total`` and the
+    items of :mod:`accesssim.model.policies`); ``policy_names``: item -> name in words. The acts
+    of the baseline (consultations, teleconsultations, ED visits) are its cost of care.
     """
     total = float(costs.get("total", 0.0) or 0.0)
     items = [
@@ -151,11 +152,14 @@ def baseline_cost_words(costs: Mapping[str, float], policy_names: Mapping[str, s
         if k != "total" and k in policy_names and v and not math.isnan(float(v))
     ]
     if not items or total == 0:
-        return _("The baseline costs nothing: no policy with a cost is in force today.")
+        return _(
+            "The baseline's policies cost nothing of their own; the acts they lead to are in "
+            "its cost of care, from which differences are counted."
+        )
     parts = ", ".join(f"{policy_names[k]} {fmt_eur(v)}" for k, v in items)
     return _(
-        "The baseline's policy cost ({total}) is what current practice costs the public payer "
-        "over the measured period: {items}. Differences are counted from it."
+        "The baseline's policies cost {total} of their own over the measured period ({items}), "
+        "besides its cost of care; differences are counted from both."
     ).format(total=fmt_eur(total), items=parts)
 
 

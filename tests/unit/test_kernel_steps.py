@@ -312,3 +312,37 @@ def test_race_start_follows_the_weights_and_is_stable_when_a_gp_is_added() -> No
     moved = starts4 != starts5
     assert (starts5[moved] == 4).all()  # a request changes start only to the newcomer
     assert abs(moved.mean() - 1 / 10) < 0.015  # the newcomer wins 1 / 10 of the races
+
+
+def test_record_act_files_each_act_by_day_part_item_and_patient_class() -> None:
+    """The acts the costing prices: a GP act at its session (08:00 is the morning part), an ED
+    visit at the request time, the patient's class from age, ALD and the pathway."""
+    from accesssim.vocabulary import Act, PayClass
+
+    days = 4
+    par = tiny_params(days, ed_share_24h=1.0, ed_share_48h=1.0)
+    people = tiny_people([0, 0, -1, -1, 1], age=[40, 40, 30, 3, 70], ald=[0, 1, 0, 0, 0])
+    gps = tiny_gps([0, 1])
+    agenda = tiny_agenda([[1] * 8, [0] * 8])
+    cands = tiny_candidates([[0, 1]])
+    req = tiny_requests(
+        t=[0.30, 0.31, 0.32, 0.33, 0.34],
+        person=[0, 1, 2, 3, 4],
+        kind=[0, 1, 1, 0, 1],
+        patience=[0.0, 0.0, 0.0, 0.0, 0.0],
+    )
+    out = new_outputs(5)
+    tallies = new_tallies(2, par.n_weeks, 1, days)
+    K.book_day(req, people, gps, cands, cands, agenda, tiny_pools(days), par, out, tallies)
+    acts = tallies.acts.reshape(days, 3, len(Act), len(PayClass))
+    filed = {tuple(int(i) for i in idx): int(acts[idx]) for idx in zip(*np.nonzero(acts))}
+    assert filed == {
+        (0, 0, Act.OFFICE, PayClass.ADULT_PATHWAY): 1,  # own MT, day 0 at 08:00
+        (0, 1, Act.OFFICE, PayClass.ALD_ADULT_PATHWAY): 1,  # own MT at 14:00, with an ALD
+        (0, 2, Act.ED, PayClass.ADULT_URGENT): 1,  # no MT, 24 h need: the ED at 07:41 (night)
+        (1, 0, Act.OFFICE, PayClass.ADULT_URGENT): 1,  # another GP, day 1 morning
+    }
+    # GP acts filed = GP acts counted; the forgone request files nothing.
+    gp_acts = acts[:, :, [Act.OFFICE, Act.HOME]].sum()
+    assert gp_acts == tallies.acts_gp.sum() == 3
+    assert tallies.daily[0].tolist() == [3, 2, 1]  # unscheduled, met within 48 h, ED

@@ -956,12 +956,15 @@ class MedicalAssistants(_Policy):
         "contract requires a larger list).",
     )
     acts_gain: float = Field(
-        default=0.067,
+        default=0.025,
         ge=0,
         le=1,
-        description="Relative gain in consultations per session once phased in, net of what "
-        "GPs without an assistant gained (1). CNAM Dec 2024 (402 GPs vs 18,600 controls): acts "
-        "per day +7.2 % after 4 years against +0.5 % for controls, +6.7 points net.",
+        description="Relative gain in slots per session once phased in (1), calibrated on the "
+        "net effect: CNAM Dec 2024 (402 GPs vs 18,600 controls) observed acts per day +7.2 % "
+        "after 4 years against +0.5 % for controls, +6.7 points net, which includes the acts "
+        "of the larger list; with the list gain below, a 2.5 % slot gain gives a 4-year "
+        "difference-in-differences of acts of about +6.9 points in the model "
+        "(tests/validation/test_costs.py).",
     )
     list_gain: float = Field(
         default=0.129,
@@ -1014,9 +1017,12 @@ class Nurses(_Policy):
         "nurse per 5 FTE GPs.",
     )
     ald_followup_share: Share = Field(
-        default=0.3,
+        default=0.4,
         description="Share of the planned requests of ALD patients of associated GPs that the "
-        "nurse takes over, within its capacity (1). No published figure.",
+        "nurse takes over, within its capacity (1). No published figure of the share itself: "
+        "calibrated so that the follow-ups an Asalée nurse FTE takes over free 72-80 GP days a "
+        "year (two sessions of slots each), the assumption of the Asalée financing convention "
+        "(tests/validation/test_costs.py).",
     )
     consultation_minutes: float | None = Field(
         default=None,

@@ -41,8 +41,8 @@ class MedicalAssistants(Policy):
     label = N_("Medical assistants (assistants médicaux)")
     short = N_("medical assistants")
     what = N_(
-        "More consultations per session (+6.7 %) and larger MT lists (+12.9 %) for the GPs "
-        "who employ one, net of what other GPs gained, reached after the phase-in (CNAM 2024)."
+        "More consultations (+6.7 % a day, net of other GPs) and larger MT lists (+12.9 %, "
+        "net) for the GPs who employ one, reached after the phase-in (CNAM 2024)."
     )
     levers = (
         Lever("count_fte", N_("Assistants in the territory"), "number", N_("FTE"), step=0.5),

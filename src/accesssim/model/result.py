@@ -66,6 +66,18 @@ def metrics_markdown() -> str:
         "`unscheduled_48h_met` and `unscheduled_within_48h_share` (met within 48 h), "
         "`ed_visits` and `ed_visits_per_1000` (ED visits per 1,000 inhabitants per year). The "
         "report and the app map them.",
+        "",
+        "## Costs and years",
+        "",
+        "`costs.parquet` holds one row per year of the measurement window (year 1 starts at the "
+        "end of the warm-up; every 365 days a new year), cost `item` (an act: "
+        "`office_consultation`, `home_visit`, `teleconsultation_gp`, `teleconsultation_platform`, "
+        "`pharmacist_act`, `nurse_followup`, `ed_visit`, `sas_supplement`; or a policy's own "
+        "cost, by its block name) and `payer` (`amo`, `ars`, `state`, `local`, `patient`, `gp`): "
+        "`eur` and `eur_discounted` (costs.discount_rate). `yearly.parquet` holds the effects by "
+        "year: `unscheduled`, `unscheduled_met_48h` and `ed_visits` of requests made that year, "
+        "`adults_without_mt_end` at its end, `discount_factor` and `days`. "
+        "[policies.md](policies.md) says how each cost is counted.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -445,7 +445,6 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
         N_("Cost of the policies themselves to the payer (discounted)"),
         N_("Policy cost"),
         -1,
-        14,
     ),
     MetricSpec(
         "wait_all_mean_days",

@@ -335,7 +335,8 @@ def test_record_act_files_each_act_by_day_part_item_and_patient_class() -> None:
     tallies = new_tallies(2, par.n_weeks, 1, days)
     K.book_day(req, people, gps, cands, cands, agenda, tiny_pools(days), par, out, tallies)
     acts = tallies.acts.reshape(days, 3, len(Act), len(PayClass))
-    filed = {tuple(int(i) for i in idx): int(acts[idx]) for idx in zip(*np.nonzero(acts))}
+    nz = np.nonzero(acts)
+    filed = {tuple(int(i) for i in idx): int(acts[idx]) for idx in zip(*nz, strict=True)}
     assert filed == {
         (0, 0, Act.OFFICE, PayClass.ADULT_PATHWAY): 1,  # own MT, day 0 at 08:00
         (0, 1, Act.OFFICE, PayClass.ALD_ADULT_PATHWAY): 1,  # own MT at 14:00, with an ALD

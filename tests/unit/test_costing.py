@@ -3,9 +3,9 @@
 Fees and rates are the schema defaults and their sources (scenario/costs.py): G EUR 30 from
 22 December 2024 (EUR 26.50 before), under-6 supplement EUR 5, home visit supplement EUR 10,
 PDSA supplements EUR 26.50 (weekend and holidays) and EUR 42.50 (night), teleconsultation
-EUR 25, SAS supplement EUR 15, ED visit EUR 268 (DGOS 2023) with a patient flat fee of
-EUR 19.61 (EUR 8.49 with an ALD); AMO 70 % in the pathway, 30 % outside, 100 % ALD, minus
-EUR 2 on GP acts of adults; discounting 2.5 % a year (HAS 2020).
+EUR 25, SAS supplement EUR 15, ED visit EUR 161.50 to the AMO (Cour des comptes 2014) and a
+patient flat fee of EUR 19.61 (EUR 8.49 with an ALD); AMO 70 % in the pathway, 30 % outside,
+100 % ALD, minus EUR 2 on GP acts of adults; discounting 2.5 % a year (HAS 2020).
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ def _euros(acts: np.ndarray, cp) -> dict[tuple[str, str], float]:
         (6, 1, Act.TELE_GP, PayClass.ADULT_URGENT, 0.7 * 25 - 2, 0.3 * 25 + 2),  # no PDSA
         (0, 1, Act.SAS, PayClass.ADULT_URGENT, 0.7 * 15, 0.3 * 15),
         (6, 1, Act.SAS, PayClass.ADULT_URGENT, 0.0, 0.0),  # no SNP supplement out of hours
-        (0, 1, Act.ED, PayClass.ADULT_URGENT, 268 - 19.61, 19.61),
-        (0, 1, Act.ED, PayClass.ALD_ADULT_URGENT, 268 - 8.49, 8.49),
+        (0, 1, Act.ED, PayClass.ADULT_URGENT, 161.5, 19.61),
+        (0, 1, Act.ED, PayClass.ALD_ADULT_URGENT, 161.5, 8.49),
         (0, 1, Act.PHARMACIST, PayClass.ADULT_URGENT, 0.7 * 15, 0.3 * 15),
     ],
 )

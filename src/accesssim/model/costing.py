@@ -182,8 +182,8 @@ def act_cost_lines(acts: np.ndarray, cal: SessionCalendar, cp: CostParams) -> li
     part), teleconsultations at their fee (plus its out-of-hours supplement), the SAS supplement
     outside out-of-hours periods, pharmacist and nurse acts at their fee, ED visits at their
     cost. The AMO pays ``rate x fee`` minus the flat participation for GP acts of patients
-    aged 16+ (never below 0); the patient the rest. An ED visit: the patient pays the flat fee
-    (reduced with an ALD), the AMO the rest of its cost.
+    aged 16+ (never below 0); the patient the rest. An ED visit: the AMO pays its cost, the
+    patient the flat fee (reduced with an ALD).
     """
     n_days = acts.shape[0] // 3
     counts = acts.reshape(n_days, 3, len(Act), len(PayClass)).astype(np.float64)
@@ -225,7 +225,7 @@ def act_cost_lines(acts: np.ndarray, cal: SessionCalendar, cp: CostParams) -> li
     ed_fee = np.where(ald, cp.ed_patient_fee_reduced_eur, cp.ed_patient_fee_eur)
     patient = (n_ed * ed_fee).sum(axis=(1, 2))
     visits = n_ed.sum(axis=(1, 2))
-    out.append(line(ACT_NAMES[Act.ED], "amo", visits * cp.ed_visit_eur - patient))
+    out.append(line(ACT_NAMES[Act.ED], "amo", visits * cp.ed_visit_eur))
     out.append(line(ACT_NAMES[Act.ED], "patient", patient))
     return out
 

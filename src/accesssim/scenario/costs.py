@@ -99,15 +99,18 @@ class Fees(_Frozen):
         ),
     )
     ed_visit_eur: float = Field(
-        default=268.0,
+        default=161.5,
         ge=0,
         description=N_(
-            "Cost of an emergency-department visit not followed by admission (EUR), the patient's "
-            "flat fee included. Default: DGOS, total cost of ED visits in 2023 EUR 5.6 bn for "
-            "20.9 M visits (DREES ER 1320), about EUR 268 a visit (derived; an average over all "
-            "visits, admitted ones included, under the funding model of 2021). The Cour des "
-            "comptes put it at EUR 161.50 on 2011 receipts (EUR 2.5 bn for 15.5 M visits, "
-            "report of 2014): use it for a lower bound."
+            "Cost to the health insurance of an emergency-department visit not followed by "
+            "admission (EUR); the patient's flat fee comes on top. Default: Cour des comptes "
+            "(report of 2014), EUR 161.50 a visit from the 2011 receipts of ED activity (EUR 2.5 "
+            "bn for 15.5 M visits): the lower of the two published figures, as the visits the "
+            "model avoids are minor ones while both figures average all visits; CNAM 2025 "
+            "(about EUR 800 M a year of extra cost for the ED visits primary care could have "
+            "handled, some 9 M of the 20.9 M visits) puts such a visit near EUR 90 above a GP "
+            "act (derived). Upper figure: DGOS, EUR 5.6 bn for the 20.9 M visits of 2023, about "
+            "EUR 268 a visit (derived), for a sensitivity analysis."
         ),
     )
     ed_patient_fee_eur: float = Field(

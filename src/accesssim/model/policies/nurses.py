@@ -53,14 +53,6 @@ class Nurses(Policy):
                 ("ipa", N_("advanced practice, IPA (paid per follow-up)")),
             ),
         ),
-        Lever(
-            "cost_per_fte_year_eur",
-            N_("Cost per nurse"),
-            "number",
-            N_("EUR per FTE-year"),
-            step=1000.0,
-            cost=True,
-        ),
     )
 
     example: ClassVar[Any] = {"fte": 1.0, "ald_followup_share": 1.0}

@@ -725,9 +725,9 @@ def _perspective_note(scenario: Any) -> str:
     from accesssim.wording import pct, perspective_words
 
     c = scenario.costs
-    return _(
-        'Costs to {who}, discounted at {rate} a year (docs/policies.md, "How costs are counted").'
-    ).format(who=perspective_words(c.perspective), rate=pct(c.discount_rate))
+    return _("Costs to {who}, discounted at {rate} a year (docs/policies.md).").format(
+        who=perspective_words(c.perspective), rate=pct(c.discount_rate)
+    )
 
 
 def _icer_table(alt: str, gains: Any, scenario: Any) -> Any:

@@ -314,8 +314,8 @@ def cost_year_rows(
     costs: pd.DataFrame, label: str, base: str | None = None
 ) -> tuple[list[int], list[CostYearRow]]:
     """Mean discounted euros by item and year of ``label`` (minus ``base`` when given, paired
-    by replication), from :func:`perspective_costs`; returns the years and the rows (acts,
-    then policies; the GP's own costs last, never in the totals), with a total row."""
+    by replication), from :func:`perspective_costs`; returns the years and the rows (acts that
+    occur, then policies; the GP's own costs last, never in the totals), with a total row."""
 
     def table(lab: str) -> pd.DataFrame:
         part = costs[costs["scenario"] == lab]
@@ -331,7 +331,8 @@ def cost_year_rows(
         return [], []
     years = sorted(int(c) for c in this.columns)
     mean = this.groupby(level="item", sort=False).mean()
-    order = [i for i in ACT_NAMES if i in mean.index] + sorted(
+    acts = [i for i in ACT_NAMES if i in mean.index and bool((mean.loc[i] != 0).any())]
+    order = acts + sorted(
         i for i in mean.index if i not in ACT_NAMES and not str(i).endswith("_gp_net_cost")
     )
     gp = [i for i in mean.index if str(i).endswith("_gp_net_cost")]

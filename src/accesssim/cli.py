@@ -6,9 +6,11 @@ reason`` on standard error and the exit code is 2.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,7 +19,7 @@ import typer
 
 from accesssim._version import __version__
 from accesssim.i18n import _, set_language
-from accesssim.scenario.errors import InputError
+from accesssim.scenario.errors import InputError, printable
 
 app = typer.Typer(
     name="accesssim",
@@ -30,6 +32,40 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_INPUT = 2
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, systemd, a batch scheduler) handled as Ctrl-C: workers stop,
+    finished runs and ``experiment.json`` are kept; the exit code is 143."""
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """While an experiment runs, SIGTERM stops it the way Ctrl-C does."""
+
+    def on_term(signum: int, frame: Any) -> None:
+        _terminated[0] = True
+        raise Terminated()
+
+    _terminated[0] = False
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted_code(exc: BaseException | None = None) -> int:
+    return EXIT_SIGTERM if isinstance(exc, Terminated) or _terminated[0] else EXIT_SIGINT
+
+
+_terminated = [False]
 
 
 def _err(text: str) -> None:
@@ -164,8 +200,8 @@ def validate(
                 "ok  {path}: {name} - {population} inhabitants, {communes} commune(s), {gps} "
                 "GPs; policies: {policies}"
             ).format(
-                path=path,
-                name=info["name"],
+                path=printable(str(path)),
+                name=printable(info["name"]),
                 population=fmt_int(info["population"]),
                 communes=info["communes"],
                 gps=info["gps"],
@@ -213,6 +249,13 @@ SetOpt = Annotated[
 OutOpt = Annotated[
     Path | None, typer.Option("--out", help=_("Directory for Parquet results (kept on Ctrl-C)."))
 ]
+ResumeOpt = Annotated[
+    bool,
+    typer.Option("--resume", help="Continue the same experiment in --out: keep its finished runs."),
+]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace the results already in --out.")
+]
 FormatOpt = Annotated[str, typer.Option("--format", help=_("table, json or csv."))]
 ReportOpt = Annotated[
     bool,
@@ -242,6 +285,13 @@ def _check_format(fmt: str) -> None:
                 )
             ]
         )
+
+
+def _check_dask(address: str | None) -> None:
+    if address:
+        from accesssim.experiment.executors import check_dask_address
+
+        check_dask_address(address)
 
 
 def _check_executor(name: str) -> None:
@@ -421,60 +471,79 @@ def run(
     with_report: ReportOpt = False,
     strict: StrictOpt = False,
     lang: LangOpt = None,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Run replications of a scenario; print every metric with its 95 % CI."""
     from accesssim.experiment import AutoStop, ResultsDir, replicate, run_tables
-    from accesssim.experiment.store import seeds_record
+    from accesssim.experiment.store import labels_for, run_digest, seeds_record
     from accesssim.scenario import load_scenario_document
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     _check_report(with_report, out)
+    _check_out_flags(out, resume, overwrite)
     scenario, doc = load_scenario_document(scenario_file, set_ or [], horizon_days=horizon)
     found, strict_problems = _warnings(scenario, doc, strict)
     if strict_problems:
         raise InputError(strict_problems)
     _print_warnings(found)
-    store = ResultsDir(out).prepare() if out is not None else None
-    label = scenario_file.stem
-    if store is not None:
-        store.write_scenario(label, scenario)
+    label = labels_for([scenario_file])[0]
+    digest = run_digest(label, scenario, seed, "auto" if auto else replications)
+    store = None
+    if out is not None:
+        store = ResultsDir(out).open(kind="run", digest=digest, resume=resume, overwrite=overwrite)
+    meta: dict[str, Any] = {
+        "kind": "run",
+        "digest": digest,
+        "scenarios": {label: f"scenarios/{label}.yaml"},
+        "seed": seed,
+        "replications": [],
+        "seeds": [],
+        "complete": False,
+        "executor": executor,
+    }
 
     def keep(result: Any) -> None:
         if store is not None:
             store.write_run(f"{label}-r{result.replication:05d}", run_tables(result, label))
 
     stop = AutoStop(relative=precision, max_replications=max_replications) if auto else None
-    if executor == "processes" and replications == 1 and not auto and not dask_address:
-        executor = "serial"
-    with _Progress(f"run {label}") as bar:
-        reps = replicate(
-            scenario,
-            replications,
-            seed,
-            executor=executor,
-            workers=workers,
-            dask_address=dask_address,
-            auto=stop,
-            progress=bar,
-            on_result=keep,
+    with contextlib.ExitStack() as stack:
+        if store is not None:
+            stack.enter_context(store)
+            store.write_scenario(label, scenario)
+            store.write_meta(meta)
+        prior = (
+            store.stored_runs(label, scenario.costs.perspective)
+            if store is not None and resume
+            else []
         )
-    if store is not None:
-        store.write_meta(
-            {
-                "kind": "run",
-                "scenarios": {label: f"scenarios/{label}.yaml"},
-                "seed": seed,
-                "replications": [r.replication for r in reps.results],
-                "seeds": seeds_record(seed, [r.replication for r in reps.results]),
-                "complete": reps.complete,
-                "executor": executor,
-            }
-        )
-        store.consolidate(csv=csv_copy)
+        with _stoppable(), _Progress(f"run {label}") as bar:
+            reps = replicate(
+                scenario,
+                replications,
+                seed,
+                executor=executor,
+                workers=workers,
+                dask_address=dask_address,
+                auto=stop,
+                progress=bar,
+                on_result=keep,
+                prior=prior,
+            )
+        if store is not None:
+            # Only what is on disk counts: a run whose writing a signal cut short is dropped.
+            on_disk = store.done_keys()
+            reps.results = [r for r in reps.results if f"{label}-r{r.replication:05d}" in on_disk]
+            done = [r.replication for r in reps.results]
+            meta.update(replications=done, seeds=seeds_record(seed, done), complete=reps.complete)
+            store.write_meta(meta)
+            store.consolidate(csv=csv_copy)
     if not reps.results:
         _err(_("interrupted before any replication finished"))
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_code())
     summary = reps.summary()
     title = _("{name}: {n} replication(s), seed {seed}, {days} days measured").format(
         name=scenario.name,
@@ -538,7 +607,7 @@ def run(
         _err(_("results written to {out}").format(out=out))
     if not reps.complete:
         _err(_("interrupted: {n} finished replication(s) kept").format(n=reps.n))
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_code())
     if with_report and out is not None:
         _write_report(out)
 
@@ -574,16 +643,20 @@ def compare(
     ] = False,
     with_report: ReportOpt = False,
     lang: LangOpt = None,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare alternatives with a baseline: paired differences with 95 % CIs (same seeds)."""
     from accesssim.experiment import ResultsDir, run_tables
     from accesssim.experiment.compare import compare as run_compare
-    from accesssim.experiment.store import labels_for, seeds_record
+    from accesssim.experiment.store import compare_digest, labels_for, write_comparison
     from accesssim.scenario import load_scenario
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     _check_report(with_report, out)
+    _check_out_flags(out, resume, overwrite)
     files = [base_file, *alt_files]
     scenarios, problems = [], []
     for f in files:
@@ -594,63 +667,76 @@ def compare(
     if problems:
         raise InputError(problems)
     labels = labels_for(files)
-    store = ResultsDir(out).prepare() if out is not None else None
-    if store is not None:
-        for label, sc in zip(labels, scenarios, strict=True):
-            store.write_scenario(label, sc)
+    digest = compare_digest(labels, scenarios, seed, replications)
+    store = None
+    if out is not None:
+        store = ResultsDir(out).open(
+            kind="compare", digest=digest, resume=resume, overwrite=overwrite
+        )
 
     def keep(label: str, result: Any) -> None:
         if store is not None:
             store.write_run(f"{label}-r{result.replication:05d}", run_tables(result, label))
 
-    with _Progress("compare") as bar:
-        cmp = run_compare(
-            scenarios[0],
-            scenarios[1:],
-            replications,
-            seed,
-            labels=labels,
-            executor=executor,
-            workers=workers,
-            dask_address=dask_address,
-            progress=bar,
-            on_result=keep,
-        )
-    if store is not None:
-        reps = sorted({r.replication for run in cmp.runs for r in run.results})
-        store.write_meta(
-            {
-                "kind": "compare",
-                "baseline": labels[0],
-                "alternatives": labels[1:],
-                "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
-                "seed": seed,
-                "replications": reps,
-                "seeds": seeds_record(seed, reps),
-                "complete": cmp.complete,
-                "executor": executor,
-            }
-        )
-        store.consolidate(csv=csv_copy)
-        diffs = cmp.differences()
-        gains = cmp.cost_per_gain()
-        ceac = cmp.acceptability()
-        diffs.to_parquet(store.path / "differences.parquet", index=False)
-        gains.to_parquet(store.path / "cost_per_gain.parquet", index=False)
-        ceac.to_parquet(store.path / "acceptability.parquet", index=False)
-        if csv_copy:
-            diffs.to_csv(store.path / "differences.csv", index=False)
-            gains.to_csv(store.path / "cost_per_gain.csv", index=False)
-            ceac.to_csv(store.path / "acceptability.csv", index=False)
+    with contextlib.ExitStack() as stack:
+        prior = {}
+        if store is not None:
+            stack.enter_context(store)
+            for label, sc in zip(labels, scenarios, strict=True):
+                store.write_scenario(label, sc)
+            store.write_meta(
+                {
+                    "kind": "compare",
+                    "digest": digest,
+                    "baseline": labels[0],
+                    "alternatives": labels[1:],
+                    "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
+                    "seed": seed,
+                    "replications": [],
+                    "complete": False,
+                    "executor": executor,
+                }
+            )
+            if resume:
+                prior = {
+                    label: store.stored_runs(label, sc.costs.perspective)
+                    for label, sc in zip(labels, scenarios, strict=True)
+                }
+        with _stoppable(), _Progress("compare") as bar:
+            cmp = run_compare(
+                scenarios[0],
+                scenarios[1:],
+                replications,
+                seed,
+                labels=labels,
+                executor=executor,
+                workers=workers,
+                dask_address=dask_address,
+                progress=bar,
+                on_result=keep,
+                prior=prior,
+            )
+        if store is not None:
+            on_disk = store.done_keys()  # a run whose writing a signal cut short is dropped
+            for lab, run in zip(labels, cmp.runs, strict=True):
+                run.results = [r for r in run.results if f"{lab}-r{r.replication:05d}" in on_disk]
+            write_comparison(
+                cmp,
+                store.path,
+                executor=executor,
+                csv=csv_copy,
+                store=store,
+                replications=replications,
+            )
     if cmp.n == 0:
         _err(_("interrupted before any replication finished"))
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_code())
     _print_comparison(cmp, format_, all_metrics)
     if out is not None and format_ == "table":
         _err(_("results written to {out}").format(out=out))
     if not cmp.complete:
         _err(_("interrupted: {n} finished replication(s) per scenario kept").format(n=cmp.n))
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_code())
     if with_report and out is not None:
         _write_report(out)
 
@@ -828,6 +914,7 @@ def sweep(
     resume: Annotated[
         bool, typer.Option("--resume", help=_("Skip the runs already in --out."))
     ] = False,
+    overwrite: OverwriteOpt = False,
     executor: Annotated[
         str | None,
         typer.Option("--executor", help=_("serial, processes or dask (overrides file).")),
@@ -843,6 +930,7 @@ def sweep(
     from accesssim.experiment.sweep import sweep as run_sweep
 
     _check_format(format_)
+    _check_dask(dask_address)
     if executor is not None:
         _check_executor(executor)
     exp = load_experiment(experiment_file)
@@ -856,11 +944,12 @@ def sweep(
             n=n,
         )
     )
-    with _Progress(f"sweep {exp.spec.name}") as bar:
+    with _stoppable(), _Progress(f"sweep {exp.spec.name}") as bar:
         res = run_sweep(
             exp,
             out,
             resume=resume,
+            overwrite=overwrite,
             executor=executor,
             workers=workers,
             dask_address=dask_address,
@@ -872,7 +961,7 @@ def sweep(
                 "interrupted: {done} of {total} runs are on disk in {out}; continue with --resume"
             ).format(done=res.done, total=res.total, out=out)
         )
-        raise typer.Exit(130)
+        raise typer.Exit(_interrupted_code())
     table = res.sensitivity.get("indices")
     if table is None:
         if with_report:
@@ -940,6 +1029,204 @@ def _print_sensitivity(table: Any, kind: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# optimise, discover
+# ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+@handles_input_errors
+def optimise(
+    experiment_file: Annotated[
+        Path, typer.Argument(metavar="EXPERIMENT", help="Optimisation YAML file.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Replay the search; run only what is missing.")
+    ] = False,
+    overwrite: OverwriteOpt = False,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+    ] = None,
+    workers: WorkersOpt = None,
+    dask_address: DaskOpt = None,
+    format_: FormatOpt = "table",
+    with_report: ReportOpt = False,
+) -> None:
+    """Search the levers for the best mixes within a budget; confirm the Pareto set."""
+    from accesssim.experiment.optimise import load_optimise, pareto_payload
+    from accesssim.experiment.optimise import optimise as run_optimise
+
+    _check_format(format_)
+    _check_out_flags(out, resume, overwrite)
+    if executor is not None:
+        _check_executor(executor)
+    exp = load_optimise(experiment_file)
+    s = exp.spec.search
+    what = (
+        "every combination of the levers"
+        if s.algorithm == "exhaustive"
+        else f"{s.algorithm}, {s.population} mixes x {s.generations} generations"
+    )
+    _err(f"{exp.spec.name}: {what}, {exp.spec.replications} replication(s) each; then finalists")
+    with _Progress(f"optimise {exp.spec.name}") as bar:
+        res = run_optimise(
+            exp,
+            out,
+            resume=resume,
+            overwrite=overwrite,
+            executor=executor,
+            workers=workers,
+            dask_address=dask_address,
+            progress=bar,
+        )
+    if not res.complete:
+        _err(f"interrupted: {res.runs_done} runs are on disk in {out}; continue with --resume")
+        raise typer.Exit(130)
+    if format_ == "json":
+        typer.echo(json.dumps(pareto_payload(res), indent=2, default=str))
+    elif format_ == "csv":
+        res.mixes.to_csv(sys.stdout, index=False)
+    else:
+        _print_pareto(res)
+    _err(
+        f"{len(res.mixes)} mixes evaluated, {res.runs_done} runs ({res.runs_executed} run now); "
+        f"results in {out}"
+    )
+    if with_report:
+        _write_report(out)
+
+
+def _print_pareto(res: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from accesssim.wording import fmt_ci, fmt_eur, fmt_value
+
+    spec = res.experiment.spec
+    console = Console(width=max(120, Console().width))
+    budget = spec.budget
+    title = f"{spec.name}: confirmed Pareto set ({len(res.pareto)} mixes"
+    if budget is not None:
+        per = "a year" if budget.per == "year" else "over the horizon"
+        base = " above the baseline" if budget.relative_to == "baseline" else ""
+        title += f"; budget {fmt_eur(budget.amount_eur)} {per}{base}"
+    t = Table(title=title + "): mean [95 % CI]", title_justify="left")
+    t.add_column("mix")
+    t.add_column("extra cost (EUR)", justify="right")
+    for o in spec.objectives:
+        t.add_column(f"{o.metric} ({o.sense[:3]})", justify="right")
+    t.add_column("reps", justify="right")
+    rows = res.mixes.set_index("mix")
+    for m in res.pareto:
+        r = rows.loc[m]
+        ci = (
+            f"[{r['extra_cost_low']:,.0f}, {r['extra_cost_high']:,.0f}]"
+            if r["extra_cost_low"] == r["extra_cost_low"]
+            else ""
+        )
+        cells = [str(r["label"]), f"{r['extra_cost_mean']:,.0f}\n{ci}".strip()]
+        for o in spec.objectives:
+            cells.append(
+                f"{fmt_value(o.metric, r[o.metric + '_mean'])}\n"
+                f"{fmt_ci(o.metric, r[o.metric + '_low'], r[o.metric + '_high'])}"
+            )
+        cells.append(str(int(r["replications"])))
+        t.add_row(*cells)
+    console.print(t)
+    for m in res.pareto:
+        r = rows.loc[m]
+        console.print(f"  {r['label']}: {r['changes'] if r['changes'] != '-' else 'as today'}")
+    comps = res.comparisons
+    inside = comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)]
+    real = inside[inside["decision"].isin(["a better", "b better"])]
+    console.print(
+        f"[dim]Between the mixes of the set: {len(real)} real differences, "
+        f"{int((inside['decision'] == 'tie').sum())} ties within the indifference zone, "
+        f"{int((inside['decision'] == 'undecided').sum())} undecided (KN-type paired "
+        "procedure, overall error "
+        f"{spec.confirm.alpha:g}); comparisons.parquet lists each. Mean and 95 % CI; extra "
+        f"cost: paired difference from the baseline in {spec.cost_metric}.[/dim]"
+    )
+
+
+@app.command()
+@handles_input_errors
+def discover(
+    results_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RESULTS_DIR", help="A sweep's --out with levers and uncertainties."
+        ),
+    ],
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--threshold",
+            help="METRIC>=VALUE or METRIC<=VALUE (repeatable); default: the experiment's.",
+        ),
+    ] = None,
+    format_: FormatOpt = "table",
+    with_report: Annotated[
+        bool, typer.Option("--report", help="Also write RESULTS_DIR/report.html.")
+    ] = False,
+) -> None:
+    """Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores."""
+    from accesssim.experiment.discover import discover as run_discover
+    from accesssim.experiment.discover import parse_threshold
+    from accesssim.wording import fmt_diff, fmt_value
+
+    _check_format(format_)
+    ts = [parse_threshold(t) for t in threshold] if threshold else None
+    disc = run_discover(results_dir, ts)
+    if format_ == "json":
+        typer.echo((results_dir / "discovery.json").read_text(encoding="utf-8"), nl=False)
+    elif format_ == "csv":
+        disc.robustness.to_csv(sys.stdout, index=False)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(width=max(110, Console().width))
+        crit = " and ".join(t.text() for t in disc.thresholds)
+        t = Table(title=f"Robustness of each mix ({crit})", title_justify="left")
+        for col in ("mix", "threshold", "met in", "mean", "worst", "max regret"):
+            t.add_column(col, justify="left" if col in ("mix", "threshold") else "right")
+        rob = disc.robustness
+        for r in rob.itertuples():
+            if r.metric == "all thresholds":
+                t.add_row(r.mix, "every threshold", f"{r.satisficing:.0%}", "", "", "")
+                continue
+            t.add_row(
+                r.mix,
+                r.threshold,
+                f"{r.satisficing:.0%}",
+                fmt_value(r.metric, r.mean),
+                fmt_value(r.metric, r.worst),
+                fmt_diff(r.metric, r.regret_max).lstrip("+"),
+            )
+        console.print(t)
+        for mix in disc.mixes:
+            box = disc.summary["mixes"][mix].get("box")
+            if not box:
+                console.print(f"  {mix}: meets every threshold in every sample")
+                continue
+            if not box["limits"]:
+                console.print(
+                    f"  {mix}: fails across the whole uncertainty space ({box['failures']} of "
+                    f"{box['cases']} samples): no box holds its failures better"
+                )
+                continue
+            console.print(
+                f"  {mix}: fails mostly when {box['words']} (PRIM box: "
+                f"{box['coverage']:.0%} of its {box['failures']} failures inside, "
+                f"{box['density']:.0%} of the {box['cases']} samples inside fail)"
+            )
+    _err(f"discovery written to {results_dir} (discovery.json, robustness.parquet, prim-*.parquet)")
+    if with_report:
+        _write_report(results_dir)
+
+
+# ---------------------------------------------------------------------------------------------
 # report
 # ---------------------------------------------------------------------------------------------
 
@@ -955,6 +1242,22 @@ def _check_report(with_report: bool, out: Path | None) -> None:
                     None,
                     "--out",
                     _("missing: the report is written to --out DIR/report.html, give --out DIR"),
+                )
+            ]
+        )
+
+
+def _check_out_flags(out: Path | None, resume: bool, overwrite: bool) -> None:
+    from accesssim.scenario.errors import Problem
+
+    flag = "--resume" if resume else "--overwrite" if overwrite else None
+    if flag is not None and out is None:
+        raise InputError([Problem(flag, None, "--out", f"missing: {flag} needs --out DIR")])
+    if resume and overwrite:
+        raise InputError(
+            [
+                Problem(
+                    "--resume", None, "--overwrite", "--resume and --overwrite exclude each other"
                 )
             ]
         )
@@ -1085,10 +1388,11 @@ def calibrate(
 
     _check_format(format_)
     _check_executor(executor)
+    _check_dask(dask_address)
     load_scenario(france)
     if lyon is not None:
         load_scenario(lyon)
-    with _Progress("calibrate") as bar:
+    with _stoppable(), _Progress("calibrate") as bar:
         table = calibration_table(
             france,
             lyon,
@@ -1228,9 +1532,9 @@ def main() -> None:
     """Console-script entry point."""
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _err(_("interrupted"))
-        raise SystemExit(130) from None
+        raise SystemExit(_interrupted_code(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,10 @@ can property-test it against many small but varied territories::
   objects;
 * :func:`broken_scenario_dicts` draws ``(data, field_path)`` pairs: a valid dict with exactly
   one mistake, and the dotted path of the field the schema must blame for it. The kinds of
-  mistake are listed in :data:`BROKEN_KINDS`.
+  mistake are listed in :data:`BROKEN_KINDS`;
+* :func:`extreme_scenario_dicts` draws valid dicts whose numbers sit at the edges of what the
+  schema accepts (its bounds, or huge values where it sets none, and extreme distributions):
+  the simulation must run every one of them without an error (docs/reliability.md).
 
 The drawn scenarios are small (a few thousand inhabitants, a handful of GPs, a horizon of a
 few weeks or months) so that a simulation of one runs in well under a second. Zero GPs and
@@ -53,7 +56,9 @@ from accesssim.scenario.schema import (
 
 __all__ = [
     "BROKEN_KINDS",
+    "EXTREME_SIZE_FIELDS",
     "broken_scenario_dicts",
+    "extreme_scenario_dicts",
     "valid_scenario_dicts",
     "valid_scenarios",
 ]
@@ -1059,3 +1064,201 @@ def broken_scenario_dicts(
     if unknown or not chosen:
         raise ValueError(f"unknown kinds of mistake {unknown}; known: {', '.join(BROKEN_KINDS)}")
     return _broken(chosen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public strategies: valid scenarios at the edges of the schema
+# ---------------------------------------------------------------------------------------------
+
+#: Fields that set the size of a run (people, GPs, days): :func:`extreme_scenario_dicts` leaves
+#: them as :func:`valid_scenario_dicts` drew them (small), so that a run stays short; their own
+#: upper limits are checked by the schema (docs/reliability.md).
+EXTREME_SIZE_FIELDS: frozenset[str] = frozenset(
+    {
+        "population.size",
+        "territory.communes.*.population",
+        "gps.count",
+        "gps.density_per_100k",
+        "policies.installations.*.count",
+        "calendar.horizon_days",
+        "calendar.warmup_days",
+        "territory.candidate_gps",
+    }
+)
+
+# Values tried where the schema sets no upper bound: large, huge, and the largest finite.
+_HUGE_FLOATS = (1e6, 1e9, 1e12, 1e18, 1e100, 1e300, 1.7976931348623157e308)
+_HUGE_INTS = (10**6, 2**31 - 1, 2**31, 2**53, 2**63 - 1, 2**64, 10**40)
+_TINY_FLOATS = (5e-324, 1e-300, 1e-9)
+
+
+def _bounds(info: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for meta in info.metadata:
+        for name in ("ge", "gt", "le", "lt"):
+            value = getattr(meta, name, None)
+            if value is not None:
+                out[name] = value
+    return out
+
+
+def _numeric_kind(annotation: Any) -> str | None:
+    """'int', 'float', 'dist' (a Distribution) or None, for a field's annotation."""
+    import typing
+
+    from accesssim.scenario.distributions import Fixed
+
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    for a in args:
+        inner = typing.get_args(a)
+        if Fixed in inner or a is Fixed:
+            return "dist"
+    for a in args:
+        if typing.get_origin(a) is typing.Annotated:
+            a = typing.get_args(a)[0]
+        if a is bool:
+            return None
+        if a is int:
+            return "int"
+        if a is float:
+            return "float"
+    return None
+
+
+def _numeric_leaves(model: type[BaseModel], data: Data, prefix: tuple[Any, ...]) -> list[Any]:
+    """(path, kind, bounds) of every numeric field of ``data``'s blocks (present or not)."""
+    import typing
+
+    out: list[Any] = []
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        path = (*prefix, key)
+        kind = _numeric_kind(info.annotation)
+        if kind is not None:
+            out.append((path, kind, _bounds(info)))
+            continue
+        sub = data.get(key) if isinstance(data, dict) else None
+        args = [a for a in typing.get_args(info.annotation) if a is not type(None)]
+        args = args or [info.annotation]
+        for a in args:
+            if isinstance(a, type) and issubclass(a, BaseModel):
+                if isinstance(sub, dict):
+                    out.extend(_numeric_leaves(a, sub, path))
+            elif typing.get_origin(a) is list and isinstance(sub, list):
+                (item,) = typing.get_args(a)
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    for i, element in enumerate(sub):
+                        if isinstance(element, dict):
+                            out.extend(_numeric_leaves(item, element, (*path, i)))
+    return out
+
+
+def _pattern(path: tuple[Any, ...]) -> str:
+    return ".".join("*" if isinstance(p, int) else str(p) for p in path)
+
+
+@st.composite
+def _extreme_number(draw: st.DrawFn, kind: str, bounds: dict[str, float]) -> Any:
+    low = bounds.get("ge", bounds.get("gt"))
+    high = bounds.get("le", bounds.get("lt"))
+    choices: list[Any] = []
+    if kind == "int":
+        if "ge" in bounds:
+            choices.append(int(bounds["ge"]))
+        if "gt" in bounds:
+            choices.append(int(bounds["gt"]) + 1)
+        if "le" in bounds:
+            choices.append(int(bounds["le"]))
+        if "lt" in bounds:
+            choices.append(int(bounds["lt"]) - 1)
+        if high is None:
+            choices.extend(_HUGE_INTS)
+        return draw(st.sampled_from(choices or [0]))
+    if "ge" in bounds:
+        choices.append(float(bounds["ge"]))
+    if "gt" in bounds:
+        choices.extend(float(bounds["gt"]) + t for t in _TINY_FLOATS)
+    if "le" in bounds:
+        choices.append(float(bounds["le"]))
+    if "lt" in bounds:
+        choices.append(math.nextafter(float(bounds["lt"]), -math.inf))
+    if high is None:
+        choices.extend(_HUGE_FLOATS)
+    if low is None:
+        choices.extend(-h for h in _HUGE_FLOATS)
+    return draw(st.sampled_from(choices or [0.0]))
+
+
+@st.composite
+def _extreme_distribution(draw: st.DrawFn) -> Any:
+    huge = st.sampled_from(_HUGE_FLOATS)
+    tiny = st.sampled_from((0.0, *_TINY_FLOATS))
+    kind = draw(st.sampled_from(("fixed", "uniform", "triangular", "normal", "exponential")))
+    if kind == "fixed":
+        return draw(st.one_of(huge, tiny))
+    if kind == "uniform":
+        return {"kind": "uniform", "low": draw(tiny), "high": draw(huge)}
+    if kind == "triangular":
+        a, c, b = sorted((draw(tiny), draw(st.one_of(tiny, huge)), draw(huge)))
+        return {"kind": "triangular", "low": a, "mode": c, "high": b}
+    if kind == "normal":
+        out: Data = {"kind": "normal", "mu": draw(st.one_of(huge, tiny)), "sd": draw(huge)}
+        out["low"] = draw(tiny)
+        if draw(st.booleans()):
+            out["high"] = draw(huge)
+        return out
+    return {"kind": "exponential", "mean": draw(st.one_of(huge, st.sampled_from(_TINY_FLOATS)))}
+
+
+def _set_path(data: Data, path: tuple[Any, ...], value: Any) -> None:
+    target: Any = data
+    for key in path[:-1]:
+        if isinstance(key, int):
+            target = target[key]
+        else:
+            if not isinstance(target.get(key), dict):
+                target[key] = {}
+            target = target[key]
+    target[path[-1]] = value
+
+
+@st.composite
+def _extreme(draw: st.DrawFn, base: st.SearchStrategy[Data], changes: int) -> Data:
+    data = copy.deepcopy(draw(base))
+    leaves = [
+        leaf
+        for leaf in _numeric_leaves(Scenario, data, ())
+        if _pattern(leaf[0]) not in EXTREME_SIZE_FIELDS
+    ]
+    for _ in range(draw(st.integers(1, changes))):
+        path, kind, bounds = draw(st.sampled_from(leaves))
+        value = draw(_extreme_distribution() if kind == "dist" else _extreme_number(kind, bounds))
+        trial = copy.deepcopy(data)
+        _set_path(trial, path, value)
+        try:  # keep the change only when the schema accepts it (a cross-field rule may not)
+            Scenario.model_validate(trial)
+        except ValueError:
+            continue
+        data = trial
+    return data
+
+
+def extreme_scenario_dicts(
+    max_population: int = 2000,
+    max_gps: int = 4,
+    max_horizon_days: int = 60,
+    changes: int = 4,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid scenario dicts with numbers at the edges of what the schema accepts.
+
+    A scenario of :func:`valid_scenario_dicts` (same size parameters) gets 1 to ``changes``
+    numeric fields set to an extreme: a bound of the field (``ge``, ``le``, just above a
+    ``gt``, just below a ``lt``), a huge value where the schema sets no upper bound (up to the
+    largest finite float, integers past 2**63), a tiny positive one, or an extreme
+    distribution (huge spread or mean, zero or subnormal bounds). Changes that the schema
+    refuses (a cross-field rule) are dropped, so every dict drawn is valid. Fields that set
+    the size of a run (:data:`EXTREME_SIZE_FIELDS`) are left small.
+    """
+    _check_sizes(max_population, max_gps, max_horizon_days)
+    base = valid_scenario_dicts(max_population, max_gps, max_horizon_days, policies=True)
+    return _extreme(base, changes)

@@ -238,11 +238,16 @@ def test_upload_is_read_like_a_file() -> None:
         ),
         (b"name: x\npopulation:\n  size: [1000\n", "bad.yaml:4: (document): YAML syntax"),
         (b"name: x\npopulation: {size: -5}\n", "bad.yaml:2: population.size: input should be"),
-        (b"\x00\x01binary", "bad.yaml: (document): not a text file"),
+        (b"\x00\x01binary", "bad.yaml:1: (document): not a text file"),
         (
-            b"name: x\nextends: monts-du-lyonnais.yaml\n",
-            "bad.yaml:2: extends: an uploaded file cannot use extends:",
+            b"name: x\nextends: ../../../../etc/passwd\n",
+            "bad.yaml:2: extends: base file '../../../../etc/passwd' is not one of the",
         ),
+        (
+            b"name: x\nextends: /etc/no-such-file.yaml\n",
+            "bad.yaml:2: extends: base file '/etc/no-such-file.yaml' is not one of the",
+        ),
+        (b"name: x\nextends: /dev/zero\n", "bad.yaml:2: extends: base file '/dev/zero' is not"),
     ],
 )
 def test_bad_upload_gives_clear_problems(text: bytes, expected: str) -> None:
@@ -462,3 +467,70 @@ def test_differences_frame_is_plain_text(pair: tuple[Any, Any], tmp_path: Path) 
     assert all(pd.api.types.is_string_dtype(table[c]) for c in table.columns)
     row = table.set_index("metric").loc["total_cost_eur"]
     assert row["indicator (unit)"].endswith("(€)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Confined uploads and long names (docs/reliability.md)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_an_upload_may_extend_a_seed_scenario_only() -> None:
+    seed = L.resolve(L.load_seed(L.seed_territories()["monts-du-lyonnais"]).document)
+    overlay = b"extends: monts-du-lyonnais.yaml\nname: mine\n"
+    mine = L.resolve(L.load_upload("mine.yaml", overlay).document)
+    assert mine.name == "mine"
+    assert mine.population_size == seed.population_size
+    # The same refusal whether the file exists or not: nothing is learnt about the server.
+    reasons = set()
+    for target in ("/etc/passwd", "/etc/no-such-file", "../../../../etc/hostname", "/dev/zero"):
+        with pytest.raises(ScenarioError) as info:
+            L.load_upload("mine.yaml", f"extends: {target}\nname: x\n".encode())
+        (problem,) = info.value.problems
+        reasons.add(problem.reason.replace(target, "TARGET"))
+    assert len(reasons) == 1, reasons
+
+
+def test_a_seed_folder_link_leading_out_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(TINY, encoding="utf-8")
+    (folder / "link.yaml").symlink_to(secret)
+    monkeypatch.setattr(L, "scenario_dirs", lambda cwd=None: [folder])
+    with pytest.raises(ScenarioError) as info:
+        L.load_upload("mine.yaml", b"extends: link.yaml\nname: x\n")
+    assert "is not one of the scenario files" in str(info.value)
+
+
+def test_an_upload_of_any_size_or_name_is_safe() -> None:
+    with pytest.raises(ScenarioError) as info:
+        L.load_upload("big.yaml", b"name: x\n#" + b"x" * (3 * 1024 * 1024) + b"\n")
+    assert "too large" in str(info.value)
+    long_name = "\x1b[31m" + "n" * 300 + ".yaml"
+    baseline = L.load_upload(long_name, TINY.encode())
+    assert len(baseline.source) <= 120
+    assert "\x1b" not in baseline.source
+
+
+def test_a_300_character_scenario_name_is_written_safely(tmp_path: Path) -> None:
+    base = load_scenario_text(TINY.replace("name: tiny", "name: " + "é" * 300))
+    alt = load_scenario_text(TINY.replace("name: tiny", "name: " + "é" * 299 + "x"))
+    out = L.run_comparison(
+        base,
+        alt,
+        L.RunSettings(seed=0, replications=1, executor="serial"),
+        L.RunCache(),
+        results_root_dir=tmp_path,
+    )
+    assert len(out.results_dir.name.encode()) < 255
+    assert load_results(out.results_dir).kind == "compare"
+    assert len(set(out.labels)) == 2
+
+
+def load_scenario_text(text: str) -> Any:
+    from accesssim.scenario.loading import load_document, validate_document
+    from accesssim.scenario.schema import Scenario
+
+    return validate_document(load_document("x.yaml", text=text), Scenario)

@@ -212,11 +212,14 @@ def test_bad_upload_shows_the_problems(app: AppTest) -> None:
     assert "my-cpts.yaml:6: gps.count: input should be greater than or equal to 0" in box.value
     assert "Traceback" not in box.value
 
-    overlay = b"extends: monts-du-lyonnais.yaml\nname: mine\n"
+    # extends: reads only the seed scenario files; nothing says whether another file exists.
+    overlay = b"extends: /etc/passwd\nname: mine\n"
     app.sidebar.get("file_uploader")[0].set_value(("mine.yaml", overlay, "application/x-yaml"))
     app.run()
     assert not app.exception
-    assert "mine.yaml:1: extends: an uploaded file cannot use extends:" in app.error[0].value
+    assert "mine.yaml:1: extends: base file '/etc/passwd' is not one of the scenario files" in (
+        app.error[0].value
+    )
 
 
 def test_good_upload_is_a_baseline(app: AppTest) -> None:

@@ -186,6 +186,7 @@ def test_auto_at_the_cap_says_not_met(cli: Cli, tmp_path: Path) -> None:
     table = cli(*args, "--executor", "serial", cwd=tmp_path)
     assert table.returncode == 0, table.stderr
     line = next(x for x in table.stderr.splitlines() if x.startswith("automatic replications"))
+    line = line.replace("\u202f", " ").replace("\xa0", " ")  # Babel's narrow spaces
     head, needed = line.split(", about ")
     assert head == (
         "automatic replications: 2 run; precision target 0.1 % not met: cap of 2 reached"

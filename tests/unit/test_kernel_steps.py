@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from accesssim.model import kernel as K
+from accesssim.model import keyed
 from accesssim.model.records import (
     new_outputs,
     new_tallies,
@@ -297,21 +298,24 @@ def test_compiled_kernel_is_loaded_from_the_cache_in_a_second_process(tmp_path) 
 
 def test_race_start_follows_the_weights_and_is_stable_when_a_gp_is_added() -> None:
     """The distance-weighted start: candidate j first with probability w_j / sum(w); adding a
-    candidate changes the start only for the requests it wins."""
-    from accesssim.model.records import Candidates
+    GP at the end of a group of equally distant GPs moves only the starts it takes."""
+    from accesssim.model.population import build_candidates
 
-    gkey = np.arange(1, 6, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    w = np.array([4.0, 2.0, 2.0, 1.0])
-    four = Candidates(np.array([0, 4]), np.arange(4, dtype=np.int32), w)
-    five = Candidates(np.array([0, 5]), np.arange(5, dtype=np.int32), np.append(w, 1.0))
+    xy = np.array([[0.0, 0.0], [5.0, 0.0]])
+    # Commune 0 has GPs 0, 1, 2 (distance 0); commune 1 has GP 3 (5 km).
+    keys = np.arange(5, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    three = build_candidates(xy, np.array([0, 0, 0, 1]), np.ones(4, bool), 4, 10.0, keys[:4])
+    four = build_candidates(xy, np.array([0, 0, 0, 1, 0]), np.ones(5, bool), 5, 10.0, keys)
     n = 20_000
-    starts4 = np.array([K.race_start(four, gkey, 0, np.uint64(k)) for k in range(n)])
-    starts5 = np.array([K.race_start(five, gkey, 0, np.uint64(k)) for k in range(n)])
-    share = np.bincount(starts4, minlength=4) / n
-    np.testing.assert_allclose(share, w / w.sum(), atol=0.015)
-    moved = starts4 != starts5
-    assert (starts5[moved] == 4).all()  # a request changes start only to the newcomer
-    assert abs(moved.mean() - 1 / 10) < 0.015  # the newcomer wins 1 / 10 of the races
+    rkeys = keyed.combine_many(np.uint64(77), np.arange(n, dtype=np.uint64))
+    g3 = np.array([three.gp[K.race_start(three, 0, k)] for k in rkeys])
+    g4 = np.array([four.gp[K.race_start(four, 0, k)] for k in rkeys])
+    w = np.array([1.0, 1.0, 1.0, np.exp(-0.5)])
+    np.testing.assert_allclose(np.bincount(g3, minlength=4) / n, w / w.sum(), atol=0.015)
+    moved = g3 != g4
+    assert (g4[moved] == 4).all()  # a patient changes start only to the newcomer
+    share = np.append(w, 1.0)
+    assert abs(moved.mean() - 1 / share.sum()) < 0.015
 
 
 def test_record_act_files_each_act_by_day_part_item_and_patient_class() -> None:
@@ -347,3 +351,33 @@ def test_record_act_files_each_act_by_day_part_item_and_patient_class() -> None:
     gp_acts = acts[:, :, [Act.OFFICE, Act.HOME]].sum()
     assert gp_acts == tallies.acts_gp.sum() == 3
     assert tallies.daily[0].tolist() == [3, 2, 1]  # unscheduled, met within 48 h, ED
+
+
+def test_jump_hash_moves_keys_only_to_the_new_bucket() -> None:
+    keys = keyed.combine_many(np.uint64(3), np.arange(10_000, dtype=np.uint64))
+    b7 = np.array([K.jump(k, 7) for k in keys])
+    b8 = np.array([K.jump(k, 8) for k in keys])
+    assert np.bincount(b7, minlength=7).min() > 10_000 / 7 * 0.9
+    assert (b8[b8 != b7] == 7).all()
+
+
+def test_race_start_in_a_big_group_is_even_and_stable() -> None:
+    """A city: more GPs at the same distance than BIG_GROUP; each starts about as often, and
+    one more GP at the end of the group takes starts only for itself (jump hash)."""
+    from accesssim.model.population import build_candidates
+
+    n_gps = K.BIG_GROUP + 8
+    xy = np.zeros((1, 2))
+    keys = np.arange(n_gps + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    city = build_candidates(xy, np.zeros(n_gps, int), np.ones(n_gps, bool), 24, 10.0, keys[:-1])
+    more = build_candidates(xy, np.zeros(n_gps + 1, int), np.ones(n_gps + 1, bool), 24, 10.0, keys)
+    n = 40_000
+    rkeys = keyed.combine_many(np.uint64(5), np.arange(n, dtype=np.uint64))
+    g1 = np.array([city.gp[K.race_start(city, 0, k)] for k in rkeys])
+    g2 = np.array([more.gp[K.race_start(more, 0, k)] for k in rkeys])
+    counts = np.bincount(g1, minlength=n_gps)
+    assert counts.min() > 0.8 * n / n_gps
+    assert counts.max() < 1.2 * n / n_gps
+    moved = g1 != g2
+    assert (g2[moved] == n_gps).all()
+    assert abs(moved.mean() - 1 / (n_gps + 1)) < 0.01

@@ -36,7 +36,6 @@ import io
 import json
 import math
 import os
-import re
 import shlex
 import tempfile
 import threading
@@ -54,7 +53,12 @@ from pydantic import BaseModel
 from accesssim._version import __version__
 from accesssim.experiment.compare import Comparison, compare
 from accesssim.experiment.replicate import AutoStop, Replications, replicate
-from accesssim.experiment.store import ResultsDir, dump_scenario_yaml, run_tables, seeds_record
+from accesssim.experiment.store import (
+    dump_scenario_yaml,
+    run_tables,
+    safe_label,
+    write_comparison,
+)
 from accesssim.i18n import N_, _, language
 from accesssim.model import METRICS, RunResult, simulate
 from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
@@ -69,13 +73,14 @@ from accesssim.report.tables import (
 from accesssim.scenario import (
     Document,
     InputError,
-    Problem,
     Scenario,
     ScenarioError,
     apply_overrides,
     load_document,
     validate_document,
 )
+from accesssim.scenario.errors import printable
+from accesssim.scenario.loading import decode_text
 from accesssim.scenario.schema import Policies
 from accesssim.vocabulary import HEADLINE_METRICS
 from accesssim.wording import fmt_int, pct
@@ -250,48 +255,37 @@ def load_seed(path: Path | str) -> Baseline:
     )
 
 
-EXTENDS_REASON = N_(
-    "an uploaded file cannot use extends: (its base file is not uploaded with it, and a "
-    "browser does not give the folder the file came from). Upload a file without extends:, "
-    "for example the resolved scenario that `accesssim run FILE --out DIR` writes in "
-    "DIR/scenarios/, or the YAML this app downloads; or pick the seed territory and move "
-    "the levers."
-)
-
-
 def load_upload(name: str, data: bytes) -> Baseline:
-    """Read an uploaded scenario file; problems name the uploaded file, never a temp path.
+    """Read an uploaded scenario file; problems name the uploaded file, never a server path.
 
-    The bytes go through the same reading functions as a file on disk (UTF-8 and binary
-    checks, YAML with line numbers, duplicate keys refused); ``extends:`` is refused with a
-    clear reason, as a relative base cannot be found for an upload.
+    The bytes go through the same checks as a file on disk (size limit, UTF-8 and binary
+    checks, YAML with line numbers and limits, duplicate keys refused). Nothing is written to
+    disk. ``extends:`` may name only a seed scenario file (``extends:
+    monts-du-lyonnais.yaml``), looked for in :func:`scenario_dirs`: a path leading anywhere
+    else is refused with the same message whether or not it exists, and only regular files
+    of bounded size are read (docs/reliability.md).
 
     Raises
     ------
     ScenarioError
         Every problem as ``FILE:LINE: field.path: reason``.
     """
-    shown = Path(name).name or "uploaded.yaml"
+    shown = safe_upload_name(name)
     digest = hashlib.sha256(data).hexdigest()[:16]
-    with tempfile.TemporaryDirectory(prefix="accesssim-upload-") as tmp:
-        path = Path(tmp) / shown
-        path.write_bytes(data)
-        prefix = str(path)
-
-        def rename(file: str) -> str:
-            return shown + file[len(prefix) :] if file.startswith(prefix) else file
-
-        try:
-            doc = load_document(path)
-        except InputError as exc:
-            problems = []
-            for p in exc.problems:
-                reason = _(EXTENDS_REASON) if p.path == "extends" else p.reason
-                problems.append(Problem(rename(p.file), p.line, p.path, reason))
-            raise ScenarioError(problems) from None
-    origin = {loc: (rename(f), line) for loc, (f, line) in doc.origin.items()}
-    doc = Document(data=doc.data, origin=origin, file=shown)
+    try:
+        text = decode_text(data, shown)
+        doc = load_document(shown, text=text, confine=scenario_dirs())
+    except InputError as exc:
+        raise ScenarioError(exc.problems) from None
+    doc = Document(data=doc.data, origin=doc.origin, file=shown)
     return Baseline(ident=f"upload:{digest}", source=shown, document=doc, kind="upload")
+
+
+def safe_upload_name(name: str) -> str:
+    """The name an upload is shown under: its base name, printable, at most 120 characters."""
+    base = Path(name.replace("\\", "/")).name or "uploaded.yaml"
+    base = printable(base).replace("\n", " ")
+    return base if len(base) <= 120 else f"{base[:100]}...{base[-16:]}"
 
 
 def resolve(doc: Document, overrides: Sequence[str] = ()) -> Scenario:
@@ -794,12 +788,6 @@ def one_replication(scenario: Scenario, seed: int, cache: RunCache) -> RunResult
     return hit
 
 
-def safe_label(name: str) -> str:
-    """A scenario name usable as a file name in a results directory."""
-    label = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
-    return label or "scenario"
-
-
 def labels_of(base: Scenario, alt: Scenario) -> list[str]:
     labels = [safe_label(base.name), safe_label(alt.name)]
     if labels[0] == labels[1]:
@@ -900,16 +888,13 @@ def run_comparison(
                 ),
             )
 
-        executor = settings.executor
-        if executor == "processes" and todo == 1:
-            executor = "serial"  # one task: no pool to start
         cmp = compare(
             base,
             [alt],
             n,
             seed,
             labels=labels,
-            executor=executor,
+            executor=settings.executor,
             workers=workers,
             progress=on_progress,
             on_result=keep,
@@ -956,16 +941,10 @@ def results_root() -> Path:
 
 
 def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "processes") -> Path:
-    """Write a comparison as ``accesssim compare --out DIR`` does (same files, same steps):
-    the resolved scenarios, one part per replication, ``experiment.json``, the consolidated
-    tables, ``differences.parquet`` and ``cost_per_gain.parquet``."""
-    store = ResultsDir(path).prepare()
+    """Write a comparison as ``accesssim compare --out DIR`` does, through the same writer
+    (:func:`accesssim.experiment.store.write_comparison`); the directory, named after what it
+    holds, is replaced if it exists."""
     labels = comparison.labels
-    for label, run in zip(labels, comparison.runs, strict=True):
-        store.write_scenario(label, run.scenario)
-        for result in run.results:
-            store.write_run(f"{label}-r{result.replication:05d}", run_tables(result, label))
-    reps = sorted({r.replication for run in comparison.runs for r in run.results})
     command = [
         "accesssim",
         "compare",
@@ -975,26 +954,12 @@ def write_results_dir(comparison: Comparison, path: Path, *, executor: str = "pr
         "--seed",
         str(comparison.seed),
     ]
-    store.write_meta(
-        {
-            "kind": "compare",
-            "baseline": labels[0],
-            "alternatives": labels[1:],
-            "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
-            "seed": comparison.seed,
-            "replications": reps,
-            "seeds": seeds_record(comparison.seed, reps),
-            "complete": comparison.complete,
-            "executor": executor,
-            "command": command,
-            "written_by": f"accesssim app {__version__}",
-        }
+    return write_comparison(
+        comparison,
+        path,
+        executor=executor,
+        extra_meta={"command": command, "written_by": f"accesssim app {__version__}"},
     )
-    store.consolidate()
-    comparison.differences().to_parquet(store.path / "differences.parquet", index=False)
-    comparison.cost_per_gain().to_parquet(store.path / "cost_per_gain.parquet", index=False)
-    comparison.acceptability().to_parquet(store.path / "acceptability.parquet", index=False)
-    return store.path
 
 
 def _png(fig: Any, dpi: int = 110) -> bytes:

@@ -25,7 +25,7 @@ cost-effective against the willingness to pay, :func:`~accesssim.analysis.accept
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,7 +39,7 @@ from accesssim.analysis import (
     paired_difference,
     unpaired_difference,
 )
-from accesssim.experiment.executors import make_executor
+from accesssim.experiment.executors import choose_executor, make_executor
 from accesssim.experiment.replicate import Replications, run_replication
 from accesssim.model import METRIC_NAMES, RunResult
 from accesssim.scenario.schema import Scenario
@@ -254,28 +254,35 @@ def compare(
     progress: Callable[[int, int], None] | None = None,
     on_result: Callable[[str, RunResult], None] | None = None,
     skip: dict[str, set[int]] | None = None,
+    prior: Mapping[str, Iterable[RunResult]] | None = None,
 ) -> Comparison:
     """Run ``base`` and every alternative with the same seeds; return the comparison.
 
     All (scenario, replication) tasks go to one executor at once, so alternatives run in
     parallel with the baseline. Interrupting (Ctrl-C) keeps what finished
-    (``complete=False``).
+    (``complete=False``). ``skip`` names replications not to run (per label); ``prior`` gives
+    replications already run (read back on ``--resume``): not run again, and part of the
+    comparison.
     """
     scenarios = [base, *alternatives]
     names = list(labels) if labels is not None else [s.name for s in scenarios]
     if len(set(names)) != len(names):
         names = [f"{n}-{i}" for i, n in enumerate(names)]
     skip = skip or {}
+    prior = prior or {}
+    done: list[dict[int, RunResult]] = [
+        {r.replication: r for r in prior.get(name, ())} for name in names
+    ]
     tasks: list[tuple[int, int]] = [
         (k, r)
         for r in range(replications)
         for k in range(len(scenarios))
-        if r not in skip.get(names[k], set())
+        if r not in skip.get(names[k], set()) and r not in done[k]
     ]
     runs = [Replications(scenario=s, seed=seed) for s in scenarios]
-    done: list[dict[int, RunResult]] = [{} for _ in scenarios]
     complete = True
-    exe = make_executor(executor, workers, dask_address)
+    finished = 0
+    exe = make_executor(choose_executor(executor, len(tasks), dask_address), workers, dask_address)
     try:
         args = [(scenarios[k], seed, r) for k, r in tasks]
         for i, result in exe.run(run_replication, args):
@@ -283,8 +290,9 @@ def compare(
             done[k][r] = result
             if on_result is not None:
                 on_result(names[k], result)
+            finished += 1
             if progress is not None:
-                progress(sum(len(d) for d in done), len(tasks))
+                progress(finished, len(tasks))
     except KeyboardInterrupt:
         complete = False
     finally:

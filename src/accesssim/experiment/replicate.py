@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from accesssim.analysis import Estimate, mean_ci, replications_needed
-from accesssim.experiment.executors import make_executor
+from accesssim.experiment.executors import choose_executor, make_executor
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.schema import Scenario
 
@@ -111,6 +111,7 @@ def replicate(
     on_result: Callable[[RunResult], None] | None = None,
     first_replication: int = 0,
     skip: Sequence[int] = (),
+    prior: Iterable[RunResult] = (),
 ) -> Replications:
     """Run replications of ``scenario``.
 
@@ -132,6 +133,9 @@ def replicate(
         Called with each finished replication (e.g. to write it to disk at once).
     skip
         Replication indices not to run (already on disk); they are not in the result.
+    prior
+        Replications already run (read back from a results directory on ``--resume``): not
+        run again, and part of the result (and of the automatic stopping rule).
 
     Returns
     -------
@@ -139,9 +143,11 @@ def replicate(
         ``complete`` is False when interrupted (Ctrl-C); finished ones are kept.
     """
     out = Replications(scenario=scenario, seed=seed, auto=auto)
-    done: dict[int, RunResult] = {}
-    exe = make_executor(executor, workers, dask_address)
-    skip_set = set(skip)
+    done: dict[int, RunResult] = {r.replication: r for r in prior}
+    skip_set = set(skip) | set(done)
+    first_batch = range(first_replication, first_replication + replications)
+    tasks_n = sum(r not in skip_set for r in first_batch) if auto is None else 2
+    exe = make_executor(choose_executor(executor, tasks_n, dask_address), workers, dask_address)
     try:
         if auto is None:
             target = first_replication + replications
@@ -158,7 +164,7 @@ def replicate(
                 if on_result is not None:
                     on_result(result)
                 if progress is not None:
-                    progress(len(done), max(target - first_replication - len(skip_set), 1))
+                    progress(len(done), max(target - first_replication - len(skip), 1))
             if auto is None:
                 break
             ordered = [done[r] for r in sorted(done)]

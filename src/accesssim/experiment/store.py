@@ -10,18 +10,39 @@ A results directory holds:
   measure, value: effects by year), ``communes.parquet``, ``waits.parquet``: the parts
   gathered into one table each (CSV copies on request);
 * ``scenarios/<label>.yaml``: each resolved scenario, exactly as run;
-* ``experiment.json``: the kind of experiment, the seeds, the package version and the command.
+* ``experiment.json``: the kind of experiment, the seeds, the package version, the command and
+  the digest of what the runs depend on; written before the first run (``complete: false``)
+  and again at the end;
+* ``.accesssim.lock``: present while a process writes the directory.
+
+Results never mix (docs/reliability.md): :meth:`ResultsDir.open` refuses a directory that is
+not empty unless it holds the same experiment and ``resume`` is asked (its finished runs are
+kept, a damaged part file is redone), or ``overwrite`` is asked (what accesssim wrote there is
+removed; a directory holding other files is never emptied). The same experiment means the
+same digest (:func:`runs_digest`): scenarios as resolved, seed and replications, not the
+metrics shown, the executor or a description. A second process writing the same directory is
+refused while the first holds the lock (a lock left by a killed process is taken over).
+Every file is written to a temporary name, flushed to disk (``fsync``) and renamed, with the
+permissions the umask gives; a file-system error is one message naming the directory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import os
+import re
+import shutil
+import signal
+import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +51,28 @@ import pandas as pd
 
 from accesssim._version import __version__
 from accesssim.model.result import RunResult
+from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.schema import Scenario
 from accesssim.vocabulary import KIND_NAMES, OUTCOME_NAMES
 
-__all__ = ["TABLES", "ResultsDir", "dump_scenario_yaml", "run_tables"]
+__all__ = [
+    "LOCK_NAME",
+    "TABLES",
+    "ResultsDir",
+    "StoredRun",
+    "atomic_write_bytes",
+    "compare_digest",
+    "dump_scenario_yaml",
+    "labels_for",
+    "run_digest",
+    "run_tables",
+    "runs_digest",
+    "safe_label",
+    "seeds_record",
+    "write_comparison",
+]
+
+LOCK_NAME = ".accesssim.lock"
 
 TABLES = ("metrics", "weekly", "outcomes", "costs", "yearly", "communes", "waits")
 
@@ -108,24 +147,162 @@ def run_tables(
     return out
 
 
-def _atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # pragma: no cover - not Linux
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
+
+
+def _fs_error(path: Path | str, exc: OSError, what: str = "--out") -> InputError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        reason = "Not a directory (a file stands where a folder of the path should be)"
+    return InputError([Problem(str(path), None, what, f"cannot write: {reason}")])
+
+
+def atomic_write_bytes(data: bytes, path: Path | str, what: str = "--out") -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
+    disk, given the permissions the umask allows (as ``open`` would), then renamed.
+
+    Raises
+    ------
+    InputError
+        A file-system error (read-only, full, not a folder, no permission), as one problem.
+    """
+    path = Path(path)
+    tmp: str | None = None
     try:
-        df.to_parquet(tmp, index=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+    except OSError as exc:
+        raise _fs_error(path.parent, exc, what) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return path
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Any:
+    """Hold Ctrl-C and SIGTERM back while one run is written, so that a run is either wholly
+    on disk or not at all (the signal is acted upon right after)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _parquet_bytes(df: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
+    atomic_write_bytes(_parquet_bytes(df), path)
 
 
 def _atomic_write_text(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    atomic_write_bytes(text.encode("utf-8"), path)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _valid_parquet(path: Path) -> bool:
+    """Whether a part file is a whole Parquet file (its footer reads)."""
+    import pyarrow.parquet as pq
+
+    try:
+        if path.stat().st_size == 0:
+            return False
+        pq.read_metadata(path)
+    except Exception:  # any unreadable file is redone
+        return False
+    return True
+
+
+#: Scenario fields that never change a run (free text): left out of the digest.
+PROSE_FIELDS = ("description", "sources")
+
+
+def without_prose(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario's plain data without its free text (:data:`PROSE_FIELDS`)."""
+    return {k: v for k, v in data.items() if k not in PROSE_FIELDS}
+
+
+def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
+    """Fingerprint of what a directory's runs depend on (kind, scenarios, seeds, replications).
+
+    ``payload`` holds plain data and :class:`Scenario` objects (their description and sources
+    are left out). What does not change a run (the metrics shown, the executor, the number of
+    workers, a description) must not be in it, so that ``--resume`` accepts such changes.
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Scenario):
+            return without_prose(value.model_dump(mode="json", by_alias=True))
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    text = json.dumps({"kind": kind, **plain(payload)}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+#: What accesssim writes in a results directory (``--overwrite`` removes only these).
+_OWN = re.compile(
+    r"^(parts|scenarios|experiment\.json|experiment\.yaml|design\.parquet|report\.html"
+    r"|(metrics|weekly|outcomes|costs|yearly|communes|waits|differences|cost_per_gain"
+    r"|acceptability)\.(parquet|csv)"
+    r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock"
+    r"|(mixes|estimates|comparisons|robustness|prim-trajectory|prim-boxes|feature-scores)\.parquet"
+    r"|pareto\.json|discovery\.json)$"
+)
+
+
+@dataclass
+class StoredRun:
+    """A finished run read back from a results directory (for ``--resume``): what summaries,
+    comparisons and advice need (metrics, costs, cost lines, effects by year, outcome
+    counts, weekly series)."""
+
+    replication: int
+    seed: int
+    metrics: dict[str, float]
+    costs: dict[str, float] = field(default_factory=dict)
+    cost_lines: dict[str, list] = field(default_factory=dict)
+    yearly: dict[str, list] = field(default_factory=dict)
+    weekly: dict[str, np.ndarray] = field(default_factory=dict)
+    outcomes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    outcomes_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 class ResultsDir:
@@ -133,35 +310,277 @@ class ResultsDir:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._lock_fd: int | None = None
 
+    # -- opening -----------------------------------------------------------------------------
     def prepare(self) -> ResultsDir:
-        """Create the directory (an existing one is kept: resumable experiments)."""
+        """Create the directory if needed (no check of its content: see :meth:`open`)."""
         if self.path.exists() and not self.path.is_dir():
-            from accesssim.scenario.errors import InputError, Problem
-
             raise InputError(
                 [Problem(str(self.path), None, "--out", "exists and is not a directory")]
             )
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fs_error(self.path, exc) from None
         return self
+
+    def open(
+        self, *, kind: str, digest: str, resume: bool = False, overwrite: bool = False
+    ) -> ResultsDir:
+        """Take the directory for an experiment; refuse to mix it with other results.
+
+        Parameters
+        ----------
+        kind, digest
+            What is about to be written (:func:`runs_digest`).
+        resume
+            Continue the same experiment (same digest): finished runs are kept.
+        overwrite
+            Remove what accesssim wrote there first (never other files).
+
+        Raises
+        ------
+        InputError
+            The directory holds other results (or other files), another process writes it,
+            or it cannot be created; each with what to do instead.
+        """
+        if resume and overwrite:
+            raise self._problem("--resume and --overwrite exclude each other: choose one")
+        self.prepare()
+        self._lock()
+        try:
+            self._check(kind, digest, resume, overwrite)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _problem(self, reason: str) -> InputError:
+        return InputError([Problem(str(self.path), None, "--out", reason)])
+
+    def _entries(self) -> list[str]:
+        try:
+            return sorted(n for n in os.listdir(self.path) if n != LOCK_NAME)
+        except OSError as exc:
+            raise _fs_error(self.path, exc) from None
+
+    def _check(self, kind: str, digest: str, resume: bool, overwrite: bool) -> None:
+        entries = self._entries()
+        if not entries:
+            return
+        meta = self._meta_or_none()
+        same = meta is not None and meta.get("digest") == digest and meta.get("kind") == kind
+        if overwrite:
+            foreign = [n for n in entries if not _OWN.match(n)]
+            if foreign:
+                shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+                raise self._problem(
+                    f"holds files accesssim did not write ({shown}); --overwrite only "
+                    "replaces a results directory: choose another --out"
+                )
+            for name in entries:
+                target = self.path / name
+                try:
+                    if target.is_dir() and not target.is_symlink():
+                        shutil.rmtree(target)
+                    else:
+                        target.unlink()
+                except OSError as exc:
+                    raise _fs_error(self.path, exc) from None
+            return
+        if resume and same:
+            self._clean_for_resume()
+            return
+        if same and not self.done_keys():
+            return  # the same experiment, stopped before any run finished: nothing to mix
+        if resume:
+            if meta is None:
+                why = "holds no readable experiment.json, so what produced its files is unknown"
+            elif meta.get("kind") == kind:
+                why = (
+                    f"holds a {kind} whose runs differ: the scenario(s), seed or replications "
+                    f"changed since it was written (digest {meta.get('digest') or 'none'}, now "
+                    f"{digest})"
+                )
+            else:
+                why = (
+                    f"holds another experiment ({meta.get('kind', '?')}, digest "
+                    f"{meta.get('digest') or 'none'}; this one is {kind}, digest {digest})"
+                )
+            raise self._problem(
+                f"{why}; --resume continues the same experiment only (same scenarios, seed and "
+                "replications): use --overwrite to replace it, or another --out"
+            )
+        if same:
+            raise self._problem(
+                "holds results of this same experiment: add --resume to continue it, or "
+                "--overwrite to start again"
+            )
+        what = (
+            f"results of another experiment ({meta.get('kind', '?')})"
+            if meta is not None
+            else "files (" + ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "") + ")"
+        )
+        raise self._problem(
+            f"is not empty: it holds {what}. Results are never mixed: use another --out, "
+            "or --overwrite to replace them"
+        )
+
+    def _meta_or_none(self) -> dict[str, Any] | None:
+        try:
+            meta = json.loads((self.path / "experiment.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) else None
+
+    def _clean_for_resume(self) -> None:
+        """Remove temporary files and every part of a run whose files are damaged."""
+        parts = self.path / "parts"
+        if not parts.is_dir():
+            return
+        try:
+            for tmp in parts.rglob(".tmp-*"):
+                tmp.unlink(missing_ok=True)
+            bad: set[str] = set()
+            for folder in parts.iterdir():
+                if folder.is_dir():
+                    bad.update(
+                        p.stem
+                        for p in folder.glob("*.parquet")
+                        if not p.name.startswith(".") and not _valid_parquet(p)
+                    )
+            for key in bad:
+                for name in TABLES:
+                    self.part_path(name, key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise _fs_error(self.path, exc) from None
+
+    # -- the lock ----------------------------------------------------------------------------
+    def _lock(self) -> None:
+        """Hold ``.accesssim.lock`` (an advisory ``flock``, released by the system when the
+        holder dies, so a lock left by a killed process is taken over)."""
+        import fcntl
+
+        path = self.path / LOCK_NAME
+        for _ in range(10):
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            except OSError as exc:
+                raise _fs_error(self.path, exc) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").split()
+                os.close(fd)
+                pid = holder[0] if holder else "?"
+                host = holder[1] if len(holder) > 1 else "this machine"
+                raise self._problem(
+                    f"another accesssim process (pid {pid} on {host}) is writing this "
+                    "directory: wait for it to finish, or use another --out"
+                ) from None
+            # The file may have been removed by its previous holder between open and flock.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+            self._lock_fd = fd
+            return
+        raise self._problem("could not take the lock file .accesssim.lock")  # pragma: no cover
+
+    def close(self) -> None:
+        """Release the lock (removing its file)."""
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path / LOCK_NAME)
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> ResultsDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- parts -------------------------------------------------------------------------------
     def part_path(self, table: str, key: str) -> Path:
         return self.path / "parts" / table / f"{key}.parquet"
 
     def write_run(self, key: str, tables: Mapping[str, pd.DataFrame]) -> None:
-        """Write one finished run; the metrics part is written last (it marks completion)."""
-        for name in TABLES:
-            if name != "metrics" and name in tables:
-                _atomic_write_parquet(tables[name], self.part_path(name, key))
-        _atomic_write_parquet(tables["metrics"], self.part_path("metrics", key))
+        """Write one finished run; the metrics part is written last (it marks completion).
+        Ctrl-C and SIGTERM wait until the run is written."""
+        blobs = {name: _parquet_bytes(df) for name, df in tables.items()}
+        with _signals_deferred():
+            for name in TABLES:
+                if name != "metrics" and name in blobs:
+                    atomic_write_bytes(blobs[name], self.part_path(name, key))
+            atomic_write_bytes(blobs["metrics"], self.part_path("metrics", key))
+            _fsync_dir(self.part_path("metrics", key).parent)
 
     def done_keys(self) -> set[str]:
         """Keys of the runs whose metrics part exists (finished runs)."""
         folder = self.path / "parts" / "metrics"
         if not folder.is_dir():
             return set()
-        return {p.stem for p in folder.glob("*.parquet") if not p.name.startswith(".tmp-")}
+        return {p.stem for p in folder.glob("[!.]*.parquet")}
+
+    def stored_runs(self, label: str, perspective: str = "amo") -> list[StoredRun]:
+        """The finished runs of one scenario label (keys ``<label>-r<replication>``), read
+        back for summaries when an experiment is resumed (``perspective``: the scenario's
+        ``costs.perspective``, for the policies' own costs)."""
+        from accesssim.model.costing import cost_summary
+
+        prefix = f"{label}-r"
+        out = []
+        for key in sorted(k for k in self.done_keys() if k.startswith(prefix)):
+            if not key[len(prefix) :].isdigit():
+                continue
+            m = pd.read_parquet(self.part_path("metrics", key))
+            run = StoredRun(
+                replication=int(m["replication"].iloc[0]),
+                seed=int(m["seed"].iloc[0]),
+                metrics={str(k): float(v) for k, v in zip(m["metric"], m["value"], strict=True)},
+            )
+            costs = self.part_path("costs", key)
+            if costs.exists():
+                c = pd.read_parquet(costs)
+                if "item" in c.columns:
+                    run.cost_lines = {col: c[col].tolist() for col in c.columns}
+                    run.costs = cost_summary(run.cost_lines, perspective)["policies"]
+                else:  # results of an older version: euros by policy
+                    run.costs = {
+                        str(k): float(v) for k, v in zip(c["policy"], c["eur"], strict=True)
+                    }
+            yearly = self.part_path("yearly", key)
+            if yearly.exists():
+                y = pd.read_parquet(yearly)
+                run.yearly = {col: y[col].tolist() for col in y.columns}
+            weekly = self.part_path("weekly", key)
+            if weekly.exists():
+                w = pd.read_parquet(weekly)
+                run.weekly = {
+                    str(name): part.sort_values("week")["value"].to_numpy(dtype=float)
+                    for name, part in w.groupby("series", sort=False)
+                }
+            outcomes = self.part_path("outcomes", key)
+            if outcomes.exists():
+                o = pd.read_parquet(outcomes)
+                for window, attr in (("measured", "outcomes"), ("all", "outcomes_all")):
+                    table = np.zeros((len(KIND_NAMES), len(OUTCOME_NAMES)), dtype=np.int64)
+                    part = o[o["window"] == window]
+                    for kind, outcome, count in zip(
+                        part["kind"], part["outcome"], part["count"], strict=True
+                    ):
+                        table[KIND_NAMES.index(kind), OUTCOME_NAMES.index(outcome)] = count
+                    setattr(run, attr, table)
+            out.append(run)
+        return out
 
     def consolidate(self, csv: bool = False) -> dict[str, pd.DataFrame]:
         """Gather the parts of finished runs into one table each; return them."""
@@ -177,14 +596,25 @@ class ResultsDir:
             df = df.sort_values(sort, kind="stable").reset_index(drop=True)
             _atomic_write_parquet(df, self.path / f"{name}.parquet")
             if csv:
-                df.to_csv(self.path / f"{name}.csv", index=False)
+                _atomic_write_text(df.to_csv(index=False), self.path / f"{name}.csv")
             tables[name] = df
         return tables
+
+    def write_table(self, name: str, df: pd.DataFrame, csv: bool = False) -> None:
+        """Write a whole-experiment table (``differences``, ``design``, ...)."""
+        _atomic_write_parquet(df, self.path / f"{name}.parquet")
+        if csv:
+            _atomic_write_text(df.to_csv(index=False), self.path / f"{name}.csv")
 
     # -- metadata ----------------------------------------------------------------------------
     def write_scenario(self, label: str, scenario: Scenario) -> Path:
         path = self.path / "scenarios" / f"{label}.yaml"
         _atomic_write_text(dump_scenario_yaml(scenario), path)
+        return path
+
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.path / name
+        _atomic_write_text(text, path)
         return path
 
     def write_meta(self, meta: Mapping[str, Any]) -> None:
@@ -211,12 +641,117 @@ def seeds_record(seed: int, replications: Iterable[int]) -> list[dict[str, Any]]
 
 
 def labels_for(paths: Sequence[str | Path]) -> list[str]:
-    """Short unique labels (file stems) for scenario files."""
+    """Short unique labels (file stems, made safe by :func:`safe_label`) for scenario files."""
     labels: list[str] = []
     for p in paths:
-        stem = Path(p).stem
+        stem = safe_label(Path(p).stem)
         label, i = stem, 2
         while label in labels:
             label, i = f"{stem}-{i}", i + 1
         labels.append(label)
     return labels
+
+
+#: Longest label (scenario name or file stem) used in file names: ``<label>-r00000.parquet``
+#: and ``<base>-vs-<alternative>-<key>`` stay well under the usual 255-byte limit.
+MAX_LABEL = 60
+
+
+def safe_label(name: str) -> str:
+    """A scenario name usable in file names: letters, digits, ``._-`` only, at most
+    :data:`MAX_LABEL` characters (a long name keeps its start and a short hash of the rest, so
+    two long names stay distinct)."""
+    label = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "scenario"
+    if len(label) > MAX_LABEL:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        label = f"{label[: MAX_LABEL - 9].rstrip('-.')}-{digest}"
+    return label
+
+
+def write_comparison(
+    comparison: Any,
+    path: Path | str,
+    *,
+    executor: str = "processes",
+    csv: bool = False,
+    extra_meta: Mapping[str, Any] | None = None,
+    store: ResultsDir | None = None,
+    replications: int | None = None,
+) -> Path:
+    """Write a finished :class:`~accesssim.experiment.compare.Comparison` as a results
+    directory (what ``accesssim compare --out DIR`` and the app both write): the resolved
+    scenarios, one part per replication not yet on disk, ``experiment.json``, the consolidated
+    tables, ``differences``, ``cost_per_gain`` and ``acceptability``.
+
+    ``store`` is an open :class:`ResultsDir` (the command line opens it before running, so
+    runs are written as they finish, with the digest of the ``replications`` asked for);
+    without it the directory is opened with ``overwrite`` (the app names each directory after
+    what it holds).
+    """
+    own = store is None
+    digest = ""
+    if store is None:
+        labels = comparison.labels
+        digest = compare_digest(
+            labels, [r.scenario for r in comparison.runs], comparison.seed, comparison.n
+        )
+        store = ResultsDir(path).open(kind="compare", digest=digest, overwrite=True)
+    try:
+        labels = comparison.labels
+        done = store.done_keys()
+        for label, run in zip(labels, comparison.runs, strict=True):
+            store.write_scenario(label, run.scenario)
+            for result in run.results:
+                key = f"{label}-r{result.replication:05d}"
+                if key not in done and hasattr(result, "wait_histogram"):
+                    store.write_run(key, run_tables(result, label))
+        reps = sorted({r.replication for run in comparison.runs for r in run.results})
+        meta = {
+            "kind": "compare",
+            "digest": digest
+            if own
+            else compare_digest(
+                labels, [r.scenario for r in comparison.runs], comparison.seed, replications
+            ),
+            "baseline": labels[0],
+            "alternatives": labels[1:],
+            "scenarios": {lab: f"scenarios/{lab}.yaml" for lab in labels},
+            "seed": comparison.seed,
+            "replications": reps,
+            "seeds": seeds_record(comparison.seed, reps),
+            "complete": comparison.complete,
+            "executor": executor,
+        }
+        meta.update(extra_meta or {})
+        store.write_meta(meta)
+        store.consolidate(csv=csv)
+        store.write_table("differences", comparison.differences(), csv=csv)
+        store.write_table("cost_per_gain", comparison.cost_per_gain(), csv=csv)
+        store.write_table("acceptability", comparison.acceptability(), csv=csv)
+    finally:
+        if own:
+            store.close()
+    return store.path
+
+
+def compare_digest(
+    labels: Sequence[str], scenarios: Sequence[Scenario], seed: int, replications: int | None
+) -> str:
+    """Digest of a comparison's runs: each labelled resolved scenario in order (the first is
+    the baseline), the root seed and the number of replications."""
+    return runs_digest(
+        "compare",
+        {
+            "scenarios": [[lab, sc] for lab, sc in zip(labels, scenarios, strict=True)],
+            "seed": int(seed),
+            "replications": replications,
+        },
+    )
+
+
+def run_digest(label: str, scenario: Scenario, seed: int, replications: int | str) -> str:
+    """Digest of a ``run`` experiment's runs: the resolved scenario, the root seed and the
+    number of replications (``"auto"`` for automatic replications)."""
+    return runs_digest(
+        "run", {"scenarios": {label: scenario}, "seed": int(seed), "replications": replications}
+    )

@@ -15,7 +15,6 @@ SALib's Ishigami function).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -28,8 +27,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from accesssim.experiment.executors import make_executor
-from accesssim.experiment.store import ResultsDir, run_tables, seeds_record
+from accesssim.experiment.executors import choose_executor, make_executor
+from accesssim.experiment.store import (
+    ResultsDir,
+    run_tables,
+    runs_digest,
+    seeds_record,
+    without_prose,
+)
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.loading import (
@@ -45,7 +50,9 @@ __all__ = [
     "Design",
     "ExperimentSpec",
     "Factor",
+    "Mix",
     "SweepResult",
+    "Threshold",
     "design_points",
     "load_experiment",
     "sensitivity_tables",
@@ -72,9 +79,20 @@ class Factor(_Frozen):
         description="Kind of factor; default: categorical with levels, continuous with a range.",
     )
     name: str | None = Field(default=None, description="Short name (default: the path).")
+    also: list[str] = Field(
+        default_factory=list,
+        description="More dotted paths that receive the same value (or the same multiplier).",
+    )
+    scale: bool = Field(
+        default=False,
+        description="The value multiplies the base scenario's value at each path (e.g. 0.5-1.5 "
+        "x every teleconsultation eligibility share) instead of replacing it.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.scale and self.levels is not None:
+            raise ValueError("scale: true needs a range of multipliers, not levels")
         if (self.range is None) == (self.levels is None):
             raise ValueError("give either range: [low, high] or levels: [...]")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -94,6 +112,11 @@ class Factor(_Frozen):
     @property
     def label(self) -> str:
         return self.name or self.path
+
+    @property
+    def paths(self) -> list[str]:
+        """Every scenario field this factor writes."""
+        return [self.path, *self.also]
 
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Map uniforms in [0, 1) to factor values."""
@@ -146,6 +169,44 @@ class Design(_Frozen):
         return self
 
 
+class Mix(_Frozen):
+    """A candidate policy mix: one value per lever."""
+
+    name: str = Field(min_length=1, description="Short name of the mix.")
+    values: dict[str, Any] = Field(description="Lever name (or path) -> value.")
+
+
+class Threshold(_Frozen):
+    """A satisficing criterion: the plan succeeds when the metric stays within its bound."""
+
+    metric: str = Field(description="Metric name (docs/metrics.md).")
+    min: float | None = Field(default=None, description="Lowest acceptable value.")
+    max: float | None = Field(default=None, description="Highest acceptable value.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if (self.min is None) == (self.max is None):
+            raise ValueError("give min: or max: (one bound)")
+        if self.metric not in METRIC_NAMES:
+            raise ValueError(f"unknown metric {self.metric!r}")
+        return self
+
+    def met(self, value: np.ndarray | float) -> np.ndarray:
+        """Whether values meet the criterion (NaN never does)."""
+        v = np.asarray(value, dtype=float)
+        if self.min is not None:
+            return v >= self.min
+        assert self.max is not None
+        return v <= self.max
+
+    def text(self) -> str:
+        return (
+            f"{self.metric} >= {self.min:g}"
+            if self.min is not None
+            else (f"{self.metric} <= {self.max:g}")
+        )
+
+
 class ExperimentSpec(_Frozen):
     """An experiment file."""
 
@@ -155,7 +216,25 @@ class ExperimentSpec(_Frozen):
     set: list[str] = Field(
         default_factory=list, description="Overrides PATH=VALUE applied to the base first."
     )
-    factors: list[Factor] = Field(min_length=1, description="Inputs varied by the design.")
+    factors: list[Factor] = Field(
+        default_factory=list, description="Inputs varied by the design (or levers + uncertainties)."
+    )
+    levers: list[Factor] = Field(
+        default_factory=list,
+        description="Inputs the planner chooses; every mix is run at every uncertainty sample.",
+    )
+    mixes: list[Mix] = Field(
+        default_factory=list,
+        description="Candidate mixes (lever values); default: the grid of the levers' levels.",
+    )
+    uncertainties: list[Factor] = Field(
+        default_factory=list,
+        description="Inputs nobody chooses; the design samples them (grid or lhs).",
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list,
+        description="Satisficing criteria for accesssim discover (every one must be met).",
+    )
     design: Design = Field(description="The design of experiments.")
     replications: int = Field(default=1, ge=1, description="Replications per point.")
     seed: int = Field(default=0, ge=0, description="Root seed of the replications.")
@@ -176,12 +255,77 @@ class ExperimentSpec(_Frozen):
         for i, m in enumerate(self.metrics):
             if m not in METRIC_NAMES:
                 problems.append((("metrics", i), f"unknown metric {m!r}"))
-        labels = [f.label for f in self.factors]
-        for i, lab in enumerate(labels):
-            if labels.index(lab) != i:
-                problems.append((("factors", i, "path"), f"factor {lab!r} given twice"))
+        if self.uncertainties or self.levers or self.mixes:
+            if self.factors:
+                problems.append(
+                    (("factors",), "give factors, or levers and uncertainties, not both")
+                )
+            if not self.uncertainties:
+                problems.append((("uncertainties",), "levers need uncertainties to run under"))
+            if self.mixes and not self.levers:
+                problems.append((("mixes",), "mixes need levers"))
+            if self.design.kind == "sobol":
+                problems.append(
+                    (
+                        ("design", "kind"),
+                        "a sobol design cannot be crossed with mixes; use lhs or grid",
+                    )
+                )
+        elif not self.factors:
+            problems.append((("factors",), "give at least one factor (or uncertainties)"))
+        groups = (("factors", self.factors), ("levers", self.levers))
+        groups += (("uncertainties", self.uncertainties),)
+        seen: list[str] = []
+        for group, items in groups:
+            for i, f in enumerate(items):
+                if f.label in seen:
+                    problems.append(((group, i, "path"), f"factor {f.label!r} given twice"))
+                seen.append(f.label)
+        lever_names = {f.label: f for f in self.levers} | {f.path: f for f in self.levers}
+        mix_names: list[str] = []
+        for i, mix in enumerate(self.mixes):
+            if mix.name in mix_names:
+                problems.append((("mixes", i, "name"), f"mix {mix.name!r} given twice"))
+            mix_names.append(mix.name)
+            for key in mix.values:
+                if key not in lever_names:
+                    problems.append((("mixes", i, "values", key), f"unknown lever {key!r}"))
+            given = {lever_names[k].label for k in mix.values if k in lever_names}
+            for f in self.levers:
+                if f.label not in given:
+                    problems.append((("mixes", i, "values"), f"no value for lever {f.label!r}"))
         raise_problems("ExperimentSpec", problems)
         return self
+
+    @property
+    def all_factors(self) -> list[Factor]:
+        """The inputs of every point: factors, or levers then uncertainties."""
+        return list(self.factors) or [*self.levers, *self.uncertainties]
+
+    @property
+    def crossed(self) -> bool:
+        """Levers and uncertainties: every mix at every uncertainty sample."""
+        return bool(self.uncertainties)
+
+    def mix_points(self) -> list[tuple[str, dict[str, Any]]]:
+        """The candidate mixes as (name, path -> value); one unnamed mix without levers."""
+        if not self.levers:
+            return [("all", {})]
+        if self.mixes:
+            out = []
+            for mix in self.mixes:
+                by = {}
+                for f in self.levers:
+                    value = mix.values.get(f.label, mix.values.get(f.path))
+                    by[f.path] = value
+                out.append((mix.name, by))
+            return out
+        axes = [f.grid(self.design.levels) for f in self.levers]
+        out = []
+        for combo in itertools.product(*axes):
+            name = ", ".join(f"{f.label}={v}" for f, v in zip(self.levers, combo, strict=True))
+            out.append((name, {f.path: v for f, v in zip(self.levers, combo, strict=True)}))
+        return out
 
 
 @dataclass
@@ -193,24 +337,44 @@ class Experiment:
     base_doc: Document
     points: list[dict[str, Any]]
     unit: np.ndarray  # points x factors in [0, 1] (lhs, sobol) or level indices (grid)
+    base_scenario: Scenario | None = None
+
+    @property
+    def mix_names(self) -> list[str]:
+        """The mix of each point (crossed designs), else an empty list."""
+        if not self.spec.crossed:
+            return []
+        names = [name for name, _ in self.spec.mix_points()]
+        per = len(self.points) // max(len(names), 1)
+        return [name for name in names for _ in range(per)]
 
     @property
     def digest(self) -> str:
-        """Fingerprint of what is run (spec, base scenario, points), for --resume."""
-        payload = json.dumps(
-            {
-                "spec": self.spec.model_dump(mode="json"),
-                "base": self.base_doc.data,
-                "points": self.points,
-            },
-            sort_keys=True,
-            default=str,
+        """Fingerprint of what the runs depend on, for ``--resume``: the base scenario, the
+        design and its points, the replications and the seed. Not the metrics analysed, the
+        executor, the workers or the description: changing those keeps the runs valid."""
+        spec = self.spec.model_dump(
+            mode="json",
+            exclude={"metrics", "executor", "workers", "dask_address", "description"},
         )
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        base = without_prose(self.base_doc.data)
+        return runs_digest("sweep", {"spec": spec, "base": base, "points": self.points})
 
 
 def design_points(spec: ExperimentSpec) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """The design's points (path -> value) and their coordinates."""
+    """The design's points (path -> value) and their coordinates.
+
+    With levers and uncertainties, the design samples the uncertainties and every mix is run
+    at every sample (mix-major order): the coordinates are those of the uncertainty sample.
+    """
+    if spec.crossed:
+        inner = spec.model_copy(
+            update={"factors": spec.uncertainties, "levers": [], "mixes": [], "uncertainties": []}
+        )
+        u_points, u_unit = design_points(inner)
+        mixes = spec.mix_points()
+        points = [{**values, **u} for _, values in mixes for u in u_points]
+        return points, np.tile(u_unit, (len(mixes), 1))
     factors = spec.factors
     d = spec.design
     if d.kind == "grid":
@@ -256,22 +420,90 @@ def load_experiment(path: Path | str) -> Experiment:
     base_doc = load_document(base_path)
     if spec.set:
         base_doc = apply_overrides(base_doc, spec.set, Scenario, source="set")
-    validate_document(base_doc, Scenario)
-    for i, f in enumerate(spec.factors):
-        segs = [int(p) if p.isdigit() else p for p in f.path.split(".")]
-        why = check_path(Scenario, segs, base_doc.data)
-        if why is not None:
-            fname, line = doc.where(("factors", i, "path"))
-            problems.append(Problem(fname, line, f"factors.{i}.path", f"{why[0]}: {why[1]}"))
+    base_scn = validate_document(base_doc, Scenario)
+    groups = (("factors", spec.factors), ("levers", spec.levers))
+    groups += (("uncertainties", spec.uncertainties),)
+    for group, items in groups:
+        problems += check_factor_paths(doc, group, items, base_doc, base_scn)
     if problems:
         raise InputError(problems)
     points, unit = design_points(spec)
-    return Experiment(spec=spec, file=path, base_doc=base_doc, points=points, unit=unit)
+    exp = Experiment(
+        spec=spec, file=path, base_doc=base_doc, points=points, unit=unit, base_scenario=base_scn
+    )
+    for i, _mix in enumerate(spec.mixes):
+        try:
+            scenario_at(exp, spec.mix_points()[i][1])
+        except InputError as exc:
+            fname, line = doc.where(("mixes", i))
+            problems += [
+                Problem(fname, line, f"mixes.{i}", f"{p.path}: {p.reason}") for p in exc.problems
+            ]
+    if problems:
+        raise InputError(problems)
+    return exp
+
+
+def value_at(obj: Any, path: str) -> Any:
+    """The value of a dotted path in a validated scenario (None inside an absent block)."""
+    for seg in path.split("."):
+        if obj is None:
+            return None
+        obj = obj[int(seg)] if seg.isdigit() else getattr(obj, seg)
+    return obj
+
+
+def check_factor_paths(
+    doc: Document, group: str, factors: list[Factor], base_doc: Document, base: Scenario
+) -> list[Problem]:
+    """Problems with the paths of factors: not a scenario field, or a multiplier of nothing."""
+    problems: list[Problem] = []
+    for i, f in enumerate(factors):
+        for k, p in enumerate(f.paths):
+            loc: tuple[str | int, ...] = (group, i, "path") if k == 0 else (group, i, "also", k - 1)
+            segs = [int(x) if x.isdigit() else x for x in p.split(".")]
+            why = check_path(Scenario, segs, base_doc.data)
+            fname, line = doc.where(loc)
+            dotted = ".".join(str(x) for x in loc)
+            if why is not None:
+                problems.append(Problem(fname, line, dotted, f"{why[0]}: {why[1]}"))
+                continue
+            if f.scale:
+                value = value_at(base, p)
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    problems.append(
+                        Problem(
+                            fname,
+                            line,
+                            dotted,
+                            f"{p}: scale: true multiplies a number, and the base scenario "
+                            f"has {value!r} here",
+                        )
+                    )
+    return problems
+
+
+def point_overrides(
+    factors: list[Factor], point: dict[str, Any], base: Scenario | None
+) -> list[str]:
+    """``PATH=VALUE`` overrides of one point (a factor's value goes to each of its paths)."""
+    by_path = {f.path: f for f in factors}
+    out: list[str] = []
+    for p, v in point.items():
+        f = by_path.get(p)
+        paths = f.paths if f is not None else [p]
+        for q in paths:
+            value = v
+            if f is not None and f.scale:
+                assert base is not None
+                value = float(v) * float(value_at(base, q))
+            out.append(f"{q}={json.dumps(value)}")
+    return out
 
 
 def scenario_at(exp: Experiment, point: dict[str, Any]) -> Scenario:
     """The validated scenario of one point (base + factor values)."""
-    overrides = [f"{p}={json.dumps(v)}" for p, v in point.items()]
+    overrides = point_overrides(exp.spec.all_factors, point, exp.base_scenario)
     doc = apply_overrides(exp.base_doc, overrides, Scenario, source="factor")
     return validate_document(doc, Scenario)
 
@@ -318,9 +550,12 @@ def _key(point: int, replication: int) -> str:
 
 def design_frame(exp: Experiment) -> pd.DataFrame:
     rows = []
+    mixes = exp.mix_names
     for i, p in enumerate(exp.points):
-        row = {"point": i}
-        for f in exp.spec.factors:
+        row: dict[str, Any] = {"point": i}
+        if mixes:
+            row["mix"] = mixes[i]
+        for f in exp.spec.all_factors:
             row[f.label] = p[f.path]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -331,6 +566,7 @@ def sweep(
     out: Path | str,
     *,
     resume: bool = False,
+    overwrite: bool = False,
     executor: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
@@ -345,9 +581,11 @@ def sweep(
     experiment
         An experiment file or a loaded :class:`Experiment`.
     out
-        Results directory. Without ``resume`` it must not hold another sweep's runs.
+        Results directory; it must be empty (or missing) unless ``resume`` or ``overwrite``.
     resume
-        Skip the runs already on disk (the experiment must be unchanged).
+        Skip the runs already on disk (the runs must be unchanged: same digest).
+    overwrite
+        Replace the results already in ``out``.
     executor, workers, dask_address
         Override the experiment file's executor.
     model, payload
@@ -356,64 +594,54 @@ def sweep(
         returns a RunResult or a dict of metric values.
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    store = ResultsDir(out).open(
+        kind="sweep", digest=exp.digest, resume=resume, overwrite=overwrite
+    )
+    try:
+        return _run_sweep(exp, store, executor, workers, dask_address, progress, model, payload)
+    finally:
+        store.close()
+
+
+def _run_sweep(
+    exp: Experiment,
+    store: ResultsDir,
+    executor: str | None,
+    workers: int | None,
+    dask_address: str | None,
+    progress: Callable[[int, int], None] | None,
+    model: Model | None,
+    payload: Callable[[Experiment, dict[str, Any]], Any] | None,
+) -> SweepResult:
     spec = exp.spec
-    store = ResultsDir(out).prepare()
     done = store.done_keys()
-    meta_path = store.path / "experiment.json"
-    if done or meta_path.exists():
-        old = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        if not resume:
-            raise InputError(
-                [
-                    Problem(
-                        str(out),
-                        None,
-                        "--out",
-                        "holds results already; use "
-                        "--resume to continue this sweep, or another directory",
-                    )
-                ]
-            )
-        if old.get("digest") not in (None, exp.digest):
-            raise InputError(
-                [
-                    Problem(
-                        str(exp.file),
-                        None,
-                        "",
-                        "the experiment (or its base "
-                        "scenario) changed since the first run; --resume needs "
-                        "the same experiment: use another --out",
-                    )
-                ]
-            )
-    for tmp in (store.path / "parts").rglob(".tmp-*") if (store.path / "parts").exists() else []:
-        tmp.unlink(missing_ok=True)
     model = model or _simulator
     build = payload or scenario_at
     design = design_frame(exp)
-    design.to_parquet(store.path / "design.parquet", index=False)
-    store.write_meta(
-        {
-            "kind": "sweep",
-            "name": spec.name,
-            "experiment_file": str(exp.file),
-            "digest": exp.digest,
-            "design": spec.design.model_dump(mode="json"),
-            "factors": [f.model_dump(mode="json") for f in spec.factors],
-            "metrics": spec.metrics,
-            "points": len(exp.points),
-            "seed": spec.seed,
-            "replications": list(range(spec.replications)),
-            "seeds": seeds_record(spec.seed, range(spec.replications)),
-            "scenarios": {"base": "scenarios/base.yaml"},
-        }
-    )
+    store.write_table("design", design)
+    meta = {
+        "kind": "sweep",
+        "name": spec.name,
+        "experiment_file": str(exp.file),
+        "digest": exp.digest,
+        "design": spec.design.model_dump(mode="json"),
+        "factors": [f.model_dump(mode="json") for f in spec.all_factors],
+        "levers": [f.label for f in spec.levers],
+        "uncertainties": [f.label for f in spec.uncertainties],
+        "mixes": [name for name, _ in spec.mix_points()] if spec.crossed else [],
+        "thresholds": [t.model_dump(mode="json") for t in spec.thresholds],
+        "metrics": spec.metrics,
+        "points": len(exp.points),
+        "seed": spec.seed,
+        "replications": list(range(spec.replications)),
+        "seeds": seeds_record(spec.seed, range(spec.replications)),
+        "scenarios": {"base": "scenarios/base.yaml"},
+        "complete": False,
+    }
+    store.write_meta(meta)
     base_scn = validate_document(exp.base_doc, Scenario)
     store.write_scenario("base", base_scn)
-    (store.path / "experiment.yaml").write_text(
-        exp.file.read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    store.write_text("experiment.yaml", exp.file.read_text(encoding="utf-8"))
     todo = [
         (i, r)
         for i in range(len(exp.points))
@@ -431,8 +659,11 @@ def sweep(
     complete = True
     if progress is not None:
         progress(finished, total)
+    address = dask_address or spec.dask_address
     exe = make_executor(
-        executor or spec.executor, workers or spec.workers, dask_address or spec.dask_address
+        choose_executor(executor or spec.executor, len(tasks), address),
+        workers or spec.workers,
+        address,
     )
     try:
         for j, result in exe.run(_task, tasks):
@@ -461,7 +692,8 @@ def sweep(
     if res.complete:
         res.sensitivity = sensitivity_tables(res)
         for name, df in res.sensitivity.items():
-            df.to_parquet(store.path / f"sensitivity-{name}.parquet", index=False)
+            store.write_table(f"sensitivity-{name}", df)
+    store.write_meta({**meta, "complete": res.complete})
     return res
 
 
@@ -484,10 +716,10 @@ def _write_task(
     store.write_run(key, keep)
 
 
-def factor_matrix(res: SweepResult) -> np.ndarray:
+def factor_matrix(res: SweepResult, factors: list[Factor] | None = None) -> np.ndarray:
     """Points x factors as numbers (categorical levels as their index)."""
     cols = []
-    for f in res.experiment.spec.factors:
+    for f in res.experiment.spec.all_factors if factors is None else factors:
         vals = [p[f.path] for p in res.experiment.points]
         if f.kind == "categorical":
             assert f.levels is not None
@@ -503,12 +735,24 @@ def sensitivity_tables(res: SweepResult) -> dict[str, pd.DataFrame]:
     ``sobol``: first-order and total Sobol indices with 95 % CIs (SALib); ``lhs``: partial rank
     correlation coefficients with p-values; ``grid``: main effects. Per-point values are the
     means over replications.
+
+    With levers and uncertainties, the inputs are the uncertainties and one 0/1 column per mix
+    but the first (``mix=NAME``): the levers of a few mixes are collinear, so their separate
+    indices would mean nothing; each index is then the effect controlled for the others.
     """
     from accesssim.analysis import main_effects, prcc, sobol_indices
 
     spec = res.experiment.spec
-    names = [f.label for f in spec.factors]
-    X = factor_matrix(res)
+    if spec.crossed:
+        names = [f.label for f in spec.uncertainties]
+        X = factor_matrix(res, list(spec.uncertainties))
+        mixes = res.experiment.mix_names
+        for name in list(dict.fromkeys(mixes))[1:]:
+            names.append(f"mix={name}")
+            X = np.column_stack([X, [float(m == name) for m in mixes]])
+    else:
+        names = [f.label for f in spec.all_factors]
+        X = factor_matrix(res)
     rows = []
     for metric in spec.metrics:
         y = res.point_means(metric)

@@ -41,8 +41,10 @@ N_PROCESSES = 4  # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unsche
 PROCESS_KIND = np.array([0, 1, 2, 1], dtype=np.uint8)
 PROCESS_KIND_N = (0, 1, 2, 1)  # the same, as a tuple for the compiled code
 CHUNK_DAYS = 365
+MAX_RANGE_DAYS = 28  # days of requests drawn at once (within a chunk)
 SEASON_PEAK_DOY = 15  # mid-January
 _RANGES = 64  # people are split in this many ranges for the parallel passes
+PARALLEL_MIN_PEOPLE = 200_000  # from this many people, the ranges run in parallel
 # The uniforms of a request, each keyed by the event in the stream ``demand.<name>``.
 _STREAMS = (
     "asap",
@@ -118,57 +120,77 @@ def _event_day(cum, table, row, u):
     return d, frac
 
 
+@njit(cache=True, nogil=True)
+def _range_events(r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out,
+                  fill):  # fmt: skip
+    """:func:`_chunk_pass` for the people of range ``r``."""
+    n = keys.shape[0]
+    count_stream, time_stream = streams[0], streams[1]
+    c0 = keyed.counter_mix(0)
+    n_ranges = counts.shape[0]
+    lo = n * r // n_ranges
+    hi = n * (r + 1) // n_ranges
+    for p in range(lo, hi):
+        g = group[p]
+        for k in range(N_PROCESSES):
+            m = mean[g, k]
+            if m <= 0.0:
+                continue
+            row = 0 if k < 3 else 1
+            base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
+            n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
+            for j in range(n_ev):
+                ekey = keyed.combine(base, j)
+                u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
+                d, _ = _event_day(cum, table, row, u)
+                if d >= n_live:
+                    continue
+                if fill:
+                    i = pos[r, d]
+                    out[0][i] = ekey
+                    out[1][i] = p
+                    out[2][i] = k
+                    pos[r, d] = i + 1
+                else:
+                    counts[r, d] += 1
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _chunk_pass(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill):
     """Count (``fill`` False) or write (``fill`` True) the events of a chunk, day by day.
 
     ``counts[r, d]``: events of people range ``r`` on chunk day ``d`` (days ``>= n_live``
     dropped); with ``fill``, event keys, people and processes go to ``out`` at ``pos[r, d]``,
-    which advances.
+    which advances. The ranges run in parallel.
     """
-    n = keys.shape[0]
-    count_stream, time_stream = streams[0], streams[1]
-    c0 = keyed.counter_mix(0)
-    n_ranges = counts.shape[0]
-    for r in prange(n_ranges):
-        lo = n * r // n_ranges
-        hi = n * (r + 1) // n_ranges
-        for p in range(lo, hi):
-            g = group[p]
-            for k in range(N_PROCESSES):
-                m = mean[g, k]
-                if m <= 0.0:
-                    continue
-                row = 0 if k < 3 else 1
-                base = keyed.combine(keys[p], chunk * N_PROCESSES + k)
-                n_ev = keyed.poisson_small(m, p0[g, k], keyed.key(count_stream, base, 0))
-                for j in range(n_ev):
-                    ekey = keyed.combine(base, j)
-                    u = keyed.uniform_pre(time_stream, keyed.premix(ekey), c0)
-                    d, _ = _event_day(cum, table, row, u)
-                    if d >= n_live:
-                        continue
-                    if fill:
-                        i = pos[r, d]
-                        out[0][i] = ekey
-                        out[1][i] = p
-                        out[2][i] = k
-                        pos[r, d] = i + 1
-                    else:
-                        counts[r, d] += 1
+    for r in prange(counts.shape[0]):
+        _range_events(
+            r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill
+        )
 
 
 @njit(cache=True, nogil=True)
-def _day_times(ekey, proc, cum, table, day, h0, h1, time_stream):
-    """Arrival time of each event of one day."""
+def _chunk_pass_serial(keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos,
+                       out, fill):  # fmt: skip
+    """:func:`_chunk_pass` in this thread (a small population: threads cost more than they
+    save); the same numbers."""
+    for r in range(counts.shape[0]):
+        _range_events(
+            r, keys, group, mean, p0, cum, table, chunk, streams, n_live, counts, pos, out, fill
+        )
+
+
+@njit(cache=True, nogil=True)
+def _day_times(ekey, proc, cum, table, first, h0, h1, time_stream):
+    """Arrival time of each event (``first``: the chunk's first day)."""
     n = ekey.shape[0]
     c0 = keyed.counter_mix(0)
     t = np.empty(n)
     for i in range(n):
         row = 0 if proc[i] < 3 else 1
         u = keyed.uniform_pre(time_stream, keyed.premix(ekey[i]), c0)
-        _, frac = _event_day(cum, table, row, u)
-        t[i] = day + h0 + (h1 - h0) * frac
+        d, frac = _event_day(cum, table, row, u)
+        t[i] = first + d + h0 + (h1 - h0) * frac
     return t
 
 
@@ -252,6 +274,17 @@ class DemandGenerator:
         self.keys = np.array([streams.key(f"demand.{n}") for n in names], dtype=np.uint64)
         self._next_day = 0
         self._chunk = -1
+        self._cached = (0, 0)  # days drawn ahead, kept in _cache
+        self._cache: tuple[Requests, np.ndarray] | None = None
+        # (as soon as possible, sore throat, cystitis, home visit 75+) for _day_draws
+        self.shares = np.array(
+            [
+                dem.planned_asap_share,
+                dem.sore_throat_share,
+                dem.cystitis_share,
+                dem.home_visit_share_75_plus,
+            ]
+        )
 
     def _draw_chunk(self, chunk: int) -> None:
         """Every event of chunk ``chunk`` (days ``365 * chunk`` to ``365 * chunk + 364``) before
@@ -270,8 +303,9 @@ class DemandGenerator:
         counts = np.zeros((_RANGES, CHUNK_DAYS), dtype=np.int64)
         none = (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.uint8))
         args = (self.pop.key, self.group, mean, p0, cum, table, chunk, self.keys, n_live, counts)
-        with np.errstate(**keyed.WRAP):
-            _chunk_pass(*args, counts, none, False)
+        chunk_pass = _chunk_pass if self.pop.n >= PARALLEL_MIN_PEOPLE else _chunk_pass_serial
+        with keyed.wrapping():
+            chunk_pass(*args, counts, none, False)
             per_day = counts.sum(axis=0)
             starts = np.zeros(CHUNK_DAYS + 1, dtype=np.int64)
             np.cumsum(per_day, out=starts[1:])
@@ -283,61 +317,81 @@ class DemandGenerator:
                 np.empty(total, np.int32),
                 np.empty(total, np.uint8),
             )
-            _chunk_pass(*args, pos, out, True)
+            chunk_pass(*args, pos, out, True)
         self._cum = cum
         self._table = table
         self._starts = starts
         self._events = out
         self._chunk = chunk
 
-    def day(self, day: int) -> tuple[Requests, np.ndarray]:
-        """The requests of ``day``, sorted by arrival time, and their count by kind ([3]).
-
-        Days are asked for in order (0, 1, 2, ...): demand is drawn a chunk (365 days) at a
-        time.
-        """
-        if day != self._next_day:
-            raise ValueError(f"days are drawn in order: asked for {day}, next is {self._next_day}")
-        self._next_day += 1
-        chunk = day // CHUNK_DAYS
+    def prepare(self, chunk: int) -> None:
+        """Draw the events of ``chunk`` now (when it is not the current one)."""
         if chunk != self._chunk:
             self._draw_chunk(chunk)
-        d_rel = day - chunk * CHUNK_DAYS
-        lo, hi = int(self._starts[d_rel]), int(self._starts[d_rel + 1])
+
+    def chunk_end(self, day: int) -> int:
+        """The first day after the chunk holding ``day`` (a range of days never crosses it)."""
+        return (day // CHUNK_DAYS + 1) * CHUNK_DAYS
+
+    def days(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
+        """The requests of days ``first`` to ``end - 1``, sorted by arrival time, and their
+        count by kind ([3]).
+
+        Ranges are asked for in order, without gaps, each within one chunk (365 days): demand
+        is drawn a chunk at a time.
+        """
+        if first != self._next_day or not first < end <= self.chunk_end(first):
+            raise ValueError(
+                f"days are drawn in order within a year: asked for {first}-{end - 1}, "
+                f"next is {self._next_day}"
+            )
+        self._next_day = end
+        if not (self._cached[0] <= first and end <= self._cached[1]):
+            stop = min(first + MAX_RANGE_DAYS, self.chunk_end(first), self.cal.horizon_days)
+            self._cache = self._draw_days(first, max(end, stop))
+            self._cached = (first, max(end, stop))
+        req, day = self._cache
+        lo, hi = np.searchsorted(day, [first, end])
+        part = Requests(*(col[lo:hi] for col in req))
+        return part, np.bincount(part.kind, minlength=3).astype(np.int64)
+
+    def _draw_days(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
+        """The requests of days ``first`` to ``end - 1`` (within one chunk), by arrival time,
+        and the day of each."""
+        chunk = first // CHUNK_DAYS
+        if chunk != self._chunk:
+            self._draw_chunk(chunk)
+        base = chunk * CHUNK_DAYS
+        lo, hi = int(self._starts[first - base]), int(self._starts[end - base])
         ekey, person, proc = (col[lo:hi] for col in self._events)
         n = hi - lo
         dem = self.demand
-        with np.errstate(**keyed.WRAP):
+        with keyed.wrapping():
             t = _day_times(
-                ekey, proc, self._cum, self._table, float(day), self.h0, self.h1, self.keys[1]
+                ekey, proc, self._cum, self._table, float(base), self.h0, self.h1, self.keys[1]
             )
             order = _arrival_order(t)
             f32 = np.empty((6, n), dtype=np.float32)
             u64 = np.empty((2, n))
             small = np.empty((5, n), dtype=np.int32)
-            shares = np.array(
-                [
-                    dem.planned_asap_share,
-                    dem.sore_throat_share,
-                    dem.cystitis_share,
-                    dem.home_visit_share_75_plus,
-                ]
-            )
             choice = np.empty(n, dtype=np.uint64)
             _day_draws(
-                ekey, person, proc, order, self.pop.band, shares, self.keys, f32, u64, small, choice
-            )
+                ekey, person, proc, order, self.pop.band, self.shares, self.keys, f32, u64,
+                small, choice,
+            )  # fmt: skip
+        t = t[order]
+        day = np.floor(t).astype(np.int32)
         kind = small[1].astype(np.uint8)
         planned = kind == 0
         # Planned: desired earliest day (as soon as possible, or booked ahead) and patience.
-        desired = np.full(n, day, dtype=np.int32)
+        desired = day.copy()
         ahead = planned & (small[4] == 0)
         lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
-        desired[ahead] = day + np.maximum(lead, 1)
+        desired[ahead] += np.maximum(lead, 1).astype(np.int32)
         patience = np.zeros(n, dtype=np.float32)
         patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
         req = Requests(
-            t=t[order],
+            t=t,
             person=small[0],
             kind=kind,
             desired=desired,
@@ -351,7 +405,11 @@ class DemandGenerator:
             minor=small[2].astype(np.uint8),
             home=small[3].astype(np.uint8),
         )
-        return req, np.bincount(kind, minlength=3).astype(np.int64)
+        return req, day
+
+    def day(self, day: int) -> tuple[Requests, np.ndarray]:
+        """The requests of one day (:meth:`days` of ``day`` alone)."""
+        return self.days(day, day + 1)
 
 
 def _arrival_order(t: np.ndarray) -> np.ndarray:

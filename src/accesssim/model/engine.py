@@ -29,6 +29,7 @@ sees the day's GPs and the day's requests see every change of the night.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,7 +45,7 @@ from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
 from accesssim.model.costing import act_cost_lines, cost_summary, cost_table, yearly_effects
-from accesssim.model.demand import DemandGenerator
+from accesssim.model.demand import CHUNK_DAYS, DemandGenerator
 from accesssim.model.metrics import compute_metrics
 from accesssim.model.params import RunParams, compile_scenario
 from accesssim.model.population import (
@@ -103,7 +104,7 @@ class Run:
     accept_rules: list[tuple[np.ndarray, int]]  # GPs who take new patients from a day on
     demand: DemandGenerator
     ahead: ThreadPoolExecutor  # draws demand on a second thread
-    tomorrow: Future  # the next day's requests, being drawn
+    tomorrow: Future  # the first year of demand, being drawn
     env: simpy.Environment = field(default_factory=simpy.Environment)
     first_of_month: list[int] = field(default_factory=list)
     offered: dict[str, np.ndarray] = field(default_factory=dict)  # pools as offered
@@ -122,13 +123,10 @@ class Run:
 # -- 1. building the state -------------------------------------------------------------------
 
 
-def _candidates(
-    params: RunParams, sup: Supply, eligible: np.ndarray, streams: Streams, name: str
-) -> Candidates:
+def _candidates(params: RunParams, sup: Supply, eligible: np.ndarray) -> Candidates:
     ter = params.territory
-    tie = keyed.uniforms(streams.key(f"territory.candidates.{name}"), sup.key, 0)
     return build_candidates(
-        ter.xy_km, sup.commune, eligible, ter.candidate_gps, ter.distance_decay_km, tie
+        ter.xy_km, sup.commune, eligible, ter.candidate_gps, ter.distance_decay_km, sup.key
     )
 
 
@@ -162,7 +160,7 @@ def _initial_lists(run: Run) -> int:
         1.0 - adult_ald, 1e-9
     )
     share_non_ald = min(max(share_non_ald, 0.0), 1.0)
-    with np.errstate(**keyed.WRAP):
+    with keyed.wrapping():
         u_has = keyed.uniforms(streams.key("population.mt.has"), pop.key, 0)
         has = np.where(
             pop.ald, u_has < 1.0 - popu.without_mt_share_ald, u_has < 1.0 - share_non_ald
@@ -266,7 +264,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     # the rest is built: demand depends on the people alone.
     demand = DemandGenerator(params.demand, pop, cal, streams)
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
-    tomorrow = ahead.submit(demand.day, 0)
+    tomorrow = ahead.submit(demand.prepare, 0)
     sup = build_supply(params, cal, streams)
     G = sup.n
 
@@ -289,14 +287,13 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         rota=sup.rota.astype(np.uint8),
         nurse=sup.nurse_gp.astype(np.uint8),
         sees_others=sup.sees_others.astype(np.uint8),
-        key=keyed.premix_many(sup.key),
     )
     people = People(
         mt=pop.mt, age=pop.age, band=pop.band, ald=pop.ald, female=pop.female, commune=pop.commune
     )
-    others = _candidates(params, sup, takers, streams, "others")
-    rota = _candidates(params, sup, sup.rota, streams, "rota")
-    everyone = _candidates(params, sup, np.ones(G, dtype=bool), streams, "all")
+    others = _candidates(params, sup, takers)
+    rota = _candidates(params, sup, sup.rota)
+    everyone = _candidates(params, sup, np.ones(G, dtype=bool))
     pools = _pools(params, cal, sup)
     agenda, lose = _agenda(params, cal, sup)
     par = _kernel_params(params, cal, lose)
@@ -334,21 +331,29 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
 # -- 2. the processes --------------------------------------------------------------------------
 
 
-def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Every midnight: GP arrivals and departures, acceptance and list capacities."""
+def gp_change_days(run: Run) -> list[int]:
+    """The days (after day 0) on which the GPs change: arrivals, departures, and the days a
+    policy changes list capacities (every day while one phases in)."""
     sup = run.sup
     horizon = run.cal.horizon_days
     change_days = np.unique(np.concatenate([sup.start_day, sup.leave_day, [0]]))
-    changes = {int(d) for d in change_days if 0 <= d < horizon}
-    varying = False
+    changes = {int(d) for d in change_days if 0 < d < horizon}
     for a in run.params.policies:
         daily, days = a.policy.capacity_changes(a.params)
-        varying = varying or daily
-        changes.update(days)
-    for day in range(horizon):
-        if day > 0 and (day in changes or varying):
-            update_gps(run, day)
-        yield env.timeout(1)
+        if daily:
+            return list(range(1, horizon))
+        changes.update(d for d in days if 0 < d < horizon)
+    return sorted(changes)
+
+
+def gp_changes(env: simpy.Environment, run: Run) -> Iterator[Any]:
+    """At midnight of every day the GPs change: arrivals and departures, acceptance and list
+    capacities."""
+    prev = 0
+    for day in gp_change_days(run):
+        yield env.timeout(day - prev)
+        prev = day
+        update_gps(run, day)
 
 
 @njit(cache=True, nogil=True)
@@ -407,7 +412,7 @@ def turnover_schedule(run: Run) -> list[np.ndarray]:
     with np.errstate(divide="ignore"):
         hazard = (-np.log1p(-popu.move_out_rate_per_year) - np.log1p(-death)) / 365.0  # per day
     hazard = np.where(np.isfinite(hazard), hazard, 1e9)  # a certain departure: at once
-    with np.errstate(**keyed.WRAP):
+    with keyed.wrapping():
         who, month = _departures(
             pop.key, pop.band, hazard, run.streams.key("population.turnover"), months
         )
@@ -462,12 +467,18 @@ def snapshot(run: Run, day: int) -> dict[str, float]:
     }
 
 
+def year_ends(run: Run) -> dict[int, int]:
+    """The first day after each whole measured year: ``{day: year}`` (years from 1)."""
+    horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
+    return {warmup + 365 * y: y for y in range(1, (horizon - warmup) // 365 + 1)}
+
+
 def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
     """Every 7 days, at the end of the warm-up and at the end of each measured year: a
     snapshot."""
     horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
-    year_ends = {warmup + 365 * y: y for y in range(1, (horizon - warmup) // 365 + 1)}
-    marks_days = sorted(set(range(0, horizon, 7)) | {warmup} | (set(year_ends) - {horizon}))
+    year_ends_ = year_ends(run)
+    marks_days = sorted(set(range(0, horizon, 7)) | {warmup} | (set(year_ends_) - {horizon}))
     prev = 0
     yield env.timeout(MIDNIGHT["snapshots"])
     for day in marks_days:
@@ -479,31 +490,64 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
                 run.snaps[c][day // 7] = snap[c]
         if day == warmup:
             run.marks["start"] = snap
-        if day in year_ends:
-            run.marks[f"year{year_ends[day]}"] = snap
+        if day in year_ends_:
+            run.marks[f"year{year_ends_[day]}"] = snap
+
+
+MAX_BLOCK_DAYS = 28
+"""Most days of requests booked in one call of the kernel."""
+THREAD_MIN_PEOPLE = 200_000
+"""From this many inhabitants, requests are drawn on a second thread while others are booked."""
+
+
+def booking_blocks(run: Run) -> list[tuple[int, int]]:
+    """Ranges of days ``[first, end)`` whose requests can be booked at once: no process acts
+    at a midnight inside a range (GP changes, turnover, policies' processes, snapshots), a
+    range never crosses a year of demand, and it holds at most :data:`MAX_BLOCK_DAYS` days.
+    Booking a range at once gives exactly the numbers of booking its days one by one."""
+    horizon = run.cal.horizon_days
+    cuts = set(gp_change_days(run)) | set(run.first_of_month)
+    cuts |= set(range(0, horizon, 7)) | {run.cal.warmup_days} | set(year_ends(run))
+    cuts |= set(range(0, horizon, CHUNK_DAYS))
+    for a in run.params.policies:
+        if a.policy.processes(a.params, run):
+            days = a.policy.process_days(a.params, run)
+            cuts |= set(range(horizon)) if days is None else set(days)
+    cuts = sorted(d for d in cuts | {0, horizon} if 0 <= d <= horizon)
+    blocks = []
+    for first, end in itertools.pairwise(cuts):
+        for lo in range(first, end, MAX_BLOCK_DAYS):
+            blocks.append((lo, min(lo + MAX_BLOCK_DAYS, end)))
+    return blocks
 
 
 def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Just after every midnight: the day's requests, booked by the kernel.
+    """Just after midnight: the requests of the day (or of the days until the next midnight
+    at which something else happens, :func:`booking_blocks`), booked by the kernel.
 
-    Tomorrow's requests are drawn on a second thread while today's are booked (both release
-    the GIL): demand depends on nothing the booking changes, so the numbers are those of
-    drawing them in turn.
+    The next range's requests are drawn on a second thread while this range's are booked (both
+    release the GIL): demand depends on nothing the booking changes, so the numbers are those
+    of drawing them in turn.
     """
     par, tallies = run.par, run.tallies
-    horizon = run.cal.horizon_days
-    gen, ahead, tomorrow = run.demand, run.ahead, run.tomorrow
-    # Per-request outputs of the kernel, reused from day to day (the kernel writes every
+    gen = run.demand
+    blocks = booking_blocks(run)
+    # Per-request outputs of the kernel, reused from range to range (the kernel writes every
     # element it is given).
     buf = Outputs(np.zeros(0, np.uint8), np.zeros(0), np.zeros(0, np.int32))
     yield env.timeout(DAY_START)
-    with ahead:
-        for day in range(horizon):
-            req, n_by_kind = tomorrow.result()
-            if day + 1 < horizon:
-                tomorrow = ahead.submit(gen.day, day + 1)
+    # A small territory draws its requests in this thread: handing a few thousand requests
+    # to another thread costs more than drawing them.
+    ahead = run.ahead if run.pop.n >= THREAD_MIN_PEOPLE else None
+    with run.ahead:
+        run.tomorrow.result()  # the first year of demand
+        coming = ahead.submit(gen.days, *blocks[0]) if ahead else None
+        for i, (first, end) in enumerate(blocks):
+            req, n_by_kind = coming.result() if coming else gen.days(first, end)
+            if ahead and i + 1 < len(blocks):
+                coming = ahead.submit(gen.days, *blocks[i + 1])
             buf = _book(run, req, n_by_kind, buf)
-            yield env.timeout(1)
+            yield env.timeout(end - first)
     # Flush releases of the sessions inside the horizon.
     K.release_until(
         float(par.horizon), run.agenda, par.lose, tallies.counters, 2 * par.warmup,
@@ -512,7 +556,8 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
 
 
 def _book(run: Run, req: Requests, n_by_kind: np.ndarray, buf: Outputs) -> Outputs:
-    """Book one day's requests and count them; return the output buffers (grown if needed)."""
+    """Book a range of days' requests and count them; return the output buffers (grown if
+    needed)."""
     n = req.t.shape[0]
     run.generated[:] += n_by_kind
     if n > buf.outcome.size:

@@ -229,42 +229,77 @@ def take(free, resv, g, s, need, mode):
     return r
 
 
-@njit(**JIT)
-def race_start(cands, gkey, c, rkey):
-    """The first candidate of commune ``c`` to try, drawn with the distance weights.
+_JUMP = np.uint64(2862933555777941757)  # Lamping and Veach's multiplier
+_SALT = np.uint64(0x2545F4914F6CDD1D)
 
-    A weighted race keyed by (patient, GP): candidate ``j`` gets the exponential clock
-    ``E_j / w_j``, ``E_j = -log(1 - u(rkey, GP j))``, and the first to ring starts; so ``j``
-    starts with probability ``w_j / sum(w)``, and one more GP in the list changes the start only
-    when it wins (a position in a cumulative list would shift for everyone). Candidates of equal
-    weight (the same commune) race on their uniforms alone: one logarithm per distance.
-    Returns an offset into ``cands``, -1 for an empty list.
+
+@njit(**JIT)
+def jump(key, n):
+    """Jump consistent hash (Lamping and Veach 2014): a bucket in [0, n) evenly drawn by
+    ``key``; with one bucket more, a key either keeps its bucket or moves to the new last one."""
+    b = -1
+    j = 0
+    k = key
+    while j < n:
+        b = j
+        k = k * _JUMP + np.uint64(1)
+        j = int((b + 1) * (2147483648.0 / np.float64((k >> np.uint64(33)) + np.uint64(1))))
+    return b
+
+
+BIG_GROUP = 32
+"""Groups of equally distant GPs larger than this draw their GP by a jump consistent hash."""
+
+
+@njit(**JIT)
+def race_start(cands, c, rkey):
+    """The first candidate of commune ``c`` to try, drawn with the distance weights, keyed by
+    the patient's ``rkey``: one more GP changes the draw only for the patients it wins.
+
+    A weighted race (rendezvous hashing): GP ``j`` rings at ``E_j / w_j``,
+    ``E_j = -log(1 - u(rkey, GP j))``, and the first to ring starts, so ``j`` starts with
+    probability ``w_j / sum(w)``. Equally distant GPs share a weight, so a group needs only its
+    smallest uniform and one logarithm. A group of more than :data:`BIG_GROUP` GPs (a city's
+    GPs) rings as one clock ``E_g / (m w)`` and draws its GP by a jump consistent hash
+    (Lamping and Veach 2014), in GP order: a GP added at the end of the group takes an even
+    share of the group's draws, and the group's larger weight draws a few patients from other
+    groups (about 1 / m of the group's share). Returns an offset into ``cands``, -1 for an
+    empty list.
     """
     lo = cands.ptr[c]
     hi = cands.ptr[c + 1]
     if hi <= lo:
         return -1
-    best = lo
+    best = lo  # a GP's offset, or -(offset + 1) of a big group's first GP
     best_score = np.inf
     j = lo
     while j < hi:
+        e = cands.end[j]
         w = cands.w[j]
-        arg = j
-        u_min = 2.0
-        k = j
-        while k < hi and cands.w[k] == w:
-            u = keyed.unit(keyed.mix(rkey ^ gkey[cands.gp[k]]))
-            if u < u_min:
-                u_min = u
-                arg = k
-            k += 1
         if w > 0.0:
-            score = -np.log1p(-u_min) / w
+            if e - j > BIG_GROUP:
+                u = keyed.unit(keyed.mix(rkey ^ cands.key[j]))
+                arg = -(j + 1)  # the group as a whole
+                weight = (e - j) * w
+            else:
+                u = 2.0
+                arg = j
+                for k in range(j, e):
+                    uk = keyed.unit(keyed.mix(rkey ^ cands.gkey[k]))
+                    if uk < u:
+                        u = uk
+                        arg = k
+                weight = w
+            score = -np.log1p(-u) / weight
             if score < best_score:
                 best_score = score
                 best = arg
-        j = k
-    return best
+        j = e
+    if best >= 0:
+        return best
+    first = -best - 1
+    m = cands.end[first] - first
+    return first + jump(keyed.mix(rkey ^ cands.key[first] ^ _SALT), m)
 
 
 @njit(**JIT)
@@ -384,7 +419,7 @@ def step_other_gps(agenda, gps, cands, c0, rkey, m, s_lo, s_hi, need, mode, max_
     MT (``m < 0``) only GPs taking new patients with room on their list; with an MT only GPs
     who see other GPs' patients. Returns ``(gp, session, reserved slots used)``; gp -1 if none.
     """
-    start = race_start(cands, gps.key, c0, rkey)
+    start = race_start(cands, c0, rkey)
     if start < 0:
         return -1, -1, 0
     lo = cands.ptr[c0]
@@ -410,7 +445,7 @@ def step_rota(agenda, gps, cands, c0, rkey, s_lo, s_hi, need, max_tries):
 
     Returns ``(gp, session, reserved slots used)``; gp -1 when none.
     """
-    start = race_start(cands, gps.key, c0, rkey)
+    start = race_start(cands, c0, rkey)
     if start < 0:
         return -1, -1, 0
     lo = cands.ptr[c0]
@@ -788,7 +823,7 @@ def assign_mt(people_ids, people, gps, cap, ok_gp, cands, choice, fallback):
         adult = age[p] >= 16
         c = people.commune[p]
         chosen = -1
-        start = race_start(cands, gps.key, c, choice[i])
+        start = race_start(cands, c, choice[i])
         if start >= 0:
             lo = cands.ptr[c]
             length = cands.ptr[c + 1] - lo

@@ -26,8 +26,10 @@ Python with ``NUMBA_DISABLE_JIT=1`` (callers silence numpy's overflow warnings w
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
-from numba import njit
+from numba import config, njit
 
 __all__ = [
     "WRAP",
@@ -47,6 +49,7 @@ __all__ = [
     "uniforms",
     "uniforms_2d",
     "unit",
+    "wrapping",
 ]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -59,6 +62,13 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2 ** -53
 
 WRAP = {"over": "ignore"}
 """``np.errstate`` arguments for plain-Python runs: 64-bit words wrap around on purpose."""
+
+
+def wrapping() -> contextlib.AbstractContextManager:
+    """``np.errstate(**WRAP)`` when the code runs as plain Python (``NUMBA_DISABLE_JIT=1``),
+    else nothing to do (compiled code never warns): the context costs a tenth of a
+    millisecond, which counts in loops over days."""
+    return np.errstate(**WRAP) if config.DISABLE_JIT else contextlib.nullcontext()
 
 
 @njit(cache=True)

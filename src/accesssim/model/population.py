@@ -119,26 +119,34 @@ def build_candidates(
     eligible: np.ndarray,
     k: int,
     decay_km: float,
-    tie: np.ndarray,
+    gp_key: np.ndarray,
 ) -> Candidates:
     """For every commune: every eligible GP of the commune itself, then the nearest others.
 
     The list holds at least ``k`` GPs (when there are that many), all those practising in the
-    commune, ordered by distance; ties (same commune) are put in a random order so that no GP
-    is favoured by its index. Weights are ``exp(-distance / decay_km)``.
+    commune, ordered by distance, then by GP id (the distance-weighted start of a search among
+    them is drawn evenly, :func:`accesssim.model.kernel.race_start`). Weights are
+    ``exp(-distance / decay_km)``; consecutive GPs at the same distance form a group
+    (``end``: where an entry's group ends; ``key``: the group's key, from its commune); ``gkey``
+    is each GP's own key (``gp_key``, mixed).
     """
     n_c = commune_xy.shape[0]
     ids = np.flatnonzero(eligible).astype(np.int32)
     ptr = np.zeros(n_c + 1, dtype=np.int64)
     if ids.size == 0:
-        return Candidates(ptr=ptr, gp=np.zeros(0, np.int32), w=np.zeros(0))
+        return Candidates(
+            ptr=ptr,
+            gp=np.zeros(0, np.int32),
+            w=np.zeros(0),
+            end=np.zeros(0, np.int64),
+            key=np.zeros(0, np.uint64),
+            gkey=np.zeros(0, np.uint64),
+        )
     gp_xy = commune_xy[gp_commune[ids]]
-    tie = tie[ids]
     same = np.bincount(gp_commune[ids], minlength=n_c)
     kk = min(k, ids.size)
     tree = cKDTree(gp_xy)
-    lists: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    lists: list[tuple[int, np.ndarray, np.ndarray]] = []
     # Query enough neighbours to include every GP of the commune itself.
     want = np.minimum(np.maximum(kk, same), ids.size)
     for q in np.unique(want):
@@ -148,17 +156,38 @@ def build_candidates(
         idx = np.asarray(idx).reshape(rows.size, -1)
         for r, c in enumerate(rows):
             d = np.round(dist[r], 6)
-            order = np.lexsort((tie[idx[r]], d))
-            lists.append((c, ids[idx[r][order]], np.exp(-d[order] / decay_km)))
+            order = np.lexsort((ids[idx[r]], d))
+            lists.append((c, ids[idx[r][order]], d[order]))
     lists.sort(key=lambda t: t[0])
-    gp_out = []
-    for c, gps, w in lists:
+    gp_out, weights, ends = [], [], []
+    offset = 0
+    for c, gps, d in lists:
         ptr[c + 1] = gps.size
         gp_out.append(gps)
-        weights.append(w)
+        weights.append(np.exp(-d / decay_km))
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        bounds = np.r_[starts, d.size]
+        ends.append(offset + np.repeat(bounds[1:], np.diff(bounds)))
+        offset += gps.size
     np.cumsum(ptr, out=ptr)
+    gp_all = np.concatenate(gp_out).astype(np.int32)
+    end = np.concatenate(ends).astype(np.int64)
+    # A group's key: its first GP's commune (the GPs of a group share a commune, except for
+    # two communes at the very same distance).
+    first = np.empty_like(end)
+    first[:] = np.arange(end.size)
+    for c in range(n_c):
+        lo, hi = ptr[c], ptr[c + 1]
+        j = lo
+        while j < hi:
+            first[j : end[j]] = j
+            j = end[j]
+    group_commune = gp_commune[gp_all[first]].astype(np.uint64)
     return Candidates(
         ptr=ptr,
-        gp=np.concatenate(gp_out).astype(np.int32),
+        gp=gp_all,
         w=np.concatenate(weights).astype(np.float64),
+        end=end,
+        key=keyed.premix_many(group_commune + np.uint64(0x5DEECE66D)),
+        gkey=keyed.premix_many(gp_key[gp_all]),
     )

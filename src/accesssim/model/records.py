@@ -10,6 +10,7 @@ The ``tiny_*`` builders make small hand-built states for unit tests of single ca
 
 from __future__ import annotations
 
+import itertools
 import typing
 from typing import NamedTuple
 
@@ -85,7 +86,6 @@ class GPState(NamedTuple):
     rota: np.ndarray  # uint8: reserved slots on the shared rota
     nurse: np.ndarray  # uint8: works with a policy nurse
     sees_others: np.ndarray  # uint8: sees patients of other GPs
-    key: np.ndarray  # uint64: the GP's mixed key, for choices keyed by (patient, GP)
 
 
 class Candidates(NamedTuple):
@@ -94,6 +94,9 @@ class Candidates(NamedTuple):
     ptr: np.ndarray  # int64 [n_communes + 1]
     gp: np.ndarray  # int32
     w: np.ndarray  # float64: choice weight of each candidate (exp(-distance / decay))
+    end: np.ndarray  # int64: where the candidate's group (GPs at the same distance) ends
+    key: np.ndarray  # uint64: the key of the candidate's group
+    gkey: np.ndarray  # uint64: the candidate GP's own key (mixed)
 
 
 class Agenda(NamedTuple):
@@ -257,7 +260,6 @@ def tiny_gps(practice: list[int], **kw: list) -> GPState:
         rota=u8("rota", 1),
         nurse=u8("nurse", 0),
         sees_others=u8("sees_others", 1),
-        key=np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
     )
 
 
@@ -268,7 +270,18 @@ def tiny_candidates(per_commune: list[list[int]]) -> Candidates:
     ptr[1:] = np.cumsum([len(c) for c in per_commune])
     gps = np.asarray([g for c in per_commune for g in c], dtype=np.int32)
     w = np.concatenate([[1.0] + [0.0] * (len(c) - 1) for c in per_commune if c] or [np.zeros(0)])
-    return Candidates(ptr=ptr, gp=gps, w=np.asarray(w, dtype=np.float64))
+    # Groups: the first candidate alone, then the others together.
+    end = np.concatenate(
+        [[lo + 1] + [hi] * (hi - lo - 1) for lo, hi in itertools.pairwise(ptr)] or [np.zeros(0)]
+    )
+    return Candidates(
+        ptr=ptr,
+        gp=gps,
+        w=np.asarray(w, dtype=np.float64),
+        end=np.asarray(end, dtype=np.int64),
+        key=np.arange(gps.size, dtype=np.uint64),
+        gkey=np.arange(1, gps.size + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+    )
 
 
 def tiny_agenda(free: list[list[int]], resv: list[list[int]] | None = None) -> Agenda:

@@ -13,7 +13,6 @@ import datetime as dt
 import math
 import os
 import shlex
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -249,6 +248,10 @@ def _how_to_read(res: Results) -> list[str]:
             "above, then the forest plot of differences: a filled dot whose bar does not cross "
             "the vertical line is a change the simulation can tell apart from chance."
         )
+    elif res.kind == "optimise":
+        from accesssim.report.decide import OPTIMISE_HOW_TO_READ
+
+        first = OPTIMISE_HOW_TO_READ
     else:
         first = _(
             "This report describes a sweep: the same territory run at many combinations of "
@@ -336,6 +339,10 @@ def _summary(res: Results) -> list[str]:
             )
         )
         return out
+    if res.kind == "optimise":
+        from accesssim.report.decide import optimise_summary
+
+        return [f"Base scenario {first}. {_territory_words(res, first)}.", *optimise_summary(res)]
     design = res.meta.get("design") or {}
     factors = ", ".join(str(f.get("name") or f.get("path")) for f in res.meta.get("factors") or [])
     wanted = ", ".join(metric_label(m) for m in res.meta.get("metrics") or [])
@@ -396,6 +403,12 @@ def _experiment_section(res: Results) -> Section:
 
 def _kind_words(res: Results) -> str:
     n = len(res.meta.get("replications") or [])
+    if res.kind == "optimise":
+        return (
+            f"optimisation {res.meta.get('name', '')}: "
+            f"{res.meta.get('mixes_evaluated', '?')} mixes, up to {n} replication(s) each "
+            "(accesssim optimise)"
+        )
     if res.kind == "run":
         return _("one scenario, {n} independent replication(s) (accesssim run)").format(n=n)
     if res.kind == "compare":
@@ -1153,7 +1166,7 @@ def _appendix(res: Results, labels: Sequence[str]) -> Section:
     metrics = res.table("metrics")
     assert metrics is not None
     blocks: list[Any] = []
-    if res.kind != "sweep":
+    if res.kind in ("run", "compare"):
         est = {lab: _estimates(metrics, lab) for lab in labels}
         rows = []
         for m in METRIC_NAMES:
@@ -1238,6 +1251,11 @@ def _title(res: Results) -> tuple[str, str]:
             ),
             where,
         )
+    if res.kind == "optimise":
+        return (
+            f"Optimisation: {res.meta.get('name', 'optimise')}",
+            f"{territory}, {fmt_int(first.population_size)} inhabitants",
+        )
     return (
         _("Sweep: {name}").format(name=res.meta.get("name", "sweep")),
         where,
@@ -1277,7 +1295,23 @@ def _context(res: Results) -> dict[str, Any]:
         )
         sections.append(_experiment_section(res))
         sections.append(_appendix(res, labels))
+    elif res.kind == "optimise":
+        from accesssim.report.decide import optimise_sections
+
+        sections += optimise_sections(res, figs)
+        sections.append(
+            Section(
+                "scenarios",
+                "The base scenario",
+                intro=["Today's mix: the levers of every mix replace some of its fields."],
+                blocks=_scenario_blocks(res, list(res.scenarios), with_costs=False),
+            )
+        )
+        sections.append(_experiment_section(res))
+        sections.append(_appendix(res, list(res.scenarios)))
     else:
+        from accesssim.report.decide import discovery_sections
+
         base = Section(
             "scenarios",
             _("The base scenario"),
@@ -1289,6 +1323,7 @@ def _context(res: Results) -> dict[str, Any]:
             ],
             blocks=_scenario_blocks(res, list(res.scenarios), with_costs=False),
         )
+        sections += discovery_sections(res, figs)
         sections += _sensitivity_section(res, figs)
         sections += [_sweep_results_section(res), _design_section(res), base]
         sections.append(
@@ -1548,14 +1583,7 @@ def report(
     if path.is_dir():
         raise InputError([Problem(str(path), None, "--out", _("is a directory, not an HTML file"))])
     html = render_report(res, lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-report-", suffix=".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from accesssim.experiment.store import atomic_write_bytes
+
+    # Flushed to disk, permissions from the umask, a file-system error as one problem.
+    return atomic_write_bytes(html.encode("utf-8"), path)

@@ -19,13 +19,14 @@ from accesssim.scenario.schema import Scenario
 
 __all__ = ["KINDS", "REQUIRED", "Results", "load_results"]
 
-KINDS = ("run", "compare", "sweep")
+KINDS = ("run", "compare", "sweep", "optimise")
 
 #: Tables without which a report of each kind cannot be built.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "run": ("metrics",),
     "compare": ("metrics",),
     "sweep": ("metrics", "design"),
+    "optimise": ("metrics", "mixes"),
 }
 
 
@@ -113,7 +114,7 @@ def load_results(path: Path | str) -> Results:
                     str(meta_path),
                     None,
                     "kind",
-                    f"unknown kind of results {kind!r} (expected run, compare or sweep)",
+                    f"unknown kind of results {kind!r} (expected run, compare, sweep or optimise)",
                 )
             ]
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from accesssim.i18n import N_
 
@@ -21,8 +21,22 @@ Perspective = Literal["amo", "public", "patient"]
 Funder = Literal["amo", "ars", "state", "local"]
 
 
+MAX_EUR = 1e9
+"""Largest amount of one fee (EUR): the bound of every cost field (schema.MAX_EUR)."""
+
+
+def _no_bool(cls: type[BaseModel], value: object, info: ValidationInfo) -> object:
+    from accesssim.scenario.schema import _refuse_bool_for_number  # schema imports this module
+
+    return _refuse_bool_for_number(cls, value, info)
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
+
+    _no_bool = field_validator("*", mode="before")(classmethod(_no_bool))
 
 
 class OutOfHours(_Frozen):
@@ -32,6 +46,7 @@ class OutOfHours(_Frozen):
     weekend_holiday_eur: float = Field(
         default=26.5,
         ge=0,
+        le=MAX_EUR,
         description="Supplement of an office consultation or home visit on Saturday afternoon, "
         "Sunday or a public holiday (EUR). Regulated PDSA supplement CRD, EUR 26.50 (convention "
         "médicale; unchanged by the 2024 convention, which changed no PDSA supplement).",
@@ -39,6 +54,7 @@ class OutOfHours(_Frozen):
     night_eur: float = Field(
         default=42.5,
         ge=0,
+        le=MAX_EUR,
         description="Supplement of an office consultation or home visit at night, 20:00-08:00 "
         "(EUR). Regulated PDSA supplement CRN, EUR 42.50 (20:00-00:00 and 06:00-08:00; the "
         "00:00-06:00 supplement, EUR 51.50, is not told apart: the model's acts end by 24:00).",
@@ -46,6 +62,7 @@ class OutOfHours(_Frozen):
     teleconsultation_eur: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_EUR,
         description="Supplement of a teleconsultation in the out-of-hours periods (EUR). 0: the "
         "2024 convention no longer lets teleconsultations carry the in-person night and Sunday "
         "supplements (press, June 2024); no published figure of what replaces them.",
@@ -58,6 +75,7 @@ class Fees(_Frozen):
     office_consultation_eur: float = Field(
         default=30.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "GP office consultation, the G act (EUR). EUR 30 from 22 December 2024 (convention "
             "médicale 2024-2029, approved by the arrêté of 20 June 2024)."
@@ -66,6 +84,7 @@ class Fees(_Frozen):
     office_consultation_before_eur: float = Field(
         default=26.5,
         ge=0,
+        le=MAX_EUR,
         description="The G act before office_consultation_from (EUR). EUR 26.50 (since "
         "December 2023; EUR 25 in 2017-2023).",
     )
@@ -76,12 +95,14 @@ class Fees(_Frozen):
     under_6_supplement_eur: float = Field(
         default=5.0,
         ge=0,
+        le=MAX_EUR,
         description="Supplement of a GP act for a child under 6 (EUR). The G act for under-6s "
         "is EUR 35 from 22 December 2024 (EUR 31.50 before): EUR 5 on top of the G act.",
     )
     home_visit_supplement_eur: float = Field(
         default=10.0,
         ge=0,
+        le=MAX_EUR,
         description="Travel supplement of a justified home visit, MD (EUR). EUR 10 since the "
         "2002 arrêté (visit = G + MD; EUR 35 = 25 + 10 in the 2017 sector-1 tariff).",
     )
@@ -91,6 +112,7 @@ class Fees(_Frozen):
     sas_supplement_eur: float = Field(
         default=15.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Supplement of a GP act for a patient of another GP, booked within 48 h through "
             "the regulation of the service d'accès aux soins (SAS) (EUR): the SNP supplement, "
@@ -101,6 +123,7 @@ class Fees(_Frozen):
     ed_visit_eur: float = Field(
         default=161.5,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Cost to the health insurance of an emergency-department visit not followed by "
             "admission (EUR); the patient's flat fee comes on top. Default: Cour des comptes "
@@ -116,12 +139,14 @@ class Fees(_Frozen):
     ed_patient_fee_eur: float = Field(
         default=19.61,
         ge=0,
+        le=MAX_EUR,
         description="Patient's flat fee of an ED visit not followed by admission, forfait "
         "patient urgences (EUR). EUR 19.61 since 1 January 2022.",
     )
     ed_patient_fee_reduced_eur: float = Field(
         default=8.49,
         ge=0,
+        le=MAX_EUR,
         description="The same, reduced, for patients with an ALD (EUR). EUR 8.49.",
     )
 
@@ -173,6 +198,7 @@ class Reimbursement(_Frozen):
     flat_participation_eur: float = Field(
         default=2.0,
         ge=0,
+        le=MAX_EUR,
         description="Flat participation the AMO keeps on each GP act of an adult (EUR): EUR 2 "
         "since 15 May 2024 (EUR 1 before); not on nurse or pharmacist acts, not for children "
         "(the model counts it from age 16, where the pathway rules start, not 18).",

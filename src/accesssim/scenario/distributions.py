@@ -25,7 +25,7 @@ __all__ = [
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -151,11 +151,13 @@ class Normal(_Dist):
     kind: Literal["normal"] = "normal"
     mu: float = Field(description="Mean before clipping (unit of the field using it).")
     sd: float = Field(ge=0, description="Standard deviation before clipping (same unit).")
-    low: float = Field(default=-math.inf, description="Lower clip (same unit).")
-    high: float = Field(default=math.inf, description="Upper clip (same unit).")
+    low: float = Field(default=-math.inf, allow_inf_nan=True, description="Lower clip (same unit).")
+    high: float = Field(default=math.inf, allow_inf_nan=True, description="Upper clip (same unit).")
 
     @model_validator(mode="after")
     def _order(self) -> Normal:
+        if math.isnan(self.low) or math.isnan(self.high):
+            raise ValueError("low and high must be numbers (.inf is allowed, .nan is not)")
         if self.high < self.low:
             raise ValueError("high must be >= low")
         return self
@@ -216,7 +218,9 @@ class Exponential(_Dist):
     kind: Literal["exponential"] = "exponential"
     mean_value: float = Field(alias="mean", gt=0, description="Mean (unit of the field).")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
 
     @property
     def mean(self) -> float:

@@ -8,7 +8,29 @@ from dataclasses import dataclass, replace
 
 from accesssim.i18n import N_, _, language
 
-__all__ = ["REASONS", "InputError", "Problem", "ScenarioError", "translate_reason", "translated"]
+__all__ = [
+    "REASONS",
+    "InputError",
+    "Problem",
+    "ScenarioError",
+    "printable",
+    "translate_reason",
+    "translated",
+]
+# C0 and C1 control characters (ESC starts terminal escape sequences), DEL, and the Unicode
+# bidirectional overrides that can make printed text read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control characters (a terminal escape sequence
+    in a scenario name, say) are shown as ``\\xNN`` / ``\\uNNNN`` instead of being obeyed."""
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 @dataclass(frozen=True)
@@ -23,7 +45,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         path = self.path or "(document)"
-        return f"{where}: {path}: {self.reason}"
+        return printable(f"{where}: {path}: {self.reason}").replace("\n", "\\n")
 
 
 class InputError(Exception):

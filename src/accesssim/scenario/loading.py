@@ -11,12 +11,19 @@
   (or flow collection) and the path must exist in the schema.
 
 Every problem is reported with the file and line where the offending value was written.
+
+Input limits (docs/reliability.md): a file is read only if it is a regular file of at most
+:data:`MAX_FILE_BYTES`; YAML may nest at most :data:`MAX_DEPTH` levels and expand (aliases
+included) to at most :data:`MAX_VALUES` values. Each limit gives one problem, in bounded time
+and memory, before any large allocation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
+import stat
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -27,11 +34,17 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import MaxDepthExceededError
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from accesssim.scenario.errors import InputError, Problem, ScenarioError
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
     "Document",
     "apply_overrides",
     "load_document",
@@ -45,6 +58,16 @@ Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 _UNION_TAGS = {"fixed", "uniform", "triangular", "normal", "exponential"}
+
+#: Largest scenario or experiment file read (bytes): 2 MiB, more than five times the largest
+#: shipped scenario (the Auvergne-Rhône-Alpes region, 4,025 communes, 370 kB), and about 15 s
+#: of YAML parsing on one core. No published figure: a technical bound.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: Deepest YAML nesting (mappings and lists); scenario files use at most 6 levels.
+MAX_DEPTH = 64
+#: Most values (scalars, mappings, lists) a file may expand to, aliases counted each time they
+#: are used: a "billion laughs" alias bomb stops here instead of filling the memory.
+MAX_VALUES = 500_000
 
 
 @dataclass
@@ -69,10 +92,61 @@ class Document:
 # ---------------------------------------------------------------------------------------------
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor whose dates never raise: ``2025-02-30`` looks like a date to
+    YAML but is none; it stays text, so the schema reports it with its field path and line."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except (ValueError, OverflowError):
+            return str(node.value)
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+
+
 def _yaml() -> YAML:
     y = YAML(typ="rt")
     y.allow_duplicate_keys = False
+    y.Constructor = _Constructor
+    y.max_depth = MAX_DEPTH
     return y
+
+
+class _Budget:
+    """Counts the values built from a document (aliases expand each time they are used)."""
+
+    def __init__(self, fname: str) -> None:
+        self.fname = fname
+        self.values = 0
+
+    def spend(self, loc: Loc, line: int | None) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise InputError(
+                [
+                    Problem(
+                        self.fname,
+                        line,
+                        _dotted(loc),
+                        f"the file expands to more than {MAX_VALUES:,} values (YAML aliases "
+                        "are counted each time they are used): too large for a scenario",
+                    )
+                ]
+            )
+        if len(loc) > MAX_DEPTH:
+            raise InputError(
+                [
+                    Problem(
+                        self.fname,
+                        line,
+                        _dotted(loc[:8]) + "...",
+                        f"nested more than {MAX_DEPTH} levels deep (a YAML alias that "
+                        "contains itself?)",
+                    )
+                ]
+            )
 
 
 def _display(path: Path) -> str:
@@ -88,9 +162,19 @@ def _tag_of(node: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _plain(node: Any, loc: Loc, fname: str, origin: dict, problems: list[Problem]) -> Any:
+def _plain(
+    node: Any,
+    loc: Loc,
+    fname: str,
+    origin: dict,
+    problems: list[Problem],
+    budget: _Budget | None = None,
+) -> Any:
     """Turn ruamel nodes into plain Python data, recording lines and refusing tags."""
     line_of_self = origin.get(loc, (fname, None))[1]
+    if budget is None:
+        budget = _Budget(fname)
+    budget.spend(loc, line_of_self)
     if isinstance(node, TaggedScalar):
         problems.append(
             Problem(
@@ -122,7 +206,7 @@ def _plain(node: Any, loc: Loc, fname: str, origin: dict, problems: list[Problem
                 continue
             sub = (*loc, key)
             origin[sub] = (fname, line)
-            out[key] = _plain(node[key], sub, fname, origin, problems)
+            out[key] = _plain(node[key], sub, fname, origin, problems, budget)
         return out
     if isinstance(node, CommentedSeq):
         tag = _tag_of(node)
@@ -139,7 +223,7 @@ def _plain(node: Any, loc: Loc, fname: str, origin: dict, problems: list[Problem
                 line = line_of_self
             sub = (*loc, i)
             origin[sub] = (fname, line)
-            items.append(_plain(item, sub, fname, origin, problems))
+            items.append(_plain(item, sub, fname, origin, problems, budget))
         return items
     if isinstance(node, bool) or node is None:
         return node
@@ -151,35 +235,115 @@ def _plain(node: Any, loc: Loc, fname: str, origin: dict, problems: list[Problem
         return str(node)
     if isinstance(node, dt.datetime | dt.date):
         return node
+    kind = _YAML_KINDS.get(type(node).__name__)
+    if kind is not None:
+        problems.append(
+            Problem(
+                fname,
+                line_of_self,
+                _dotted(loc),
+                f"{kind} is not allowed (scenario files hold numbers, text, dates, lists and "
+                "mappings of fields)",
+            )
+        )
+        return None
     problems.append(
         Problem(
             fname,
             line_of_self,
             _dotted(loc),
-            f"unsupported YAML value of type "
-            f"{type(node).__name__} (a tag such as !!binary, !!set or !!omap is not allowed)",
+            "unsupported YAML value (a tag such as !!binary, !!set or !!omap is not allowed)",
         )
     )
     return None
 
 
-def _read_text(path: Path, fname: str) -> str:
-    if not path.exists():
-        raise InputError([Problem(fname, None, "", "file not found")])
-    if path.is_dir():
-        raise InputError([Problem(fname, None, "", "is a directory, not a file")])
+_YAML_KINDS = {
+    "CommentedSet": "a YAML set (? key, tag !!set)",
+    "CommentedOrderedMap": "an ordered map (tag !!omap)",
+    "CommentedKeySeq": "a list used as a key",
+    "CommentedKeyMap": "a mapping used as a key",
+    "bytes": "binary data (tag !!binary)",
+}
+
+
+def _read_bytes(path: Path, fname: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES` (never blocks: a FIFO,
+    a device such as /dev/zero or a directory is refused before anything is read)."""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError([Problem(fname, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(fname, None, "", "is a directory, not a file")]) from None
     except OSError as exc:
         raise InputError([Problem(fname, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError([Problem(fname, None, "", "is a directory, not a file")])
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                [Problem(fname, None, "", "not a regular file (a device, pipe or socket)")]
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError([_too_big(fname, info.st_size)])
+        chunks, size = [], 0
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except OSError as exc:
+                raise InputError(
+                    [Problem(fname, None, "", f"cannot read: {exc.strerror}")]
+                ) from None
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:  # the file grew while being read
+                raise InputError([_too_big(fname, size)])
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _too_big(fname: str, size: int) -> Problem:
+    return Problem(
+        fname,
+        None,
+        "",
+        f"the file is too large ({size:,} bytes; at most {MAX_FILE_BYTES:,} bytes, see "
+        "docs/reliability.md)",
+    )
+
+
+def decode_text(raw: bytes, fname: str) -> str:
+    """UTF-8 text of a file's bytes; binary or non-UTF-8 content is one clear problem."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError([_too_big(fname, len(raw))])
     if b"\x00" in raw:
-        raise InputError([Problem(fname, None, "", "not a text file (binary content)")])
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise InputError([Problem(fname, line, "", "not a text file (binary content)")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise InputError(
-            [Problem(fname, None, "", f"not UTF-8 text (byte {exc.start}): binary content?")]
+            [
+                Problem(
+                    fname,
+                    line,
+                    "",
+                    f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {column}): save "
+                    "the file as UTF-8",
+                )
+            ]
         ) from None
+
+
+def _read_text(path: Path, fname: str) -> str:
+    return decode_text(_read_bytes(path, fname), fname)
 
 
 def read_yaml(path: Path | str, *, text: str | None = None) -> Document:
@@ -188,6 +352,8 @@ def read_yaml(path: Path | str, *, text: str | None = None) -> Document:
     fname = _display(path)
     if text is None:
         text = _read_text(path, fname)
+    elif len(text) > MAX_FILE_BYTES:
+        raise InputError([_too_big(fname, len(text.encode("utf-8", "surrogatepass")))])
     if not text.strip():
         raise InputError([Problem(fname, None, "", "the file is empty")])
     try:
@@ -195,12 +361,34 @@ def read_yaml(path: Path | str, *, text: str | None = None) -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
+        if isinstance(exc, MaxDepthExceededError):
+            raise InputError(
+                [Problem(fname, line, "", f"nested more than {MAX_DEPTH} levels deep")]
+            ) from None
         reason = " ".join(str(exc.problem or exc.context or "YAML error").split())
         if "duplicate key" in reason:
             reason = f"duplicate key: {reason}"
         raise InputError([Problem(fname, line, "", f"YAML syntax: {reason}")]) from None
+    except ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        raise InputError(
+            [
+                Problem(
+                    fname,
+                    line,
+                    "",
+                    f"YAML syntax: control character U+{code:04X} is not allowed in YAML text",
+                )
+            ]
+        ) from None
     except YAMLError as exc:
-        raise InputError([Problem(fname, None, "", f"YAML syntax: {exc}")]) from None
+        reason = " ".join(str(exc).split())
+        raise InputError([Problem(fname, None, "", f"YAML syntax: {reason}")]) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(fname, None, "", f"nested more than {MAX_DEPTH} levels deep")]
+        ) from None
     if node is None:
         raise InputError([Problem(fname, None, "", "the file holds no data")])
     if not isinstance(node, CommentedMap):
@@ -253,11 +441,35 @@ def _deepcopy(value: Any) -> Any:
     return value
 
 
-def load_document(path: Path | str, _stack: tuple[Path, ...] = ()) -> Document:
-    """Read a YAML file and resolve its ``extends:`` overlays (recursively)."""
+def _within(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def load_document(
+    path: Path | str,
+    _stack: tuple[Path, ...] = (),
+    *,
+    text: str | None = None,
+    confine: Sequence[Path | str] | None = None,
+) -> Document:
+    """Read a YAML file and resolve its ``extends:`` overlays (recursively).
+
+    Parameters
+    ----------
+    path
+        The file (with ``text``: only its name, used in messages).
+    text
+        The file's content when it does not come from disk (an upload); its ``extends:``
+        are then looked for in the ``confine`` folders only.
+    confine
+        Folders that ``extends:`` may read from; a base outside them (an absolute path,
+        ``../``, a symbolic link leading out) is refused with the same message whether or not
+        it exists, so nothing is revealed about other files. None: no confinement.
+    """
     path = Path(path)
     resolved = path.resolve()
-    doc = read_yaml(path)
+    roots = [Path(r).resolve() for r in confine] if confine is not None else None
+    doc = read_yaml(path, text=text)
     bases = doc.data.pop("extends", None)
     if bases is None:
         return doc
@@ -277,9 +489,30 @@ def load_document(path: Path | str, _stack: tuple[Path, ...] = ()) -> Document:
         return doc
     merged: Document | None = None
     stack = (*_stack, resolved)
+    folders = [path.parent] if text is None else list(roots or [])
     for i, name in enumerate(bases):
-        base_path = (path.parent / name).resolve()
         bline = item_lines.get(i, line)
+        candidates = [(folder / name).resolve() for folder in folders]
+        if roots is not None:
+            allowed = [c for c in candidates if _within(c, roots)]
+            found = [c for c in allowed if c.is_file()]
+            if not found:
+                shown = ", ".join(_display(r) for r in roots) or "none"
+                raise InputError(
+                    [
+                        Problem(
+                            fname,
+                            bline,
+                            "extends",
+                            f"base file {name!r} is not one of the scenario files this "
+                            f"file may extend (files of the folder(s): {shown}; name one by "
+                            "its file name)",
+                        )
+                    ]
+                )
+            base_path = found[0]
+        else:
+            base_path = candidates[0]
         if base_path in stack:
             chain = " -> ".join(_display(p) for p in (*stack, base_path))
             raise InputError([Problem(fname, bline, "extends", f"cycle of overlays: {chain}")])
@@ -294,7 +527,7 @@ def load_document(path: Path | str, _stack: tuple[Path, ...] = ()) -> Document:
                     )
                 ]
             )
-        base = load_document(base_path, stack)
+        base = load_document(base_path, stack, confine=roots)
         merged = base if merged is None else _merge(merged, base)
     assert merged is not None
     return _merge(merged, doc)
@@ -334,6 +567,11 @@ def _unwrap(annotation: Any) -> list[Any]:
                 out.extend(_unwrap(arg))
         return out
     return [annotation]
+
+
+def _shown_name(model: type[BaseModel], name: str) -> str:
+    """The name a field is written under in a file (its alias, if it has one)."""
+    return model.model_fields[name].alias or name
 
 
 def _field_names(model: type[BaseModel]) -> dict[str, str]:
@@ -382,7 +620,7 @@ def check_path(
                 if seg in names:
                     next_alts.extend(_unwrap(m.model_fields[names[seg]].annotation))
             if not next_alts:
-                allowed = sorted({n for m in chosen for n in m.model_fields})
+                allowed = sorted({_shown_name(m, n) for m in chosen for n in m.model_fields})
                 hint = difflib.get_close_matches(seg, allowed, n=1)
                 tip = f"; did you mean {hint[0]!r}?" if hint else ""
                 return shown, f"unknown field {seg!r}{tip}"
@@ -546,7 +784,9 @@ def _reason(err: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
         msg = msg[len("Value error, ") :]
     if kind == "extra_forbidden":
         parents = _model_at(model, loc[:-1])
-        allowed = sorted({n for m in parents for n in m.model_fields if n != "kind"})
+        allowed = sorted(
+            {_shown_name(m, n) for m in parents for n in m.model_fields if n != "kind"}
+        )
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1) if loc else []
         tip = f"; did you mean {hint[0]!r}?" if hint else ""
         listed = f" (allowed: {', '.join(allowed)})" if 0 < len(allowed) <= 12 else ""
@@ -556,11 +796,24 @@ def _reason(err: dict[str, Any], loc: Loc, model: type[BaseModel]) -> str:
     if kind == "cross_field":
         return msg
     value = err.get("input")
-    if kind not in ("model_type", "dict_type", "union_tag_invalid") and not isinstance(
-        value, dict | list
-    ):
-        return f"{msg[0].lower()}{msg[1:]} (got {value!r})"
-    return f"{msg[0].lower()}{msg[1:]}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        msg = "expected a mapping of fields"
+    if isinstance(value, dict | list) or kind == "union_tag_invalid" or "got " in msg:
+        return f"{msg[0].lower()}{msg[1:]}"
+    return f"{msg[0].lower()}{msg[1:]} (got {_shown(value)})"
+
+
+def _shown(value: Any) -> str:
+    """A value as a planner wrote it (dates in ISO form, text quoted, no Python names)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float | str):
+        return repr(value)
+    return f"a {type(value).__name__.removeprefix('Commented').lower()}"
 
 
 def validate_document(doc: Document, model: type[M], error: type[InputError] = ScenarioError) -> M:

@@ -22,7 +22,9 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -34,6 +36,11 @@ from accesssim.scenario.distributions import Distribution, Normal, Triangular
 __all__ = [
     "AGE_BANDS",
     "DATED_POLICY_BLOCKS",
+    "LIMITS",
+    "MAX_EUR",
+    "MAX_GPS",
+    "MAX_LIST_CAPACITY",
+    "MAX_POPULATION",
     "ByAge",
     "Calendar",
     "Commune",
@@ -69,9 +76,65 @@ AGE_BAND_BOUNDS: tuple[tuple[int, int], ...] = ((0, 15), (16, 59), (60, 74), (75
 
 _TOL = 1e-6
 
+# Limits of what one run can hold (docs/reliability.md). No published figure: technical bounds,
+# each well above any French territory, that keep every count inside the model's int32 arrays
+# and the memory of one machine (about 45 MB per million inhabitants, docs/performance.md).
+
+#: Most inhabitants: France (68.6 million, INSEE 1 January 2025), rounded up.
+MAX_POPULATION = 70_000_000
+#: Most GPs (listed, generated and arriving): France counted 52,149 liberal GPs in 2022 (CNAM).
+MAX_GPS = 60_000
+#: Largest MT list of one GP (people); real lists stay below a few thousand.
+MAX_LIST_CAPACITY = 100_000
+#: Largest amount of one cost field (EUR), so that every total stays a finite number.
+MAX_EUR = 1e9
+#: Largest number of days of a delay, a patience or a tolerance: far beyond the longest horizon
+#: (3,650 days), so "never gives up" can still be written, and inside 32-bit day counters.
+MAX_DAYS = 1_000_000
+#: Largest daily capacity of a pool (teleconsultations, nurse acts) (acts/day).
+MAX_DAILY_ACTS = 1_000_000
+#: Range of calendar dates a scenario may start on.
+MIN_START_DATE = dt.date(1900, 1, 1)
+MAX_START_DATE = dt.date(2199, 12, 31)
+
+LIMITS: dict[str, str] = {
+    "population": f"at most {MAX_POPULATION:,} inhabitants",
+    "gps": f"at most {MAX_GPS:,} GPs (listed, generated and arriving)",
+    "list capacity": f"at most {MAX_LIST_CAPACITY:,} MT patients per GP",
+    "costs": f"each cost field at most EUR {MAX_EUR:,.0f}",
+    "days": f"delays, tolerances and day distributions at most {MAX_DAYS:,} days",
+    "daily capacities": f"at most {MAX_DAILY_ACTS:,} acts a day",
+    "start date": f"{MIN_START_DATE.isoformat()} to {MAX_START_DATE.isoformat()}",
+    "numbers": "finite (no .inf, .nan); true/false is not a number",
+}
+"""The explicit limits of the schema, for docs/reliability.md."""
+
+
+def _refuse_bool_for_number(cls: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """``count: true`` is not the number 1: booleans are refused where a number is expected."""
+    if isinstance(value, bool) and info.field_name is not None:
+        field = cls.model_fields.get(info.field_name)
+        if field is not None and _wants_number(field.annotation):
+            raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+def _wants_number(annotation: Any) -> bool:
+    import typing
+
+    args = typing.get_args(annotation) or (annotation,)
+    if typing.get_origin(annotation) is list:
+        return False
+    flat = [typing.get_args(a)[0] if typing.get_origin(a) is Annotated else a for a in args]
+    return bool not in flat and any(a in (int, float) for a in flat)
+
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
+
+    _no_bool = field_validator("*", mode="before")(classmethod(_refuse_bool_for_number))
 
 
 def raise_problems(title: str, problems: Sequence[tuple[tuple[str | int, ...], str]]) -> None:
@@ -163,6 +226,20 @@ class AgeShares(ByAge):
         return self
 
 
+class RateByAge(ByAge):
+    """A yearly rate per age band, at most one a day (365 a year)."""
+
+    @model_validator(mode="after")
+    def _at_most_daily(self) -> Self:
+        problems = [
+            ((name,), f"at most 365 a year (one a day), got {value:g}")
+            for name, value in zip(type(self).model_fields, self.as_tuple(), strict=True)
+            if value > 365.0
+        ]
+        raise_problems("RateByAge", problems)
+        return self
+
+
 class ShareByAge(ByAge):
     """A share in [0, 1] per age band."""
 
@@ -230,6 +307,8 @@ class Calendar(_Frozen):
 
     start_date: dt.date = Field(
         default=dt.date(2025, 1, 6),
+        ge=MIN_START_DATE,
+        le=MAX_START_DATE,
         description="Calendar date of day 0 (ISO date). A Monday by default; no published "
         "figure, a choice.",
     )
@@ -321,7 +400,9 @@ class Commune(_Frozen):
         pattern=r"^[0-9][0-9AB][0-9]{3}$", description="INSEE commune code (5 characters)."
     )
     name: str = Field(min_length=1, description="Commune name.")
-    population: int = Field(ge=0, description="Municipal population (inhabitants, INSEE).")
+    population: int = Field(
+        ge=0, le=MAX_POPULATION, description="Municipal population (inhabitants, INSEE)."
+    )
     lat: float | None = Field(
         default=None, ge=-90, le=90, description="Latitude of the town hall (degrees, WGS84)."
     )
@@ -341,7 +422,8 @@ class Territory(_Frozen):
     )
     distance_decay_km: float = Field(
         default=10.0,
-        gt=0,
+        ge=0.01,
+        le=10_000,
         description="Distance (km) over which the weight of a non-MT GP in a patient's choice "
         "falls by a factor e (weight = exp(-distance / decay)). No published figure.",
     )
@@ -376,6 +458,7 @@ class Population(_Frozen):
     size: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_POPULATION,
         description="Inhabitants (people). Optional when the territory lists communes (their "
         "populations are summed); if both are given they must agree.",
     )
@@ -422,6 +505,33 @@ class Population(_Frozen):
     )
 
 
+def _dist_at_most(
+    name: str, dist: Any, bound: float, unit: str
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of a distribution whose parameters exceed ``bound`` (its samples then stay
+    in range: a normal or exponential goes past its parameters only by a few spreads)."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for attr, shown in (
+        ("value", "value"),
+        ("low", "low"),
+        ("mode", "mode"),
+        ("high", "high"),
+        ("mu", "mu"),
+        ("sd", "sd"),
+        ("mean_value", "mean"),
+    ):
+        value = getattr(dist, attr, None)
+        if (
+            isinstance(value, float)
+            and value > bound
+            and not (attr == "high" and value == float("inf"))
+        ):
+            loc: tuple[str | int, ...] = (name,) if attr == "value" else (name, shown)
+            shown_bound = f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+            out.append((loc, f"at most {shown_bound} {unit}, got {value:g}"))
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Demand
 # --------------------------------------------------------------------------------------------
@@ -430,14 +540,14 @@ class Population(_Frozen):
 class ContactRates(_Frozen):
     """GP contacts wanted per inhabitant per year, by age band, without and with an ALD."""
 
-    non_ald: ByAge = Field(
-        default=ByAge(age_0_15=2.8, age_16_59=2.5, age_60_74=3.45, age_75_plus=4.7),
+    non_ald: RateByAge = Field(
+        default=RateByAge(age_0_15=2.8, age_16_59=2.5, age_60_74=3.45, age_75_plus=4.7),
         description="Requests per person per year without an ALD (1/year). No published table "
         "by age (CALIBRATION.md): a rising profile, fitted so that GP acts per inhabitant are "
         "3.3-3.7 (DREES APL 2022, Cour des comptes 2025).",
     )
-    ald: ByAge = Field(
-        default=ByAge(age_0_15=4.7, age_16_59=6.75, age_60_74=7.3, age_75_plus=8.85),
+    ald: RateByAge = Field(
+        default=RateByAge(age_0_15=4.7, age_16_59=6.75, age_60_74=7.3, age_75_plus=8.85),
         description="Requests per person per year with an ALD (1/year). No published table: "
         "about twice the non-ALD rate (assumption).",
     )
@@ -453,7 +563,8 @@ class Epidemic(_Frozen):
     )
     duration_weeks: float = Field(
         default=9.0,
-        gt=0,
+        ge=0.1,
+        le=52,
         description="Length of the epidemic (weeks). Souty et al. 2019: about 9 weeks.",
     )
     peak_day_of_year: int = Field(
@@ -517,6 +628,7 @@ class Demand(_Frozen):
     planned_mt_tolerance_days: float = Field(
         default=3.0,
         ge=0,
+        le=MAX_DAYS,
         description="Days past the desired day a planned patient waits for their own MT; past "
         "it they take the earliest slot of the MT or a colleague of the practice (days). No "
         "published figure.",
@@ -571,6 +683,7 @@ class Demand(_Frozen):
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
                 problems.append(((name,), "days cannot be negative"))
+            problems.extend(_dist_at_most(name, d, MAX_DAYS, "days"))
         raise_problems("Demand", problems)
         return self
 
@@ -593,9 +706,11 @@ class PracticeMix(_Frozen):
     centre: Share = Field(
         default=0.10, description="Share of GPs in health centres (salaried GPs) (1)."
     )
-    group_size: int = Field(default=3, ge=2, description="GPs per group office (GPs).")
-    msp_size: int = Field(default=5, ge=2, description="GPs per MSP (GPs).")
-    centre_size: int = Field(default=6, ge=2, description="GPs per health centre (GPs).")
+    group_size: int = Field(default=3, ge=2, le=MAX_GPS, description="GPs per group office (GPs).")
+    msp_size: int = Field(default=5, ge=2, le=MAX_GPS, description="GPs per MSP (GPs).")
+    centre_size: int = Field(
+        default=6, ge=2, le=MAX_GPS, description="GPs per health centre (GPs)."
+    )
 
     @model_validator(mode="after")
     def _sum(self) -> Self:
@@ -632,6 +747,7 @@ class GPSpec(_Frozen):
     list_capacity: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_LIST_CAPACITY,
         description="Maximum adult MT patients (people). Default: gps.list_capacity_per_fte "
         "mean times FTE.",
     )
@@ -658,12 +774,14 @@ class GPPool(_Frozen):
     count: int | None = Field(
         default=None,
         ge=0,
+        le=MAX_GPS,
         description="Number of GPs to generate (GPs). If neither count nor roster is given, "
         "the count is derived from density_per_100k.",
     )
     density_per_100k: float = Field(
         default=78.0,
         ge=0,
+        le=10_000_000,
         description="Liberal GPs per 100,000 inhabitants used when count is not given "
         "(GPs/100k). DREES 2021: 78 per 100,000.",
     )
@@ -702,6 +820,7 @@ class GPPool(_Frozen):
     initial_booked_weeks: float = Field(
         default=4.0,
         ge=0,
+        le=520,
         description="Weeks over which the initial backlog falls to 0 (weeks). No published figure.",
     )
     weeks_of_leave: float = Field(
@@ -759,11 +878,13 @@ class GPPool(_Frozen):
     replacement_delay_days: float = Field(
         default=60.0,
         ge=0,
+        le=MAX_DAYS,
         description="Days between a departure and its replacement (days). No published figure.",
     )
     newcomer_list_capacity: int = Field(
         default=1100,
         ge=0,
+        le=MAX_LIST_CAPACITY,
         description="List capacity of a replacing GP (people). No published figure.",
     )
     practice_mix: PracticeMix = Field(
@@ -797,6 +918,12 @@ class GPPool(_Frozen):
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
                 problems.append(((name,), "cannot be negative"))
+        problems.extend(_dist_at_most("fte", self.fte, 1.5, "FTE"))
+        problems.extend(
+            _dist_at_most(
+                "list_capacity_per_fte", self.list_capacity_per_fte, MAX_LIST_CAPACITY, "people"
+            )
+        )
         raise_problems("GPPool", problems)
         return self
 
@@ -861,6 +988,7 @@ class UnscheduledSlots(_Policy):
     rota_cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Cost of running the rota (coordination, regulation) (EUR/year). No "
             "published figure; CPTS ACI ceilings are EUR 220k-450k a year for all missions (2019)."
@@ -892,6 +1020,7 @@ class Teleconsultation(_Policy):
     gp_daily_capacity: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_DAILY_ACTS,
         description=N_(
             "Teleconsultations a day offered by territory GPs (acts/day); each takes "
             "minutes_per_act of GP time away from office slots."
@@ -900,17 +1029,22 @@ class Teleconsultation(_Policy):
     platform_daily_capacity: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_DAILY_ACTS,
         description=N_(
             "Teleconsultations a day offered by an external platform (acts/day); never "
             "the patient's MT, uses no territory GP time."
         ),
     )
     minutes_per_act: float = Field(
-        default=10.0, gt=0, description="Length of a teleconsultation (min). DREES: about 10 min."
+        default=10.0,
+        ge=1,
+        le=480,
+        description="Length of a teleconsultation (min). DREES: about 10 min.",
     )
     consultation_minutes: float = Field(
         default=18.0,
-        gt=0,
+        ge=1,
+        le=480,
         description="Length of an office consultation, to convert GP time (min). DREES 2019.",
     )
     eligible: TeleEligibility = Field(
@@ -923,6 +1057,7 @@ class Teleconsultation(_Policy):
     cost_per_act_eur: float = Field(
         default=25.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Fee of one teleconsultation, TCG (EUR). EUR 25: kept for the five years of the "
             "2024 medical convention while the office consultation went to EUR 30 (Assurance "
@@ -931,7 +1066,7 @@ class Teleconsultation(_Policy):
         ),
     )
     platform_fixed_cost_per_year_eur: float = Field(
-        default=0.0, ge=0, description="Fixed cost of the platform contract (EUR/year)."
+        default=0.0, ge=0, le=MAX_EUR, description="Fixed cost of the platform contract (EUR/year)."
     )
 
 
@@ -941,11 +1076,12 @@ class MedicalAssistants(_Policy):
     count_fte: float | None = Field(
         default=None,
         ge=0,
+        le=2 * MAX_GPS,
         description=N_("Total assistant FTE, spread at fte_per_gp over volunteering GPs (FTE)."),
     )
     fte_per_gp: float = Field(
         default=1.0,
-        gt=0,
+        ge=0.01,
         le=2,
         description=N_("Assistant FTE per participating GP (FTE). The CNAM aid is halved at 0.5."),
     )
@@ -978,12 +1114,13 @@ class MedicalAssistants(_Policy):
     phase_in_years: float = Field(
         default=4.0,
         ge=0,
+        le=100,
         description=N_(
             "Years over which the gains grow linearly to their full value (years). CNAM "
             "observed the gains after 4 years; 0 = immediate."
         ),
     )
-    cnam_aid_per_fte_eur: list[float] = Field(
+    cnam_aid_per_fte_eur: list[Annotated[float, Field(ge=0, le=MAX_EUR)]] = Field(
         default=[38000.0, 28000.0, 22000.0],
         min_length=1,
         description="CNAM aid per FTE by contract year; the last value applies to later years "
@@ -992,6 +1129,7 @@ class MedicalAssistants(_Policy):
     employer_cost_per_fte_year_eur: float = Field(
         default=40000.0,
         ge=0,
+        le=MAX_EUR,
         description="Salary cost of one assistant FTE to the GP (EUR/FTE-year). No published "
         "figure. Reported in the breakdown as the GP's net cost (salary minus aid).",
     )
@@ -1000,7 +1138,9 @@ class MedicalAssistants(_Policy):
 class Nurses(_Policy):
     """Asalée or advanced-practice (IPA) nurses working with GPs."""
 
-    fte: float = Field(default=1.0, ge=0, description=N_("Nurse FTE in the territory (FTE)."))
+    fte: float = Field(
+        default=1.0, ge=0, le=2 * MAX_GPS, description=N_("Nurse FTE in the territory (FTE).")
+    )
     kind: Literal["asalee", "ipa"] = Field(
         default="asalee",
         description=N_(
@@ -1012,7 +1152,8 @@ class Nurses(_Policy):
     )
     gps_per_fte: float = Field(
         default=5.0,
-        gt=0,
+        ge=0.01,
+        le=MAX_GPS,
         description="GPs a nurse FTE works with (GPs/FTE). Asalée financing convention: 1 FTE "
         "nurse per 5 FTE GPs.",
     )
@@ -1026,7 +1167,8 @@ class Nurses(_Policy):
     )
     consultation_minutes: float | None = Field(
         default=None,
-        gt=0,
+        ge=1,
+        le=1440,
         description="Length of a nurse follow-up (min). Default by kind: IPA 37.5, the middle "
         "of the published 30-45 min of an IPA consultation (CALIBRATION.md; a marked default, "
         "no single figure); Asalée 40 (no published figure). With patient_minutes_per_day it "
@@ -1035,12 +1177,14 @@ class Nurses(_Policy):
     patient_minutes_per_day: float = Field(
         default=360.0,
         gt=0,
+        le=1440,
         description="Minutes a nurse FTE spends with patients per working day (min/day). No "
         "published figure: 6 hours.",
     )
     acts_per_fte_day: float | None = Field(
         default=None,
         gt=0,
+        le=1000,
         description="Follow-ups a nurse FTE can do per working day (acts/day). Default: "
         "patient_minutes_per_day / consultation_minutes (IPA 9.6, Asalée 9; no published "
         "figure). The Asalée default puts the GP days saved per nurse FTE within the 72-80 "
@@ -1060,6 +1204,7 @@ class Nurses(_Policy):
     cost_per_fte_year_eur: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Cost per nurse FTE-year to the funder (EUR/FTE-year). Default by kind: Asalée "
             "58,000 (the health insurance's 2024 funding of the Asalée association, about EUR "
@@ -1070,6 +1215,7 @@ class Nurses(_Policy):
     fee_per_followup_eur: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_EUR,
         description="Fee of a follow-up billed to the health insurance (EUR). Default by kind: "
         "IPA 50, the quarterly follow-up forfait of amendment 9 to the nurses' convention "
         "(2022), counted once per follow-up (an upper bound: a forfait covers a quarter); "
@@ -1135,6 +1281,7 @@ class Pharmacists(_Policy):
     cost_per_act_eur: float = Field(
         default=15.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Fee of an act with an antibiotic dispensed without prescription (EUR): EUR 15 "
             "(EUR 10 for a test alone; June 2024 rules, La Revue du Praticien, 18 June 2024). "
@@ -1153,7 +1300,7 @@ class Installation(_Frozen):
     """GPs arriving on a date: an incentive contract, a new health centre, a new MSP."""
 
     date: When = Field(default=0, description=N_("Arrival day (day or date)."))
-    count: int = Field(default=1, ge=1, description=N_("GPs arriving (GPs)."))
+    count: int = Field(default=1, ge=1, le=MAX_GPS, description=N_("GPs arriving (GPs)."))
     commune: str | None = Field(
         default=None, description="INSEE code of their commune (default: the most populous)."
     )
@@ -1166,7 +1313,10 @@ class Installation(_Frozen):
     )
     fte: float = Field(default=1.0, gt=0, le=1.5, description="FTE of each GP (1).")
     list_capacity: int = Field(
-        default=1100, ge=0, description="List capacity of each GP (people). No published figure."
+        default=1100,
+        ge=0,
+        le=MAX_LIST_CAPACITY,
+        description="List capacity of each GP (people). No published figure.",
     )
     accepts_new_patients: bool = Field(
         default=True,
@@ -1175,6 +1325,7 @@ class Installation(_Frozen):
     incentive_cost_eur: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "One-off incentive per GP at arrival (EUR): installation aid, health-centre "
             "premises. No figure in CALIBRATION.md."
@@ -1183,6 +1334,7 @@ class Installation(_Frozen):
     cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_EUR,
         description="Recurring cost per GP while practising (EUR/year): PTMG income guarantee, "
         "CESP allowance, salaried-centre deficit. No figure in CALIBRATION.md.",
     )
@@ -1199,7 +1351,10 @@ class Retirement(_Frozen):
     date: When = Field(default=0, description=N_("Departure day (day or date)."))
     gp_ids: list[str] = Field(default_factory=list, description="Roster ids of the GPs leaving.")
     count: int = Field(
-        default=0, ge=0, description=N_("GPs drawn at random among those aged 60+ (GPs).")
+        default=0,
+        ge=0,
+        le=MAX_GPS,
+        description=N_("GPs drawn at random among those aged 60+ (GPs)."),
     )
 
     @model_validator(mode="after")
@@ -1215,6 +1370,7 @@ class MTAccess(_Policy):
     monthly_capacity: int = Field(
         default=100,
         ge=0,
+        le=MAX_POPULATION,
         description=N_(
             "Patients without an MT the CPTS can match to a GP with room each month "
             "(people/month). No published figure."
@@ -1231,13 +1387,14 @@ class MTAccess(_Policy):
     cost_per_year_eur: float = Field(
         default=0.0,
         ge=0,
+        le=MAX_EUR,
         description=N_(
             "Fixed cost of the mission (EUR/year), e.g. its share of the CPTS ACI "
             "funding. No published figure."
         ),
     )
     cost_per_match_eur: float = Field(
-        default=0.0, ge=0, description="Cost per patient matched (EUR/patient)."
+        default=0.0, ge=0, le=MAX_EUR, description="Cost per patient matched (EUR/patient)."
     )
 
 
@@ -1383,6 +1540,22 @@ class Scenario(_Frozen):
                             f"unknown GP id {gid!r} (not in gps.roster)",
                         )
                     )
+        if commune_total > MAX_POPULATION:
+            problems.append(
+                (
+                    ("territory", "communes"),
+                    f"the communes hold {commune_total:,} inhabitants; at most "
+                    f"{MAX_POPULATION:,} (docs/reliability.md)",
+                )
+            )
+        elif self.gp_count > MAX_GPS:
+            problems.append(
+                (
+                    ("gps",),
+                    f"{self.gp_count:,} GPs (listed, generated and arriving); at most "
+                    f"{MAX_GPS:,} (docs/reliability.md)",
+                )
+            )
         ma = pol.medical_assistants
         if ma is not None and ma.count_fte is None and not ma.all_gps:
             problems.append(

@@ -20,7 +20,8 @@ hook                      when, and what it may change
 ``capacity_changes``      whether list capacities change every day, or on which days
 ``fill_pools``            daily pools outside agendas (teleconsultations, nurse follow-ups)
 ``kernel_params``         thresholds of the booking kernel (start days, shares, ages)
-``processes``             SimPy processes of its own during the run
+``processes``             SimPy processes of its own during the run, acting at midnight of
+                          ``process_days``
 ``cost``                  its own cost lines: euros per day, by item and payer (the acts it
                           changes are costed centrally, :mod:`accesssim.model.costing`)
 ========================  =====================================================================
@@ -203,6 +204,11 @@ class Policy:
     def processes(self, p: Any, run: Run) -> list[Callable[[], Iterator[Any]]]:
         """SimPy processes of its own (generator functions of no argument)."""
         return []
+
+    def process_days(self, p: Any, run: Run) -> list[int] | None:
+        """The days at whose midnight its processes act (None: any day). Requests of the days
+        between two such days are booked at once."""
+        return None
 
     # -- cost ----------------------------------------------------------------------------------
 

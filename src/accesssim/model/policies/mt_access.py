@@ -79,6 +79,9 @@ class MTAccess(Policy):
             return []
         return [lambda: _matching(p, run)]
 
+    def process_days(self, p: MTAccessParams, run: Any) -> list[int]:
+        return _month_days(p, run)
+
     def cost(self, p: MTAccessParams, run: Any) -> list[Any]:
         per_day = recurring(run.cal.horizon_days, p.start, p.cost_per_year_eur)
         matched = run.offered.get("mt_access_matched_by_day")
@@ -105,6 +108,11 @@ class MTAccess(Policy):
         )
 
 
+def _month_days(p: MTAccessParams, run: Any) -> list[int]:
+    """The start day and the first day of every month after it."""
+    return sorted({d for d in [p.start, *run.first_of_month] if d >= p.start})
+
+
 def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
     """Monthly from the start day: match up to ``monthly_capacity`` adults without a valid MT
     (ALD first when asked) to a GP near home with room."""
@@ -112,10 +120,9 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
     stream = run.streams.key("policies.mt_access")
     people, gps = run.people, run.gps
     person_key, gp_key = run.pop.key, run.sup.key
-    month_days = [d for d in [p.start, *run.first_of_month] if d >= p.start]
     prev = 0
     yield env.timeout(MIDNIGHT["policies"])
-    for day in sorted(set(month_days)):
+    for day in _month_days(p, run):
         yield env.timeout(day - prev)
         prev = day
         mt = people.mt
@@ -125,7 +132,7 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
         # The month's order of people and of GPs, and the choice uniforms: keyed by person (or
         # GP) and day, so one more inhabitant or GP changes no one else's draws.
         month = np.uint64(keyed.combine(stream, day))
-        with np.errstate(**keyed.WRAP):
+        with keyed.wrapping():
             pool_people = pool_people[
                 keyed.key_order(keyed.combine_many(month, person_key[pool_people]))
             ]
@@ -135,7 +142,7 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
         take = pool_people[: p.monthly_capacity].astype(np.int32)
         ok = gps.active.astype(bool) & (gps.accepts.astype(bool) | p.include_closed_lists)
         ok_ids = np.flatnonzero(ok).astype(np.int32)
-        with np.errstate(**keyed.WRAP):
+        with keyed.wrapping():
             fallback = ok_ids[
                 keyed.key_order(keyed.combine_many(month ^ np.uint64(1), gp_key[ok_ids]))
             ]

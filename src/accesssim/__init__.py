@@ -9,6 +9,8 @@ directory. Everything the command line does can be done from here.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from accesssim._version import __version__
@@ -24,7 +26,6 @@ _PUBLIC = {
     "METRIC_NAMES": "accesssim.model",
     "RunResult": "accesssim.model",
     "simulate": "accesssim.model",
-    "report": "accesssim.report",
     "Scenario": "accesssim.scenario",
     "ScenarioError": "accesssim.scenario",
     "load_scenario": "accesssim.scenario",
@@ -40,7 +41,24 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_PUBLIC))
+    return sorted(set(globals()) | set(_PUBLIC) | {"report"})
+
+
+class _Package(types.ModuleType):
+    """``accesssim.report`` is the function, though a subpackage has the same name: importing
+    the subpackage binds it on its parent, which this property ignores (the subpackage stays
+    importable as ``accesssim.report.<module>`` through ``sys.modules``)."""
+
+    @property
+    def report(self) -> Any:
+        return importlib.import_module("accesssim.report.build").report
+
+    @report.setter
+    def report(self, value: Any) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

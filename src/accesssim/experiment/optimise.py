@@ -449,8 +449,10 @@ class _Runner:
     def ensure(self, mixes: list[int], reps: range | list[int]) -> None:
         spec = self.exp.spec
         todo: list[tuple[int, int]] = []
-        for m in mixes:
-            for r in reps:
+        # The sampler may propose the same mix several times in one generation: each
+        # (mix, replication) is one task, run and counted once.
+        for m in dict.fromkeys(mixes):
+            for r in dict.fromkeys(reps):
                 if r in self.archive.runs[m]:
                     continue
                 cached = self.on_disk.get(_key(m, r))

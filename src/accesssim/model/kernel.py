@@ -251,6 +251,10 @@ BIG_GROUP = 32
 """Groups of equally distant GPs larger than this draw their GP by a jump consistent hash."""
 
 
+SKIP_MARGIN = 1.0 + 1e-9
+"""Slack of the race's bound ``-log(1 - u) >= u`` (far above log1p's rounding error)."""
+
+
 @njit(**JIT)
 def race_start(cands, c, rkey):
     """The first candidate of commune ``c`` to try, drawn with the distance weights, keyed by
@@ -290,10 +294,13 @@ def race_start(cands, c, rkey):
                         u = uk
                         arg = k
                 weight = w
-            score = -np.log1p(-u) / weight
-            if score < best_score:
-                best_score = score
-                best = arg
+            # -log(1 - u) >= u: a group whose u / weight already exceeds the best score cannot
+            # win, and needs no logarithm (the margin covers log1p's rounding).
+            if u <= best_score * weight * SKIP_MARGIN:
+                score = -np.log1p(-u) / weight
+                if score < best_score:
+                    best_score = score
+                    best = arg
         j = e
     if best >= 0:
         return best

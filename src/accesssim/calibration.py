@@ -22,6 +22,7 @@ import pandas as pd
 from accesssim._version import __version__
 from accesssim.analysis import mean_ci
 from accesssim.experiment.replicate import Replications, replicate
+from accesssim.i18n import N_
 from accesssim.model import RunResult
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Target",
     "calibration_markdown",
     "calibration_table",
+    "fmt_target",
     "write_markdown",
 ]
 
@@ -58,178 +60,178 @@ def _m(name: str) -> Callable[[RunResult], float]:
 TARGETS: tuple[Target, ...] = (
     Target(
         "acts_per_inhabitant",
-        "GP acts per inhabitant per year",
+        N_("GP acts per inhabitant per year"),
         "france",
         _m("gp_acts_per_inhabitant"),
         3.3,
         3.7,
-        "3.3 (2022) to about 3.7 (2023)",
+        N_("3.3 (2022) to about 3.7 (2023)"),
         "DREES APL 2022 (3.3 accessible consultations); Cour des comptes 2025 (229 M office "
         "consultations + 15 M home visits + 5.5 M teleconsultations, about 3.7)",
         "acts/inhabitant/year",
     ),
     Target(
         "fte_output",
-        "Full-time GP output",
+        N_("Full-time GP output"),
         "france",
         _m("acts_per_fte_gp"),
         4600,
         5400,
-        "about 5,000 acts a year, 22 a working day",
+        N_("about 5,000 acts a year, 22 a working day"),
         "CNAM; IQVIA 2018",
         "acts/FTE/year",
     ),
     Target(
         "list_per_fte",
-        "Mean MT list per FTE GP",
+        N_("Mean MT list per FTE GP"),
         "france",
         _m("mt_list_per_fte"),
         900,
         1050,
-        "960 adults (median 927); 1,001 in another series",
+        N_("960 adults (median 927); 1,001 in another series"),
         "CNAM 2021",
         "adults/FTE",
     ),
     Target(
         "without_mt",
-        "Adults without an MT (national)",
+        N_("Adults without an MT (national)"),
         "france",
         lambda r: 1.0 - r.metrics["mt_coverage_end"],
         0.10,
         0.12,
-        "11 % (30 June 2021)",
+        N_("11 % (30 June 2021)"),
         "CNAM 2021 (5.96 M adults)",
         "share",
     ),
     Target(
         "without_mt_drift",
-        "Drift of the share with an MT over the year, no policy",
+        N_("Drift of the share with an MT over the year, no policy"),
         "france",
         lambda r: r.metrics["mt_coverage_end"] - r.metrics["mt_coverage_start"],
         -0.01,
         0.01,
-        "stable (under 1 point)",
+        N_("stable (under 1 point)"),
         "calibration requirement (stationary baseline)",
         "share",
     ),
     Target(
         "without_mt_lyon",
-        "Adults without an MT (Lyon metropolitan area)",
+        N_("Adults without an MT (Lyon metropolitan area)"),
         "lyon",
         lambda r: 1.0 - r.metrics["mt_coverage_end"],
         0.10,
         0.13,
-        "11.4 %",
+        N_("11.4 %"),
         "ARS Auvergne-Rhône-Alpes (Grand Large CPTS release)",
         "share",
     ),
     Target(
         "wait_median",
-        "Median delay from request to appointment",
+        N_("Median delay from request to appointment"),
         "france",
         _m("wait_all_median_days"),
         1.5,
         3.0,
-        "2 days",
+        N_("2 days"),
         "DREES 2018 (Constances, 23,500 requests)",
         "days",
     ),
     Target(
         "wait_mean",
-        "Mean delay from request to appointment",
+        N_("Mean delay from request to appointment"),
         "france",
         _m("wait_all_mean_days"),
         4.5,
         7.5,
-        "6 days",
+        N_("6 days"),
         "DREES 2018",
         "days",
     ),
     Target(
         "within_a_day",
-        "Appointments the same or the next day",
+        N_("Appointments the same or the next day"),
         "france",
         _m("wait_all_within_1day_share"),
         0.44,
         0.54,
-        "49 %",
+        N_("49 %"),
         "DREES 2018",
         "share",
     ),
     Target(
         "teleconsultation",
-        "Teleconsultation share of GP activity",
+        N_("Teleconsultation share of GP activity"),
         "france",
         _m("teleconsultation_share"),
         0.02,
         0.04,
-        "2.2 % (2023); 3.7 % (2021)",
+        N_("2.2 % (2023); 3.7 % (2021)"),
         "DREES ER 1249; Cour des comptes 2025",
         "share",
     ),
     Target(
         "ed_avoidable",
-        "ED visits primary care could have handled, per 1000 per year",
+        N_("ED visits primary care could have handled, per 1000 per year"),
         "france",
         _m("ed_visits_per_1000"),
         133 / 3,
         133 * 3,
-        "about 133 (43 % of 310): order of magnitude, within a factor 3",
+        N_("about 133 (43 % of 310): order of magnitude, within a factor 3"),
         "DREES ER 1320 (20.9 M ED visits in 2023) and DREES 2013 survey (43 %)",
         "per 1000/year",
     ),
     Target(
         "ed_total",
-        "ED visits, all causes, per 1000 per year",
+        N_("ED visits, all causes, per 1000 per year"),
         "france",
         _m("ed_visits_total_per_1000"),
         310 * 0.8,
         310 * 1.2,
-        "about 310 (20.9 M visits in 2023 for 67.8 M inhabitants): within 20 %",
+        N_("about 310 (20.9 M visits in 2023 for 67.8 M inhabitants): within 20 %"),
         "DREES ER 1320 (2024); CNAM charges et produits 2026",
         "per 1000/year",
     ),
     Target(
         "ed_avoidable_share",
-        "Share of ED visits primary care could have handled",
+        N_("Share of ED visits primary care could have handled"),
         "france",
         _m("ed_avoidable_share"),
         0.33,
         0.53,
-        "43 %: within 10 points (a survey of one week of visits)",
+        N_("43 %: within 10 points (a survey of one week of visits)"),
         "DREES 2013 survey (Études et Résultats 889)",
         "share",
     ),
     Target(
         "ed_monday",
-        "ED visits on Mondays above the other days",
+        N_("ED visits on Mondays above the other days"),
         "france",
         _m("ed_monday_excess"),
         0.0,
         0.25,
-        "+11 %: Monday above the other days, at most +25 %",
+        N_("+11 %: Monday above the other days, at most +25 %"),
         "DREES ER 1320 (2024)",
         "share",
     ),
     Target(
         "ed_fri_sat",
-        "Share of ED visits on Fridays and Saturdays",
+        N_("Share of ED visits on Fridays and Saturdays"),
         "france",
         _m("ed_fri_sat_share"),
         0.0,
         0.35,
-        "at most 35 % (about 2 / 7 = 29 % with no weekday effect)",
+        N_("at most 35 % (about 2 / 7 = 29 % with no weekday effect)"),
         "DREES ER 1320 (2024): Monday the busiest day, no Friday-Saturday peak",
         "share",
     ),
     Target(
         "symptoms_first",
-        "New symptoms seen sooner than planned care (median days, unscheduled minus planned)",
+        N_("New symptoms seen sooner than planned care (median days, unscheduled minus planned)"),
         "france",
         lambda r: r.metrics["wait_unscheduled_median_days"] - r.metrics["wait_planned_median_days"],
         -math.inf,
         -0.5,
-        "new or worsening symptoms: median same day; routine check: 6 days",
+        N_("new or worsening symptoms: median same day; routine check: 6 days"),
         "DREES 2018 (face validity)",
         "days",
     ),
@@ -298,6 +300,22 @@ def _fmt(value: float, unit: str) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.2f}"
+
+
+def fmt_target(value: float, unit: str) -> str:
+    """A target's value in the current language (Babel: ``49,0 %``, ``5 000`` in French); in
+    English as in docs/calibration.md."""
+    from accesssim.i18n import language
+    from accesssim.wording import number
+
+    if not math.isfinite(value):
+        return "-"
+    if unit == "share":
+        space = "\u202f" if language() == "fr" else " "  # French: a narrow no-break space
+        return f"{number(100 * value, 1)}{space}%"
+    if abs(value) >= 100:
+        return number(value)
+    return number(value, 2)
 
 
 def calibration_markdown(table: pd.DataFrame, replications: int, seed: int) -> str:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from accesssim._version import __version__
-from accesssim.i18n import _, set_language
+from accesssim.i18n import _, language, set_language
 from accesssim.scenario.errors import InputError, printable
 
 app = typer.Typer(
@@ -96,12 +96,39 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-def _lang_callback(value: str | None) -> str | None:
+#: The language the help texts below were written in (when the module was imported).
+_HELP_LANGUAGE = language()
+
+
+def _help_in_language(ctx: typer.Context) -> None:
+    """Rewrite the help of every command and option in the current language: they were
+    translated when the module was imported, before ``--lang`` was read."""
+    from accesssim.i18n import MissingTranslation, source_text
+
+    def again(text: str | None) -> str | None:
+        if not text:
+            return text
+        try:
+            return _(source_text(text, _HELP_LANGUAGE))
+        except MissingTranslation:  # a text of typer's own ("Show this message and exit.")
+            return text
+
+    root = ctx.find_root().command
+    commands = [root, *getattr(root, "commands", {}).values()]
+    for command in commands:
+        command.help = again(command.help)
+        for param in command.params:
+            if getattr(param, "help", None):
+                param.help = again(param.help)
+
+
+def _lang_callback(ctx: typer.Context, value: str | None) -> str | None:
     if value is not None:
         try:
             set_language(value)
         except ValueError:
             raise typer.BadParameter("fr, en") from None
+        _help_in_language(ctx)
     return value
 
 
@@ -147,7 +174,12 @@ def _warnings(scenario: Any, doc: Any, strict: bool) -> tuple[list[Any], list[An
     found = warning_problems(scenario, doc)
     if strict:
         return [], [
-            Problem(w.file, w.line, w.path, f"{w.reason} (a warning, an error with --strict)")
+            Problem(
+                w.file,
+                w.line,
+                w.path,
+                _("{reason} (a warning, an error with --strict)").format(reason=w.reason),
+            )
             for w in found
         ]
     return found, []
@@ -157,7 +189,11 @@ def _print_warnings(found: list[Any]) -> None:
     """Each warning on stderr as ``FILE:LINE: warning: field.path: message``."""
     for w in found:
         where = f"{w.file}:{w.line}" if w.line is not None else w.file
-        _err(f"{where}: warning: {w.path}: {w.reason}")
+        _err(
+            _("{where}: warning: {path}: {reason}").format(
+                where=where, path=w.path, reason=w.reason
+            )
+        )
 
 
 @app.command(
@@ -251,10 +287,12 @@ OutOpt = Annotated[
 ]
 ResumeOpt = Annotated[
     bool,
-    typer.Option("--resume", help="Continue the same experiment in --out: keep its finished runs."),
+    typer.Option(
+        "--resume", help=_("Continue the same experiment in --out: keep its finished runs.")
+    ),
 ]
 OverwriteOpt = Annotated[
-    bool, typer.Option("--overwrite", help="Replace the results already in --out.")
+    bool, typer.Option("--overwrite", help=_("Replace the results already in --out."))
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help=_("table, json or csv."))]
 ReportOpt = Annotated[
@@ -1042,24 +1080,28 @@ def _print_sensitivity(table: Any, kind: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Search the levers for the best mixes within a budget; confirm the Pareto set.")
+)
 @handles_input_errors
 def optimise(
     experiment_file: Annotated[
-        Path, typer.Argument(metavar="EXPERIMENT", help="Optimisation YAML file.")
+        Path, typer.Argument(metavar="EXPERIMENT", help=_("Optimisation YAML file."))
     ],
-    out: Annotated[Path, typer.Option("--out", help="Results directory.")],
+    out: Annotated[Path, typer.Option("--out", help=_("Results directory."))],
     resume: Annotated[
-        bool, typer.Option("--resume", help="Replay the search; run only what is missing.")
+        bool, typer.Option("--resume", help=_("Replay the search; run only what is missing."))
     ] = False,
     overwrite: OverwriteOpt = False,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="serial, processes or dask (overrides file).")
+        str | None,
+        typer.Option("--executor", help=_("serial, processes or dask (overrides file).")),
     ] = None,
     workers: WorkersOpt = None,
     dask_address: DaskOpt = None,
     format_: FormatOpt = "table",
     with_report: ReportOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Search the levers for the best mixes within a budget; confirm the Pareto set."""
     from accesssim.experiment.optimise import load_optimise, pareto_payload
@@ -1072,11 +1114,17 @@ def optimise(
     exp = load_optimise(experiment_file)
     s = exp.spec.search
     what = (
-        "every combination of the levers"
+        _("every combination of the levers")
         if s.algorithm == "exhaustive"
-        else f"{s.algorithm}, {s.population} mixes x {s.generations} generations"
+        else _("{algorithm}, {population} mixes x {generations} generations").format(
+            algorithm=s.algorithm, population=s.population, generations=s.generations
+        )
     )
-    _err(f"{exp.spec.name}: {what}, {exp.spec.replications} replication(s) each; then finalists")
+    _err(
+        _("{name}: {what}, {reps} replication(s) each; then finalists").format(
+            name=exp.spec.name, what=what, reps=exp.spec.replications
+        )
+    )
     with _Progress(f"optimise {exp.spec.name}") as bar:
         res = run_optimise(
             exp,
@@ -1089,7 +1137,11 @@ def optimise(
             progress=bar,
         )
     if not res.complete:
-        _err(f"interrupted: {res.runs_done} runs are on disk in {out}; continue with --resume")
+        _err(
+            _("interrupted: {n} runs are on disk in {out}; continue with --resume").format(
+                n=res.runs_done, out=out
+            )
+        )
         raise typer.Exit(130)
     if format_ == "json":
         typer.echo(json.dumps(pareto_payload(res), indent=2, default=str))
@@ -1098,8 +1150,9 @@ def optimise(
     else:
         _print_pareto(res)
     _err(
-        f"{len(res.mixes)} mixes evaluated, {res.runs_done} runs ({res.runs_executed} run now); "
-        f"results in {out}"
+        _("{mixes} mixes evaluated, {runs} runs ({now} run now); results in {out}").format(
+            mixes=len(res.mixes), runs=res.runs_done, now=res.runs_executed, out=out
+        )
     )
     if with_report:
         _write_report(out)
@@ -1109,31 +1162,45 @@ def _print_pareto(res: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from accesssim.wording import fmt_ci, fmt_eur, fmt_value
+    from accesssim.wording import fmt_ci, fmt_eur, fmt_value, interval, num, number
 
     spec = res.experiment.spec
     console = Console(width=max(120, Console().width))
     budget = spec.budget
-    title = f"{spec.name}: confirmed Pareto set ({len(res.pareto)} mixes"
-    if budget is not None:
-        per = "a year" if budget.per == "year" else "over the horizon"
-        base = " above the baseline" if budget.relative_to == "baseline" else ""
-        title += f"; budget {fmt_eur(budget.amount_eur)} {per}{base}"
-    t = Table(title=title + "): mean [95 % CI]", title_justify="left")
-    t.add_column("mix")
-    t.add_column("extra cost (EUR)", justify="right")
+    if budget is None:
+        title = _("{name}: confirmed Pareto set ({n} mixes): mean [95 % CI]")
+    else:
+        per = _("a year") if budget.per == "year" else _("over the horizon")
+        if budget.relative_to == "baseline":
+            title = _(
+                "{name}: confirmed Pareto set ({n} mixes; budget {amount} {per} above the "
+                "baseline): mean [95 % CI]"
+            )
+        else:
+            title = _(
+                "{name}: confirmed Pareto set ({n} mixes; budget {amount} {per}): mean [95 % CI]"
+            )
+    title = title.format(
+        name=spec.name,
+        n=len(res.pareto),
+        amount=fmt_eur(budget.amount_eur) if budget is not None else "",
+        per=per if budget is not None else "",
+    )
+    t = Table(title=title, title_justify="left")
+    t.add_column(_("mix"))
+    t.add_column(_("extra cost (EUR)"), justify="right")
     for o in spec.objectives:
         t.add_column(f"{o.metric} ({o.sense[:3]})", justify="right")
-    t.add_column("reps", justify="right")
+    t.add_column(_("reps"), justify="right")
     rows = res.mixes.set_index("mix")
     for m in res.pareto:
         r = rows.loc[m]
         ci = (
-            f"[{r['extra_cost_low']:,.0f}, {r['extra_cost_high']:,.0f}]"
+            interval(number(r["extra_cost_low"]), number(r["extra_cost_high"]))
             if r["extra_cost_low"] == r["extra_cost_low"]
             else ""
         )
-        cells = [str(r["label"]), f"{r['extra_cost_mean']:,.0f}\n{ci}".strip()]
+        cells = [str(r["label"]), f"{number(r['extra_cost_mean'])}\n{ci}".strip()]
         for o in spec.objectives:
             cells.append(
                 f"{fmt_value(o.metric, r[o.metric + '_mean'])}\n"
@@ -1144,45 +1211,54 @@ def _print_pareto(res: Any) -> None:
     console.print(t)
     for m in res.pareto:
         r = rows.loc[m]
-        console.print(f"  {r['label']}: {r['changes'] if r['changes'] != '-' else 'as today'}")
+        changes = r["changes"] if r["changes"] != "-" else _("as today")
+        console.print(f"  {r['label']}: {changes}")
     comps = res.comparisons
     inside = comps[comps["a"].isin(res.pareto) & comps["b"].isin(res.pareto)]
     real = inside[inside["decision"].isin(["a better", "b better"])]
-    console.print(
-        f"[dim]Between the mixes of the set: {len(real)} real differences, "
-        f"{int((inside['decision'] == 'tie').sum())} ties within the indifference zone, "
-        f"{int((inside['decision'] == 'undecided').sum())} undecided (KN-type paired "
-        "procedure, overall error "
-        f"{spec.confirm.alpha:g}); comparisons.parquet lists each. Mean and 95 % CI; extra "
-        f"cost: paired difference from the baseline in {spec.cost_metric}.[/dim]"
+    words = _(
+        "Between the mixes of the set: {real} real differences, {ties} ties within the "
+        "indifference zone, {undecided} undecided (KN-type paired procedure, overall error "
+        "{alpha}); comparisons.parquet lists each. Mean and 95 % CI; extra cost: paired "
+        "difference from the baseline in {cost}."
+    ).format(
+        real=len(real),
+        ties=int((inside["decision"] == "tie").sum()),
+        undecided=int((inside["decision"] == "undecided").sum()),
+        alpha=num(spec.confirm.alpha),
+        cost=spec.cost_metric,
     )
+    console.print(f"[dim]{words}[/dim]")
 
 
-@app.command()
+@app.command(
+    help=_("Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores.")
+)
 @handles_input_errors
 def discover(
     results_dir: Annotated[
         Path,
         typer.Argument(
-            metavar="RESULTS_DIR", help="A sweep's --out with levers and uncertainties."
+            metavar="RESULTS_DIR", help=_("A sweep's --out with levers and uncertainties.")
         ),
     ],
     threshold: Annotated[
         list[str] | None,
         typer.Option(
             "--threshold",
-            help="METRIC>=VALUE or METRIC<=VALUE (repeatable); default: the experiment's.",
+            help=_("METRIC>=VALUE or METRIC<=VALUE (repeatable); default: the experiment's."),
         ),
     ] = None,
     format_: FormatOpt = "table",
     with_report: Annotated[
-        bool, typer.Option("--report", help="Also write RESULTS_DIR/report.html.")
+        bool, typer.Option("--report", help=_("Also write RESULTS_DIR/report.html."))
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores."""
     from accesssim.experiment.discover import discover as run_discover
     from accesssim.experiment.discover import parse_threshold
-    from accesssim.wording import fmt_diff, fmt_value
+    from accesssim.wording import fmt_diff, fmt_value, pct
 
     _check_format(format_)
     ts = [parse_threshold(t) for t in threshold] if threshold else None
@@ -1196,19 +1272,23 @@ def discover(
         from rich.table import Table
 
         console = Console(width=max(110, Console().width))
-        crit = " and ".join(t.text() for t in disc.thresholds)
-        t = Table(title=f"Robustness of each mix ({crit})", title_justify="left")
-        for col in ("mix", "threshold", "met in", "mean", "worst", "max regret"):
-            t.add_column(col, justify="left" if col in ("mix", "threshold") else "right")
+        crit = _(" and ").join(t.text() for t in disc.thresholds)
+        t = Table(
+            title=_("Robustness of each mix ({criteria})").format(criteria=crit),
+            title_justify="left",
+        )
+        columns = (_("mix"), _("threshold"), _("met in"), _("mean"), _("worst"), _("max regret"))
+        for i, col in enumerate(columns):
+            t.add_column(col, justify="left" if i < 2 else "right")
         rob = disc.robustness
         for r in rob.itertuples():
             if r.metric == "all thresholds":
-                t.add_row(r.mix, "every threshold", f"{r.satisficing:.0%}", "", "", "")
+                t.add_row(r.mix, _("every threshold"), pct(round(r.satisficing, 2)), "", "", "")
                 continue
             t.add_row(
                 r.mix,
                 r.threshold,
-                f"{r.satisficing:.0%}",
+                pct(round(r.satisficing, 2)),
                 fmt_value(r.metric, r.mean),
                 fmt_value(r.metric, r.worst),
                 fmt_diff(r.metric, r.regret_max).lstrip("+"),
@@ -1217,20 +1297,34 @@ def discover(
         for mix in disc.mixes:
             box = disc.summary["mixes"][mix].get("box")
             if not box:
-                console.print(f"  {mix}: meets every threshold in every sample")
+                console.print(_("  {mix}: meets every threshold in every sample").format(mix=mix))
                 continue
             if not box["limits"]:
                 console.print(
-                    f"  {mix}: fails across the whole uncertainty space ({box['failures']} of "
-                    f"{box['cases']} samples): no box holds its failures better"
+                    _(
+                        "  {mix}: fails across the whole uncertainty space ({failures} of "
+                        "{cases} samples): no box holds its failures better"
+                    ).format(mix=mix, failures=box["failures"], cases=box["cases"])
                 )
                 continue
             console.print(
-                f"  {mix}: fails mostly when {box['words']} (PRIM box: "
-                f"{box['coverage']:.0%} of its {box['failures']} failures inside, "
-                f"{box['density']:.0%} of the {box['cases']} samples inside fail)"
+                _(
+                    "  {mix}: fails mostly when {words} (PRIM box: {coverage} of its {failures} "
+                    "failures inside, {density} of the {cases} samples inside fail)"
+                ).format(
+                    mix=mix,
+                    words=box["words"],
+                    coverage=pct(round(box["coverage"], 2)),
+                    failures=box["failures"],
+                    density=pct(round(box["density"], 2)),
+                    cases=box["cases"],
+                )
             )
-    _err(f"discovery written to {results_dir} (discovery.json, robustness.parquet, prim-*.parquet)")
+    _err(
+        _("discovery written to {out} (discovery.json, robustness.parquet, prim-*.parquet)").format(
+            out=results_dir
+        )
+    )
     if with_report:
         _write_report(results_dir)
 
@@ -1261,15 +1355,11 @@ def _check_out_flags(out: Path | None, resume: bool, overwrite: bool) -> None:
 
     flag = "--resume" if resume else "--overwrite" if overwrite else None
     if flag is not None and out is None:
-        raise InputError([Problem(flag, None, "--out", f"missing: {flag} needs --out DIR")])
+        reason = _("missing: {flag} needs --out DIR").format(flag=flag)
+        raise InputError([Problem(flag, None, "--out", reason)])
     if resume and overwrite:
-        raise InputError(
-            [
-                Problem(
-                    "--resume", None, "--overwrite", "--resume and --overwrite exclude each other"
-                )
-            ]
-        )
+        reason = _("--resume and --overwrite exclude each other")
+        raise InputError([Problem("--resume", None, "--overwrite", reason)])
 
 
 def _write_report(results_dir: Path, out: Path | None = None) -> Path:
@@ -1429,7 +1519,8 @@ def calibrate(
         from rich.console import Console
         from rich.table import Table
 
-        from accesssim.calibration import _fmt
+        from accesssim.calibration import fmt_target as _fmt
+        from accesssim.wording import interval
 
         t = Table(
             title=_("Calibration: {n} replications, seed {seed}").format(n=replications, seed=seed),
@@ -1444,15 +1535,16 @@ def calibrate(
             _("pass"),
         ):
             t.add_column(col, overflow="fold")
+        yes, no = _("yes"), _("no")  # outside the f-strings: the extractor does not see into them
         for r in table.itertuples():
             lo = "-inf" if r.low != r.low or r.low == float("-inf") else _fmt(r.low, r.unit)
             t.add_row(
-                f"{r.label} ({r.scenario})",
-                r.published,
+                f"{_(r.label)} ({r.scenario})",
+                _(r.published),
                 _("{lo} to {hi}").format(lo=lo, hi=_fmt(r.high, r.unit)),
                 _fmt(r.mean, r.unit),
-                f"[{_fmt(r.ci_low, r.unit)}, {_fmt(r.ci_high, r.unit)}]",
-                f"[green]{_('yes')}[/green]" if r.passed else f"[red]{_('no')}[/red]",
+                interval(_fmt(r.ci_low, r.unit), _fmt(r.ci_high, r.unit)),
+                f"[green]{yes}[/green]" if r.passed else f"[red]{no}[/red]",
             )
         Console(width=max(120, Console().width)).print(t)
     if not table.passed.all():
@@ -1464,37 +1556,41 @@ def calibrate(
 # ---------------------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(
+    help=_("Write a scenario file for any French territory from the packaged commune table.")
+)
 @handles_input_errors
 def territory(
     communes: Annotated[
         list[str] | None,
-        typer.Argument(metavar="COMMUNE", help="INSEE codes or names of communes."),
+        typer.Argument(metavar="COMMUNE", help=_("INSEE codes or names of communes.")),
     ] = None,
     departement: Annotated[
         list[str] | None,
-        typer.Option("--departement", help="A département (code or name); repeatable."),
+        typer.Option("--departement", help=_("A département (code or name); repeatable.")),
     ] = None,
     epci: Annotated[
-        list[str] | None, typer.Option("--epci", help="An EPCI (SIREN code or name); repeatable.")
+        list[str] | None,
+        typer.Option("--epci", help=_("An EPCI (SIREN code or name); repeatable.")),
     ] = None,
     around: Annotated[
-        str | None, typer.Option("--around", help="Centre commune of a radius (code or name).")
+        str | None, typer.Option("--around", help=_("Centre commune of a radius (code or name)."))
     ] = None,
     radius_km: Annotated[
-        float | None, typer.Option("--radius-km", help="Radius around --around (km).")
+        float | None, typer.Option("--radius-km", help=_("Radius around --around (km)."))
     ] = None,
     gps: Annotated[
-        int | None, typer.Option("--gps", help="GP count (default: 78 per 100,000).")
+        int | None, typer.Option("--gps", help=_("GP count (default: 78 per 100,000)."))
     ] = None,
     gp_csv: Annotated[
         Path | None,
-        typer.Option("--gp-csv", help="CSV of GPs by commune (commune[, fte, age, ...])."),
+        typer.Option("--gp-csv", help=_("CSV of GPs by commune (commune[, fte, age, ...]).")),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help=_("Scenario name."))] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None, typer.Option("--output", "-o", help=_("File to write (default: stdout)."))
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Write a scenario file for any French territory from the packaged commune table.
 
@@ -1521,11 +1617,22 @@ def territory(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     info = scenario.summary()
+    from accesssim.wording import fmt_int
+
     shown = target if target is not None else "stdout"
     _err(
-        f"wrote {shown}: {info['name']} - {terr.name}: {info['population']:,} inhabitants, "
-        f"{info['communes']} commune(s), {info['gps']} GPs; policies: "
-        f"{', '.join(info['policies']) or 'none'}"
+        _(
+            "wrote {path}: {name} - {territory}: {population} inhabitants, {communes} "
+            "commune(s), {gps} GPs; policies: {policies}"
+        ).format(
+            path=printable(str(shown)),
+            name=printable(info["name"]),
+            territory=terr.name,
+            population=fmt_int(info["population"]),
+            communes=info["communes"],
+            gps=info["gps"],
+            policies=", ".join(info["policies"]) or _("none"),  # the scenario's field names
+        )
     )
     _print_warnings(_warnings(scenario, doc, strict=False)[0])
 
@@ -1540,7 +1647,15 @@ def _mean_costs(results: list[Any]) -> dict[str, float]:
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        try:
+            app()
+        except SystemError as exc:
+            # A Ctrl-C that lands while numba loads a compiled function (outside a run too,
+            # e.g. while a command starts) is reported as a SystemError caused by it.
+            from accesssim.experiment.executors import raise_interrupt_behind
+
+            raise_interrupt_behind(exc)
+            raise
     except KeyboardInterrupt as exc:
         _err(_("interrupted"))
         raise SystemExit(_interrupted_code(exc)) from None

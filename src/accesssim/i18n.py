@@ -41,6 +41,7 @@ __all__ = [
     "locale_name",
     "ngettext",
     "set_language",
+    "source_text",
     "using",
 ]
 
@@ -166,3 +167,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _missing(cat, (singular, 0)):
         raise MissingTranslation(f"no {lang} translation of {singular!r}")
     return cat.ngettext(singular, plural, n)
+
+
+@functools.lru_cache(maxsize=8)
+def _sources(lang: str) -> dict[str, str]:
+    catalogue = getattr(_translations(lang), "_catalog", {})
+    return {v: k for k, v in catalogue.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def source_text(text: str, lang: str) -> str:
+    """The English source of ``text``, a translation into ``lang`` (``text`` itself when it is
+    English or not a translation): to show again in another language a text translated once
+    (the command line's help, written when the module was imported)."""
+    if lang == "en" or not text:
+        return text
+    return _sources(lang).get(text, text)

@@ -69,6 +69,12 @@ def test_page_in_french(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, repo_ro
         share.label == "Part de chaque séance gardée pour les soins non programmés (% des créneaux)"
     )
     assert "Créneaux de soins non programmés" in _texts(at.markdown)
+    # The scenario's warnings in French, numbers by Babel (as accesssim validate --lang fr).
+    (box,) = [w.value for w in at.warning if "Vérifiez ce scénario" in w.value]
+    assert box.count("a le même point que") == 2
+    assert "`calendar.horizon_days` : " not in box  # the field path keeps its shape
+    assert "`calendar.horizon_days`: 29 jours mesurés (horizon_days 120 - warmup_days 91)" in box
+    assert ENGLISH.findall(re.sub(r"`[^`]*`", "", box)) == []
     _quick(at)
     at.slider(key="replications").set_value(2)
     at.slider(key=f"{MONTS}|unscheduled_slots.reserved_share").set_value(35.0).run()

@@ -297,3 +297,18 @@ def test_a_ctrl_c_reported_as_a_system_error_is_an_interruption() -> None:
 
 def _raise_system_error() -> None:
     raise SystemError("a real error")
+
+
+def test_a_ctrl_c_reported_as_a_system_error_outside_a_run_exits_130(monkeypatch, capsys) -> None:
+    # Ctrl-C while numba loads a compiled function before any run has started: the command
+    # line reports an interruption (exit 130), not a traceback.
+    from accesssim import cli
+
+    monkeypatch.setattr(cli, "app", _interrupted_while_loading)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 130
+    assert "interrupted" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "app", _raise_system_error)
+    with pytest.raises(SystemError):
+        cli.main()

@@ -74,7 +74,7 @@ def test_gp_density_outside_the_plausible_range(count: int, flagged: bool) -> No
     assert flagged == (not DENSITY_LOW_PER_100K <= density <= DENSITY_HIGH_PER_100K)
     assert paths(s) == (["gps.count"] if flagged else [])
     if flagged:
-        assert f"{density:.0f} per 100,000" in messages(s)
+        assert f"{density:,.0f} per 100,000" in messages(s)  # grouped thousands
 
 
 def test_density_from_the_roster_and_from_the_default_density() -> None:

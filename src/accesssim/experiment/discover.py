@@ -38,6 +38,7 @@ import pandas as pd
 from accesssim.experiment.prim import PrimResult, prim
 from accesssim.experiment.store import ResultsDir
 from accesssim.experiment.sweep import Threshold
+from accesssim.i18n import _
 from accesssim.model import METRIC_NAMES
 from accesssim.scenario.errors import InputError, Problem
 
@@ -48,7 +49,7 @@ def parse_threshold(text: str) -> Threshold:
     """``metric>=value`` or ``metric<=value`` as a :class:`Threshold`."""
     for op in (">=", "<="):
         if op in text:
-            metric, _, value = text.partition(op)
+            metric, _op, value = text.partition(op)
             metric = metric.strip()
             try:
                 number = float(value)
@@ -56,11 +57,18 @@ def parse_threshold(text: str) -> Threshold:
                 break
             if metric not in METRIC_NAMES:
                 raise InputError(
-                    [Problem("--threshold", None, metric, f"unknown metric {metric!r}")]
+                    [
+                        Problem(
+                            "--threshold",
+                            None,
+                            metric,
+                            _("unknown metric {name}").format(name=repr(metric)),
+                        )
+                    ]
                 )
             return Threshold(metric=metric, **({"min": number} if op == ">=" else {"max": number}))
     raise InputError(
-        [Problem("--threshold", None, text, "expected METRIC>=VALUE or METRIC<=VALUE")]
+        [Problem("--threshold", None, text, _("expected METRIC>=VALUE or METRIC<=VALUE"))]
     )
 
 
@@ -128,16 +136,19 @@ def discover(
     path = Path(results_dir)
     meta_path = path / "experiment.json"
     if not meta_path.is_file():
-        raise _bad(path, "no experiment.json: give the --out directory of accesssim sweep")
+        raise _bad(path, _("no experiment.json: give the --out directory of accesssim sweep"))
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("kind") != "sweep":
-        raise _bad(meta_path, f"results of {meta.get('kind')!r}, not of a sweep", "kind")
+        reason = _("results of {kind}, not of a sweep").format(kind=repr(meta.get("kind")))
+        raise _bad(meta_path, reason, "kind")
     uncertainties = list(meta.get("uncertainties") or [])
     if not uncertainties:
         raise _bad(
             meta_path,
-            "the sweep has no uncertainties: discovery needs an experiment file that "
-            "separates levers: (or mixes:) from uncertainties:",
+            _(
+                "the sweep has no uncertainties: discovery needs an experiment file that "
+                "separates levers: (or mixes:) from uncertainties:"
+            ),
             "uncertainties",
         )
     if thresholds is None:
@@ -146,12 +157,12 @@ def discover(
     if not thresholds:
         raise _bad(
             meta_path,
-            "no thresholds: add thresholds: to the experiment file or give --threshold",
+            _("no thresholds: add thresholds: to the experiment file or give --threshold"),
             "thresholds",
         )
     design_path, metrics_path = path / "design.parquet", path / "metrics.parquet"
     if not design_path.is_file() or not metrics_path.is_file():
-        raise _bad(path, "design.parquet or metrics.parquet is missing: finish the sweep first")
+        raise _bad(path, _("design.parquet or metrics.parquet is missing: finish the sweep first"))
     design = pd.read_parquet(design_path)
     metrics = pd.read_parquet(metrics_path)
     runs = len(metrics[["point", "replication"]].drop_duplicates())
@@ -159,8 +170,10 @@ def discover(
     if runs < expected:
         raise _bad(
             path,
-            f"the sweep is incomplete ({runs} of {expected} runs): finish it with "
-            "accesssim sweep EXPERIMENT --out DIR --resume",
+            _(
+                "the sweep is incomplete ({runs} of {expected} runs): finish it with "
+                "accesssim sweep EXPERIMENT --out DIR --resume"
+            ).format(runs=runs, expected=expected),
         )
     wanted = sorted({t.metric for t in thresholds})
     wide = (

@@ -71,6 +71,7 @@ from accesssim.experiment.sweep import (
     point_overrides,
     value_at,
 )
+from accesssim.i18n import _
 from accesssim.model import METRIC_NAMES, RunResult
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.loading import (
@@ -349,7 +350,8 @@ def load_optimise(path: Path | str) -> OptimiseExperiment:
     base_path = (path.parent / spec.base).resolve()
     if not base_path.exists():
         fname, line = doc.where(("base",))
-        raise InputError([Problem(fname, line, "base", f"base scenario {spec.base!r} not found")])
+        reason = _("base scenario {name} not found").format(name=repr(spec.base))
+        raise InputError([Problem(fname, line, "base", reason)])
     base_doc = load_document(base_path)
     if spec.set:
         base_doc = apply_overrides(base_doc, spec.set, Scenario, source="set")

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from accesssim._version import __version__
+from accesssim.i18n import _
 from accesssim.model.result import RunResult
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.schema import Scenario
@@ -224,8 +225,9 @@ def _umask() -> int:
 def _fs_error(path: Path | str, exc: OSError, what: str = "--out") -> InputError:
     reason = exc.strerror or str(exc)
     if isinstance(exc, FileExistsError | NotADirectoryError):
-        reason = "Not a directory (a file stands where a folder of the path should be)"
-    return InputError([Problem(str(path), None, what, f"cannot write: {reason}")])
+        reason = _("Not a directory (a file stands where a folder of the path should be)")
+    text = _("cannot write: {reason}").format(reason=reason)
+    return InputError([Problem(str(path), None, what, text)])
 
 
 def atomic_write_bytes(data: bytes, path: Path | str, what: str = "--out") -> Path:
@@ -382,7 +384,7 @@ class ResultsDir:
         """Create the directory if needed (no check of its content: see :meth:`open`)."""
         if self.path.exists() and not self.path.is_dir():
             raise InputError(
-                [Problem(str(self.path), None, "--out", "exists and is not a directory")]
+                [Problem(str(self.path), None, "--out", _("exists and is not a directory"))]
             )
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -411,7 +413,7 @@ class ResultsDir:
             or it cannot be created; each with what to do instead.
         """
         if resume and overwrite:
-            raise self._problem("--resume and --overwrite exclude each other: choose one")
+            raise self._problem(_("--resume and --overwrite exclude each other: choose one"))
         self.prepare()
         self._lock()
         try:
@@ -441,8 +443,10 @@ class ResultsDir:
             if foreign:
                 shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
                 raise self._problem(
-                    f"holds files accesssim did not write ({shown}); --overwrite only "
-                    "replaces a results directory: choose another --out"
+                    _(
+                        "holds files accesssim did not write ({files}); --overwrite only "
+                        "replaces a results directory: choose another --out"
+                    ).format(files=shown)
                 )
             for name in entries:
                 target = self.path / name
@@ -460,36 +464,44 @@ class ResultsDir:
         if same and not self.done_keys():
             return  # the same experiment, stopped before any run finished: nothing to mix
         if resume:
+            old = meta.get("digest") if meta is not None else None
             if meta is None:
-                why = "holds no readable experiment.json, so what produced its files is unknown"
+                why = _("holds no readable experiment.json, so what produced its files is unknown")
             elif meta.get("kind") == kind:
-                why = (
-                    f"holds a {kind} whose runs differ: the scenario(s), seed or replications "
-                    f"changed since it was written (digest {meta.get('digest') or 'none'}, now "
-                    f"{digest})"
-                )
+                why = _(
+                    "holds a {kind} whose runs differ: the scenario(s), seed or replications "
+                    "changed since it was written (digest {old}, now {digest})"
+                ).format(kind=kind, old=old or _("none"), digest=digest)
             else:
-                why = (
-                    f"holds another experiment ({meta.get('kind', '?')}, digest "
-                    f"{meta.get('digest') or 'none'}; this one is {kind}, digest {digest})"
+                why = _(
+                    "holds another experiment ({other}, digest {old}; this one is {kind}, "
+                    "digest {digest})"
+                ).format(
+                    other=meta.get("kind", "?"), old=old or _("none"), kind=kind, digest=digest
                 )
             raise self._problem(
-                f"{why}; --resume continues the same experiment only (same scenarios, seed and "
-                "replications): use --overwrite to replace it, or another --out"
+                _(
+                    "{why}; --resume continues the same experiment only (same scenarios, seed "
+                    "and replications): use --overwrite to replace it, or another --out"
+                ).format(why=why)
             )
         if same:
             raise self._problem(
-                "holds results of this same experiment: add --resume to continue it, or "
-                "--overwrite to start again"
+                _(
+                    "holds results of this same experiment: add --resume to continue it, or "
+                    "--overwrite to start again"
+                )
             )
-        what = (
-            f"results of another experiment ({meta.get('kind', '?')})"
-            if meta is not None
-            else "files (" + ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "") + ")"
-        )
+        if meta is not None:
+            what = _("results of another experiment ({kind})").format(kind=meta.get("kind", "?"))
+        else:
+            shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+            what = _("files ({files})").format(files=shown)
         raise self._problem(
-            f"is not empty: it holds {what}. Results are never mixed: use another --out, "
-            "or --overwrite to replace them"
+            _(
+                "is not empty: it holds {what}. Results are never mixed: use another --out, "
+                "or --overwrite to replace them"
+            ).format(what=what)
         )
 
     def _meta_or_none(self) -> dict[str, Any] | None:
@@ -528,7 +540,7 @@ class ResultsDir:
         import fcntl
 
         path = self.path / LOCK_NAME
-        for _ in range(10):
+        for _attempt in range(10):
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
             except OSError as exc:
@@ -539,10 +551,12 @@ class ResultsDir:
                 holder = os.read(fd, 200).decode("utf-8", "replace").split()
                 os.close(fd)
                 pid = holder[0] if holder else "?"
-                host = holder[1] if len(holder) > 1 else "this machine"
+                host = holder[1] if len(holder) > 1 else _("this machine")
                 raise self._problem(
-                    f"another accesssim process (pid {pid} on {host}) is writing this "
-                    "directory: wait for it to finish, or use another --out"
+                    _(
+                        "another accesssim process (pid {pid} on {host}) is writing this "
+                        "directory: wait for it to finish, or use another --out"
+                    ).format(pid=pid, host=host)
                 ) from None
             # The file may have been removed by its previous holder between open and flock.
             try:
@@ -556,7 +570,7 @@ class ResultsDir:
             os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
             self._lock_fd = fd
             return
-        raise self._problem("could not take the lock file .accesssim.lock")  # pragma: no cover
+        raise self._problem(_("could not take the lock file .accesssim.lock"))  # pragma: no cover
 
     def close(self) -> None:
         """Release the lock (removing its file)."""

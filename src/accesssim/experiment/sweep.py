@@ -35,6 +35,7 @@ from accesssim.experiment.store import (
     seeds_record,
     without_prose,
 )
+from accesssim.i18n import _
 from accesssim.model import METRIC_NAMES, RunResult, simulate
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.scenario.loading import (
@@ -416,7 +417,8 @@ def load_experiment(path: Path | str) -> Experiment:
     problems: list[Problem] = []
     if not base_path.exists():
         fname, line = doc.where(("base",))
-        raise InputError([Problem(fname, line, "base", f"base scenario {spec.base!r} not found")])
+        reason = _("base scenario {name} not found").format(name=repr(spec.base))
+        raise InputError([Problem(fname, line, "base", reason)])
     base_doc = load_document(base_path)
     if spec.set:
         base_doc = apply_overrides(base_doc, spec.set, Scenario, source="set")

@@ -169,7 +169,13 @@ def poisson_inverse(mean, u):
     """
     if mean <= 0.0:
         return 0
-    p = np.exp(-mean)
+    return inverse_from(mean, np.exp(-mean), u)
+
+
+@njit(cache=True)
+def inverse_from(mean, p0, u):
+    """The inverse-transform loop of a Poisson(``mean``) count with ``p0 = exp(-mean)``."""
+    p = p0
     cdf = p
     k = 0
     while u >= cdf and p > 0.0:
@@ -191,15 +197,7 @@ def poisson_small(mean, p0, h):
         return 0
     if mean > POISSON_PART:
         return poisson(mean, h)
-    u = unit(mix(h ^ _GOLDEN))
-    p = p0
-    cdf = p
-    k = 0
-    while u >= cdf and p > 0.0:
-        k += 1
-        p *= mean / k
-        cdf += p
-    return k
+    return inverse_from(mean, p0, unit(mix(h ^ _GOLDEN)))
 
 
 @njit(cache=True)

@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from accesssim.i18n import _
 from accesssim.scenario.errors import Problem
 from accesssim.scenario.schema import DATED_POLICY_BLOCKS, Scenario
+from accesssim.wording import num, number, pct
 
 if TYPE_CHECKING:
     from accesssim.scenario.loading import Document
@@ -85,10 +87,13 @@ def _gp_loc(s: Scenario) -> Loc:
 
 
 def _capped(items: list[tuple[Loc, str]], what: str) -> list[tuple[Loc, str]]:
+    """At most :data:`MAX_PER_KIND` items, then one line counting the rest (``what``: the
+    counted things, already in the current language)."""
     if len(items) <= MAX_PER_KIND:
         return items
     rest = len(items) - MAX_PER_KIND
-    return [*items[:MAX_PER_KIND], (items[MAX_PER_KIND][0], f"... and {rest} more {what}")]
+    more = _("... and {n} more {what}").format(n=number(rest), what=what)
+    return [*items[:MAX_PER_KIND], (items[MAX_PER_KIND][0], more)]
 
 
 def _longest_lead(s: Scenario) -> float:
@@ -135,43 +140,60 @@ def scenario_warnings(
             out.append(
                 (
                     _gp_loc(s),
-                    "no GP at all: every request goes unmet (emergency department or no care); "
-                    "give gps.count, gps.roster or a density",
+                    _(
+                        "no GP at all: every request goes unmet (emergency department or no "
+                        "care); give gps.count, gps.roster or a density"
+                    ),
                 )
             )
         else:
-            first = min([d for d, _ in arriving] + [cal.day_of(g.start) for g in s.gps.roster])
+            first = min([d for d, _n in arriving] + [cal.day_of(g.start) for g in s.gps.roster])
             out.append(
                 (
                     _gp_loc(s),
-                    f"no GP on day 0: the first arrives on day {first}; every request before "
-                    f"goes unmet",
+                    _(
+                        "no GP on day 0: the first arrives on day {first}; every request before "
+                        "goes unmet"
+                    ).format(first=number(first)),
                 )
             )
     elif pop > 0:
         density = gps0 / pop * 1e5
         low, high = density_range
         if not low <= density <= high:
-            side = "below" if density < low else "above"
-            out.append(
-                (
-                    _gp_loc(s),
-                    f"{gps0:,} GPs for {pop:,} inhabitants is {density:.0f} per 100,000, "
-                    f"{side} the plausible {low:g}-{high:g} (France: 78 liberal GPs per "
-                    f"100,000, DREES 2021; départements range from about 30 to 160)",
+            if density < low:
+                text = _(
+                    "{gps} GPs for {pop} inhabitants is {density} per 100,000, below the "
+                    "plausible {low}-{high} (France: 78 liberal GPs per 100,000, DREES 2021; "
+                    "départements range from about 30 to 160)"
                 )
+            else:
+                text = _(
+                    "{gps} GPs for {pop} inhabitants is {density} per 100,000, above the "
+                    "plausible {low}-{high} (France: 78 liberal GPs per 100,000, DREES 2021; "
+                    "départements range from about 30 to 160)"
+                )
+            words = text.format(
+                gps=number(gps0),
+                pop=number(pop),
+                density=number(density),
+                low=num(low),
+                high=num(high),
             )
+            out.append((_gp_loc(s), words))
 
     # -- retirements ---------------------------------------------------------------------------
     retiring = sum(len(r.gp_ids) + r.count for r in s.policies.retirements)
-    available = gps0 + later + sum(n for _, n in arriving)
+    available = gps0 + later + sum(n for _d, n in arriving)
     if s.policies.retirements and retiring > available:
         out.append(
             (
                 ("policies", "retirements"),
-                f"{retiring} GP retirements for {available} GPs in the territory (day 0 and "
-                f"arrivals): the model retires every GP it can and the rest are ignored; "
-                f"check the counts",
+                _(
+                    "{retiring} GP retirements for {available} GPs in the territory (day 0 and "
+                    "arrivals): the model retires every GP it can and the rest are ignored; "
+                    "check the counts"
+                ).format(retiring=number(retiring), available=number(available)),
             )
         )
 
@@ -186,8 +208,10 @@ def scenario_warnings(
                 missing.append(
                     (
                         ("territory", "communes", i, "lat" if c.lat is None else "lon"),
-                        f"commune {c.insee} {c.name} has no coordinates: the model places it at "
-                        f"the centre of the others",
+                        _(
+                            "commune {insee} {name} has no coordinates: the model places it at "
+                            "the centre of the others"
+                        ).format(insee=c.insee, name=c.name),
                     )
                 )
                 continue
@@ -198,9 +222,17 @@ def scenario_warnings(
                 shared.append(
                     (
                         ("territory", "communes", i),
-                        f"commune {c.insee} {c.name} has the same point as territory.communes."
-                        f"{j} ({o.insee} {o.name}): one of the two is probably misplaced "
-                        f"(the distance between them is 0)",
+                        _(
+                            "commune {insee} {name} has the same point as {other} ({other_insee} "
+                            "{other_name}): one of the two is probably misplaced (the distance "
+                            "between them is 0)"
+                        ).format(
+                            insee=c.insee,
+                            name=c.name,
+                            other=f"territory.communes.{j}",
+                            other_insee=o.insee,
+                            other_name=o.name,
+                        ),
                     )
                 )
             else:
@@ -209,13 +241,15 @@ def scenario_warnings(
             out.append(
                 (
                     ("territory", "communes"),
-                    f"none of the {len(communes)} communes has coordinates: every distance is "
-                    f"0 (an aspatial territory)",
+                    _(
+                        "none of the {n} communes has coordinates: every distance is 0 (an "
+                        "aspatial territory)"
+                    ).format(n=number(len(communes))),
                 )
             )
         else:
-            out.extend(_capped(missing, "communes without coordinates"))
-        out.extend(_capped(shared, "communes sharing a point"))
+            out.extend(_capped(missing, _("communes without coordinates")))
+        out.extend(_capped(shared, _("communes sharing a point")))
 
     # -- calendar ------------------------------------------------------------------------------
     measured = cal.horizon_days - cal.warmup_days
@@ -224,10 +258,17 @@ def scenario_warnings(
         out.append(
             (
                 ("calendar", "horizon_days"),
-                f"{measured} measured days (horizon_days {cal.horizon_days} - warmup_days "
-                f"{cal.warmup_days}) is shorter than the longest planned lead time ({lead:g} "
-                f"days, demand.planned_lead_days): requests booked ahead fall after the end; "
-                f"lengthen the horizon",
+                _(
+                    "{measured} measured days (horizon_days {horizon} - warmup_days {warmup}) "
+                    "is shorter than the longest planned lead time ({lead} days, "
+                    "demand.planned_lead_days): requests booked ahead fall after the end; "
+                    "lengthen the horizon"
+                ).format(
+                    measured=number(measured),
+                    horizon=number(cal.horizon_days),
+                    warmup=number(cal.warmup_days),
+                    lead=num(lead),
+                ),
             )
         )
 
@@ -240,9 +281,18 @@ def scenario_warnings(
             late.append(
                 (
                     loc,
-                    f"{what} starts on day {day}, {cal.horizon_days - day} days before the end "
-                    f"of the horizon: it acts on {active} of the {measured} measured days "
-                    f"(under {MIN_ACTIVE_SHARE:.0%}); lengthen the horizon to see its effect",
+                    _(
+                        "{what} starts on day {day}, {left} days before the end of the horizon: "
+                        "it acts on {active} of the {measured} measured days (under {share}); "
+                        "lengthen the horizon to see its effect"
+                    ).format(
+                        what=what,
+                        day=number(day),
+                        left=number(cal.horizon_days - day),
+                        active=number(active),
+                        measured=number(measured),
+                        share=pct(MIN_ACTIVE_SHARE),
+                    ),
                 )
             )
 
@@ -252,9 +302,11 @@ def scenario_warnings(
         if block is not None:
             check(("policies", name, "start"), cal.day_of(block.start), name)
     for i, inst in enumerate(pol.installations):
-        check(("policies", "installations", i, "date"), cal.day_of(inst.date), "the installation")
+        check(
+            ("policies", "installations", i, "date"), cal.day_of(inst.date), _("the installation")
+        )
     for i, ret in enumerate(pol.retirements):
-        check(("policies", "retirements", i, "date"), cal.day_of(ret.date), "the retirement")
+        check(("policies", "retirements", i, "date"), cal.day_of(ret.date), _("the retirement"))
     out.extend(late)
     nurses = pol.nurses
     if nurses is not None and (nurses.list_capacity_gain or 0.0) > 0:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from accesssim._version import __version__
+from accesssim.i18n import _
 from accesssim.scenario.errors import InputError, Problem
 from accesssim.territory.render import (
     GP_DENSITY_PER_100K,
@@ -111,33 +112,27 @@ def _commune(table: CommuneTable, text: str, source: str) -> CommuneRecord:
     if _INSEE.match(key.upper()):
         hit = table.get(key)
         if hit is None:
-            raise InputError([Problem(source, None, key, "no commune with this INSEE code")])
+            reason = _("no commune with this INSEE code")
+            raise InputError([Problem(source, None, key, reason)])
         return hit
     hits = table.named(key)
     if len(hits) == 1:
         return hits[0]
     if not hits:
         near = table.similar_names(key)
-        hint = (
-            "; did you mean " + ", ".join(f"{c.name} ({c.insee})" for c in near) + "?"
-            if near
-            else ""
-        )
-        raise InputError([Problem(source, None, key, f"no commune of this name{hint}")])
+        reason = _("no commune of this name")
+        if near:
+            shown = ", ".join(f"{c.name} ({c.insee})" for c in near)
+            reason += _("; did you mean {hint}?").format(hint=shown)
+        raise InputError([Problem(source, None, key, reason)])
     listed = ", ".join(
         f"{c.insee} {c.name} ({table.departement_name(c.departement)})" for c in hits[:8]
     )
-    more = f" and {len(hits) - 8} more" if len(hits) > 8 else ""
-    raise InputError(
-        [
-            Problem(
-                source,
-                None,
-                key,
-                f"{len(hits)} communes have this name: {listed}{more}; give the INSEE code",
-            )
-        ]
+    more = _(" and {n} more").format(n=len(hits) - 8) if len(hits) > 8 else ""
+    reason = _("{n} communes have this name: {listed}{more}; give the INSEE code").format(
+        n=len(hits), listed=listed, more=more
     )
+    raise InputError([Problem(source, None, key, reason)])
 
 
 def select(table: CommuneTable, sel: Selection) -> Territory:
@@ -174,7 +169,7 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
         code = table.departement_code(text)
         if code is None:
             problems.append(
-                Problem("--departement", None, text, "no département of this code or name")
+                Problem("--departement", None, text, _("no département of this code or name"))
             )
             continue
         members = table.in_departement(code)
@@ -192,9 +187,11 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
         if len(codes) != 1:
             if codes:
                 shown = "; ".join(f"{c} {table.epci_name(c)}" for c in codes[:6])
-                reason = f"{len(codes)} EPCIs match: {shown}; give the SIREN code"
+                reason = _("{n} EPCIs match: {shown}; give the SIREN code").format(
+                    n=len(codes), shown=shown
+                )
             else:
-                reason = "no EPCI of this SIREN code or name"
+                reason = _("no EPCI of this SIREN code or name")
             problems.append(Problem("--epci", None, text, reason))
             continue
         members = table.in_epci(codes[0])
@@ -214,12 +211,12 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
                 "--around" if sel.around is None else "--radius-km",
                 None,
                 "missing",
-                "give --around COMMUNE and --radius-km KM together",
+                _("give --around COMMUNE and --radius-km KM together"),
             )
         )
     elif sel.around is not None and sel.radius_km is not None:
         if not sel.radius_km > 0:
-            problems.append(Problem("--radius-km", None, f"{sel.radius_km:g}", "must be > 0"))
+            problems.append(Problem("--radius-km", None, f"{sel.radius_km:g}", _("must be > 0")))
         else:
             try:
                 centre = _commune(table, sel.around, "--around")
@@ -232,8 +229,10 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
                             "--around",
                             None,
                             sel.around,
-                            f"{centre.insee} {centre.name} has no point in the table; "
-                            "choose a neighbouring commune as centre",
+                            _(
+                                "{insee} {name} has no point in the table; choose a "
+                                "neighbouring commune as centre"
+                            ).format(insee=centre.insee, name=centre.name),
                         )
                     )
                 else:
@@ -265,8 +264,10 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
                     "accesssim territory",
                     None,
                     "COMMUNE",
-                    "no commune selected: give INSEE codes or names, --departement, --epci, "
-                    "or --around with --radius-km",
+                    _(
+                        "no commune selected: give INSEE codes or names, --departement, --epci, "
+                        "or --around with --radius-km"
+                    ),
                 )
             ]
         )
@@ -280,8 +281,10 @@ def select(table: CommuneTable, sel: Selection) -> Territory:
                         "COMMUNE",
                         None,
                         c.insee,
-                        f"{c.name} is part of {parent}, also selected: the "
-                        f"inhabitants would be counted twice",
+                        _(
+                            "{name} is part of {parent}, also selected: the inhabitants would "
+                            "be counted twice"
+                        ).format(name=c.name, parent=parent),
                     )
                 )
     if problems:
@@ -348,12 +351,15 @@ def read_gp_csv(path: Path, communes: Sequence[CommuneRecord]) -> list[GPRow]:
                     name,
                     1,
                     h,
-                    "unknown column (expected commune, and optionally fte, age, "
-                    "accepts_new_patients, id)",
+                    _(
+                        "unknown column (expected commune, and optionally fte, age, "
+                        "accepts_new_patients, id)"
+                    ),
                 )
             )
     if commune_col is None:
-        problems.append(Problem(name, 1, "commune", "no commune column (INSEE code of each GP)"))
+        reason = _("no commune column (INSEE code of each GP)")
+        problems.append(Problem(name, 1, "commune", reason))
         raise InputError(problems)
     inside = {c.insee for c in communes}
     rows: list[GPRow] = []
@@ -368,10 +374,12 @@ def read_gp_csv(path: Path, communes: Sequence[CommuneRecord]) -> list[GPRow]:
             continue
         code = row[commune_col].strip().upper() if commune_col < len(row) else ""
         if not _INSEE.match(code):
-            hint = ""
+            reason = _("{code} is not an INSEE code").format(code=repr(code))
             if code.isdigit() and len(code) == 4:
-                hint = f" (a leading zero lost by a spreadsheet? 0{code})"
-            problems.append(Problem(name, line, "commune", f"{code!r} is not an INSEE code{hint}"))
+                reason += _(" (a leading zero lost by a spreadsheet? {fixed})").format(
+                    fixed=f"0{code}"
+                )
+            problems.append(Problem(name, line, "commune", reason))
             continue
         if code not in inside:
             problems.append(
@@ -379,7 +387,9 @@ def read_gp_csv(path: Path, communes: Sequence[CommuneRecord]) -> list[GPRow]:
                     name,
                     line,
                     "commune",
-                    f"{code} is not one of the territory's communes (select it, or drop the row)",
+                    _(
+                        "{code} is not one of the territory's communes (select it, or drop the row)"
+                    ).format(code=code),
                 )
             )
             continue
@@ -389,31 +399,41 @@ def read_gp_csv(path: Path, communes: Sequence[CommuneRecord]) -> list[GPRow]:
             try:
                 fte = float(raw.replace(",", ".") if delimiter == ";" else raw)
             except ValueError:
-                problems.append(Problem(name, line, "fte", f"{raw!r} is not a number"))
+                reason = _("{value} is not a number").format(value=repr(raw))
+                problems.append(Problem(name, line, "fte", reason))
             else:
                 if not 0 < fte <= 1.5:
-                    problems.append(Problem(name, line, "fte", f"{raw} is not in (0, 1.5]"))
+                    reason = _("{value} is not in (0, 1.5]").format(value=raw)
+                    problems.append(Problem(name, line, "fte", reason))
         age: int | None = None
         raw = cell(row, "age")
         if raw:
             try:
                 age = int(raw)
             except ValueError:
-                problems.append(Problem(name, line, "age", f"{raw!r} is not a whole number"))
+                reason = _("{value} is not a whole number").format(value=repr(raw))
+                problems.append(Problem(name, line, "age", reason))
             else:
                 if not 25 <= age <= 80:
-                    problems.append(Problem(name, line, "age", f"{age} is not in 25-80"))
+                    reason = _("{value} is not in 25-80").format(value=age)
+                    problems.append(Problem(name, line, "age", reason))
         accepts: bool | None = None
         raw = cell(row, "accepts_new_patients")
         if raw:
             accepts = _flag(raw)
             if accepts is None:
                 problems.append(
-                    Problem(name, line, "accepts_new_patients", f"{raw!r}: expected yes or no")
+                    Problem(
+                        name,
+                        line,
+                        "accepts_new_patients",
+                        _("{value}: expected yes or no").format(value=repr(raw)),
+                    )
                 )
         gid = cell(row, "id") or f"gp-{len(rows) + 1:03d}"
         if gid in ids:
-            problems.append(Problem(name, line, "id", f"duplicate id {gid!r} (line {ids[gid]})"))
+            reason = _("duplicate id {id} (line {line})").format(id=repr(gid), line=ids[gid])
+            problems.append(Problem(name, line, "id", reason))
         ids.setdefault(gid, line)
         rows.append(GPRow(line, gid, code, fte, age, accepts))
     if problems:
@@ -468,10 +488,10 @@ def build_territory(
     """
     if gps is not None and gp_csv is not None:
         raise InputError(
-            [Problem("--gp-csv", None, str(gp_csv), "give --gps or --gp-csv, not both")]
+            [Problem("--gp-csv", None, str(gp_csv), _("give --gps or --gp-csv, not both"))]
         )
     if gps is not None and gps < 0:
-        raise InputError([Problem("--gps", None, str(gps), "must be >= 0")])
+        raise InputError([Problem("--gps", None, str(gps), _("must be >= 0"))])
     table = table or load_table()
     terr = select(table, sel)
     total = terr.population

@@ -46,6 +46,13 @@ from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
+from accesssim.model.costing import (
+    act_cost_lines,
+    cost_summary,
+    cost_table,
+    n_years,
+    yearly_effects,
+)
 from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests
 from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
@@ -380,7 +387,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         agenda=agenda,
         pools=Pools(**pools),
         par=par,
-        tallies=new_tallies(G, par.n_weeks, pop.commune_population.size),
+        tallies=new_tallies(G, par.n_weeks, pop.commune_population.size, cal.horizon_days),
         others=others,
         rota=rota,
         everyone=everyone,
@@ -492,14 +499,13 @@ def demography(env: simpy.Environment, run: Run) -> Iterator[Any]:
 def measurement_years(warmup: int, horizon: int) -> list[tuple[int, int]]:
     """The measurement years of a run: ``(first day, end day)`` of each 365-day step from the
     end of the warm-up; the last one ends at the horizon (shorter when the window is not a
-    whole number of years)."""
-    out = []
-    lo = warmup
-    while lo < horizon:
-        hi = min(lo + D.YEAR, horizon)
-        out.append((lo, hi))
-        lo = hi
-    return out
+    whole number of years). The years of the cost table and of the effects by year
+    (:func:`~accesssim.model.costing.year_of_day`, :func:`~accesssim.model.costing.n_years`):
+    one definition for every table by year."""
+    return [
+        (warmup + D.YEAR * k, min(warmup + D.YEAR * (k + 1), horizon))
+        for k in range(n_years(warmup, horizon))
+    ]
 
 
 def mark_year(run: Run, day: int, snap: dict[str, float]) -> None:
@@ -545,10 +551,19 @@ def snapshot(run: Run, day: int) -> dict[str, float]:
     }
 
 
+def year_ends(run: Run) -> dict[int, int]:
+    """The first day after each whole measured year: ``{day: year}`` (years from 1; the
+    years of :func:`measurement_years`)."""
+    years = measurement_years(run.cal.warmup_days, run.cal.horizon_days)
+    return {hi: y for y, (lo, hi) in enumerate(years, start=1) if hi - lo == D.YEAR}
+
+
 def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Every 7 days and at the end of the warm-up: a snapshot."""
+    """Every 7 days, at the end of the warm-up and at the end of each measured year: a
+    snapshot (and the year marks of :func:`mark_year`)."""
     horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
-    years = {hi for _, hi in measurement_years(warmup, horizon) if hi < horizon}
+    year_ends_ = year_ends(run)
+    years = set(year_ends_) - {horizon}
     marks_days = sorted(set(range(0, horizon, 7)) | {warmup} | years)
     prev = 0
     yield env.timeout(MIDNIGHT["snapshots"])
@@ -563,6 +578,7 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
             run.marks["start"] = snap
             mark_year(run, day, snap)
         elif day in years:
+            run.marks[f"year{year_ends_[day]}"] = snap
             mark_year(run, day, snap)
 
 
@@ -701,18 +717,21 @@ def run_processes(run: Run) -> None:
 # -- 3. the result -----------------------------------------------------------------------------
 
 
-def policy_costs(run: Run) -> dict[str, float]:
-    """Euros per policy (and cost item) over the measurement window, and their ``total``.
-
-    Items ending in ``_gp_net_cost`` are reported, not summed (the GP's cost, not the payer's).
-    """
-    costs: dict[str, float] = {}
+def cost_lines(run: Run) -> dict[str, list]:
+    """The run's cost table (year, item, payer, eur, eur_discounted): every act the kernel
+    counted (:func:`~accesssim.model.costing.act_cost_lines`) and each policy's own lines."""
+    cal, cp = run.cal, run.params.costs
+    lines = act_cost_lines(run.tallies.acts, cal, cp)
     for a in run.params.policies:
-        costs.update(a.policy.cost(a.params, run))
-    costs["total"] = float(
-        sum(v for k, v in costs.items() if not k.endswith("_gp_net_cost") and k != "total")
-    )
-    return costs
+        lines += a.policy.cost(a.params, run)
+    return cost_table(lines, cal.warmup_days, cal.horizon_days, cp.discount_rate)
+
+
+def policy_costs(run: Run) -> dict[str, float]:
+    """Discounted euros of each policy's own costs over the measurement window, for the
+    scenario's perspective, and their ``total``; items ending in ``_gp_net_cost`` are the GP's
+    cost, reported, never summed."""
+    return cost_summary(cost_lines(run), run.params.costs.perspective)["policies"]
 
 
 def weekly_table(run: Run) -> dict[str, np.ndarray]:
@@ -736,8 +755,10 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
     cal, pop, sup, gps, tallies = run.cal, run.pop, run.sup, run.gps, run.tallies
     warmup, horizon = cal.warmup_days, cal.horizon_days
     G = sup.n
-    costs = policy_costs(run)
-    metrics = compute_metrics(run, costs)
+    table = cost_lines(run)
+    summary = cost_summary(table, run.params.costs.perspective)
+    costs = summary["policies"]
+    metrics = compute_metrics(run, summary)
     adults = run.adults
     mt = pop.mt
     valid = (mt >= 0) & (gps.active[np.maximum(mt, 0)] == 1) if G else np.zeros(pop.n, bool)
@@ -794,6 +815,8 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         outcomes_by_hour=tallies.hour.copy(),
         wait_histogram=tallies.hist,
         costs=costs,
+        cost_lines=table,
+        yearly=yearly_effects(run),
         communes=_commune_table(run.params, pop, ad_c, cov_c, tallies.commune, cal),
         diagnostics=diagnostics,
         requests=requests,

@@ -91,9 +91,9 @@ def _demography(run: Run, lo: int, hi: int, end: dict[str, Any]) -> dict[str, fl
     return m
 
 
-def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
+def compute_metrics(run: Run, costs: dict[str, Any]) -> dict[str, float]:
     """All metrics of METRIC_NAMES over the measurement window, from a run that reached its
-    horizon."""
+    horizon (``costs``: the :func:`~accesssim.model.costing.cost_summary` of its cost table)."""
     cal, t = run.cal, run.tallies
     marks = run.year_marks
     return window_metrics(
@@ -137,7 +137,7 @@ def window_metrics(
     start: dict[str, float],
     end_mark: dict[str, Any],
     end: dict[str, float],
-    costs: dict[str, float],
+    costs: dict[str, Any],
 ) -> dict[str, float]:
     """All metrics over days ``warm`` to ``hor``: ``t`` holds the kernel's tallies of the
     requests arriving in the window, ``gp_acts`` the GP acts of its sessions, ``start`` and
@@ -191,7 +191,9 @@ def window_metrics(
     m["mt_coverage_ald_end"] = float(end["coverage_ald"])
     m["patients_without_mt_end"] = float(end["without_mt"])
     m["gp_acts_per_inhabitant"] = _ratio(gp_acts + tele_acts, py)
-    m["policy_cost_eur"] = float(costs.get("total", 0.0))
+    m["total_cost_eur"] = float(costs.get("total", np.nan))
+    m["care_cost_eur"] = float(costs.get("care", np.nan))
+    m["policy_cost_eur"] = float(costs.get("policy", np.nan))
 
     m["wait_all_mean_days"] = _hist_mean(all_hist)
     m["wait_all_median_days"] = histogram_quantile(all_hist, 0.5)

@@ -19,7 +19,8 @@ import numpy as np
 
 from accesssim.i18n import N_, _
 from accesssim.model import keyed
-from accesssim.model.policies.base import Describe, Lever, Policy, active_window
+from accesssim.model.costing import recurring
+from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "GPAttractionParams", "extra_per_year"]
@@ -41,6 +42,7 @@ class GPAttractionParams:
     installations_per_host_year: float
     opening_cost_eur: float
     cost_per_host_year_eur: float
+    funder: str = "amo"
 
 
 def extra_per_year(p: GPAttractionParams, population: float) -> tuple[float, float]:
@@ -104,6 +106,7 @@ class GPAttraction(Policy):
             installations_per_host_year=block.installations_per_host_year,
             opening_cost_eur=block.opening_cost_eur,
             cost_per_host_year_eur=block.cost_per_host_year_eur,
+            funder=block.funder,
         )
 
     def add_gps(self, p: GPAttractionParams, b: Any, params: Any) -> None:
@@ -142,14 +145,20 @@ class GPAttraction(Policy):
                     practice = practices[j % len(practices)] if which == 0 and practices else None
                     add_newcomer(params, b, label, max(day, 1), streams, practice)
 
-    def cost(self, p: GPAttractionParams, run: Any) -> dict[str, float]:
-        cal = run.cal
-        lo, hi = active_window(cal, p.start, p.end)
-        years = max(hi - lo, 0) / 365.0
-        opening = p.opening_cost_eur * p.msp_openings if cal.warmup_days <= p.start < hi else 0.0
-        aid = p.aid_contracts_per_year * p.aid_per_contract_eur * years
-        hosts = p.intern_hosts * p.cost_per_host_year_eur * years
-        return {self.key: opening + aid + hosts}
+    def cost(self, p: GPAttractionParams, run: Any) -> list[Any]:
+        # The openings once, on the start day (not counted when it falls in the warm-up); the
+        # aid contracts and the hosts' costs every day from the start to the end.
+        n = run.cal.horizon_days
+        per_day = recurring(
+            n,
+            p.start,
+            p.aid_contracts_per_year * p.aid_per_contract_eur
+            + p.intern_hosts * p.cost_per_host_year_eur,
+            p.end,
+        )
+        if 0 <= p.start < n:
+            per_day[p.start] += p.opening_cost_eur * p.msp_openings
+        return [self.own(p, run, per_day)]
 
     def describe(self, p: GPAttractionParams, ctx: Describe) -> list[tuple[str, int | None]]:
         words = _(

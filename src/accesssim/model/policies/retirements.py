@@ -72,8 +72,8 @@ class Retirements(Policy):
                 leave_day[eligible] = day
         sup.leave_kind[leave_day != before] = LEAVE_SET
 
-    def cost(self, p: tuple[RetirementParams, ...], run: Any) -> dict[str, float]:
-        return {self.key: 0.0}
+    def cost(self, p: tuple[RetirementParams, ...], run: Any) -> list[Any]:
+        return super().cost(p, run)
 
     def describe(
         self, p: tuple[RetirementParams, ...], ctx: Describe

@@ -23,7 +23,7 @@ import pytest
 from accesssim import load_scenario
 from accesssim.model import simulate
 from accesssim.model.clock import DAY_START
-from accesssim.model.engine import build_run, days, gp_changes, snapshots, turnover
+from accesssim.model.engine import build_run, days, demography, gp_changes, snapshots
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ def _trajectory(path, seed: int, overrides: list[str]) -> tuple:
     run = build_run(sc, 0, seed)
     env = run.env
     env.process(gp_changes(env, run))
-    env.process(turnover(env, run))
+    env.process(demography(env, run))
     for a in run.params.policies:
         for process in a.policy.processes(a.params, run):
             env.process(process())

@@ -691,7 +691,7 @@ def compare(
     from accesssim.experiment import ResultsDir, run_tables
     from accesssim.experiment.compare import compare as run_compare
     from accesssim.experiment.store import compare_digest, labels_for, write_comparison
-    from accesssim.scenario import load_scenario
+    from accesssim.scenario import load_scenario_document
 
     _check_format(format_)
     _check_executor(executor)
@@ -699,12 +699,18 @@ def compare(
     _check_report(with_report, out)
     _check_out_flags(out, resume, overwrite)
     files = [base_file, *alt_files]
-    scenarios, problems = [], []
+    scenarios, docs, problems = [], [], []
     for f in files:
         try:
-            scenarios.append(load_scenario(f, set_ or [], horizon_days=horizon))
+            sc, doc = load_scenario_document(f, set_ or [], horizon_days=horizon)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        scenarios.append(sc)
+        docs.append(doc)
+    if problems:
+        raise InputError(problems)
+    problems = _cost_basis_problems(scenarios, docs)
     if problems:
         raise InputError(problems)
     labels = labels_for(files)
@@ -852,6 +858,34 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         _show(console, _cost_year_table(cmp, alt))
     names = {p["key"]: p["name"] for p in policy_rows(cmp.runs[0].scenario)}
     console.print(baseline_cost_words(_mean_costs(cmp.runs[0].results), names), style="dim")
+
+
+def _cost_basis_problems(scenarios: list[Any], docs: list[Any]) -> list[Any]:
+    """One problem per alternative whose costs are not counted like the baseline's (payer,
+    discount rate): differences between the arms would mix them."""
+    from accesssim.experiment.compare import cost_basis_mismatches
+    from accesssim.scenario.errors import Problem
+
+    base = scenarios[0]
+    problems = []
+    for i, name in cost_basis_mismatches(base, scenarios[1:]):
+        loc = ("costs", name)
+        file, line = docs[i + 1].where(loc)
+        problems.append(
+            Problem(
+                file,
+                line,
+                ".".join(loc),
+                _(
+                    "{value} here but {base_value} in the baseline: the alternatives of a "
+                    "comparison are costed for the baseline's payer and discounted at its rate"
+                ).format(
+                    value=getattr(scenarios[i + 1].costs, name),
+                    base_value=getattr(base.costs, name),
+                ),
+            )
+        )
+    return problems
 
 
 def _perspective_note(scenario: Any) -> str:

@@ -116,13 +116,12 @@ def test_ipa_takes_followups_at_the_pace_of_its_consultations(repo_root) -> None
             r.metrics["unscheduled_within_48h_share"] > base.metrics["unscheduled_within_48h_share"]
         )
         assert r.costs["nurses"] == 0.0  # a liberal IPA: paid per follow-up, no salary
-        items = dict(
-            zip(
-                zip(r.cost_lines["item"], r.cost_lines["payer"], strict=True),
-                r.cost_lines["eur"],
-                strict=True,
-            )
-        )
+        # Summed over the years of the window (one row per year, item and payer).
+        items: dict[tuple[str, str], float] = {}
+        for item, payer, eur in zip(
+            r.cost_lines["item"], r.cost_lines["payer"], r.cost_lines["eur"], strict=True
+        ):
+            items[item, payer] = items.get((item, payer), 0.0) + eur
         # EUR 50 a follow-up, all to the AMO (ALD patients, 100 %); costs count follow-ups on
         # days of the window, outcomes the requests made in it: those
         # booked from the warm-up's backlog differ.

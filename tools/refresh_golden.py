@@ -148,6 +148,8 @@ def record(case: dict[str, Any]) -> dict[str, Any]:
             "outcomes_all": res.outcomes_all,
             "wait_histogram": res.wait_histogram,
             "costs": res.costs,
+            "cost_lines": res.cost_lines,
+            "yearly": res.yearly,
             "weekly": res.weekly,
             "communes_mt_coverage": res.communes["mt_coverage"],
             "diagnostics": {k: v for k, v in diag.items() if k != "counters"},

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ADVICE_METRICS",
     "Estimate",
+    "Ratio",
+    "acceptability",
     "advice",
+    "fieller_ratio",
     "main_effects",
     "mean_ci",
     "mser5",
@@ -113,6 +116,96 @@ def unpaired_difference(
     diff = float(a.mean() - b.mean())
     half = float(stats.t.ppf(0.5 + level / 2, dfree) * se)
     return Estimate(diff, se, min(na, nb), half, diff - half, diff + half, level)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A ratio of two means (an ICER) with its Fieller confidence interval.
+
+    ``bounded`` is False when the interval is not a finite interval (the denominator's own CI
+    includes 0): ``low`` and ``high`` are then NaN.
+    """
+
+    value: float
+    low: float
+    high: float
+    bounded: bool
+    level: float = 0.95
+
+
+def fieller_ratio(
+    num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray, level: float = 0.95
+) -> Ratio:
+    """``mean(num) / mean(den)`` with Fieller's confidence interval, for paired observations.
+
+    Each replication gives one (incremental cost, incremental effect) pair; their means, sample
+    variances and covariance over ``n`` replications give the interval as the roots of
+
+        (ē² - t² v_e) R² - 2 (c̄ ē - t² v_ce) R + (c̄² - t² v_c) = 0,
+
+    with ``v`` the variances of the means and ``t`` the Student quantile with n - 1 degrees of
+    freedom (Willan & O'Brien 1996, "Confidence intervals for cost-effectiveness ratios: an
+    application of Fieller's theorem", Health Economics 5:297-305). The interval is bounded
+    when the effect's own CI excludes 0; otherwise it is not (``bounded`` False).
+    """
+    c = np.asarray(num, dtype=float)
+    e = np.asarray(den, dtype=float)
+    ok = ~(np.isnan(c) | np.isnan(e))
+    c, e = c[ok], e[ok]
+    n = c.size
+    nan = float("nan")
+    if n == 0:
+        return Ratio(nan, nan, nan, False, level)
+    cm, em = float(c.mean()), float(e.mean())
+    value = cm / em if em != 0 else nan
+    if n < 2:
+        return Ratio(value, nan, nan, False, level)
+    t2 = float(stats.t.ppf(0.5 + level / 2, n - 1)) ** 2
+    vc = float(c.var(ddof=1)) / n
+    ve = float(e.var(ddof=1)) / n
+    vce = float(np.cov(c, e, ddof=1)[0, 1]) / n
+    a = em * em - t2 * ve
+    b = cm * em - t2 * vce
+    q = cm * cm - t2 * vc
+    disc = b * b - a * q
+    if a <= 0 or disc < 0:
+        return Ratio(value, nan, nan, False, level)
+    root = math.sqrt(disc)
+    return Ratio(value, (b - root) / a, (b + root) / a, True, level)
+
+
+def acceptability(
+    cost: Sequence[float] | np.ndarray,
+    effect: Sequence[float] | np.ndarray,
+    wtp: Sequence[float] | np.ndarray,
+) -> np.ndarray:
+    """Probability of being cost-effective at each willingness to pay ``wtp`` (euros per unit
+    of effect): the cost-effectiveness acceptability curve.
+
+    For each ``λ`` of ``wtp`` the net monetary benefit of each replication is
+    ``λ x effect - cost``; the probability is that of its mean being above 0, from the Student
+    distribution of the mean over the paired replications (one minus the one-sided p-value of
+    the net benefit, Löthgren & Zethraeus 2000, "Definition, interpretation and calculation of
+    cost-effectiveness acceptability curves", Health Economics 9:623-630).
+    """
+    c = np.asarray(cost, dtype=float)
+    e = np.asarray(effect, dtype=float)
+    ok = ~(np.isnan(c) | np.isnan(e))
+    c, e = c[ok], e[ok]
+    lam = np.asarray(wtp, dtype=float)
+    n = c.size
+    if n == 0:
+        return np.full(lam.shape, np.nan)
+    nmb = lam[:, None] * e[None, :] - c[None, :]
+    mean = nmb.mean(axis=1)
+    if n < 2:
+        return np.where(mean > 0, 1.0, np.where(mean < 0, 0.0, 0.5))
+    se = nmb.std(axis=1, ddof=1) / math.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = mean / se
+    prob = stats.t.cdf(z, n - 1)
+    flat = se == 0
+    return np.where(flat, np.where(mean > 0, 1.0, np.where(mean < 0, 0.0, 0.5)), prob)
 
 
 def replications_needed(

@@ -538,7 +538,11 @@ def run(
             stack.enter_context(store)
             store.write_scenario(label, scenario)
             store.write_meta(meta)
-        prior = store.stored_runs(label) if store is not None and resume else []
+        prior = (
+            store.stored_runs(label, scenario.costs.perspective)
+            if store is not None and resume
+            else []
+        )
         with _stoppable(), _Progress(f"run {label}") as bar:
             reps = replicate(
                 scenario,
@@ -590,6 +594,7 @@ def run(
     extra["advice"] = hints
     _print_summary(title, summary, format_, extra)
     if format_ == "table":
+        _show(_console(), _cost_year_table(None, run=reps))
         from accesssim.wording import metric_short, pct
 
         needed = ", ".join(
@@ -719,7 +724,10 @@ def compare(
                 }
             )
             if resume:
-                prior = {label: store.stored_runs(label) for label in labels}
+                prior = {
+                    label: store.stored_runs(label, sc.costs.perspective)
+                    for label, sc in zip(labels, scenarios, strict=True)
+                }
         with _stoppable(), _Progress("compare") as bar:
             cmp = run_compare(
                 scenarios[0],
@@ -775,6 +783,7 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
             "cost_per_gain": [
                 {k: _json_num(v) for k, v in row.items()} for row in gains.to_dict("records")
             ],
+            "perspective": cmp.runs[0].scenario.costs.perspective,
         }
         from accesssim.experiment.store import outcome_profiles
 
@@ -792,7 +801,7 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
     from accesssim.i18n import _
     from accesssim.model import HEADLINE_METRICS, METRIC_NAMES
     from accesssim.report.describe import policy_rows
-    from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+    from accesssim.report.tables import baseline_cost_words, difference_rows
 
     console = _console()
     metrics = METRIC_NAMES if all_metrics else HEADLINE_METRICS
@@ -824,23 +833,100 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
                 r.reading,
             )
         _show(console, table)
-        gt = _table(
-            _("{alt}: cost per unit of gain").format(alt=alt),
-            _(
-                "Shown when the gain's 95 % CI lies above 0; 'gains and saves' means the "
-                "alternative is better and cheaper. Costs are the public payer's, over the "
-                "measured period (docs/policies.md)."
-            ),
-        )
-        gt.add_column(_("Gain (unit)"), overflow="fold", min_width=18)
-        gt.add_column(_("Extra cost"), justify="right", overflow="fold")
-        gt.add_column(_("Gain [95 % CI]"), justify="right", overflow="fold")
-        gt.add_column(_("Cost per unit of gain"), justify="right", overflow="fold")
-        for r in cost_rows(gains, alt):
-            gt.add_row(r.description, r.extra_cost, f"{r.gain_mean}\n{r.gain_ci}", r.per_unit)
-        _show(console, gt)
+        _show(console, _icer_table(alt, gains, cmp.runs[0].scenario))
+        _show(console, _cost_year_table(cmp, alt))
     names = {p["key"]: p["name"] for p in policy_rows(cmp.runs[0].scenario)}
     console.print(baseline_cost_words(_mean_costs(cmp.runs[0].results), names), style="dim")
+
+
+def _perspective_note(scenario: Any) -> str:
+    from accesssim.wording import pct, perspective_words
+
+    c = scenario.costs
+    return _("Costs to {who}, discounted at {rate} a year (docs/policies.md).").format(
+        who=perspective_words(c.perspective), rate=pct(c.discount_rate)
+    )
+
+
+def _icer_table(alt: str, gains: Any, scenario: Any) -> Any:
+    from accesssim.report.tables import icer_rows
+
+    gt = _table(
+        _("{alt}: cost-effectiveness against the baseline").format(alt=alt),
+        _(
+            "Incremental cost and effect: means of the paired differences with their 95 % CI; "
+            "cost per unit of gain (ICER) with its 95 % CI by Fieller's method, shown when the "
+            "effect is clearly not 0."
+        )
+        + " "
+        + _perspective_note(scenario),
+    )
+    gt.add_column(_("Gain (unit)"), overflow="fold", min_width=16)
+    gt.add_column(_("Extra cost [95 % CI]"), justify="right", overflow="fold")
+    gt.add_column(_("Gain [95 % CI]"), justify="right", overflow="fold")
+    gt.add_column(_("Cost per unit [95 % CI]"), justify="right", overflow="fold")
+    gt.add_column(_("Reading"), overflow="fold", max_width=16)
+    for r in icer_rows(gains, alt):
+        gt.add_row(
+            r.description,
+            f"{r.cost}\n{r.cost_ci}",
+            f"{r.effect}\n{r.effect_ci}",
+            f"{r.icer}\n{r.icer_ci}",
+            r.case,
+        )
+    return gt
+
+
+def _cost_frame(results: list[Any], label: str) -> Any:
+    import pandas as pd
+
+    frames = [
+        pd.DataFrame(r.cost_lines).assign(scenario=label, replication=r.replication)
+        for r in results
+        if r.cost_lines
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _cost_year_table(cmp: Any, alt: Any = None, run: Any = None) -> Any:
+    """Mean discounted euros by item and year: a run's, or an alternative's difference from
+    the baseline."""
+    import pandas as pd
+
+    from accesssim.report.tables import cost_year_rows, perspective_costs
+
+    if run is not None:
+        label, scenario = "run", run.scenario
+        frame = _cost_frame(run.results, label)
+        base = None
+    else:
+        label, scenario, base = alt, cmp.runs[0].scenario, cmp.labels[0]
+        j = cmp.labels.index(alt)
+        frame = pd.concat(
+            [_cost_frame(cmp.runs[0].results, base), _cost_frame(cmp.runs[j].results, alt)],
+            ignore_index=True,
+        )
+    title = (
+        _("Costs by item and year (mean)")
+        if base is None
+        else _("{alt}: extra cost by item and year (mean difference from the baseline)").format(
+            alt=alt
+        )
+    )
+    table = _table(title, _perspective_note(scenario))
+    persp = scenario.costs.perspective
+    years, rows = cost_year_rows(
+        perspective_costs(frame, {label: persp, str(base): persp}), label, base
+    )
+    table.add_column(_("Item"), overflow="fold", min_width=16)
+    for y in years:
+        table.add_column(_("Year {n}").format(n=y), justify="right", overflow="fold")
+    if len(years) > 1:
+        table.add_column(_("All years"), justify="right", overflow="fold")
+    for r in rows:
+        cells = [r.label, *r.years] + ([r.total] if len(years) > 1 else [])
+        table.add_row(*cells, style="bold" if r.item == "total" else None)
+    return table
 
 
 # ---------------------------------------------------------------------------------------------

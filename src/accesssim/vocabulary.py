@@ -15,7 +15,10 @@ from enum import IntEnum
 from accesssim.i18n import N_
 
 __all__ = [
+    "ACT_NAMES",
+    "ALD_OFFSET",
     "BETTER",
+    "DAY_PARTS",
     "FINAL_OUTCOMES",
     "HEADLINE_METRICS",
     "HOUR_BANDS",
@@ -25,18 +28,24 @@ __all__ = [
     "METRICS",
     "METRIC_NAMES",
     "METRIC_SPECS",
+    "N_DAY_PARTS",
     "N_GP_KINDS",
     "OUTCOME_LABELS",
     "OUTCOME_NAMES",
+    "PAYERS",
+    "PERSPECTIVES",
     "SHORT_LABELS",
     "WEEKDAY_NAMES",
     "WEEKLY_COLUMNS",
+    "Act",
     "CommuneTally",
     "Counter",
+    "Daily",
     "FSum",
     "Kind",
     "MetricSpec",
     "Outcome",
+    "PayClass",
     "Weekly",
 ]
 
@@ -192,6 +201,88 @@ class CommuneTally(IntEnum):
     UNSCHEDULED = 0  # unscheduled needs
     U48_MET = 1  # ... met (GP, teleconsultation, pharmacist) within 48 h
     ED = 2  # requests ending at the emergency department
+
+
+class Daily(IntEnum):
+    """Columns of the kernel's tallies by day of arrival (every day of the run): the effects of
+    a year of the horizon."""
+
+    UNSCHEDULED = 0  # unscheduled needs (that ended: a need asked again counts once)
+    U48_MET = 1  # ... met (GP, teleconsultation, pharmacist, out of hours) within 48 h of onset
+    ED = 2  # needs ending at the emergency department (after a search or direct)
+
+
+class Act(IntEnum):
+    """What the payer is billed for: the acts the kernel counts by day, part of the day and
+    patient class (``Tallies.acts``), each costed by :mod:`accesssim.model.costing`."""
+
+    OFFICE = 0  # GP consultation in the office (the G act)
+    HOME = 1  # GP home visit (G plus the travel supplement)
+    TELE_GP = 2  # teleconsultation by a territory GP
+    TELE_PLATFORM = 3  # teleconsultation by a platform
+    PHARMACIST = 4  # pharmacist's sore-throat or cystitis act
+    NURSE = 5  # policy nurse follow-up (Asalée or IPA)
+    ED = 6  # emergency-department visit not followed by admission (after a search or direct)
+    SAS = 7  # supplement of a GP act booked through the SAS regulation
+    OUT_OF_HOURS = 8  # act of the out-of-hours service (PDSA), regulated
+
+
+ACT_NAMES: tuple[str, ...] = (
+    "office_consultation",
+    "home_visit",
+    "teleconsultation_gp",
+    "teleconsultation_platform",
+    "pharmacist_act",
+    "nurse_followup",
+    "ed_visit",
+    "sas_supplement",
+    "out_of_hours_act",
+)
+"""Names of :class:`Act` in code order (the ``item`` column of the cost tables)."""
+
+
+class PayClass(IntEnum):
+    """Who the patient of an act is, for the reimbursement rules: age, ALD and whether the act
+    is in the coordinated care pathway (parcours de soins coordonnés). ``ALD`` is added to the
+    class (``class + ALD_OFFSET``) for a patient with a long-term condition."""
+
+    ADULT_PATHWAY = 0  # aged 16+, seen by their MT or a colleague of the MT's practice
+    ADULT_URGENT = 1  # aged 16+, unscheduled need seen outside the pathway
+    ADULT_OUTSIDE = 2  # aged 16+, planned request seen outside the pathway (or no MT)
+    CHILD = 3  # aged 6-15 (no pathway rule before 16)
+    INFANT = 4  # aged 0-5 (the G act carries the under-6 supplement)
+    ALD_ADULT_PATHWAY = 5
+    ALD_ADULT_URGENT = 6
+    ALD_ADULT_OUTSIDE = 7
+    ALD_CHILD = 8
+    ALD_INFANT = 9
+
+
+ALD_OFFSET = 5
+"""``PayClass`` of a patient with an ALD = the class without ALD + ``ALD_OFFSET``."""
+
+DAY_PARTS: tuple[str, ...] = ("08-12", "12-20", "20-24 and 06-08", "00-06")
+"""Parts of the day an act is counted in (hours): morning, afternoon, evening and early
+morning, deep night. The out-of-hours periods (permanence des soins ambulatoires, PDSA:
+weekdays 20:00-08:00, Saturday from 12:00, Sundays and public holidays; DREES 2020 note on
+same-day care; decree 2010-809) are whole parts: the last two every day, the afternoon on
+Saturdays, every part on Sundays and public holidays. The deep night is apart because its
+regulated supplement is higher (CRM, EUR 51.50, against CRN, EUR 42.50)."""
+
+N_DAY_PARTS = len(DAY_PARTS)
+"""Parts of the day (rows of ``Tallies.acts`` per day)."""
+
+PAYERS: tuple[str, ...] = ("amo", "ars", "state", "local", "patient", "gp")
+"""Who pays a cost line: the health insurance (Assurance Maladie obligatoire, AMO), the ARS
+(its regional intervention fund, FIR), the State, local authorities, the patient (out of
+pocket, before any complementary insurance) and the GP (the employer of a medical assistant)."""
+
+PERSPECTIVES: dict[str, tuple[str, ...]] = {
+    "amo": ("amo",),
+    "public": ("amo", "ars", "state", "local"),
+    "patient": ("patient",),
+}
+"""Cost perspectives: the payers whose costs they add up."""
 
 
 class FSum(IntEnum):
@@ -384,16 +475,40 @@ METRIC_SPECS: tuple[MetricSpec, ...] = (
         11,
     ),
     MetricSpec(
+        "total_cost_eur",
+        "EUR",
+        N_(
+            "Cost to the scenario's perspective (costs.perspective: the health insurance, AMO, "
+            "by default) over the measurement window, discounted: the acts the model counts "
+            "(GP consultations and visits, teleconsultations, pharmacist and nurse acts, ED "
+            "visits) plus the policies' own costs; see docs/policies.md."
+        ),
+        N_("Cost to the payer: care and policies (discounted)"),
+        N_("Cost to the payer"),
+        -1,
+        13,
+    ),
+    MetricSpec(
+        "care_cost_eur",
+        "EUR",
+        N_(
+            "The part of the cost that pays for acts (GP consultations and visits, "
+            "teleconsultations, pharmacist and nurse acts, ED visits), discounted."
+        ),
+        N_("Cost of the acts to the payer (discounted)"),
+        N_("Cost of acts"),
+        -1,
+    ),
+    MetricSpec(
         "policy_cost_eur",
         "EUR",
         N_(
-            "Cost of the policy mix to the public payer over the measurement window (one-off "
-            "costs when they occur); see docs/policies.md."
+            "The part of the cost that pays for the policies themselves (aid, salaries, "
+            "contracts, incentives), discounted (one-off costs when they occur)."
         ),
-        N_("Cost of the policy mix to the public payer"),
+        N_("Cost of the policies themselves to the payer (discounted)"),
         N_("Policy cost"),
         -1,
-        13,
     ),
     MetricSpec(
         "wait_all_mean_days",

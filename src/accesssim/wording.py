@@ -23,8 +23,12 @@ from accesssim.i18n import N_, _, language, locale_name
 from accesssim.vocabulary import BETTER, METRICS, OUTCOME_LABELS, SHORT_LABELS
 
 __all__ = [
+    "DOMINANCE_WORDS",
     "GAIN_WORDS",
+    "ITEM_WORDS",
+    "PERSPECTIVE_WORDS",
     "better_words",
+    "dominance_words",
     "fmt_ci",
     "fmt_ci_diff",
     "fmt_date",
@@ -36,6 +40,7 @@ __all__ = [
     "gain_words",
     "hours",
     "interval",
+    "item_label",
     "metric_definition",
     "metric_label",
     "metric_short",
@@ -45,6 +50,7 @@ __all__ = [
     "outcome_label",
     "pct",
     "per_unit",
+    "perspective_words",
     "reading",
     "significance",
     "unit_words",
@@ -70,6 +76,47 @@ GAIN_WORDS: dict[str, str] = {
     "patients_with_mt": N_("extra adult with a declared GP (at the horizon)"),
     "ed_visits_avoided": N_("ED visit avoided"),
     "unscheduled_met_48h": N_("extra unscheduled need met within 48 h"),
+}
+
+
+#: Cost items of the cost tables (``item`` column of costs.parquet): acts, then policies.
+ITEM_WORDS: dict[str, str] = {
+    "office_consultation": N_("GP office consultations"),
+    "home_visit": N_("GP home visits"),
+    "teleconsultation_gp": N_("teleconsultations by territory GPs"),
+    "teleconsultation_platform": N_("teleconsultations by a platform"),
+    "pharmacist_act": N_("pharmacist acts"),
+    "nurse_followup": N_("nurse follow-ups"),
+    "ed_visit": N_("emergency-department visits"),
+    "sas_supplement": N_("SAS supplements of regulated acts"),
+    "out_of_hours_act": N_("out-of-hours (PDSA) acts"),
+    "unscheduled_slots": N_("shared rota (contract)"),
+    "teleconsultation": N_("teleconsultation platform contract"),
+    "medical_assistants": N_("medical-assistant aid"),
+    "medical_assistants_gp_net_cost": N_("medical assistants: GPs' own net cost"),
+    "nurses": N_("nurses' salaries"),
+    "pharmacists": N_("pharmacists (policy)"),
+    "installations": N_("installation incentives"),
+    "retirements": N_("retirements"),
+    "mt_access": N_("MT-access mission"),
+}
+
+#: Cost perspectives (``costs.perspective``).
+PERSPECTIVE_WORDS: dict[str, str] = {
+    "amo": N_("the health insurance (AMO)"),
+    "public": N_("all public funders (AMO, ARS, State, local authorities)"),
+    "patient": N_("patients, out of pocket"),
+}
+
+#: Cost-effectiveness cases (``dominance`` column of cost_per_gain.parquet).
+DOMINANCE_WORDS: dict[str, str] = {
+    "dominant": N_("better and cheaper (dominant)"),
+    "dominated": N_("worse and dearer (dominated)"),
+    "dearer_better": N_("better, at a cost"),
+    "cheaper_worse": N_("cheaper, but worse"),
+    "better": N_("better; the cost change could be chance"),
+    "worse": N_("worse; the cost change could be chance"),
+    "no_clear_effect": N_("no clear effect"),
 }
 
 
@@ -263,7 +310,7 @@ def reading(metric: str, significant: bool, diff: float) -> str:
     if not significant or _nan(diff) or diff == 0:
         return _("no clear change")
     up = diff > 0
-    if metric == "policy_cost_eur":
+    if METRICS.get(metric, ("", ""))[0] == "EUR":
         return _("costs more") if up else _("costs less")
     better = BETTER.get(metric)
     if better is None:
@@ -290,3 +337,21 @@ def per_unit(eur_per_unit: float) -> str:
     if eur_per_unit < 0:
         return _("gains and saves {eur} per unit").format(eur=fmt_eur(-eur_per_unit))
     return fmt_eur(eur_per_unit)
+
+
+def item_label(item: str) -> str:
+    """A cost item in words (its identifier when unknown)."""
+    words = ITEM_WORDS.get(item)
+    return _(words) if words else item.replace("_", " ")
+
+
+def perspective_words(perspective: str) -> str:
+    """Whose costs are counted, in words."""
+    words = PERSPECTIVE_WORDS.get(perspective)
+    return _(words) if words else perspective
+
+
+def dominance_words(case: str) -> str:
+    """The cost-effectiveness case of an alternative, in words."""
+    words = DOMINANCE_WORDS.get(case)
+    return _(words) if words else case

@@ -345,7 +345,16 @@ def test_comparison_is_cached_and_written(pair: tuple[Any, Any], tmp_path: Path)
     assert len(L.differences_table(out, all_metrics=True)) > 13
     costs = L.cost_table(out)
     assert len(costs) == 3
-    assert costs.columns[-1] == "cost per unit of gain"
+    assert list(costs.columns) == [
+        "gain (unit)",
+        "extra cost [95 % CI]",
+        "gain [95 % CI]",
+        "cost per unit of gain [95 % CI]",
+        "reading",
+    ]
+    by_year = L.cost_year_table(out)
+    assert list(by_year.columns) == ["item", "year 1"]
+    assert by_year["item"].iloc[-1] == "Total"
 
 
 def test_automatic_replications(pair: tuple[Any, Any], tmp_path: Path) -> None:
@@ -456,7 +465,7 @@ def test_differences_frame_is_plain_text(pair: tuple[Any, Any], tmp_path: Path) 
     )
     table = L.differences_table(out)
     assert all(pd.api.types.is_string_dtype(table[c]) for c in table.columns)
-    row = table.set_index("metric").loc["policy_cost_eur"]
+    row = table.set_index("metric").loc["total_cost_eur"]
     assert row["indicator (unit)"].endswith("(€)")
 
 

@@ -202,7 +202,7 @@ def test_run_compare_download_and_reproduce(app: AppTest, cli: Cli, tmp_path: Pa
     assert not app.exception
     assert "settings have changed" not in _texts(app.warning)
     assert "from the cache" in _texts(app.caption)
-    assert len(app.dataframe) == 2
+    assert len(app.dataframe) == 3  # differences, cost-effectiveness, cost by item and year
 
 
 def test_bad_upload_shows_the_problems(app: AppTest) -> None:

@@ -80,9 +80,10 @@ def test_compare_in_french_explains_the_baseline_cost(cli: Cli, work: Path) -> N
         "Indicateur (unité)",
         "Différence [IC 95 %]",
         "Lecture",
-        "Coût par unité de gain",
-        "Le coût des politiques de la référence",  # today's teleconsultation, explained
-        "Téléconsultation",
+        "efficience par rapport à la référence",
+        "surcoût par poste et par année",
+        "Les politiques de la référence ne coûtent rien en propre",  # today's, explained
+        "téléconsultations par une plateforme",
     ):
         assert text in out, text
     readings = {"mieux", "moins bien", "pas de", "plus haut", "plus bas", "coûte"}

@@ -1,8 +1,9 @@
 """Budgets on the simulator: a budget of 0 keeps the baseline, more money never a worse front.
 
 A small territory (5,000 inhabitants, 4 GPs, 150 days) with three levers that all cost money
-(Asalée nurse FTE, medical-assistant FTE, a teleconsultation platform paid per act) is
-searched exhaustively with common random numbers. Then:
+(Asalée nurse FTE, medical-assistant FTE, a teleconsultation platform whose capacity the budget
+pays by the act a day: its acts are costed as care, not as the policy's own cost, so the lever
+carries its own unit cost) is searched exhaustively with common random numbers. Then:
 
 * with a budget of EUR 0 above the baseline, the confirmed Pareto set is the baseline alone
   (every other mix costs more);
@@ -45,7 +46,7 @@ levers:
   - {path: policies.nurses.fte, range: [0, 2], type: integer, name: nurses}
   - {path: policies.medical_assistants.count_fte, range: [0, 2], type: integer, name: assistants}
   - {path: policies.teleconsultation.platform_daily_capacity, range: [0, 6], type: integer,
-     name: tele}
+     name: tele, cost_per_unit_per_year_eur: 9125}
 budget: {amount_eur: BUDGET, per: year}
 objectives:
   - {metric: unscheduled_within_48h_share, sense: maximise, indifference: 0.005}

@@ -63,7 +63,7 @@ executor: serial
 
 # Figures expected in each report: weekly series (4), waits, outcomes, [forest], [map];
 # sweep: one sensitivity chart and one response plot per metric of interest.
-EXPECTED_FIGURES = {"run": 6, "compare": 9, "sweep": 4}
+EXPECTED_FIGURES = {"run": 6, "compare": 10, "sweep": 4}  # compare: + acceptability curves
 TITLES = {
     "run": "Access to primary care: aspatial",
     "compare": "Policy comparison: alt against base",

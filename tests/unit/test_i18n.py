@@ -15,7 +15,7 @@ import pytest
 
 from accesssim import i18n
 from accesssim.i18n import MissingTranslation, _, set_language, using
-from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows, icer_rows
 from accesssim.scenario.errors import Problem, translate_reason, translated
 from accesssim.wording import (
     fmt_ci,
@@ -256,9 +256,29 @@ def test_golden_french_cost_table() -> None:
         words = baseline_cost_words(
             {"total": 58390.0, "teleconsultation": 58390.0}, {"teleconsultation": "Télé"}
         )
-        assert words.startswith(f"Le coût des politiques de la référence (58{NNBSP}390{NBSP}€)")
+        assert words.startswith(
+            f"Les politiques de la référence coûtent 58{NNBSP}390{NBSP}€ en propre"
+        )
+        (icer,) = icer_rows(
+            gains.assign(
+                cost_low=-6000.0,
+                cost_high=-3000.0,
+                icer=-12.24,
+                icer_low=-20.4,
+                icer_high=-6.0,
+                icer_bounded=True,
+                dominance="dominant",
+            )
+        )
+        assert icer.icer == f"économise 12{NBSP}€ par unité"
+        assert icer.icer_ci == f"[-20{NBSP}€{NBSP}; -6{NBSP}€]"
+        assert icer.case == "meilleur et moins cher (dominant)"
+        assert icer.cost_ci == f"[-6{NNBSP}000{NBSP}€{NBSP}; -3{NNBSP}000{NBSP}€]"
     with using("en"):
         assert cost_rows(gains)[0].description == "ED visit avoided"
+        (icer,) = icer_rows(gains.assign(dominance="no_clear_effect"))
+        assert icer.icer == "– (effect could be 0)"
+        assert icer.case == "no clear effect"
 
 
 def test_error_reasons_in_french() -> None:

@@ -364,6 +364,96 @@ def test_race_start_follows_the_weights_and_is_stable_when_a_gp_is_added() -> No
     assert abs(moved.mean() - 1 / share.sum()) < 0.015
 
 
+def test_record_act_files_each_act_by_day_part_item_and_patient_class() -> None:
+    """The acts the costing prices: a GP act at its session (08:00 is the morning part), an ED
+    visit at the request time, the patient's class from age, ALD and the pathway."""
+    from accesssim.vocabulary import N_DAY_PARTS, Act, PayClass
+
+    days = 4
+    par = tiny_params(days, ed_share_24h=1.0, ed_share_48h=1.0)
+    people = tiny_people([0, 0, -1, -1, 1], age=[40, 40, 30, 3, 70], ald=[0, 1, 0, 0, 0])
+    gps = tiny_gps([0, 1])
+    agenda = tiny_agenda([[1] * 8, [0] * 8])
+    cands = tiny_candidates([[0, 1]])
+    req = tiny_requests(
+        t=[0.30, 0.31, 0.32, 0.33, 0.34],
+        person=[0, 1, 2, 3, 4],
+        kind=[0, 1, 1, 0, 1],
+        patience=[0.0, 0.0, 0.0, 0.0, 0.0],
+    )
+    out, carry, queue = new_outputs(5), new_carry(5), new_queue(5)
+    tallies = new_tallies(2, par.n_weeks, 1, days)
+    K.book_day(
+        req, no_requests(), people, gps, GPLists(cands, cands), agenda, tiny_pools(days), par,
+        out, carry, queue, tallies,
+    )  # fmt: skip
+    acts = tallies.acts.reshape(days, N_DAY_PARTS, len(Act), len(PayClass))
+    nz = np.nonzero(acts)
+    filed = {tuple(int(i) for i in idx): int(acts[idx]) for idx in zip(*nz, strict=True)}
+    assert filed == {
+        (0, 0, Act.OFFICE, PayClass.ADULT_PATHWAY): 1,  # own MT, day 0 at 08:00
+        (0, 1, Act.OFFICE, PayClass.ALD_ADULT_PATHWAY): 1,  # own MT at 14:00, with an ALD
+        (0, 2, Act.ED, PayClass.ADULT_URGENT): 1,  # no MT, 24 h need: the ED at 07:41 (night)
+        (1, 0, Act.OFFICE, PayClass.ADULT_URGENT): 1,  # another GP, day 1 morning
+    }
+    # GP acts filed = GP acts counted; the forgone request files nothing.
+    gp_acts = acts[:, :, [Act.OFFICE, Act.HOME]].sum()
+    assert gp_acts == tallies.acts_gp.sum() == 3
+    assert tallies.daily[0].tolist() == [3, 2, 1]  # unscheduled, met within 48 h, ED
+
+
+def test_record_act_prices_the_pathways_acts_once() -> None:
+    """Acts of the access pathways: an out-of-hours (PDSA) act at its time (the deep night is
+    a part of its own), a direct ED visit at the request, an act the SAS regulation booked with
+    its supplement; an emergency beyond primary care files nothing, and a need asked again
+    files only the act that finally happens (none while it waits)."""
+    from accesssim.vocabulary import N_DAY_PARTS, Act, PayClass
+
+    days = 4
+    par = tiny_params(
+        days, ed_share_24h=0.0, ed_share_48h=0.0, repeat_share=1.0, repeat_max=3,
+        repeat_lo=1.0, repeat_hi=1.0, sas=1, sas_window=2.0, rota_start=0,
+    )  # fmt: skip
+    people = tiny_people([-1, -1, -1, -1, -1], age=[40] * 5)
+    gps = tiny_gps([0], accepts=[0], sees_others=[0], sees_others_planned=[0])
+    agenda = tiny_agenda([[0, 0, 1, 0, 0, 0, 0, 0]])  # one slot: day 1 morning
+    pools = tiny_pools(days, ooh_hours=((0.0, 8 / 24),), ooh_acts=1)
+    pools.ed_direct[Kind.U24, 1, 0] = 1.0  # a 24 h need of an adult at night goes to the ED
+    req = tiny_requests(
+        t=[0.05, 0.10, 0.50, 0.51, 0.52],
+        person=[0, 1, 2, 3, 4],
+        kind=[Kind.U24, Kind.U24, Kind.EMERGENCY, Kind.U48, Kind.U48],
+        u_direct=[1.0, 0.0, 1.0, 1.0, 1.0],
+        u_next=[1.0, 1.0, 1.0, 1.0, 0.0],
+        patience=[0.0] * 5,
+    )
+    out, carry, queue = new_outputs(5), new_carry(5), new_queue(5)
+    tallies = new_tallies(1, par.n_weeks, 1, days)
+    cands = tiny_candidates([[0]])
+    K.book_day(
+        req, no_requests(), people, gps, GPLists(cands, cands), agenda, pools, par, out, carry,
+        queue, tallies,
+    )  # fmt: skip
+    assert out.outcome.tolist() == [
+        Outcome.OUT_OF_HOURS,  # 01:12, a 24 h need: the PDSA's only act of the night
+        Outcome.ED_DIRECT,  # 02:24, a 24 h need straight to the ED
+        Outcome.ED_DIRECT,  # an emergency
+        Outcome.OTHER_GP,  # the SAS finds the rota GP's slot (day 1 morning)
+        Outcome.RETRY,  # nothing left: asked again on day 1
+    ]
+    acts = tallies.acts.reshape(days, N_DAY_PARTS, len(Act), len(PayClass))
+    nz = np.nonzero(acts)
+    filed = {tuple(int(i) for i in idx): int(acts[idx]) for idx in zip(*nz, strict=True)}
+    assert filed == {
+        (0, 3, Act.OUT_OF_HOURS, PayClass.ADULT_URGENT): 1,  # deep night (00:00-06:00)
+        (0, 3, Act.ED, PayClass.ADULT_URGENT): 1,  # direct, at the request
+        (1, 0, Act.OFFICE, PayClass.ADULT_URGENT): 1,
+        (1, 0, Act.SAS, PayClass.ADULT_URGENT): 1,
+    }
+    assert carry.n[0] == 1  # the need asked again: its act (if any) is filed when it happens
+    assert tallies.daily[0].tolist() == [3, 2, 1]  # needs that ended: unscheduled, met, ED
+
+
 def test_jump_hash_moves_keys_only_to_the_new_bucket() -> None:
     keys = keyed.combine_many(np.uint64(3), np.arange(10_000, dtype=np.uint64))
     b7 = np.array([K.jump(k, 7) for k in keys])

@@ -165,3 +165,12 @@ def test_warnings_carry_file_and_line(tmp_path: Path) -> None:
     s, doc = load_scenario_document(path, ["gps.count=1"])
     (w,) = warning_problems(s, doc)
     assert "10 per 100,000" in w.reason
+
+
+def test_nurse_time_counted_twice_is_flagged() -> None:
+    """CALIBRATION.md, policy evaluations as net effects: the 72-80 GP days an Asalée nurse
+    saves are the follow-ups it takes over; a list gain on top counts them twice."""
+    assert paths(scenario(policies={"nurses": {"fte": 1}})) == []
+    twice = scenario(policies={"nurses": {"fte": 1, "list_capacity_gain": 0.067}})
+    assert paths(twice) == ["policies.nurses.list_capacity_gain"]
+    assert "twice" in messages(twice)

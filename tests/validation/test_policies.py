@@ -10,7 +10,8 @@ gives a difference of exactly 0 and fails. Directions:
 * teleconsultation lowers ED visits and forgone care (DREES ER 1249: a fallback when the MT
   has no slot);
 * medical assistants raise MT coverage and GP acts (CNAM Dec 2024: list +19.5 %, acts +7.2 %);
-* nurses take ALD follow-ups and raise lists (Asalée financing convention, IRDES 2019);
+* nurses take ALD follow-ups, which frees GP time for same-day needs (Asalée financing
+  convention: 72-80 GP days a year per nurse FTE, counted once, tests/validation/test_costs.py);
 * pharmacists handle minor needs (June 2024 rules) and lower ED visits;
 * the MT-access mission raises ALD patients' MT coverage (CNAM action plan 2023-2024);
 * a retirement lowers coverage; a new health centre raises it.
@@ -169,13 +170,14 @@ def test_medical_assistant_cost_follows_the_cnam_aid_schedule() -> None:
     assert r.costs["medical_assistants"] == pytest.approx(expected)
 
 
-def test_nurses_take_ald_follow_ups_and_raise_lists() -> None:
+def test_nurses_take_ald_follow_ups_and_free_gp_time() -> None:
     alt = scenario(policies={"nurses": {"fte": 2, "ald_followup_share": 0.5}})
     cmp = run(alt)
     assert_up(cmp, "nurse_acts_per_1000")
-    assert_up(cmp, "mt_coverage_end")
+    assert_up(cmp, "unscheduled_within_48h_share")
     result = simulate(alt, seed=4)
-    assert result.costs["nurses"] == pytest.approx(2 * 60000 * (240 - 56) / 365)
+    # Asalée: EUR 58,000 per FTE-year (health-insurance funding of 2024), pro rata of the window.
+    assert result.costs["nurses"] == pytest.approx(2 * 58000 * (240 - 56) / 365)
 
 
 def test_pharmacists_handle_minor_needs_and_lower_ed_visits() -> None:
@@ -186,7 +188,16 @@ def test_pharmacists_handle_minor_needs_and_lower_ed_visits() -> None:
     result = simulate(alt, seed=5)
     acts = int(result.outcomes[:, 3].sum())
     assert acts > 0
-    assert result.costs["pharmacists"] == pytest.approx(15.0 * acts)
+    # Its acts are priced with every act (EUR 15 each, split between the AMO and the patient);
+    # the policy has no cost of its own.
+    assert result.costs["pharmacists"] == 0.0
+    lines = result.cost_lines
+    fees = sum(
+        eur
+        for item, eur in zip(lines["item"], lines["eur"], strict=True)
+        if item == "pharmacist_act"
+    )
+    assert fees == pytest.approx(15.0 * acts)
 
 
 def test_pharmacist_eligibility_follows_the_2024_rules() -> None:

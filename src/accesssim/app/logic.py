@@ -63,7 +63,13 @@ from accesssim.i18n import N_, _, language
 from accesssim.model import METRICS, RunResult, simulate
 from accesssim.model.policies import POLICIES, POLICY_BY_KEY, Policy
 from accesssim.report.describe import policy_rows, scenario_facts
-from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+from accesssim.report.tables import (
+    baseline_cost_words,
+    cost_year_rows,
+    difference_rows,
+    icer_rows,
+    perspective_costs,
+)
 from accesssim.scenario import (
     Document,
     InputError,
@@ -93,6 +99,7 @@ __all__ = [
     "cli_equivalent",
     "comparison_key",
     "cost_table",
+    "cost_year_table",
     "default_horizon",
     "differences_table",
     "figure_images",
@@ -100,6 +107,7 @@ __all__ = [
     "load_seed",
     "load_upload",
     "map_image",
+    "perspective_note",
     "report_html",
     "resolve",
     "results_root",
@@ -1056,16 +1064,58 @@ def differences_table(outcome: Outcome, all_metrics: bool = False) -> pd.DataFra
 
 
 def cost_table(outcome: Outcome) -> pd.DataFrame:
-    """Cost per unit of gain, as the page shows it (:func:`accesssim.report.tables.
-    cost_rows`)."""
+    """Cost-effectiveness against the baseline, as the page shows it
+    (:func:`accesssim.report.tables.icer_rows`): extra cost, gain and cost per unit of gain
+    (ICER), each with its 95 % CI, and the reading."""
     return pd.DataFrame(
         [
             {
                 _("gain (unit)"): r.description,
-                _("extra cost"): r.extra_cost,
-                _("gain [95 % CI]"): f"{r.gain_mean} {r.gain_ci}".strip(),
-                _("cost per unit of gain"): r.per_unit,
+                _("extra cost [95 % CI]"): f"{r.cost} {r.cost_ci}".strip(),
+                _("gain [95 % CI]"): f"{r.effect} {r.effect_ci}".strip(),
+                _("cost per unit of gain [95 % CI]"): f"{r.icer} {r.icer_ci}".strip(),
+                _("reading"): r.case,
             }
-            for r in cost_rows(outcome.cost_per_gain)
+            for r in icer_rows(outcome.cost_per_gain)
         ]
+    )
+
+
+def cost_year_table(outcome: Outcome) -> pd.DataFrame:
+    """The alternative's extra cost by item and year (mean paired difference, discounted
+    euros; :func:`accesssim.report.tables.cost_year_rows`)."""
+    import pandas as pd
+
+    base, alt = outcome.labels[0], outcome.labels[1]
+    frames = []
+    for label, run in zip(outcome.labels, outcome.comparison.runs, strict=False):
+        for r in run.results:
+            if r.cost_lines:
+                frames.append(
+                    pd.DataFrame(r.cost_lines).assign(scenario=label, replication=r.replication)
+                )
+    if not frames:
+        return pd.DataFrame()
+    persp = outcome.comparison.runs[0].scenario.costs.perspective
+    frame = perspective_costs(pd.concat(frames, ignore_index=True), {base: persp, alt: persp})
+    years, rows = cost_year_rows(frame, alt, base)
+    return pd.DataFrame(
+        [
+            {
+                _("item"): r.label,
+                **{_("year {n}").format(n=y): v for y, v in zip(years, r.years, strict=True)},
+                **({_("all years"): r.total} if len(years) > 1 else {}),
+            }
+            for r in rows
+        ]
+    )
+
+
+def perspective_note(outcome: Outcome) -> str:
+    """Whose costs are counted and at which discount rate, in words."""
+    from accesssim.wording import pct, perspective_words
+
+    c = outcome.comparison.runs[0].scenario.costs
+    return _("Costs to {who}, discounted at {rate} a year.").format(
+        who=perspective_words(c.perspective), rate=pct(c.discount_rate)
     )

@@ -460,13 +460,19 @@ def _show_results(outcome: Any, alt_scenario: Any, fresh: bool) -> None:
     st.subheader(_("Cost per unit of gain"))
     st.markdown(
         _(
-            "Extra cost to the public payer (CNAM, ARS) over the measured period, divided by "
-            "the gain over the whole territory; shown only when the gain's 95 % CI lies above 0."
+            "Extra cost over the measured period (every act the model counts and the "
+            "policies' own costs) against the gain over the whole territory, each with its "
+            "95 % CI; the cost per unit of gain (ICER) has its 95 % CI by Fieller's method and "
+            "is shown when the gain is clearly not 0."
         )
+        + " "
+        + L.perspective_note(outcome)
         + " "
         + L.baseline_cost(outcome)
     )
     st.dataframe(L.cost_table(outcome), hide_index=True)
+    st.caption(_("Extra cost by item and year (mean difference from the baseline)"))
+    st.dataframe(L.cost_year_table(outcome), hide_index=True)
     st.subheader(_("Figures of the report"))
     L.ensure_figures(outcome)
     if outcome.figures:
@@ -496,6 +502,7 @@ def _show_results(outcome: Any, alt_scenario: Any, fresh: bool) -> None:
 def _tab_name(key: str) -> str:
     names = {
         "forest": N_("Differences"),
+        "acceptability": N_("Cost-effectiveness"),
         "weekly-wait_planned_mean_days": N_("Planned waits by week"),
         "weekly-unscheduled_within_48h_share": N_("Within 48 h by week"),
         "weekly-unscheduled_within_24h_share": N_("Within 24 h by week"),

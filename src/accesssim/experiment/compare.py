@@ -6,13 +6,21 @@ Every scenario runs the same replication indices under the same root seed, so re
 the paired differences (a Student-t CI over replications); pairing removes the noise the runs
 share, so the CI is much narrower than an unpaired one on the same runs.
 
-Cost per unit of gain is the mean extra cost over the mean gain, for three gains:
+Cost-effectiveness (:meth:`Comparison.cost_per_gain`), each alternative against the baseline,
+for three effects:
 
 * an extra adult with a declared GP at the horizon (fewer ``patients_without_mt_end``);
 * an ED visit avoided over the measurement window;
-* an extra unscheduled need met within 48 h over the measurement window.
+* an extra unscheduled need met within 48 h over the measurement window;
 
-It is reported only when the gain's CI lies above 0 (otherwise the ratio is meaningless).
+ED visits and needs met are summed year by year, discounted like costs (costs.discount_rate);
+the adults with an MT are a state at the horizon, not discounted. The cost is
+``total_cost_eur``: every act the model counts and the policies' own costs, for the scenario's
+perspective (the health insurance by default), discounted. Per alternative and effect: the
+incremental cost and effect with their 95 % CIs (paired Student t), the ICER (incremental cost
+over incremental effect) with its 95 % CI by Fieller's method (:func:`~accesssim.analysis.
+fieller_ratio`), the dominance case in words, and the acceptability curve (probability of being
+cost-effective against the willingness to pay, :func:`~accesssim.analysis.acceptability`).
 """
 
 from __future__ import annotations
@@ -23,7 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from accesssim.analysis import Estimate, mean_ci, paired_difference, unpaired_difference
+from accesssim.analysis import (
+    Estimate,
+    acceptability,
+    fieller_ratio,
+    mean_ci,
+    paired_difference,
+    unpaired_difference,
+)
 from accesssim.experiment.executors import choose_executor, make_executor
 from accesssim.experiment.replicate import Replications, run_replication
 from accesssim.model import METRIC_NAMES, RunResult
@@ -31,24 +46,61 @@ from accesssim.scenario.schema import Scenario
 from accesssim.vocabulary import N_GP_KINDS, Outcome
 from accesssim.wording import GAIN_WORDS
 
-__all__ = ["GAINS", "Comparison", "compare", "gains_of"]
+__all__ = ["GAINS", "Comparison", "compare", "dominance", "gains_of"]
 
 GAINS: dict[str, str] = dict(GAIN_WORDS)
 """Gain -> what it counts (English: the ``description`` column of the results files)."""
 
 
 def gains_of(result: RunResult) -> dict[str, float]:
-    """Counts behind the gains, for one replication (differences are taken later)."""
-    needs = result.outcomes[1:N_GP_KINDS]
-    # Unscheduled needs: requests that ended (one asked again later is not an end).
-    unscheduled = float(needs.sum() - needs[:, Outcome.RETRY].sum())
-    ed = result.outcomes[:, Outcome.ED].sum() + result.outcomes[:, Outcome.ED_DIRECT].sum()
+    """Counts behind the gains, and the cost, for one replication (differences are taken
+    later): flows (ED visits for needs primary care could have handled, unscheduled needs met
+    within 48 h) discounted year by year like costs."""
+    yearly = result.yearly
+    if yearly and yearly.get("year"):
+        factor: dict[int, float] = {}
+        flows = {"ed_visits": 0.0, "unscheduled_met_48h": 0.0}
+        for year, measure, value in zip(
+            yearly["year"], yearly["measure"], yearly["value"], strict=True
+        ):
+            if measure == "discount_factor":
+                factor[year] = value
+        for year, measure, value in zip(
+            yearly["year"], yearly["measure"], yearly["value"], strict=True
+        ):
+            if measure in flows:
+                flows[measure] += value * factor.get(year, 1.0)
+        ed, met = flows["ed_visits"], flows["unscheduled_met_48h"]
+    else:  # results of an older version: the measurement window, undiscounted
+        needs = result.outcomes[1:N_GP_KINDS]
+        # Unscheduled needs: requests that ended (one asked again later is not an end).
+        unscheduled = float(needs.sum() - needs[:, Outcome.RETRY].sum())
+        gp_kinds = result.outcomes[:N_GP_KINDS]
+        ed = float(gp_kinds[:, Outcome.ED].sum() + gp_kinds[:, Outcome.ED_DIRECT].sum())
+        met = result.metrics["unscheduled_within_48h_share"] * unscheduled
+    metrics = result.metrics
     return {
-        "patients_with_mt": -float(result.metrics["patients_without_mt_end"]),
+        "patients_with_mt": -float(metrics["patients_without_mt_end"]),
         "ed_visits_avoided": -float(ed),
-        "unscheduled_met_48h": result.metrics["unscheduled_within_48h_share"] * unscheduled,
-        "cost": float(result.metrics["policy_cost_eur"]),
+        "unscheduled_met_48h": float(met),
+        "cost": float(metrics.get("total_cost_eur", metrics.get("policy_cost_eur", 0.0))),
     }
+
+
+def dominance(cost: Estimate, effect: Estimate) -> str:
+    """The cost-effectiveness case of an alternative, from the CIs of its incremental cost and
+    effect: ``dominant`` (better and cheaper), ``dominated`` (worse and dearer), ``dearer_better``
+    (a trade-off: the ICER is the price of a unit), ``cheaper_worse`` (saves money at a loss),
+    ``better`` or ``worse`` (the cost change could be chance), ``no_clear_effect``."""
+    better = effect.low > 0
+    worse = effect.high < 0
+    dearer = cost.low > 0
+    cheaper = cost.high < 0
+    if better:
+        return "dominant" if cheaper else ("dearer_better" if dearer else "better")
+    if worse:
+        return "dominated" if dearer else ("cheaper_worse" if cheaper else "worse")
+    return "no_clear_effect"
 
 
 @dataclass
@@ -106,29 +158,79 @@ class Comparison:
                 )
         return pd.DataFrame(rows)
 
-    def cost_per_gain(self) -> pd.DataFrame:
-        """One row per (alternative, gain): extra cost, gain with CI, euros per unit."""
+    def _deltas(self, j: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
         pairs = self._paired()
+        base = [gains_of(p[0]) for p in pairs]
+        alt = [gains_of(p[j]) for p in pairs]
+        effects = {
+            g: np.array([a[g] - b[g] for a, b in zip(alt, base, strict=True)]) for g in GAINS
+        }
+        cost = np.array([a["cost"] - b["cost"] for a, b in zip(alt, base, strict=True)])
+        return effects, cost
+
+    def cost_per_gain(self) -> pd.DataFrame:
+        """One row per (alternative, gain): incremental cost and effect with their CIs, the
+        ICER (euros per unit of gain) with its Fieller CI, and the dominance case.
+
+        ``eur_per_unit`` is the ICER when the effect's CI lies above 0 (otherwise NaN, as the
+        ratio of a gain that could be 0 means nothing); ``icer`` is the plain ratio of means.
+        """
         rows = []
         for j, label in enumerate(self.labels[1:], start=1):
-            g_base = [gains_of(p[0]) for p in pairs]
-            g_alt = [gains_of(p[j]) for p in pairs]
-            cost = paired_difference([g["cost"] for g in g_base], [g["cost"] for g in g_alt])
+            effects, dcost = self._deltas(j)
+            cost = mean_ci(dcost, self.level)
             for gain, text in GAINS.items():
-                est = paired_difference([g[gain] for g in g_base], [g[gain] for g in g_alt])
-                per = cost.mean / est.mean if est.low > 0 else float("nan")
+                est = mean_ci(effects[gain], self.level)
+                ratio = fieller_ratio(dcost, effects[gain], self.level)
                 rows.append(
                     {
                         "alternative": label,
                         "gain": gain,
                         "description": text,
                         "extra_cost_eur": cost.mean,
+                        "cost_low": cost.low,
+                        "cost_high": cost.high,
                         "gain_mean": est.mean,
                         "gain_low": est.low,
                         "gain_high": est.high,
-                        "eur_per_unit": per,
+                        "icer": ratio.value,
+                        "icer_low": ratio.low,
+                        "icer_high": ratio.high,
+                        "icer_bounded": ratio.bounded,
+                        "eur_per_unit": ratio.value if est.low > 0 else float("nan"),
+                        "dominance": dominance(cost, est),
+                        "n": est.n,
                     }
                 )
+        return pd.DataFrame(rows)
+
+    def acceptability(self, points: int = 41) -> pd.DataFrame:
+        """The cost-effectiveness acceptability curves: one row per (alternative, gain,
+        willingness to pay): the probability that the alternative is cost-effective against
+        the baseline at that price of a unit of gain. The range of willingness to pay goes from
+        0 to twice the largest ICER upper bound (or ICER) of the gain over the alternatives."""
+        deltas = {j: self._deltas(j) for j in range(1, len(self.labels))}
+        rows = []
+        for gain in GAINS:
+            top = 0.0
+            for effects, dcost in deltas.values():
+                r = fieller_ratio(dcost, effects[gain], self.level)
+                for v in (r.high if r.bounded else float("nan"), r.value):
+                    if np.isfinite(v):
+                        top = max(top, abs(v))
+            top = 2.0 * top if top > 0 else 1000.0
+            wtp = np.linspace(0.0, top, points)
+            for j, (effects, dcost) in deltas.items():
+                prob = acceptability(dcost, effects[gain], wtp)
+                for lam, pr in zip(wtp, prob, strict=True):
+                    rows.append(
+                        {
+                            "alternative": self.labels[j],
+                            "gain": gain,
+                            "wtp_eur": float(lam),
+                            "probability": float(pr),
+                        }
+                    )
         return pd.DataFrame(rows)
 
     def estimate(self, alternative: str, metric: str) -> Estimate:

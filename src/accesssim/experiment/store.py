@@ -6,8 +6,10 @@ A results directory holds:
   (temporary file + rename), so an interrupted experiment loses nothing that finished;
 * ``metrics.parquet`` (scenario, point, replication, seed, metric, value), ``weekly.parquet``,
   ``outcomes.parquet``, ``outcomes_weekday.parquet``, ``outcomes_hour.parquet``,
-  ``costs.parquet``, ``communes.parquet``, ``waits.parquet``: the parts gathered into one table
-  each (CSV copies on request);
+  ``costs.parquet`` (year, item, payer, eur, eur_discounted: every act and every policy's own
+  cost by year of the measurement window), ``yearly.parquet`` (year, measure, value: effects by
+  year), ``communes.parquet``, ``waits.parquet``: the parts gathered into one table each (CSV
+  copies on request);
 * ``scenarios/<label>.yaml``: each resolved scenario, exactly as run;
 * ``experiment.json``: the kind of experiment, the seeds, the package version, the command and
   the digest of what the runs depend on; written before the first run (``complete: false``)
@@ -82,6 +84,7 @@ TABLES = (
     "outcomes_weekday",
     "outcomes_hour",
     "costs",
+    "yearly",
     "communes",
     "waits",
 )
@@ -127,7 +130,12 @@ def run_tables(
     outcomes = pd.DataFrame(rows, columns=["window", "kind", "outcome", "count"])
     by_weekday = _profile_table(result.outcomes_by_weekday, "weekday", WEEKDAY_NAMES)
     by_hour = _profile_table(result.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS])
-    costs = pd.DataFrame({"policy": list(result.costs), "eur": list(result.costs.values())})
+    costs = pd.DataFrame(
+        result.cost_lines or {"year": [], "item": [], "payer": [], "eur": [], "eur_discounted": []}
+    ).astype({"year": np.int64, "eur": np.float64, "eur_discounted": np.float64})
+    yearly = pd.DataFrame(result.yearly or {"year": [], "measure": [], "value": []}).astype(
+        {"year": np.int64, "value": np.float64}
+    )
     communes = pd.DataFrame(result.communes)
     hist = result.wait_histogram
     nz = np.nonzero(hist)
@@ -145,6 +153,7 @@ def run_tables(
         "outcomes_weekday": by_weekday,
         "outcomes_hour": by_hour,
         "costs": costs,
+        "yearly": yearly,
         "communes": communes,
         "waits": waits,
     }
@@ -336,8 +345,8 @@ def runs_digest(kind: str, payload: Mapping[str, Any]) -> str:
 #: What accesssim writes in a results directory (``--overwrite`` removes only these).
 _OWN = re.compile(
     r"^(parts|scenarios|experiment\.json|experiment\.yaml|design\.parquet|report\.html"
-    r"|(metrics|weekly|outcomes|outcomes_weekday|outcomes_hour|costs|communes|waits|differences"
-    r"|cost_per_gain)\.(parquet|csv)"
+    r"|(metrics|weekly|outcomes|outcomes_weekday|outcomes_hour|costs|yearly|communes|waits"
+    r"|differences|cost_per_gain|acceptability)\.(parquet|csv)"
     r"|sensitivity-[\w-]+\.parquet|\.tmp-.*|\.accesssim\.lock"
     r"|(mixes|estimates|comparisons|robustness|prim-trajectory|prim-boxes|feature-scores)\.parquet"
     r"|pareto\.json|discovery\.json)$"
@@ -347,12 +356,15 @@ _OWN = re.compile(
 @dataclass
 class StoredRun:
     """A finished run read back from a results directory (for ``--resume``): what summaries,
-    comparisons and advice need (metrics, costs, outcome counts, weekly series)."""
+    comparisons and advice need (metrics, costs, cost lines, effects by year, outcome
+    counts, weekly series)."""
 
     replication: int
     seed: int
     metrics: dict[str, float]
     costs: dict[str, float] = field(default_factory=dict)
+    cost_lines: dict[str, list] = field(default_factory=dict)
+    yearly: dict[str, list] = field(default_factory=dict)
     weekly: dict[str, np.ndarray] = field(default_factory=dict)
     outcomes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     outcomes_all: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -597,9 +609,11 @@ class ResultsDir:
             return set()
         return {p.stem for p in folder.glob("[!.]*.parquet")}
 
-    def stored_runs(self, label: str) -> list[StoredRun]:
+    def stored_runs(self, label: str, perspective: str = "amo") -> list[StoredRun]:
         """The finished runs of one scenario label (keys ``<label>-r<replication>``), read
-        back for summaries when an experiment is resumed."""
+        back for summaries when an experiment is resumed (``perspective``: the scenario's
+        ``costs.perspective``, for the policies' own costs)."""
+        from accesssim.model.costing import cost_summary
 
         prefix = f"{label}-r"
         out = []
@@ -615,7 +629,17 @@ class ResultsDir:
             costs = self.part_path("costs", key)
             if costs.exists():
                 c = pd.read_parquet(costs)
-                run.costs = {str(k): float(v) for k, v in zip(c["policy"], c["eur"], strict=True)}
+                if "item" in c.columns:
+                    run.cost_lines = {col: c[col].tolist() for col in c.columns}
+                    run.costs = cost_summary(run.cost_lines, perspective)["policies"]
+                else:  # results of an older version: euros by policy
+                    run.costs = {
+                        str(k): float(v) for k, v in zip(c["policy"], c["eur"], strict=True)
+                    }
+            yearly = self.part_path("yearly", key)
+            if yearly.exists():
+                y = pd.read_parquet(yearly)
+                run.yearly = {col: y[col].tolist() for col in y.columns}
             weekly = self.part_path("weekly", key)
             if weekly.exists():
                 w = pd.read_parquet(weekly)
@@ -743,7 +767,7 @@ def write_comparison(
     """Write a finished :class:`~accesssim.experiment.compare.Comparison` as a results
     directory (what ``accesssim compare --out DIR`` and the app both write): the resolved
     scenarios, one part per replication not yet on disk, ``experiment.json``, the consolidated
-    tables, ``differences`` and ``cost_per_gain``.
+    tables, ``differences``, ``cost_per_gain`` and ``acceptability``.
 
     ``store`` is an open :class:`ResultsDir` (the command line opens it before running, so
     runs are written as they finish, with the digest of the ``replications`` asked for);
@@ -789,6 +813,7 @@ def write_comparison(
         store.consolidate(csv=csv)
         store.write_table("differences", comparison.differences(), csv=csv)
         store.write_table("cost_per_gain", comparison.cost_per_gain(), csv=csv)
+        store.write_table("acceptability", comparison.acceptability(), csv=csv)
     finally:
         if own:
             store.close()

@@ -44,6 +44,7 @@ from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
+from accesssim.model.costing import act_cost_lines, cost_summary, cost_table, yearly_effects
 from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests
 from accesssim.model.metrics import compute_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
@@ -347,7 +348,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         agenda=agenda,
         pools=Pools(**pools),
         par=par,
-        tallies=new_tallies(G, par.n_weeks, pop.commune_population.size),
+        tallies=new_tallies(G, par.n_weeks, pop.commune_population.size, cal.horizon_days),
         others=others,
         rota=rota,
         everyone=everyone,
@@ -506,10 +507,18 @@ def snapshot(run: Run, day: int) -> dict[str, float]:
     }
 
 
-def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
-    """Every 7 days and at the end of the warm-up: a snapshot."""
+def year_ends(run: Run) -> dict[int, int]:
+    """The first day after each whole measured year: ``{day: year}`` (years from 1)."""
     horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
-    marks_days = sorted(set(range(0, horizon, 7)) | {warmup})
+    return {warmup + 365 * y: y for y in range(1, (horizon - warmup) // 365 + 1)}
+
+
+def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
+    """Every 7 days, at the end of the warm-up and at the end of each measured year: a
+    snapshot."""
+    horizon, warmup = run.cal.horizon_days, run.cal.warmup_days
+    year_ends_ = year_ends(run)
+    marks_days = sorted(set(range(0, horizon, 7)) | {warmup} | (set(year_ends_) - {horizon}))
     prev = 0
     yield env.timeout(MIDNIGHT["snapshots"])
     for day in marks_days:
@@ -521,6 +530,8 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
                 run.snaps[c][day // 7] = snap[c]
         if day == warmup:
             run.marks["start"] = snap
+        if day in year_ends_:
+            run.marks[f"year{year_ends_[day]}"] = snap
 
 
 MAX_BLOCK_DAYS = 28
@@ -539,7 +550,7 @@ def booking_blocks(run: Run) -> list[tuple[int, int]]:
     taken one by one."""
     horizon = run.cal.horizon_days
     cuts = set(gp_change_days(run)) | set(run.first_of_month)
-    cuts |= set(range(0, horizon, 7)) | {run.cal.warmup_days}
+    cuts |= set(range(0, horizon, 7)) | {run.cal.warmup_days} | set(year_ends(run))
     cuts |= set(range(0, horizon, CHUNK_DAYS))
     for a in run.params.policies:
         if a.policy.processes(a.params, run):
@@ -658,18 +669,21 @@ def run_processes(run: Run) -> None:
 # -- 3. the result -----------------------------------------------------------------------------
 
 
-def policy_costs(run: Run) -> dict[str, float]:
-    """Euros per policy (and cost item) over the measurement window, and their ``total``.
-
-    Items ending in ``_gp_net_cost`` are reported, not summed (the GP's cost, not the payer's).
-    """
-    costs: dict[str, float] = {}
+def cost_lines(run: Run) -> dict[str, list]:
+    """The run's cost table (year, item, payer, eur, eur_discounted): every act the kernel
+    counted (:func:`~accesssim.model.costing.act_cost_lines`) and each policy's own lines."""
+    cal, cp = run.cal, run.params.costs
+    lines = act_cost_lines(run.tallies.acts, cal, cp)
     for a in run.params.policies:
-        costs.update(a.policy.cost(a.params, run))
-    costs["total"] = float(
-        sum(v for k, v in costs.items() if not k.endswith("_gp_net_cost") and k != "total")
-    )
-    return costs
+        lines += a.policy.cost(a.params, run)
+    return cost_table(lines, cal.warmup_days, cal.horizon_days, cp.discount_rate)
+
+
+def policy_costs(run: Run) -> dict[str, float]:
+    """Discounted euros of each policy's own costs over the measurement window, for the
+    scenario's perspective, and their ``total``; items ending in ``_gp_net_cost`` are the GP's
+    cost, reported, never summed."""
+    return cost_summary(cost_lines(run), run.params.costs.perspective)["policies"]
 
 
 def weekly_table(run: Run) -> dict[str, np.ndarray]:
@@ -693,8 +707,10 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
     cal, pop, sup, gps, tallies = run.cal, run.pop, run.sup, run.gps, run.tallies
     warmup, horizon = cal.warmup_days, cal.horizon_days
     G = sup.n
-    costs = policy_costs(run)
-    metrics = compute_metrics(run, costs)
+    table = cost_lines(run)
+    summary = cost_summary(table, run.params.costs.perspective)
+    costs = summary["policies"]
+    metrics = compute_metrics(run, summary)
     adults = run.adults
     mt = pop.mt
     valid = (mt >= 0) & (gps.active[np.maximum(mt, 0)] == 1) if G else np.zeros(pop.n, bool)
@@ -747,6 +763,8 @@ def collect(run: Run, seed: int, replication: int) -> RunResult:
         outcomes_by_hour=tallies.hour.copy(),
         wait_histogram=tallies.hist,
         costs=costs,
+        cost_lines=table,
+        yearly=yearly_effects(run),
         communes=_commune_table(run.params, pop, ad_c, cov_c, tallies.commune, cal),
         diagnostics=diagnostics,
         requests=requests,

@@ -44,7 +44,19 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from accesssim.model import keyed
-from accesssim.vocabulary import CommuneTally, Counter, FSum, Kind, Outcome, Weekly
+from accesssim.vocabulary import (
+    ALD_OFFSET,
+    N_DAY_PARTS,
+    Act,
+    CommuneTally,
+    Counter,
+    Daily,
+    FSum,
+    Kind,
+    Outcome,
+    PayClass,
+    Weekly,
+)
 
 __all__ = [
     "ask_again",
@@ -60,6 +72,7 @@ __all__ = [
     "hour_band",
     "pharmacist_eligible",
     "record",
+    "record_act",
     "release_until",
     "request_window",
     "step_nurse",
@@ -116,6 +129,18 @@ K_UNSCHED, K_U48_MET, K_ED = (
     int(CommuneTally.ED),
 )
 F_WAIT, F_EXCESS, F_EXCESS_N = int(FSum.WAIT_PLANNED), int(FSum.EXCESS), int(FSum.EXCESS_N)
+D_UNSCHED, D_U48_MET, D_ED = int(Daily.UNSCHEDULED), int(Daily.U48_MET), int(Daily.ED)
+A_OFFICE, A_HOME, A_TELE_GP = int(Act.OFFICE), int(Act.HOME), int(Act.TELE_GP)
+A_TELE_PLATFORM, A_PHARMACIST, A_NURSE = int(Act.TELE_PLATFORM), int(Act.PHARMACIST), int(Act.NURSE)
+A_ED, A_SAS, A_OOH = int(Act.ED), int(Act.SAS), int(Act.OUT_OF_HOURS)
+P_PATHWAY, P_URGENT = int(PayClass.ADULT_PATHWAY), int(PayClass.ADULT_URGENT)
+P_OUTSIDE, P_CHILD, P_INFANT = (
+    int(PayClass.ADULT_OUTSIDE),
+    int(PayClass.CHILD),
+    int(PayClass.INFANT),
+)
+P_ALD = int(ALD_OFFSET)
+N_PARTS = int(N_DAY_PARTS)
 NEVER = 10**9
 """A day that never comes (the start of a policy that is off)."""
 
@@ -774,6 +799,14 @@ def record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda
     to_ed = outcome in (ED, ED_DIRECT)
     t0 = req.t0[r]
     measured = par.warmup <= d < par.horizon
+    daily = tallies.daily
+    if k != EMERGENCY and outcome != RETRY and d < daily.shape[0]:  # every day, for the years
+        if unsched:
+            daily[d, D_UNSCHED] += 1
+            if seen and outcome != NURSE and appt - t0 <= 2.0:
+                daily[d, D_U48_MET] += 1
+        if to_ed:
+            daily[d, D_ED] += 1
     if measured:
         tallies.counts[1, k, final] += 1
         tallies.weekday[k, (d + par.start_weekday) % 7, final] += 1
@@ -832,6 +865,71 @@ def record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda
         weekly[wk, W_FORGONE] += 1
     elif outcome == TELE:
         weekly[wk, W_TELE] += 1
+
+
+@njit(**JIT)
+def record_act(tallies, t, k, outcome, appt, gp, need, route, ald, age, par):
+    """File the act a request ends in (if any) in ``tallies.acts``: by day and part of the day
+    it takes place (:data:`accesssim.vocabulary.DAY_PARTS`), item (:class:`Act`) and patient
+    class (:class:`PayClass`), for the costing. ED visits (after a failed search or direct)
+    and pharmacist acts take place at the request time; GP, out-of-hours, teleconsultation and
+    nurse acts at the appointment. A GP act booked through the SAS regulation also files the
+    SAS supplement. Only the act that ends a need is filed: a request asked again later or
+    waiting for practices to open files nothing (its later request files the act). Acts after
+    the horizon are not filed (they are pending); emergencies beyond primary care are not
+    filed (:func:`book_one` records them apart)."""
+    if outcome in (ED, ED_DIRECT, PHARMACIST):
+        when = t
+    elif appt >= 0.0:
+        when = appt
+    else:
+        return
+    if outcome in (ED, ED_DIRECT):
+        item = A_ED
+    elif outcome == PHARMACIST:
+        item = A_PHARMACIST
+    elif outcome == NURSE:
+        item = A_NURSE
+    elif outcome == OUT_OF_HOURS:
+        item = A_OOH
+    elif outcome == TELE:
+        item = A_TELE_GP if route == C_TELE_GP else A_TELE_PLATFORM
+    elif gp >= 0:
+        item = A_HOME if need == 2 else A_OFFICE
+    else:
+        return
+    day = int(np.floor(when))
+    acts = tallies.acts
+    if day < 0 or day >= par.horizon or N_PARTS * (day + 1) > acts.shape[0]:
+        return
+    h = (when - day) * 24.0 + 1e-6  # session starts are computed: 08:00 may read 07:59:59.99
+    if 8.0 <= h < 12.0:
+        part = 0
+    elif 12.0 <= h < 20.0:
+        part = 1
+    elif h < 6.0:
+        part = 3  # deep night
+    else:
+        part = 2
+    pathway = outcome == OWN_MT or route == C_COLLEAGUE
+    if outcome == NURSE:  # a follow-up the MT hands over
+        pathway = True
+    if age < 6:
+        cls = P_INFANT
+    elif age < 16:
+        cls = P_CHILD
+    elif pathway:
+        cls = P_PATHWAY
+    elif k != PLANNED:
+        cls = P_URGENT
+    else:
+        cls = P_OUTSIDE
+    if ald:
+        cls += P_ALD
+    row = N_PARTS * day + part
+    acts[row, item, cls] += 1
+    if route == C_SAS:
+        acts[row, A_SAS, cls] += 1
 
 
 @njit(**JIT)
@@ -1009,6 +1107,7 @@ def book_one(
     if gp >= 0 and m < 0:
         enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
     record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
+    record_act(tallies, t, k, outcome, appt, gp, need, route, people.ald[p], people.age[p], par)
 
 
 @njit(**JIT)

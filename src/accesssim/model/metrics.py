@@ -7,7 +7,7 @@ a made-up 0. Definitions are in docs/metrics.md.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,8 +36,9 @@ def _hist_mean(hist: np.ndarray) -> float:
     return _ratio((hist * np.arange(hist.size)).sum(), hist.sum())
 
 
-def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
-    """All metrics of METRIC_NAMES, from a run that reached its horizon."""
+def compute_metrics(run: Run, costs: dict[str, Any]) -> dict[str, float]:
+    """All metrics of METRIC_NAMES, from a run that reached its horizon (``costs``: the
+    :func:`~accesssim.model.costing.cost_summary` of its cost table)."""
     cal, pop, sup, gps = run.cal, run.pop, run.sup, run.gps
     t = run.tallies
     counts, hist, counters, fsums, acts_gp = t.counts, t.hist, t.counters, t.fsums, t.acts_gp
@@ -91,7 +92,9 @@ def compute_metrics(run: Run, costs: dict[str, float]) -> dict[str, float]:
     m["mt_coverage_ald_end"] = float(end["coverage_ald"])
     m["patients_without_mt_end"] = float(end["without_mt"])
     m["gp_acts_per_inhabitant"] = _ratio(gp_acts + tele_acts, n_pop * years)
-    m["policy_cost_eur"] = float(costs.get("total", 0.0))
+    m["total_cost_eur"] = float(costs["total"])
+    m["care_cost_eur"] = float(costs["care"])
+    m["policy_cost_eur"] = float(costs["policy"])
 
     m["wait_all_mean_days"] = _hist_mean(all_hist)
     m["wait_all_median_days"] = histogram_quantile(all_hist, 0.5)

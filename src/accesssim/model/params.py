@@ -21,9 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from accesssim.model.costing import CostParams
 from accesssim.model.policies import POLICIES, Policy
 from accesssim.scenario.distributions import Distribution, Exponential, Normal
-from accesssim.scenario.schema import AGE_BAND_BOUNDS, Scenario
+from accesssim.scenario.schema import (
+    AGE_BAND_BOUNDS,
+    Pharmacists,
+    Scenario,
+    Teleconsultation,
+)
 
 __all__ = [
     "ActivePolicy",
@@ -208,6 +214,7 @@ class RunParams:
     population: PopulationParams
     demand: DemandParams
     gps: GPParams
+    costs: CostParams
     policies: tuple[ActivePolicy, ...] = field(default_factory=tuple)
     out_of_hours: OutOfHoursParams | None = None
 
@@ -415,6 +422,52 @@ def _gps(scenario: Scenario) -> GPParams:
     )
 
 
+def _default(model: Any, name: str) -> Any:
+    return model.model_fields[name].default
+
+
+def _costs(scenario: Scenario) -> CostParams:
+    """The ``costs:`` block and the act fees of the policies (their schema defaults when off)."""
+    c = scenario.costs
+    fees, rb = c.fees, c.reimbursement
+    pol = scenario.policies
+    return CostParams(
+        perspective=c.perspective,
+        discount_rate=c.discount_rate,
+        g_fee=fees.office_consultation_eur,
+        g_fee_before=fees.office_consultation_before_eur,
+        g_from_day=(fees.office_consultation_from - scenario.calendar.start_date).days,
+        under_6_eur=fees.under_6_supplement_eur,
+        home_visit_eur=fees.home_visit_supplement_eur,
+        ooh_weekend_eur=fees.out_of_hours.weekend_holiday_eur,
+        ooh_night_eur=fees.out_of_hours.night_eur,
+        ooh_deep_night_eur=fees.out_of_hours.deep_night_eur,
+        ooh_tele_eur=fees.out_of_hours.teleconsultation_eur,
+        sas_eur=fees.sas_supplement_eur,
+        ed_visit_eur=fees.ed_visit_eur,
+        ed_patient_fee_eur=fees.ed_patient_fee_eur,
+        ed_patient_fee_reduced_eur=fees.ed_patient_fee_reduced_eur,
+        pathway_rate=rb.pathway_rate,
+        outside_rate=rb.outside_pathway_rate,
+        urgent_in_pathway=rb.urgent_care_in_pathway,
+        ald_rate=rb.ald_rate,
+        nurse_rate=rb.nurse_rate,
+        pharmacist_rate=rb.pharmacist_rate,
+        participation_eur=rb.flat_participation_eur,
+        tele_fee=(
+            pol.teleconsultation.cost_per_act_eur
+            if pol.teleconsultation is not None
+            else _default(Teleconsultation, "cost_per_act_eur")
+        ),
+        pharmacist_fee=(
+            pol.pharmacists.cost_per_act_eur
+            if pol.pharmacists is not None
+            else _default(Pharmacists, "cost_per_act_eur")
+        ),
+        nurse_fee=pol.nurses.effective_fee if pol.nurses is not None else 0.0,
+    )
+
+
 def compile_scenario(scenario: Scenario) -> RunParams:
     """The model's records of ``scenario`` (which is not modified)."""
     day_of = scenario.calendar.day_of
@@ -431,6 +484,7 @@ def compile_scenario(scenario: Scenario) -> RunParams:
         population=_population(scenario),
         demand=_demand(scenario),
         gps=_gps(scenario),
+        costs=_costs(scenario),
         policies=tuple(active),
         out_of_hours=_out_of_hours(scenario),
     )

@@ -16,7 +16,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from accesssim.vocabulary import HOUR_BANDS, CommuneTally, Counter, FSum, Kind, Outcome, Weekly
+from accesssim.vocabulary import (
+    HOUR_BANDS,
+    N_DAY_PARTS,
+    Act,
+    CommuneTally,
+    Counter,
+    Daily,
+    FSum,
+    Kind,
+    Outcome,
+    PayClass,
+    Weekly,
+)
 
 __all__ = [
     "Agenda",
@@ -233,10 +245,14 @@ class Tallies(NamedTuple):
     commune: np.ndarray  # int64 [n_communes, len(CommuneTally)]: measured, by patient's commune
     weekday: np.ndarray  # int64 [4 kinds, 7, N_OUTCOMES]: measured, by weekday of arrival
     hour: np.ndarray  # int64 [4 kinds, 4 hour bands, N_OUTCOMES]: measured, by hour of arrival
+    daily: np.ndarray  # int64 [n_days, len(Daily)]: by day of arrival, every day of the run
+    acts: np.ndarray  # int32 [N_DAY_PARTS * n_days, len(Act), len(PayClass)]: acts by day and
+    # part of the day (N_DAY_PARTS * day + part, vocabulary.DAY_PARTS), item and patient class
 
 
-def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
-    """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks and ``n_communes`` communes."""
+def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1, n_days: int = 0) -> Tallies:
+    """Zeroed tallies for ``n_gps`` GPs, ``n_weeks`` weeks, ``n_communes`` communes and
+    ``n_days`` days (the horizon)."""
     n_kinds, n_out = len(Kind), len(Outcome)
     return Tallies(
         counts=np.zeros((2, n_kinds, n_out), dtype=np.int64),
@@ -248,6 +264,8 @@ def new_tallies(n_gps: int, n_weeks: int, n_communes: int = 1) -> Tallies:
         commune=np.zeros((max(n_communes, 1), len(CommuneTally)), dtype=np.int64),
         weekday=np.zeros((n_kinds, 7, n_out), dtype=np.int64),
         hour=np.zeros((n_kinds, N_HOUR_BANDS, n_out), dtype=np.int64),
+        daily=np.zeros((max(n_days, 1), len(Daily)), dtype=np.int64),
+        acts=np.zeros((N_DAY_PARTS * max(n_days, 1), len(Act), len(PayClass)), dtype=np.int32),
     )
 
 

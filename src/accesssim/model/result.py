@@ -80,6 +80,19 @@ def metrics_markdown() -> str:
         "`unscheduled_48h_met` and `unscheduled_within_48h_share` (met within 48 h), "
         "`ed_visits` and `ed_visits_per_1000` (ED visits for needs primary care could have "
         "handled, per 1,000 inhabitants per year). The report and the app map them.",
+        "",
+        "## Costs and years",
+        "",
+        "`costs.parquet` holds one row per year of the measurement window (year 1 starts at the "
+        "end of the warm-up; every 365 days a new year), cost `item` (an act: "
+        "`office_consultation`, `home_visit`, `teleconsultation_gp`, `teleconsultation_platform`, "
+        "`pharmacist_act`, `nurse_followup`, `ed_visit`, `sas_supplement`, `out_of_hours_act`; "
+        "or a policy's own cost, by its block name) and `payer` (`amo`, `ars`, `state`, "
+        "`local`, `patient`, `gp`): `eur` and `eur_discounted` (costs.discount_rate). "
+        "`yearly.parquet` holds the effects by year: `unscheduled`, `unscheduled_met_48h` and "
+        "`ed_visits` of needs ended by a request made that year (needs primary care could have "
+        "handled; a need asked again counts once), `adults_without_mt_end` at its end, "
+        "`discount_factor` and `days`. [policies.md](policies.md) says how each cost is counted.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -118,7 +131,16 @@ class RunResult:
         measured requests seen by a GP, teleconsultation or nurse (the last bin holds longer
         waits).
     costs
-        Policy -> euros over the measurement window (one-off costs when they occur).
+        Policy -> its own costs in euros over the measurement window, discounted, for the
+        scenario's perspective (``total``: their sum; ``*_gp_net_cost``: the GP's, reported).
+    cost_lines
+        The cost table: columns ``year`` (of the measurement window, from 1), ``item`` (an act
+        of :data:`~accesssim.vocabulary.ACT_NAMES` or a policy's item), ``payer``
+        (:data:`~accesssim.vocabulary.PAYERS`), ``eur`` and ``eur_discounted``.
+    yearly
+        Effects by year of the measurement window: columns ``year``, ``measure``
+        (``unscheduled``, ``unscheduled_met_48h``, ``ed_visits``, ``adults_without_mt_end``,
+        ``discount_factor``, ``days``) and ``value``.
     communes
         Per-commune table at the end: insee, name, population, lat, lon, mt_coverage.
     diagnostics
@@ -139,6 +161,8 @@ class RunResult:
     wait_histogram: np.ndarray
     costs: dict[str, float]
     communes: dict[str, Any]
+    cost_lines: dict[str, list] = field(default_factory=dict)
+    yearly: dict[str, list] = field(default_factory=dict)
     diagnostics: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, np.ndarray] | None = None
     requests_carried: int = 0

@@ -29,9 +29,15 @@ from accesssim.report import catalogue
 from accesssim.report.catalogue import FigureSpec
 from accesssim.report.describe import policy_rows, scenario_facts
 from accesssim.report.results import Results, load_results
-from accesssim.report.tables import baseline_cost_words, cost_rows, difference_rows
+from accesssim.report.tables import (
+    baseline_cost_words,
+    cost_year_rows,
+    difference_rows,
+    icer_rows,
+    perspective_costs,
+)
 from accesssim.scenario.errors import InputError, Problem
-from accesssim.vocabulary import FINAL_OUTCOMES
+from accesssim.vocabulary import ACT_NAMES, FINAL_OUTCOMES
 from accesssim.vocabulary import HEADLINE_METRICS as HEADLINE
 from accesssim.wording import (
     better_words,
@@ -49,6 +55,7 @@ from accesssim.wording import (
     number,
     outcome_label,
     pct,
+    perspective_words,
     unit_words,
 )
 
@@ -177,14 +184,23 @@ def _created(meta: dict[str, Any]) -> str:
     return f"{fmt_date(when.date())} {when.strftime('%H:%M %Z').strip()}".strip()
 
 
-def _mean_costs(costs: pd.DataFrame | None, label: str) -> dict[str, Any]:
+def _mean_costs(costs: pd.DataFrame | None, label: str, perspective: str = "amo") -> dict[str, Any]:
+    """Mean and CI over replications of each policy's own discounted costs over the horizon
+    (and their ``total``), for ``perspective``."""
     if costs is None:
         return {}
-    part = costs[costs["scenario"] == label]
-    return {
-        str(p): mean_ci(g.sort_values("replication")["eur"].to_numpy(dtype=float))
-        for p, g in part.groupby("policy", sort=False)
+    frame = perspective_costs(costs[costs["scenario"] == label], {label: perspective})
+    frame = frame[~frame["item"].isin(ACT_NAMES)]
+    per_rep = frame.groupby(["item", "replication"], sort=False)["eur_discounted"].sum()
+    out = {
+        str(item): mean_ci(g.sort_index(level="replication").to_numpy(dtype=float))
+        for item, g in per_rep.groupby(level="item", sort=False)
     }
+    paid = frame[~frame["item"].str.endswith("_gp_net_cost")]
+    if not paid.empty:
+        total = paid.groupby("replication")["eur_discounted"].sum().sort_index()
+        out["total"] = mean_ci(total.to_numpy(dtype=float))
+    return out
 
 
 def _eur_ci(est: Any) -> Cell:
@@ -467,7 +483,7 @@ def _scenario_blocks(res: Results, labels: Sequence[str], with_costs: bool) -> l
     for lab in labels:
         blocks.append(_facts_table(res, lab))
         prow = policy_rows(res.scenarios[lab])
-        mc = _mean_costs(costs, lab)
+        mc = _mean_costs(costs, lab, res.scenarios[lab].costs.perspective)
         if not prow:
             blocks.append(
                 Note(
@@ -488,7 +504,7 @@ def _scenario_blocks(res: Results, labels: Sequence[str], with_costs: bool) -> l
         columns = [_("Policy"), _("What it does"), _("Starts")]
         numeric = [False, False, False]
         if with_costs:
-            columns.append(_("Cost, measured period (mean [95 % CI])"))
+            columns.append(_("Own cost, measured period, discounted (mean [95 % CI])"))
             numeric.append(True)
             total = mc.get("total")
             if total is not None:
@@ -626,45 +642,97 @@ def _comparison_section(res: Results, figs: _Figures) -> Section | None:
             )
         )
     if gains is not None and not gains.empty:
+        persp = res.scenarios[base].costs
         rows = [
             [
                 _c(r.alternative),
                 _c(r.description),
-                _c(r.extra_cost),
-                _c(r.gain_mean, r.gain_ci),
-                _c(r.per_unit),
+                _c(r.cost, r.cost_ci),
+                _c(r.effect, r.effect_ci),
+                _c(r.icer, r.icer_ci),
+                _c(r.case),
             ]
-            for r in cost_rows(gains)
+            for r in icer_rows(gains)
         ]
         sec.blocks.append(
             Table(
                 columns=[
                     _("Alternative"),
                     _("Gain (unit)"),
-                    _("Extra cost"),
+                    _("Extra cost [95 % CI]"),
                     _("Gain [95 % CI] (units)"),
-                    _("Cost per unit of gain"),
+                    _("Cost per unit of gain (ICER) [95 % CI]"),
+                    _("Reading"),
                 ],
                 rows=rows,
-                numeric=[False, False, True, True, True],
-                caption=_("Cost per unit of gain"),
+                numeric=[False, False, True, True, True, False],
+                caption=_("Cost-effectiveness against the baseline"),
                 note=_(
-                    "Extra cost over the measured period divided by the gain over the whole "
-                    "territory; shown only when the gain's 95 % CI lies above 0. 'Gains and "
-                    "saves' means the alternative is better and cheaper."
-                )
+                    "Incremental cost and effect over the whole territory and horizon: means of "
+                    "the paired differences with their Student-t 95 % CI. The cost per unit of "
+                    "gain (incremental cost-effectiveness ratio, ICER) has its 95 % CI by "
+                    "Fieller's method (Willan & O'Brien 1996), shown when the effect is clearly "
+                    "not 0; 'not bounded' when the effect's own CI comes close to 0. Costs to "
+                    "{who}, discounted at {rate} a year; ED visits and needs met are discounted "
+                    "alike, adults with an MT are counted at the horizon."
+                ).format(who=perspective_words(persp.perspective), rate=pct(persp.discount_rate))
                 + " "
                 + _baseline_cost(res),
             )
         )
+        ceac = catalogue.acceptability_figure(res)
+        if ceac is not None:
+            sec.blocks.append(figs.add(ceac))
+        sec.blocks += _cost_year_tables(res, base, alts)
     else:
         sec.blocks.append(Note(_("cost_per_gain.parquet is missing: no cost-per-gain table.")))
     return sec
 
 
+def _cost_year_tables(res: Results, base: str, alts: Sequence[str]) -> list[Any]:
+    """Extra cost of each alternative by item and year (mean paired difference)."""
+    costs = res.table("costs")
+    if costs is None or costs.empty or "item" not in costs.columns:
+        return []
+    persp = {lab: sc.costs.perspective for lab, sc in res.scenarios.items()}
+    frame = perspective_costs(costs, persp)
+    out: list[Any] = []
+    for alt in alts:
+        years, rows = cost_year_rows(frame, alt, base)
+        if not rows:
+            continue
+        multi = len(years) > 1
+        out.append(
+            Table(
+                columns=[
+                    _("Item"),
+                    *[_("Year {n}").format(n=y) for y in years],
+                    *([_("All years")] if multi else []),
+                ],
+                rows=[
+                    [
+                        _c(r.label, cls="strong" if r.item == "total" else ""),
+                        *[_c(v) for v in r.years],
+                        *([_c(r.total)] if multi else []),
+                    ]
+                    for r in rows
+                ],
+                numeric=[False, *[True] * (len(years) + int(multi))],
+                caption=_("{alt}: extra cost by item and year").format(alt=alt),
+                note=_(
+                    "Mean over replications of (alternative - baseline), discounted euros; acts "
+                    "first, then the policies' own costs. The GPs' own net cost of medical "
+                    "assistants is shown but never in the total."
+                ),
+            )
+        )
+    return out
+
+
 def _baseline_cost(res: Results) -> str:
     """Why the baseline costs something (today's policies), from its mean costs."""
-    mc = _mean_costs(res.table("costs"), res.labels[0])
+    base = res.labels[0]
+    mc = _mean_costs(res.table("costs"), base, res.scenarios[base].costs.perspective)
     names = {p["key"]: p["name"] for p in policy_rows(res.scenarios[res.labels[0]])}
     return baseline_cost_words({k: e.mean for k, e in mc.items()}, names)
 
@@ -1344,7 +1412,7 @@ def _glance_compare(res: Results) -> Glance | None:
     rows = []
     for alt in res.labels[1:]:
         drows = difference_rows(diffs, alt, HEADLINE)
-        clear = [r for r in drows if r.significant and r.metric != "policy_cost_eur"]
+        clear = [r for r in drows if r.significant and not r.metric.endswith("_cost_eur")]
         better = [r.short for r in clear if r.reading == _("better")]
         worse = [r.short for r in clear if r.reading == _("worse")]
         what = _("{alt}: {what}.").format(alt=alt, what=_changes(res, alt))
@@ -1361,20 +1429,21 @@ def _glance_compare(res: Results) -> Glance | None:
                 + _("The table gives each difference with its 95 % CI."),
             )
         )
-        cost = next((r for r in drows if r.metric == "policy_cost_eur"), None)
+        cost = next((r for r in drows if r.metric == "total_cost_eur"), None)
         words = []
         if cost is not None:
             words.append(
-                _("{diff} over the measured period ({reading}).").format(
-                    diff=fmt_eur(float(_diff_of(diffs, alt, "policy_cost_eur")), signed=True),
+                _("{diff} to {who} over the measured period, discounted ({reading}).").format(
+                    diff=fmt_eur(float(_diff_of(diffs, alt, "total_cost_eur")), signed=True),
+                    who=perspective_words(res.scenarios[base].costs.perspective),
                     reading=cost.reading,
                 )
             )
         if gains is not None and not gains.empty:
-            for r in cost_rows(gains, alt):
-                if not r.per_unit.startswith("–"):
+            for r in icer_rows(gains, alt):
+                if r.case and r.icer and not r.icer.startswith("–"):
                     what = r.description[:1].upper() + r.description[1:]
-                    words.append(f"{what}: {r.per_unit}.")
+                    words.append(f"{what}: {r.icer} ({r.case}).")
         points.append((_("At what cost"), " ".join(words) or "–"))
         for r in drows:
             rows.append(

@@ -33,6 +33,7 @@ __all__ = [
     "FOREST_METRICS",
     "WEEKLY_SERIES",
     "FigureSpec",
+    "acceptability_figure",
     "figures",
     "forest_figure",
     "map_figures",
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 #: The indicators of the forest plot: the headline ones but the cost (in the cost table).
-FOREST_METRICS: tuple[str, ...] = tuple(m for m in HEADLINE_METRICS if m != "policy_cost_eur")
+FOREST_METRICS: tuple[str, ...] = tuple(m for m in HEADLINE_METRICS if not m.endswith("_cost_eur"))
 
 #: The weekly series drawn: (series, title, unit of the y axis, how to read it).
 WEEKLY_SERIES: tuple[tuple[str, str, str, str], ...] = (
@@ -124,6 +125,34 @@ def forest_figure(res: Results) -> FigureSpec | None:
             labels=labels[1:],
             colours=scenario_colours(labels),
         ),
+    )
+
+
+def acceptability_figure(res: Results) -> FigureSpec | None:
+    """The cost-effectiveness acceptability curves of a comparison."""
+    table = res.table("acceptability")
+    if table is None or table.empty:
+        return None
+    from accesssim.report.figures import acceptability_curves, scenario_colours
+
+    labels = res.labels
+    gains = res.table("cost_per_gain")
+    n = int(gains["n"].max()) if gains is not None and "n" in gains else 0
+    return FigureSpec(
+        "acceptability",
+        _("Probability that each alternative is cost-effective, by the price of a unit of gain"),
+        _(
+            "Read a curve at the most a funder would pay for one unit of gain (x): its height "
+            "is the probability that the alternative is worth it against the baseline at that "
+            "price (y). A curve that starts high is cheaper and better; one that stays low is "
+            "worse or dearer whatever the price; where it crosses 50 % is about the cost per "
+            "unit of gain."
+        ),
+        _(
+            "Probability that the mean net benefit (price x gain - extra cost) is above 0, from "
+            "its Student-t distribution over {reps} (Löthgren & Zethraeus 2000)."
+        ).format(reps=_reps(n)),
+        lambda: acceptability_curves(table, labels=labels[1:], colours=scenario_colours(labels)),
     )
 
 
@@ -313,6 +342,9 @@ def figures(res: Results, *, map_width: float = 7.2, map_fontsize: float = 6.5) 
     forest = forest_figure(res) if res.kind == "compare" else None
     if forest is not None:
         out.append(forest)
+    ceac = acceptability_figure(res) if res.kind == "compare" else None
+    if ceac is not None:
+        out.append(ceac)
     out += weekly_figures(res)
     for one in (waits_figure(res), outcomes_figure(res)):
         if one is not None:

@@ -851,3 +851,42 @@ def response_scatter(
     ax.set_ylabel(f"{unit}")
     ax.set_title(metric_label(metric), loc="left", fontsize=8.5)
     return fig
+
+
+@_styled
+def acceptability_curves(
+    table: pd.DataFrame,
+    *,
+    labels: Sequence[str] | None = None,
+    colours: Mapping[str, str] | None = None,
+) -> Figure:
+    """Cost-effectiveness acceptability curves: one panel per gain, one line per alternative:
+    the probability that it is cost-effective against the baseline (y) at each willingness to
+    pay for a unit of gain (x, euros)."""
+    from accesssim.wording import gain_words
+
+    gains = list(dict.fromkeys(table["gain"]))
+    names = [lab for lab in (labels or list(dict.fromkeys(table["alternative"])))]
+    names = [lab for lab in names if lab in set(table["alternative"])]
+    fig = _new(WIDTH, 2.5)
+    axes = fig.subplots(1, max(len(gains), 1), squeeze=False)[0]
+    for ax, gain in zip(axes, gains, strict=True):
+        part = table[table["gain"] == gain]
+        for lab in names:
+            one = part[part["alternative"] == lab].sort_values("wtp_eur")
+            ax.plot(
+                one["wtp_eur"],
+                100 * one["probability"],
+                color=(colours or {}).get(lab),
+                label=lab,
+                linewidth=1.4,
+            )
+        ax.set_ylim(-2, 102)
+        ax.axhline(50, color="0.6", linewidth=0.6, linestyle="--")
+        ax.set_title(gain_words(gain), fontsize=8, wrap=True)
+        ax.set_xlabel(_("willingness to pay per unit (€)"))
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+    axes[0].set_ylabel(_("probability cost-effective (%)"))
+    if names:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
+    return fig

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from accesssim.i18n import _
+from accesssim.vocabulary import ACT_NAMES, PERSPECTIVES
 from accesssim.wording import (
     better_words,
+    dominance_words,
     fmt_ci,
     fmt_ci_diff,
     fmt_diff,
@@ -27,6 +29,7 @@ from accesssim.wording import (
     fmt_value,
     gain_words,
     interval,
+    item_label,
     metric_label,
     metric_short,
     metric_unit,
@@ -37,11 +40,16 @@ from accesssim.wording import (
 
 __all__ = [
     "CostRow",
+    "CostYearRow",
     "DiffRow",
+    "IcerRow",
     "SummaryRow",
     "baseline_cost_words",
     "cost_rows",
+    "cost_year_rows",
     "difference_rows",
+    "icer_rows",
+    "perspective_costs",
     "summary_rows",
 ]
 
@@ -131,10 +139,11 @@ def cost_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[CostR
 
 
 def baseline_cost_words(costs: Mapping[str, float], policy_names: Mapping[str, str]) -> str:
-    """Why the baseline has a policy cost: what today's policies cost, item by item.
+    """What today's policies cost of their own in the baseline, item by item.
 
-    ``costs``: mean euros by cost item over the measured period (``total`` and the items of
-    :mod:`accesssim.model.policies`); ``policy_names``: item -> name in words.
+    ``costs``: mean discounted euros by policy over the measured period (``total`` and the
+    items of :mod:`accesssim.model.policies`); ``policy_names``: item -> name in words. The acts
+    of the baseline (consultations, teleconsultations, ED visits) are its cost of care.
     """
     total = float(costs.get("total", 0.0) or 0.0)
     items = [
@@ -143,11 +152,14 @@ def baseline_cost_words(costs: Mapping[str, float], policy_names: Mapping[str, s
         if k != "total" and k in policy_names and v and not math.isnan(float(v))
     ]
     if not items or total == 0:
-        return _("The baseline costs nothing: no policy with a cost is in force today.")
+        return _(
+            "The baseline's policies cost nothing of their own; the acts they lead to are in "
+            "its cost of care, from which differences are counted."
+        )
     parts = ", ".join(f"{policy_names[k]} {fmt_eur(v)}" for k, v in items)
     return _(
-        "The baseline's policy cost ({total}) is what current practice costs the public payer "
-        "over the measured period: {items}. Differences are counted from it."
+        "The baseline's policies cost {total} of their own over the measured period ({items}), "
+        "besides its cost of care; differences are counted from both."
     ).format(total=fmt_eur(total), items=parts)
 
 
@@ -187,3 +199,164 @@ def summary_rows(summary: Mapping[str, object], metrics: Iterable[str]) -> list[
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class IcerRow:
+    """One (alternative, gain) of the cost-effectiveness table, in words."""
+
+    alternative: str
+    gain: str
+    description: str
+    cost: str  # incremental cost
+    cost_ci: str
+    effect: str  # incremental effect (units of gain)
+    effect_ci: str
+    icer: str  # euros per unit of gain
+    icer_ci: str
+    case: str  # dominance case in words
+
+
+def _icer_words(value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    if value < 0:
+        return _("saves {eur} per unit").format(eur=fmt_eur(-value))
+    return fmt_eur(value)
+
+
+def icer_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[IcerRow]:
+    """The cost-effectiveness rows (of one alternative, or all), from cost_per_gain.parquet.
+
+    The ICER is shown with its Fieller 95 % CI when the effect is clearly non-zero; for a
+    dominant alternative (better and cheaper) or a dominated one it is a saving or a loss per
+    unit, read with the case in words."""
+    part = gains if alternative is None else gains[gains["alternative"] == alternative]
+    out = []
+    for r in part.to_dict("records"):
+        case = str(r.get("dominance", ""))
+        low = float(r.get("cost_low", float("nan")))
+        high = float(r.get("cost_high", float("nan")))
+        cost_ci = (
+            ""
+            if math.isnan(low)
+            else interval(fmt_eur(low, signed=True), fmt_eur(high, signed=True))
+        )
+        glow, ghigh = float(r["gain_low"]), float(r["gain_high"])
+        clear = case not in ("no_clear_effect", "")
+        icer = float(r.get("icer", r.get("eur_per_unit", float("nan"))))
+        ilow, ihigh = (
+            float(r.get("icer_low", float("nan"))),
+            float(r.get("icer_high", float("nan"))),
+        )
+        if not clear:
+            icer_text, icer_ci = _("– (effect could be 0)"), ""
+        else:
+            icer_text = _icer_words(icer)
+            icer_ci = (
+                interval(fmt_eur(ilow, signed=True), fmt_eur(ihigh, signed=True))
+                if bool(r.get("icer_bounded", False)) and not math.isnan(ilow)
+                else _("CI not bounded")
+            )
+        out.append(
+            IcerRow(
+                alternative=str(r["alternative"]),
+                gain=str(r["gain"]),
+                description=gain_words(str(r["gain"]), str(r["description"])),
+                cost=fmt_eur(float(r["extra_cost_eur"]), signed=True),
+                cost_ci=cost_ci,
+                effect=fmt_int(float(r["gain_mean"])),
+                effect_ci="" if math.isnan(glow) else interval(fmt_int(glow), fmt_int(ghigh)),
+                icer=icer_text,
+                icer_ci=icer_ci,
+                case=dominance_words(case) if case else "",
+            )
+        )
+    return out
+
+
+def perspective_costs(costs: pd.DataFrame, perspectives: Mapping[str, str]) -> pd.DataFrame:
+    """Discounted euros by (scenario, replication, year, item) for each scenario's perspective
+    (``perspectives``: label -> perspective), from costs.parquet; the GP's own costs
+    (``*_gp_net_cost``) are kept. Results written by older versions (columns policy, eur) are
+    read as one year of policy costs."""
+    if "item" not in costs.columns:  # older results: policy costs of the measured period
+        old = costs.rename(columns={"policy": "item", "eur": "eur_discounted"})
+        old = old[old["item"] != "total"]
+        return old.assign(year=1)[["scenario", "replication", "year", "item", "eur_discounted"]]
+    keep = []
+    for label, part in costs.groupby("scenario", sort=False):
+        payers = PERSPECTIVES.get(perspectives.get(str(label), "amo"), ("amo",))
+        keep.append(part[part["payer"].isin(payers) | (part["payer"] == "gp")])
+    if not keep:
+        return costs.iloc[0:0][["scenario", "replication", "year", "item", "eur_discounted"]]
+    out = pd.concat(keep, ignore_index=True)
+    return (
+        out.groupby(["scenario", "replication", "year", "item"], sort=False)["eur_discounted"]
+        .sum()
+        .reset_index()
+    )
+
+
+@dataclass(frozen=True)
+class CostYearRow:
+    """One cost item: mean discounted euros per year and over the horizon (a scenario's, or an
+    alternative's difference from the baseline)."""
+
+    item: str
+    label: str
+    years: tuple[str, ...]
+    total: str
+    care: bool  # an act (care) rather than a policy's own cost
+
+
+def cost_year_rows(
+    costs: pd.DataFrame, label: str, base: str | None = None
+) -> tuple[list[int], list[CostYearRow]]:
+    """Mean discounted euros by item and year of ``label`` (minus ``base`` when given, paired
+    by replication), from :func:`perspective_costs`; returns the years and the rows (acts that
+    occur, then policies; the GP's own costs last, never in the totals), with a total row."""
+
+    def table(lab: str) -> pd.DataFrame:
+        part = costs[costs["scenario"] == lab]
+        return part.pivot_table(
+            index=["replication", "item"], columns="year", values="eur_discounted", aggfunc="sum"
+        ).fillna(0.0)
+
+    this = table(label)
+    if base is not None:
+        other = table(base)
+        this = this.sub(other, fill_value=0.0).fillna(0.0)
+    if this.empty:
+        return [], []
+    years = sorted(int(c) for c in this.columns)
+    mean = this.groupby(level="item", sort=False).mean()
+    acts = [i for i in ACT_NAMES if i in mean.index and bool((mean.loc[i] != 0).any())]
+    order = acts + sorted(
+        i for i in mean.index if i not in ACT_NAMES and not str(i).endswith("_gp_net_cost")
+    )
+    gp = [i for i in mean.index if str(i).endswith("_gp_net_cost")]
+    signed = base is not None
+    rows = []
+    for item in order + gp:
+        values = mean.loc[item]
+        rows.append(
+            CostYearRow(
+                item=str(item),
+                label=item_label(str(item)),
+                years=tuple(fmt_eur(float(values[y]), signed=signed) for y in years),
+                total=fmt_eur(float(values.sum()), signed=signed),
+                care=str(item) in ACT_NAMES,
+            )
+        )
+    totals = mean.loc[order].sum(axis=0) if order else pd.Series(0.0, index=years)
+    rows.append(
+        CostYearRow(
+            item="total",
+            label=_("Total"),
+            years=tuple(fmt_eur(float(totals[y]), signed=signed) for y in years),
+            total=fmt_eur(float(totals.sum()), signed=signed),
+            care=False,
+        )
+    )
+    return years, rows

@@ -25,6 +25,9 @@ Thresholds and their sources:
 * A policy starting late: a dated policy, an installation or a retirement that acts on less
   than :data:`MIN_ACTIVE_SHARE` of the measured period (no published figure: a choice). A date
   after the horizon is an error of the schema, not a warning.
+* Nurses' time counted twice: a list-capacity gain set on top of the follow-ups the nurses take
+  over (CALIBRATION.md, policy evaluations as net effects: the 72-80 GP days an Asalée FTE saves
+  are the follow-ups; a list gain derived from the same days must not be added).
 """
 
 from __future__ import annotations
@@ -305,6 +308,16 @@ def scenario_warnings(
     for i, ret in enumerate(pol.retirements):
         check(("policies", "retirements", i, "date"), cal.day_of(ret.date), _("the retirement"))
     out.extend(late)
+    nurses = pol.nurses
+    if nurses is not None and (nurses.list_capacity_gain or 0.0) > 0:
+        out.append(
+            (
+                ("policies", "nurses", "list_capacity_gain"),
+                "a list gain on top of the follow-ups the nurses take over counts the GP time "
+                "they free twice (the follow-ups already free it); keep 0 unless the gain was "
+                "measured net of the follow-ups",
+            )
+        )
     return out
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from accesssim.i18n import N_
+from accesssim.scenario.costs import Costs, Funder
 from accesssim.scenario.distributions import Distribution, Normal, Triangular
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Calendar",
     "Commune",
     "ContactRates",
+    "Costs",
     "Demand",
     "Epidemic",
     "GPPool",
@@ -1153,10 +1155,18 @@ class OutOfHours(_Frozen):
 # --------------------------------------------------------------------------------------------
 
 
+_FUNDER = (
+    "Who pays the policy's own costs: 'amo' (the health insurance; default: the CPTS contract "
+    "(ACI), the medical-assistant aid and Asalée are funded by the Assurance Maladie), 'ars' "
+    "(the ARS's regional intervention fund, FIR), 'state' or 'local' (local authorities)."
+)
+
+
 class _Policy(_Frozen):
     start: When = Field(
         default=0, description="Day the policy starts (day or date); 0 = from the beginning."
     )
+    funder: Funder = Field(default="amo", description=_FUNDER)
 
 
 class UnscheduledSlots(_Policy):
@@ -1292,12 +1302,14 @@ class Teleconsultation(_Policy):
         description="Days with teleconsultation capacity: 'weekdays' (Monday-Saturday) or 'all'.",
     )
     cost_per_act_eur: float = Field(
-        default=30.0,
+        default=25.0,
         ge=0,
         le=MAX_EUR,
         description=N_(
-            "Cost to the payer of one teleconsultation (EUR). No figure in "
-            "CALIBRATION.md: the GP consultation fee (EUR 30 since December 2024)."
+            "Fee of one teleconsultation, TCG (EUR). EUR 25: kept for the five years of the "
+            "2024 medical convention while the office consultation went to EUR 30 (Assurance "
+            "Maladie communiqué of 17 December 2024, as reported by KPS on 23 December 2024). "
+            "The health insurance pays its share (costs.reimbursement)."
         ),
     )
     platform_fixed_cost_per_year_eur: float = Field(
@@ -1346,18 +1358,24 @@ class MedicalAssistants(_Policy):
         "contract requires a larger list).",
     )
     acts_gain: float = Field(
-        default=0.072,
+        default=0.025,
         ge=0,
         le=1,
-        description="Relative gain in consultations per session once phased in (1). CNAM Dec "
-        "2024: acts per day +7.2 % after 4 years (controls +0.5 %).",
+        description="Relative gain in slots per session once phased in (1), calibrated on the "
+        "net effect: CNAM Dec 2024 (402 GPs vs 18,600 controls) observed acts per day +7.2 % "
+        "after 4 years against +0.5 % for controls, +6.7 points net, which includes the acts "
+        "of the larger list; with the list gain below, a 2.5 % slot gain gives a 4-year "
+        "difference-in-differences of acts of about +6.9 points in the model "
+        "(tests/validation/test_costs.py).",
     )
     list_gain: float = Field(
-        default=0.195,
+        default=0.129,
         ge=0,
         le=2,
-        description="Relative gain in MT list capacity once phased in (1). CNAM Dec 2024: MT "
-        "list +19.5 % after 4 years (1,318 -> 1,576).",
+        description="Relative gain in MT list capacity once phased in, net of what GPs "
+        "without an assistant gained (1). CNAM Dec 2024: MT list +19.5 % after 4 years (1,318 "
+        "-> 1,576) against +6.6 % for controls, +12.9 points net (the gross +19.5 % includes "
+        "the trend controls share).",
     )
     phase_in_years: float = Field(
         default=4.0,
@@ -1392,9 +1410,10 @@ class Nurses(_Policy):
     kind: Literal["asalee", "ipa"] = Field(
         default="asalee",
         description=N_(
-            "Asalée (health-education nurse: takes ALD follow-ups and raises the GPs' "
-            "lists) or IPA (advanced-practice nurse: takes ALD follow-ups; no list gain by "
-            "default)."
+            "Asalée (health-education nurse, salaried by the Asalée association, funded by the "
+            "health insurance) or IPA (liberal advanced-practice nurse paid by follow-up "
+            "forfaits). Both take over ALD follow-ups of the GPs they work with; defaults of "
+            "capacity and cost depend on the kind."
         ),
     )
     gps_per_fte: float = Field(
@@ -1405,41 +1424,102 @@ class Nurses(_Policy):
         "nurse per 5 FTE GPs.",
     )
     ald_followup_share: Share = Field(
-        default=0.3,
+        default=0.4,
         description="Share of the planned requests of ALD patients of associated GPs that the "
-        "nurse takes over, within its capacity (1). No published figure.",
+        "nurse takes over, within its capacity (1). No published figure of the share itself: "
+        "calibrated so that the follow-ups an Asalée nurse FTE takes over free 72-80 GP days a "
+        "year (two sessions of slots each), the assumption of the Asalée financing convention "
+        "(tests/validation/test_costs.py).",
     )
-    acts_per_fte_day: float = Field(
-        default=10.0,
+    consultation_minutes: float | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="Length of a nurse follow-up (min). Default by kind: IPA 37.5, the middle "
+        "of the published 30-45 min of an IPA consultation (CALIBRATION.md; a marked default, "
+        "no single figure); Asalée 40 (no published figure). With patient_minutes_per_day it "
+        "sets the daily capacity when acts_per_fte_day is not given.",
+    )
+    patient_minutes_per_day: float = Field(
+        default=360.0,
+        gt=0,
+        le=1440,
+        description="Minutes a nurse FTE spends with patients per working day (min/day). No "
+        "published figure: 6 hours.",
+    )
+    acts_per_fte_day: float | None = Field(
+        default=None,
         gt=0,
         le=1000,
-        description="Follow-ups a nurse FTE can do per working day (acts/day). No published "
-        "figure; IPA consultations last 30-45 min.",
+        description="Follow-ups a nurse FTE can do per working day (acts/day). Default: "
+        "patient_minutes_per_day / consultation_minutes (IPA 9.6, Asalée 9; no published "
+        "figure). The Asalée default puts the GP days saved per nurse FTE within the 72-80 "
+        "days a year of the financing convention (tests/validation/test_costs.py).",
     )
     list_capacity_gain: float | None = Field(
         default=None,
         ge=0,
         le=1,
-        description="Relative gain in list capacity of each associated GP (1). Default by kind: "
-        "Asalée 0.067, derived from the 72-80 GP days a year a nurse FTE saves 5 GPs (financing "
-        "convention), about 6.7 % of their working days, as Asalée raises the list, not the "
-        "consultation count (IRDES 2019); IPA 0 (an advanced-practice nurse takes over "
-        "consultations instead; no published figure of list growth).",
+        description="Relative gain in list capacity of each associated GP on top of the "
+        "follow-ups the nurse takes over (1). Default 0 for both kinds: the 72-80 GP days a "
+        "year an Asalée nurse FTE saves (financing convention) are the follow-ups it takes "
+        "over, which the model already frees in the GPs' agendas; a list gain derived from "
+        "the same days would count that time twice (CALIBRATION.md, policy evaluations as net "
+        "effects). Set it only for an effect measured net of the follow-ups.",
+    )
+    cost_per_fte_year_eur: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_EUR,
+        description=N_(
+            "Cost per nurse FTE-year to the funder (EUR/FTE-year). Default by kind: Asalée "
+            "58,000 (the health insurance's 2024 funding of the Asalée association, about EUR "
+            "90 M for 1,550 FTE, AFP May 2024); IPA 0 (a liberal IPA is paid by the follow-up "
+            "forfaits, fee_per_followup_eur)."
+        ),
+    )
+    fee_per_followup_eur: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_EUR,
+        description="Fee of a follow-up billed to the health insurance (EUR). Default by kind: "
+        "IPA 50, the quarterly follow-up forfait of amendment 9 to the nurses' convention "
+        "(2022), counted once per follow-up (an upper bound: a forfait covers a quarter); "
+        "Asalée 0 (free to the patient: the nurse is salaried).",
     )
 
     @property
     def effective_list_gain(self) -> float:
-        """List-capacity gain: the field, or the default of the kind of nurse."""
-        if self.list_capacity_gain is not None:
-            return self.list_capacity_gain
-        return 0.067 if self.kind == "asalee" else 0.0
+        """List-capacity gain: the field, or 0 (the nurse's time is counted once)."""
+        return self.list_capacity_gain if self.list_capacity_gain is not None else 0.0
 
-    cost_per_fte_year_eur: float = Field(
-        default=60000.0,
-        ge=0,
-        le=MAX_EUR,
-        description=N_("Cost per nurse FTE-year (EUR/FTE-year). No published figure."),
-    )
+    @property
+    def effective_minutes(self) -> float:
+        """Length of a follow-up: the field, or the default of the kind."""
+        if self.consultation_minutes is not None:
+            return self.consultation_minutes
+        return 37.5 if self.kind == "ipa" else 40.0
+
+    @property
+    def effective_acts_per_fte_day(self) -> float:
+        """Daily capacity per FTE: the field, or patient time over the follow-up length."""
+        if self.acts_per_fte_day is not None:
+            return self.acts_per_fte_day
+        return self.patient_minutes_per_day / self.effective_minutes
+
+    @property
+    def effective_cost_per_fte_year(self) -> float:
+        """Cost per FTE-year: the field, or the default of the kind."""
+        if self.cost_per_fte_year_eur is not None:
+            return self.cost_per_fte_year_eur
+        return 58000.0 if self.kind == "asalee" else 0.0
+
+    @property
+    def effective_fee(self) -> float:
+        """Fee per follow-up: the field, or the default of the kind."""
+        if self.fee_per_followup_eur is not None:
+            return self.fee_per_followup_eur
+        return 50.0 if self.kind == "ipa" else 0.0
 
 
 class Pharmacists(_Policy):
@@ -1468,7 +1548,11 @@ class Pharmacists(_Policy):
         default=15.0,
         ge=0,
         le=MAX_EUR,
-        description=N_("Payment per act (EUR). June 2024 rules: EUR 15."),
+        description=N_(
+            "Fee of an act with an antibiotic dispensed without prescription (EUR): EUR 15 "
+            "(EUR 10 for a test alone; June 2024 rules, La Revue du Praticien, 18 June 2024). "
+            "The health insurance pays its share (costs.reimbursement.pharmacist_rate)."
+        ),
     )
     followup_share: Share = Field(
         default=0.1,
@@ -1525,6 +1609,11 @@ class Installation(_Frozen):
         le=MAX_EUR,
         description="Recurring cost per GP while practising (EUR/year): PTMG income guarantee, "
         "CESP allowance, salaried-centre deficit. No figure in CALIBRATION.md.",
+    )
+    funder: Funder = Field(
+        default="amo",
+        description="Who pays these costs: 'amo' (e.g. the health insurance's installation "
+        "aid), 'ars' (FIR), 'state' or 'local' (e.g. premises of a health centre).",
     )
 
 
@@ -1648,6 +1737,10 @@ class Scenario(_Frozen):
         "hours (null: none).",
     )
     policies: Policies = Field(default_factory=Policies, description="The policy mix.")
+    costs: Costs = Field(
+        default_factory=Costs,
+        description="Whose costs are counted, fees, reimbursement and discounting.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Self:

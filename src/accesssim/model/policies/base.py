@@ -22,7 +22,8 @@ hook                      when, and what it may change
 ``kernel_params``         thresholds of the booking kernel (start days, shares, ages)
 ``processes``             SimPy processes of its own during the run, acting at midnight of
                           ``process_days``
-``cost``                  euros over the measurement window, by cost item
+``cost``                  its own cost lines: euros per day, by item and payer (the acts it
+                          changes are costed centrally, :mod:`accesssim.model.costing`)
 ========================  =====================================================================
 
 and, for planners: ``label``, ``short``, ``what``, ``levers``, ``describe``, ``events`` and
@@ -48,6 +49,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from accesssim.rng import Streams
 
 __all__ = ["Describe", "Lever", "Policy", "pick", "years_active"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from accesssim.model.costing import CostLine
 
 
 @dataclass(frozen=True)
@@ -208,9 +212,21 @@ class Policy:
 
     # -- cost ----------------------------------------------------------------------------------
 
-    def cost(self, p: Any, run: Run) -> dict[str, float]:
-        """Euros by cost item over the measurement window (item ``key`` at least)."""
-        return {self.key: 0.0}
+    def cost(self, p: Any, run: Run) -> list[CostLine]:
+        """Its own cost lines (euros per simulated day, by item and payer; item ``key`` at
+        least, paid by the block's ``funder``). The acts it changes (consultations,
+        teleconsultations, pharmacist, nurse and ED acts) are costed centrally from the
+        kernel's tallies (:mod:`accesssim.model.costing`); only what the policy itself costs
+        goes here (aid, salaries, contracts, incentives). Lines are summed by year of the
+        measurement window; days of the warm-up are not counted."""
+        return [self.own(p, run, np.zeros(run.cal.horizon_days))]
+
+    def own(self, p: Any, run: Run, per_day: np.ndarray, item: str | None = None) -> CostLine:
+        """A line of the policy's own costs (``item`` defaults to its key), paid by its
+        ``funder`` (the health insurance when the block has none)."""
+        from accesssim.model.costing import line
+
+        return line(item or self.key, getattr(p, "funder", "amo"), per_day)
 
     # -- for planners --------------------------------------------------------------------------
 

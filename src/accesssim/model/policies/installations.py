@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
+from accesssim.model.costing import line, recurring
 from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.wording import fmt_eur, num
 
@@ -36,6 +37,7 @@ class InstallationParams:
     accepts_new_patients: bool
     incentive_cost_eur: float
     cost_per_year_eur: float
+    funder: str
 
 
 class Installations(Policy):
@@ -88,6 +90,7 @@ class Installations(Policy):
                 accepts_new_patients=inst.accepts_new_patients,
                 incentive_cost_eur=inst.incentive_cost_eur,
                 cost_per_year_eur=inst.cost_per_year_eur,
+                funder=inst.funder,
             )
             for inst in block
         )
@@ -116,18 +119,25 @@ class Installations(Policy):
                     installed=k,
                 )
 
-    def cost(self, p: tuple[InstallationParams, ...], run: Any) -> dict[str, float]:
+    def cost(self, p: tuple[InstallationParams, ...], run: Any) -> list[Any]:
         cal, sup = run.cal, run.sup
-        total = 0.0
+        n = cal.horizon_days
+        by_funder: dict[str, np.ndarray] = {}
         for k, inst in enumerate(p):
+            per_day = by_funder.setdefault(inst.funder, np.zeros(n))
             gps = np.flatnonzero(sup.installed == k)
-            if inst.day < cal.horizon_days:
-                total += inst.incentive_cost_eur * gps.size
+            if inst.day < n:
+                # One-off: on its day, or on the first measured day when it falls in the warm-up.
+                per_day[min(max(inst.day, cal.warmup_days), n - 1)] += (
+                    inst.incentive_cost_eur * gps.size
+                )
             for g in gps:
-                lo = max(cal.warmup_days, int(sup.start_day[g]))
-                hi = min(cal.horizon_days, int(sup.leave_day[g]))
-                total += inst.cost_per_year_eur * max(hi - lo, 0) / 365.0
-        return {self.key: total}
+                per_day += recurring(
+                    n, int(sup.start_day[g]), inst.cost_per_year_eur, int(sup.leave_day[g])
+                )
+        if not by_funder:
+            return super().cost(p, run)
+        return [line(self.key, funder, per_day) for funder, per_day in by_funder.items()]
 
     def describe(
         self, p: tuple[InstallationParams, ...], ctx: Describe

@@ -13,7 +13,8 @@ from accesssim.i18n import N_, _
 from accesssim.model import kernel as K
 from accesssim.model import keyed
 from accesssim.model.clock import MIDNIGHT
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.costing import recurring
+from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "MTAccessParams"]
@@ -27,6 +28,7 @@ class MTAccessParams:
     include_closed_lists: bool
     cost_per_year_eur: float
     cost_per_match_eur: float
+    funder: str
 
 
 class MTAccess(Policy):
@@ -69,6 +71,7 @@ class MTAccess(Policy):
             include_closed_lists=block.include_closed_lists,
             cost_per_year_eur=block.cost_per_year_eur,
             cost_per_match_eur=block.cost_per_match_eur,
+            funder=block.funder,
         )
 
     def processes(self, p: MTAccessParams, run: Any) -> list[Callable[[], Iterator[Any]]]:
@@ -79,11 +82,12 @@ class MTAccess(Policy):
     def process_days(self, p: MTAccessParams, run: Any) -> list[int]:
         return _month_days(p, run)
 
-    def cost(self, p: MTAccessParams, run: Any) -> dict[str, float]:
-        return {
-            self.key: p.cost_per_year_eur * years_active(run.cal, p.start)
-            + p.cost_per_match_eur * run.extra["mt_access_matched_measured"]
-        }
+    def cost(self, p: MTAccessParams, run: Any) -> list[Any]:
+        per_day = recurring(run.cal.horizon_days, p.start, p.cost_per_year_eur)
+        matched = run.offered.get("mt_access_matched_by_day")
+        if matched is not None:
+            per_day = per_day + p.cost_per_match_eur * matched[: run.cal.horizon_days]
+        return [self.own(p, run, per_day)]
 
     def describe(self, p: MTAccessParams, ctx: Describe) -> list[tuple[str, int | None]]:
         words = _(
@@ -146,6 +150,10 @@ def _matching(p: MTAccessParams, run: Any) -> Iterator[Any]:
         failed = K.assign_mt(take, people, gps, gps.cap_eff, ok, run.everyone, choice, fallback)
         matched = int(take.size - failed)
         run.extra["mt_access_matched"] += matched
+        by_day = run.offered.setdefault(
+            "mt_access_matched_by_day", np.zeros(run.cal.horizon_days, dtype=np.int64)
+        )
+        by_day[day] += matched
         if run.cal.warmup_days <= day < run.cal.horizon_days:
             run.extra["mt_access_matched_measured"] += matched
 

@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy, pick, years_active
+from accesssim.model.costing import recurring
+from accesssim.model.policies.base import Describe, Lever, Policy, pick
 from accesssim.model.pools import daily_pool
 from accesssim.wording import fmt_eur, num, pct
 
@@ -27,6 +28,9 @@ class NursesParams:
     acts_per_fte_day: float
     list_capacity_gain: float
     cost_per_fte_year_eur: float
+    consultation_minutes: float
+    fee_per_followup_eur: float
+    funder: str
 
 
 class Nurses(Policy):
@@ -45,17 +49,9 @@ class Nurses(Policy):
             N_("Kind of nurse"),
             "choice",
             choices=(
-                ("asalee", N_("Asalée (raises GPs' lists)")),
-                ("ipa", N_("advanced practice, IPA")),
+                ("asalee", N_("Asalée (salaried, funded by the health insurance)")),
+                ("ipa", N_("advanced practice, IPA (paid per follow-up)")),
             ),
-        ),
-        Lever(
-            "cost_per_fte_year_eur",
-            N_("Cost per nurse"),
-            "number",
-            N_("EUR per FTE-year"),
-            step=1000.0,
-            cost=True,
         ),
     )
 
@@ -68,9 +64,12 @@ class Nurses(Policy):
             asalee=block.kind == "asalee",
             gps_per_fte=block.gps_per_fte,
             ald_followup_share=block.ald_followup_share,
-            acts_per_fte_day=block.acts_per_fte_day,
+            acts_per_fte_day=block.effective_acts_per_fte_day,
             list_capacity_gain=block.effective_list_gain,
-            cost_per_fte_year_eur=block.cost_per_fte_year_eur,
+            cost_per_fte_year_eur=block.effective_cost_per_fte_year,
+            consultation_minutes=block.effective_minutes,
+            fee_per_followup_eur=block.effective_fee,
+            funder=block.funder,
         )
 
     def choose_gps(self, p: NursesParams, sup: Any, streams: Any) -> None:
@@ -99,29 +98,45 @@ class Nurses(Policy):
     def kernel_params(self, p: NursesParams) -> dict[str, float]:
         return {"nurse_start": p.start, "nurse_share": p.ald_followup_share}
 
-    def cost(self, p: NursesParams, run: Any) -> dict[str, float]:
-        return {self.key: p.cost_per_fte_year_eur * p.fte * years_active(run.cal, p.start)}
+    def cost(self, p: NursesParams, run: Any) -> list[Any]:
+        # The salaries (Asalée); an IPA's follow-up fees are costed with the other acts
+        # (item nurse_followup).
+        n = run.cal.horizon_days
+        return [self.own(p, run, recurring(n, p.start, p.cost_per_fte_year_eur * p.fte))]
 
     def describe(self, p: NursesParams, ctx: Describe) -> list[tuple[str, int | None]]:
         kind = _("Asalée") if p.asalee else _("advanced-practice (IPA)")
         words = _(
             "{fte} FTE {kind} nurse(s), one FTE per {gps} GPs; they take over {share} of the "
-            "ALD follow-ups of their GPs (up to {acts} a day per FTE); {eur} per FTE-year."
+            "ALD follow-ups of their GPs (up to {acts} a day per FTE, {minutes} min each); "
+            "{eur} per FTE-year and {fee} per follow-up."
         ).format(
             fte=num(p.fte),
             kind=kind,
             gps=num(p.gps_per_fte),
             share=pct(p.ald_followup_share),
-            acts=num(p.acts_per_fte_day),
+            acts=num(round(p.acts_per_fte_day, 1)),
+            minutes=num(p.consultation_minutes),
             eur=fmt_eur(p.cost_per_fte_year_eur),
+            fee=fmt_eur(p.fee_per_followup_eur),
         )
         return [(words, p.start)]
 
     def cost_words(self, values: Mapping[str, Any], period: str) -> str:
-        fte, per = float(values["fte"]), float(values["cost_per_fte_year_eur"])
+        from accesssim.scenario.schema import Nurses as Block
+
+        block = Block(**{k: v for k, v in values.items() if k in Block.model_fields})
+        fte, per = block.fte, block.effective_cost_per_fte_year
         return _(
-            "Cost: {per} per FTE-year, so {total} a year for {fte} FTE, pro rata {period}."
-        ).format(per=fmt_eur(per), total=fmt_eur(fte * per), fte=num(fte), period=period)
+            "Cost: {per} per FTE-year, so {total} a year for {fte} FTE, pro rata {period}, and "
+            "{fee} per follow-up billed to the health insurance."
+        ).format(
+            per=fmt_eur(per),
+            total=fmt_eur(fte * per),
+            fte=num(fte),
+            period=period,
+            fee=fmt_eur(block.effective_fee),
+        )
 
 
 POLICY = Nurses()

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from accesssim.i18n import N_, _
 from accesssim.model.policies.base import Describe, Lever, Policy
-from accesssim.vocabulary import Outcome
 from accesssim.wording import fmt_eur, pct
 
 __all__ = ["POLICY", "PharmacistsParams"]
@@ -23,6 +22,7 @@ class PharmacistsParams:
     cystitis_min_age: int
     cystitis_max_age: int
     cost_per_act_eur: float
+    funder: str
     followup_share: float = 0.0
 
 
@@ -65,6 +65,7 @@ class Pharmacists(Policy):
             cystitis_min_age=block.cystitis_min_age,
             cystitis_max_age=block.cystitis_max_age,
             cost_per_act_eur=block.cost_per_act_eur,
+            funder=block.funder,
             followup_share=block.followup_share,
         )
 
@@ -78,9 +79,10 @@ class Pharmacists(Policy):
             "pharm_followup": p.followup_share,
         }
 
-    def cost(self, p: PharmacistsParams, run: Any) -> dict[str, float]:
-        acts = int(run.tallies.counts[1, :, Outcome.PHARMACIST].sum())
-        return {self.key: p.cost_per_act_eur * acts}
+    def cost(self, p: PharmacistsParams, run: Any) -> list[Any]:
+        # Its acts (cost_per_act_eur each) are costed with the other acts (item
+        # pharmacist_act); the policy itself costs nothing more.
+        return super().cost(p, run)
 
     def describe(self, p: PharmacistsParams, ctx: Describe) -> list[tuple[str, int | None]]:
         words = _(

@@ -67,8 +67,8 @@ class Retirements(Policy):
                     eligible = np.concatenate([eligible, more])
                 leave_day[eligible] = day
 
-    def cost(self, p: tuple[RetirementParams, ...], run: Any) -> dict[str, float]:
-        return {self.key: 0.0}
+    def cost(self, p: tuple[RetirementParams, ...], run: Any) -> list[Any]:
+        return super().cost(p, run)
 
     def describe(
         self, p: tuple[RetirementParams, ...], ctx: Describe

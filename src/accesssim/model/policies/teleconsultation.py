@@ -10,9 +10,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from accesssim.i18n import N_, _
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.costing import recurring
+from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.model.pools import daily_pool
-from accesssim.vocabulary import Counter
 from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "TeleconsultationParams"]
@@ -29,6 +29,7 @@ class TeleconsultationParams:
     platform_every_day: bool
     cost_per_act_eur: float
     platform_fixed_cost_per_year_eur: float
+    funder: str
     first_choice_share: tuple[float, ...] = (0.0,) * 4  # per band
     first_choice_without_mt_factor: float = 1.0
     followup_share: float = 0.0
@@ -86,6 +87,7 @@ class Teleconsultation(Policy):
             platform_every_day=block.open_days == "all",
             cost_per_act_eur=block.cost_per_act_eur,
             platform_fixed_cost_per_year_eur=block.platform_fixed_cost_per_year_eur,
+            funder=block.funder,
             first_choice_share=block.first_choice_share.as_tuple(),
             first_choice_without_mt_factor=block.first_choice_without_mt_factor,
             followup_share=block.followup_share,
@@ -126,13 +128,11 @@ class Teleconsultation(Policy):
             "tele_first_no_mt": p.first_choice_without_mt_factor,
         }
 
-    def cost(self, p: TeleconsultationParams, run: Any) -> dict[str, float]:
-        counters = run.tallies.counters
-        acts = int(counters[Counter.TELE_GP] + counters[Counter.TELE_PLATFORM])
-        return {
-            self.key: p.cost_per_act_eur * acts
-            + p.platform_fixed_cost_per_year_eur * years_active(run.cal, p.start)
-        }
+    def cost(self, p: TeleconsultationParams, run: Any) -> list[Any]:
+        # Its acts (cost_per_act_eur each) are costed with the other acts (items
+        # teleconsultation_gp and teleconsultation_platform); here the platform contract.
+        n = run.cal.horizon_days
+        return [self.own(p, run, recurring(n, p.start, p.platform_fixed_cost_per_year_eur))]
 
     def describe(self, p: TeleconsultationParams, ctx: Describe) -> list[tuple[str, int | None]]:
         parts = []

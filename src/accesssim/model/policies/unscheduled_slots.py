@@ -12,7 +12,8 @@ import numpy as np
 
 from accesssim.i18n import N_, _
 from accesssim.model import keyed
-from accesssim.model.policies.base import Describe, Lever, Policy, years_active
+from accesssim.model.costing import recurring
+from accesssim.model.policies.base import Describe, Lever, Policy
 from accesssim.wording import fmt_eur, hours, num, pct
 
 __all__ = ["POLICY", "UnscheduledSlotsParams"]
@@ -28,6 +29,7 @@ class UnscheduledSlotsParams:
     shared_rota: bool
     rota_participation_share: float
     rota_cost_per_year_eur: float
+    funder: str
     sas: bool = False
     sas_window_hours: float = 48.0
 
@@ -111,6 +113,7 @@ class UnscheduledSlots(Policy):
             shared_rota=block.shared_rota,
             rota_participation_share=block.rota_participation_share,
             rota_cost_per_year_eur=block.rota_cost_per_year_eur,
+            funder=block.funder,
             sas=block.sas,
             sas_window_hours=block.sas_window_hours,
         )
@@ -140,10 +143,9 @@ class UnscheduledSlots(Policy):
             "sas_window": p.sas_window_hours / 24.0,
         }
 
-    def cost(self, p: UnscheduledSlotsParams, run: Any) -> dict[str, float]:
-        if not p.shared_rota:
-            return {self.key: 0.0}
-        return {self.key: p.rota_cost_per_year_eur * years_active(run.cal, p.start)}
+    def cost(self, p: UnscheduledSlotsParams, run: Any) -> list[Any]:
+        eur = p.rota_cost_per_year_eur if p.shared_rota else 0.0
+        return [self.own(p, run, recurring(run.cal.horizon_days, p.start, eur))]
 
     def describe(self, p: UnscheduledSlotsParams, ctx: Describe) -> list[tuple[str, int | None]]:
         day = _("the day before the session") if p.release_previous_day else _("the same day")

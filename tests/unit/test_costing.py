@@ -234,3 +234,41 @@ def test_dominance_in_words(cost, effect, case) -> None:
         return SimpleNamespace(mean=t[0], low=t[1], high=t[2])
 
     assert dominance(est(cost), est(effect)) == case
+
+
+@pytest.mark.parametrize(
+    ("extra_cost", "effect", "case", "words"),
+    [
+        (-1200.0, 100.0, "dominant", "saves €12 per unit"),
+        (1200.0, 100.0, "dearer_better", "€12"),
+        (1200.0, -100.0, "dominated", "€12 more per unit lost"),
+        (-1200.0, -100.0, "cheaper_worse", "saves €12 per unit lost"),
+    ],
+)
+def test_the_icer_is_read_with_the_sign_of_the_effect(extra_cost, effect, case, words) -> None:
+    # A negative ICER is a saving only when the alternative is better (docs/policies.md, cost
+    # per unit of gain); a dominated alternative costs more for each unit it loses.
+    import pandas as pd
+
+    from accesssim.i18n import using
+    from accesssim.report.tables import icer_rows
+
+    row = {
+        "alternative": "alt",
+        "gain": "ed_visits_avoided",
+        "description": "ED visit avoided",
+        "extra_cost_eur": extra_cost,
+        "cost_low": extra_cost - 10.0,
+        "cost_high": extra_cost + 10.0,
+        "gain_mean": effect,
+        "gain_low": effect - 1.0,
+        "gain_high": effect + 1.0,
+        "icer": extra_cost / effect,
+        "icer_low": float("nan"),
+        "icer_high": float("nan"),
+        "icer_bounded": False,
+        "dominance": case,
+    }
+    with using("en"):
+        (icer,) = icer_rows(pd.DataFrame([row]))
+    assert icer.icer == words

@@ -23,7 +23,7 @@ import pytest
 from accesssim import load_scenario
 from accesssim.model import simulate
 from accesssim.model.clock import DAY_START
-from accesssim.model.engine import build_run, days, gp_changes, snapshots, turnover
+from accesssim.model.engine import build_run, start_processes
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +36,8 @@ def _trajectory(path, seed: int, overrides: list[str]) -> tuple:
     and in the fourth year."""
     sc = load_scenario(path, [f"calendar.horizon_days={HORIZON}", *overrides])
     run = build_run(sc, 0, seed)
+    start_processes(run)
     env = run.env
-    env.process(gp_changes(env, run))
-    env.process(turnover(env, run))
-    for a in run.params.policies:
-        for process in a.policy.processes(a.params, run):
-            env.process(process())
-    env.process(snapshots(env, run))
-    env.process(days(env, run))
     env.run(until=START + 0.5)
     lists0, acts_pre = run.gps.list_size.copy(), run.tallies.acts_gp.copy()
     env.run(until=YEAR4 + 0.5)

@@ -652,8 +652,9 @@ def _book(
     return buf, carry
 
 
-def run_processes(run: Run) -> None:
-    """Drive the calendar from day 0 to the horizon."""
+def start_processes(run: Run) -> None:
+    """Put the run's processes on its calendar (GP changes, turnover, policies, snapshots,
+    days), ready for ``run.env.run``."""
     env = run.env
     env.process(gp_changes(env, run))
     env.process(turnover(env, run))
@@ -662,7 +663,12 @@ def run_processes(run: Run) -> None:
             env.process(process())
     env.process(snapshots(env, run))
     env.process(days(env, run))
-    env.run(until=run.cal.horizon_days + 2 * DAY_START)
+
+
+def run_processes(run: Run) -> None:
+    """Drive the calendar from day 0 to the horizon."""
+    start_processes(run)
+    run.env.run(until=run.cal.horizon_days + 2 * DAY_START)
     run.marks["end"] = snapshot(run, run.cal.horizon_days)
 
 

@@ -18,11 +18,21 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from accesssim._version import __version__
-from accesssim.i18n import _, language, set_language
+from accesssim.cli_i18n import LocalisedCommand, LocalisedGroup, apply_language, localise_help
+from accesssim.i18n import _, set_language
 from accesssim.scenario.errors import InputError, printable
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """Typer whose commands write their usage line and help option in the language."""
+
+    def command(self, *args: Any, cls: Any = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or LocalisedCommand, **kwargs)
+
+
+app = _App(
     name="accesssim",
+    cls=LocalisedGroup,
     help=_("Simulate access to primary care in French health territories."),
     no_args_is_help=True,
     add_completion=False,
@@ -96,39 +106,14 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-#: The language the help texts below were written in (when the module was imported).
-_HELP_LANGUAGE = language()
-
-
-def _help_in_language(ctx: typer.Context) -> None:
-    """Rewrite the help of every command and option in the current language: they were
-    translated when the module was imported, before ``--lang`` was read."""
-    from accesssim.i18n import MissingTranslation, source_text
-
-    def again(text: str | None) -> str | None:
-        if not text:
-            return text
-        try:
-            return _(source_text(text, _HELP_LANGUAGE))
-        except MissingTranslation:  # a text of typer's own ("Show this message and exit.")
-            return text
-
-    root = ctx.find_root().command
-    commands = [root, *getattr(root, "commands", {}).values()]
-    for command in commands:
-        command.help = again(command.help)
-        for param in command.params:
-            if getattr(param, "help", None):
-                param.help = again(param.help)
-
-
 def _lang_callback(ctx: typer.Context, value: str | None) -> str | None:
     if value is not None:
         try:
             set_language(value)
         except ValueError:
             raise typer.BadParameter("fr, en") from None
-        _help_in_language(ctx)
+        apply_language()
+        localise_help(ctx.find_root().command)
     return value
 
 
@@ -696,7 +681,7 @@ def compare(
     from accesssim.experiment import ResultsDir, run_tables
     from accesssim.experiment.compare import compare as run_compare
     from accesssim.experiment.store import compare_digest, labels_for, write_comparison
-    from accesssim.scenario import load_scenario
+    from accesssim.scenario import load_scenario_document
 
     _check_format(format_)
     _check_executor(executor)
@@ -704,12 +689,18 @@ def compare(
     _check_report(with_report, out)
     _check_out_flags(out, resume, overwrite)
     files = [base_file, *alt_files]
-    scenarios, problems = [], []
+    scenarios, docs, problems = [], [], []
     for f in files:
         try:
-            scenarios.append(load_scenario(f, set_ or [], horizon_days=horizon))
+            sc, doc = load_scenario_document(f, set_ or [], horizon_days=horizon)
         except InputError as exc:
             problems.extend(exc.problems)
+            continue
+        scenarios.append(sc)
+        docs.append(doc)
+    if problems:
+        raise InputError(problems)
+    problems = _cost_basis_problems(scenarios, docs)
     if problems:
         raise InputError(problems)
     labels = labels_for(files)
@@ -861,6 +852,34 @@ def _print_comparison(cmp: Any, fmt: str, all_metrics: bool) -> None:
         _show(console, _cost_year_table(cmp, alt))
     names = {p["key"]: p["name"] for p in policy_rows(cmp.runs[0].scenario)}
     console.print(baseline_cost_words(_mean_costs(cmp.runs[0].results), names), style="dim")
+
+
+def _cost_basis_problems(scenarios: list[Any], docs: list[Any]) -> list[Any]:
+    """One problem per alternative whose costs are not counted like the baseline's (payer,
+    discount rate): differences between the arms would mix them."""
+    from accesssim.experiment.compare import cost_basis_mismatches
+    from accesssim.scenario.errors import Problem
+
+    base = scenarios[0]
+    problems = []
+    for i, name in cost_basis_mismatches(base, scenarios[1:]):
+        loc = ("costs", name)
+        file, line = docs[i + 1].where(loc)
+        problems.append(
+            Problem(
+                file,
+                line,
+                ".".join(loc),
+                _(
+                    "{value} here but {base_value} in the baseline: the alternatives of a "
+                    "comparison are costed for the baseline's payer and discounted at its rate"
+                ).format(
+                    value=getattr(scenarios[i + 1].costs, name),
+                    base_value=getattr(base.costs, name),
+                ),
+            )
+        )
+    return problems
 
 
 def _perspective_note(scenario: Any) -> str:
@@ -1265,8 +1284,8 @@ def discover(
     lang: LangOpt = None,
 ) -> None:
     """Scenario discovery: where each mix fails (PRIM), robustness, regret, feature scores."""
+    from accesssim.experiment.discover import box_words, parse_threshold, threshold_words
     from accesssim.experiment.discover import discover as run_discover
-    from accesssim.experiment.discover import parse_threshold
     from accesssim.wording import fmt_diff, fmt_value, pct
 
     _check_format(format_)
@@ -1281,7 +1300,10 @@ def discover(
         from rich.table import Table
 
         console = Console(width=max(110, Console().width))
-        crit = _(" and ").join(t.text() for t in disc.thresholds)
+        crit = _(" and ").join(threshold_words(t) for t in disc.thresholds)
+        said = {t.text(): threshold_words(t) for t in disc.thresholds}
+        meta = json.loads((results_dir / "experiment.json").read_text(encoding="utf-8"))
+        factors = {f.get("name") or f["path"]: f for f in meta.get("factors") or []}
         t = Table(
             title=_("Robustness of each mix ({criteria})").format(criteria=crit),
             title_justify="left",
@@ -1296,7 +1318,7 @@ def discover(
                 continue
             t.add_row(
                 r.mix,
-                r.threshold,
+                said.get(r.threshold, r.threshold),
                 pct(round(r.satisficing, 2)),
                 fmt_value(r.metric, r.mean),
                 fmt_value(r.metric, r.worst),
@@ -1322,7 +1344,7 @@ def discover(
                     "failures inside, {density} of the {cases} samples inside fail)"
                 ).format(
                     mix=mix,
-                    words=box["words"],
+                    words=box_words(box["limits"], factors),
                     coverage=pct(round(box["coverage"], 2)),
                     failures=box["failures"],
                     density=pct(round(box["density"], 2)),

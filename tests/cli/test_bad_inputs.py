@@ -450,3 +450,19 @@ def test_names_are_printed_without_terminal_escapes(tmp_path: Path) -> None:
 def test_count_of_hand_made_bad_inputs() -> None:
     """The table holds at least the 109 kinds of the reliability review."""
     assert len(FILES) + len(SETS) + len(SPECIAL) + len(OPTIONS) >= 109
+
+
+def test_compare_refuses_arms_costed_differently(base: Path, tmp_path: Path) -> None:
+    # The differences of a comparison subtract the arms' costs: an alternative costed for
+    # another payer (or discounted at another rate) would mix them.
+    alt = tmp_path / "alt.yaml"
+    alt.write_text(
+        f"extends: {base.name}\nname: other-payer\ncosts:\n  perspective: patient\n",
+        encoding="utf-8",
+    )
+    code, err = invoke("compare", base, alt, "-r", "1", "--executor", "serial")
+    check(code, err, "alt.yaml:4: costs.perspective: patient here but amo in the baseline")
+    rate = tmp_path / "rate.yaml"
+    rate.write_text(f"extends: {base.name}\ncosts: {{discount_rate: 0.04}}\n", encoding="utf-8")
+    code, err = invoke("compare", base, rate, "-r", "1", "--executor", "serial")
+    check(code, err, "rate.yaml:2: costs.discount_rate: 0.04 here but 0.025 in the baseline")

@@ -140,3 +140,39 @@ def test_decision_figures_from_the_tables(dirs: dict[str, Path]) -> None:
     scores = pd.read_parquet(dirs["discover"] / "feature-scores.parquet")
     mix = str(scores["mix"].iloc[0])
     assert isinstance(FD.feature_score_bars(scores, mix), Figure)
+
+
+def test_discovery_words_in_french(dirs: dict[str, Path], cli, tmp_path: Path) -> None:
+    """``discover --lang fr`` and the French report give the PRIM box's conditions and the
+    thresholds in French; ``discovery.json`` keeps its English words."""
+    import json
+    import shutil
+
+    from accesssim.i18n import using
+
+    # A threshold that the mixes miss when GPs retire fast: each gets a PRIM box.
+    sweep = Path(shutil.copytree(dirs["discover"], tmp_path / "sweep"))
+    wide = {"COLUMNS": "200"}
+    res = cli("discover", sweep, "--threshold", "mt_coverage_end>=0.9", "--lang", "fr", env=wide)
+    assert res.returncode == 0, res.stderr
+    disc = json.loads((sweep / "discovery.json").read_text(encoding="utf-8"))
+    boxes = [i["box"] for i in disc["mixes"].values() if i.get("box") and i["box"]["limits"]]
+    assert boxes, "the sweep gives no PRIM box to word"
+    assert all(re.search(r" is (between|above|below) \d", b["words"]) for b in boxes)
+    assert disc["thresholds"] == [{"metric": "mt_coverage_end", "min": 0.9, "max": None}]
+    english = (" is between ", " is above ", " is below ", ">= 0.9")
+    shown = res.stdout
+    assert re.search(
+        r"échoue surtout quand \w+ (est entre|est au-dessus de|est en dessous de) \d", shown
+    )
+    assert "Adultes avec un MT ≥ 90,0\u202f%" in shown
+    assert [w for w in english if w in shown] == []
+    with using("fr"):
+        html = report(sweep, tmp_path / "fr.html").read_text(encoding="utf-8")
+    assert re.search(r"(est entre|est au-dessus de|est en dessous de) \d", html)
+    assert "Adultes avec un MT ≥ 90,0\u202f%" in html
+    assert "Où chaque combinaison échoue : robustesse et découverte de scénarios" in html
+    assert "échoue surtout quand" in html
+    assert "Boîte PRIM" in html
+    sentences = ("fails mostly when", "Where each mix fails", "PRIM box (", "Maximum regret")
+    assert [w for w in (*english, *sentences) if w in html] == []

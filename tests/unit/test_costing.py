@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accesssim.analysis import acceptability, fieller_ratio, mean_ci
-from accesssim.experiment.compare import dominance
+from accesssim.experiment.compare import dominance, gains_of
 from accesssim.model.costing import (
     act_cost_lines,
     cost_summary,
@@ -137,6 +137,29 @@ def test_years_and_discounting() -> None:
     np.testing.assert_allclose(rows["eur_discounted"], [365, 365 / 1.025, 100 / 1.025**2])
 
 
+def test_gains_discount_each_year_of_effects_like_costs() -> None:
+    # Two years: year 2's ED visits and needs met within 48 h count 1 / 1.025 of year 1's
+    # (HAS 2020: 2.5 %); adults without an MT are a state at the horizon, not discounted.
+    factor = discount_factors(2, 0.025)
+    yearly: dict[str, list] = {"year": [], "measure": [], "value": []}
+    for year, ed, met in ((1, 1000.0, 5000.0), (2, 800.0, 6000.0)):
+        for measure, value in (
+            ("discount_factor", factor[year - 1]),
+            ("ed_visits", ed),
+            ("unscheduled_met_48h", met),
+            ("adults_without_mt_end", 4000.0 + year),
+        ):
+            yearly["year"].append(year)
+            yearly["measure"].append(measure)
+            yearly["value"].append(value)
+    metrics = {"patients_without_mt_end": 4002.0, "total_cost_eur": 9.5e6}
+    gains = gains_of(SimpleNamespace(yearly=yearly, metrics=metrics))
+    assert gains["ed_visits_avoided"] == pytest.approx(-(1000.0 + 800.0 / 1.025))
+    assert gains["unscheduled_met_48h"] == pytest.approx(5000.0 + 6000.0 / 1.025)
+    assert gains["patients_with_mt"] == -4002.0
+    assert gains["cost"] == 9.5e6
+
+
 def test_perspectives_add_up_their_payers() -> None:
     n = 365
     lines = [
@@ -234,3 +257,41 @@ def test_dominance_in_words(cost, effect, case) -> None:
         return SimpleNamespace(mean=t[0], low=t[1], high=t[2])
 
     assert dominance(est(cost), est(effect)) == case
+
+
+@pytest.mark.parametrize(
+    ("extra_cost", "effect", "case", "words"),
+    [
+        (-1200.0, 100.0, "dominant", "saves €12 per unit"),
+        (1200.0, 100.0, "dearer_better", "€12"),
+        (1200.0, -100.0, "dominated", "€12 more per unit lost"),
+        (-1200.0, -100.0, "cheaper_worse", "saves €12 per unit lost"),
+    ],
+)
+def test_the_icer_is_read_with_the_sign_of_the_effect(extra_cost, effect, case, words) -> None:
+    # A negative ICER is a saving only when the alternative is better (docs/policies.md, cost
+    # per unit of gain); a dominated alternative costs more for each unit it loses.
+    import pandas as pd
+
+    from accesssim.i18n import using
+    from accesssim.report.tables import icer_rows
+
+    row = {
+        "alternative": "alt",
+        "gain": "ed_visits_avoided",
+        "description": "ED visit avoided",
+        "extra_cost_eur": extra_cost,
+        "cost_low": extra_cost - 10.0,
+        "cost_high": extra_cost + 10.0,
+        "gain_mean": effect,
+        "gain_low": effect - 1.0,
+        "gain_high": effect + 1.0,
+        "icer": extra_cost / effect,
+        "icer_low": float("nan"),
+        "icer_high": float("nan"),
+        "icer_bounded": False,
+        "dominance": case,
+    }
+    with using("en"):
+        (icer,) = icer_rows(pd.DataFrame([row]))
+    assert icer.icer == words

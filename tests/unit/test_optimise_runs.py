@@ -115,3 +115,22 @@ def test_a_repeated_mix_runs_once_and_resume_reruns_nothing(
             pd.read_parquet(full / f"{name}.parquet"),
             obj=name,
         )
+
+
+def test_yearly_lever_costs_are_discounted_like_the_simulated_costs() -> None:
+    # A lever's yearly cost adds to the (discounted) cost metric in the same present-value
+    # euros: year y weighs (1 + rate)^-(y - 1), a short last year its share (HAS 2020: 2.5 %).
+    from types import SimpleNamespace
+
+    from accesssim.experiment.optimise import OptimiseExperiment
+
+    def discounted(years: float, rate: float) -> float:
+        exp = SimpleNamespace(
+            years=years, base_scenario=SimpleNamespace(costs=SimpleNamespace(discount_rate=rate))
+        )
+        return OptimiseExperiment.discounted_years.fget(exp)
+
+    assert discounted(5.0, 0.0) == pytest.approx(5.0)
+    assert discounted(5.0, 0.025) == pytest.approx(sum(1.025**-k for k in range(5)))
+    assert discounted(1.5, 0.025) == pytest.approx(1.0 + 0.5 / 1.025)
+    assert discounted(0.5, 0.025) == pytest.approx(0.5)

@@ -278,6 +278,24 @@ class Comparison:
         return {m: mean_ci(run.values(m), self.level) for m in METRIC_NAMES}
 
 
+COST_BASIS = ("perspective", "discount_rate")
+"""Fields of ``costs`` every scenario of a comparison must share: costs and effects of the
+arms are differenced, so they must be counted for the same payer and discounted alike."""
+
+
+def cost_basis_mismatches(
+    base: Scenario, alternatives: Sequence[Scenario]
+) -> list[tuple[int, str]]:
+    """``(index of the alternative, field of costs)`` for each field of :data:`COST_BASIS`
+    that differs from the baseline's."""
+    return [
+        (i, name)
+        for i, alt in enumerate(alternatives)
+        for name in COST_BASIS
+        if getattr(alt.costs, name) != getattr(base.costs, name)
+    ]
+
+
 def compare(
     base: Scenario,
     alternatives: Sequence[Scenario],
@@ -301,6 +319,14 @@ def compare(
     replications already run (read back on ``--resume``): not run again, and part of the
     comparison.
     """
+    mismatched = cost_basis_mismatches(base, alternatives)
+    if mismatched:
+        i, name = mismatched[0]
+        raise ValueError(
+            f"{alternatives[i].name}: costs.{name} is {getattr(alternatives[i].costs, name)!r} "
+            f"but the baseline's is {getattr(base.costs, name)!r}: the arms of a comparison "
+            "are costed for the same payer and discounted alike"
+        )
     scenarios = [base, *alternatives]
     names = list(labels) if labels is not None else [s.name for s in scenarios]
     if len(set(names)) != len(names):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,11 @@ import pandas as pd
 from accesssim.experiment.prim import PrimResult, prim
 from accesssim.experiment.store import ResultsDir
 from accesssim.experiment.sweep import Threshold
-from accesssim.i18n import _
+from accesssim.i18n import _, language, using
 from accesssim.model import METRIC_NAMES
 from accesssim.scenario.errors import InputError, Problem
 
-__all__ = ["Discovery", "discover", "parse_threshold"]
+__all__ = ["Discovery", "box_words", "discover", "parse_threshold", "threshold_words"]
 
 
 def parse_threshold(text: str) -> Threshold:
@@ -91,25 +91,63 @@ def _bad(path: Path, reason: str, field: str = "RESULTS_DIR") -> InputError:
 
 
 def _box_words(res: PrimResult, meta_factors: dict[str, dict[str, Any]]) -> str:
+    """The box's conditions in English, as ``discovery.json`` keeps them."""
     box = res.box
-    if not box.restricted:
-        return ""
+    limits = {res.names[j]: [float(box.low[j]), float(box.high[j])] for j in box.restricted}
+    with using("en"):
+        return box_words(limits, meta_factors)
+
+
+def _g(x: float) -> str:
+    """A limit with 3 significant digits (``0.88``; ``0,88`` in French)."""
+    text = f"{x:.3g}"
+    return text.replace(".", ",") if language() == "fr" else text
+
+
+def box_words(
+    limits: Mapping[str, Sequence[float | None]],
+    factors: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
+    """A PRIM box's conditions in words, in the current language: ``limits`` maps each
+    restricted uncertainty to its ``[low, high]`` (None or an infinity: no limit; the index of
+    the level for a categorical factor, whose ``levels`` ``factors`` gives), as
+    ``discovery.json`` keeps them under ``mixes.MIX.box.limits``."""
     parts = []
-    for j in box.restricted:
-        name = res.names[j]
-        lo, hi = box.low[j], box.high[j]
-        f = meta_factors.get(name, {})
-        levels = f.get("levels")
+    for name, (low, high) in limits.items():
+        lo = -math.inf if low is None else float(low)
+        hi = math.inf if high is None else float(high)
+        levels = (factors or {}).get(name, {}).get("levels")
         if levels:
             chosen = [str(v) for i, v in enumerate(levels) if lo <= i <= hi]
-            parts.append(f"{name} is {' or '.join(chosen)}")
+            parts.append(_("{name} is {levels}").format(name=name, levels=_(" or ").join(chosen)))
         elif np.isfinite(lo) and np.isfinite(hi):
-            parts.append(f"{name} is between {lo:.3g} and {hi:.3g}")
+            parts.append(
+                _("{name} is between {low} and {high}").format(name=name, low=_g(lo), high=_g(hi))
+            )
         elif np.isfinite(lo):
-            parts.append(f"{name} is above {lo:.3g}")
+            parts.append(_("{name} is above {low}").format(name=name, low=_g(lo)))
         else:
-            parts.append(f"{name} is below {hi:.3g}")
-    return " and ".join(parts)
+            parts.append(_("{name} is below {high}").format(name=name, high=_g(hi)))
+    return _(" and ").join(parts)
+
+
+def threshold_words(threshold: Threshold | Mapping[str, Any]) -> str:
+    """A threshold in words, in the current language: ``mt_coverage_end >= 0.9`` in English
+    (the text files keep), ``Adultes avec un MT ≥ 90,0 %`` in French (the metric's short
+    label and its value in its unit)."""
+    t = threshold if isinstance(threshold, Threshold) else Threshold(**threshold)
+    if language() == "en":
+        return t.text()
+    from accesssim.wording import fmt_value, metric_short
+
+    if t.min is not None:
+        text = _("{metric} >= {value}")
+        value = t.min
+    else:
+        text = _("{metric} <= {value}")
+        value = t.max
+    assert value is not None
+    return text.format(metric=metric_short(t.metric), value=fmt_value(t.metric, value))
 
 
 def discover(

@@ -336,6 +336,20 @@ class OptimiseExperiment:
         cal = self.base_scenario.calendar
         return (cal.horizon_days - cal.warmup_days) / 365.0
 
+    @property
+    def discounted_years(self) -> float:
+        """The measurement window's years, each discounted like the simulated costs
+        (``costs.discount_rate``; a short last year counts its share): what a yearly lever
+        cost is multiplied by, so that it adds to the cost metric in the same present-value
+        euros."""
+        from accesssim.model.costing import discount_factors
+
+        years = self.years
+        whole = int(np.ceil(years))
+        shares = np.minimum(years - np.arange(whole), 1.0)
+        rate = self.base_scenario.costs.discount_rate
+        return float(np.sum(shares * discount_factors(whole, rate)))
+
 
 def load_optimise(path: Path | str) -> OptimiseExperiment:
     """Read and validate an optimisation file and its base scenario.
@@ -528,7 +542,7 @@ class _Scorer:
         for f in self.spec.levers:
             if f.cost_per_unit_per_year_eur:
                 value = self.archive.mixes[mix][f.path]
-                extra += f.cost_per_unit_per_year_eur * float(value) * self.exp.years
+                extra += f.cost_per_unit_per_year_eur * float(value) * self.exp.discounted_years
         return cost + extra
 
     def budget_runs(self, mix: int, reps: list[int]) -> np.ndarray:

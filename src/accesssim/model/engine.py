@@ -699,8 +699,9 @@ def _book(
     return buf, carry
 
 
-def run_processes(run: Run) -> None:
-    """Drive the calendar from day 0 to the horizon."""
+def start_processes(run: Run) -> None:
+    """Put the run's processes on its calendar (GP changes, turnover, policies, snapshots,
+    days), ready for ``run.env.run``."""
     env = run.env
     env.process(gp_changes(env, run))
     env.process(demography(env, run))
@@ -709,7 +710,12 @@ def run_processes(run: Run) -> None:
             env.process(process())
     env.process(snapshots(env, run))
     env.process(days(env, run))
-    env.run(until=run.cal.horizon_days + 2 * DAY_START)
+
+
+def run_processes(run: Run) -> None:
+    """Drive the calendar from day 0 to the horizon."""
+    start_processes(run)
+    run.env.run(until=run.cal.horizon_days + 2 * DAY_START)
     run.marks["end"] = snapshot(run, run.cal.horizon_days)
     mark_year(run, run.cal.horizon_days, run.marks["end"])
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from accesssim.i18n import _
 from accesssim.report.results import Results
 from accesssim.wording import fmt_ci, fmt_diff, fmt_eur, fmt_value, metric_label
 
@@ -306,6 +307,8 @@ def optimise_sections(res: Results, figs: Any) -> list[Any]:
 
 def discovery_sections(res: Results, figs: Any) -> list[Any]:
     """Robustness, regret and PRIM boxes of each mix (empty when not discovered)."""
+    from accesssim.experiment.discover import box_words, threshold_words
+    from accesssim.experiment.sweep import Threshold
     from accesssim.report.build import Note, Section, Table, _c
     from accesssim.report.figures_decide import feature_score_bars, prim_peeling
 
@@ -316,21 +319,20 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
     traj = res.table("prim-trajectory")
     boxes = res.table("prim-boxes")
     scores = res.table("feature-scores")
-    crit = " and ".join(
-        f"{t['metric']} >= {t['min']:g}"
-        if t.get("min") is not None
-        else f"{t['metric']} <= {t['max']:g}"
-        for t in disc.get("thresholds") or []
-    )
+    thresholds = disc.get("thresholds") or []
+    crit = _(" and ").join(threshold_words(t) for t in thresholds)
+    said = {Threshold(**t).text(): threshold_words(t) for t in thresholds}
+    factors = {f.get("name") or f["path"]: f for f in res.meta.get("factors") or []}
     sec = Section(
         "discovery",
-        "Where each mix fails: robustness and scenario discovery",
+        _("Where each mix fails: robustness and scenario discovery"),
         intro=[
-            f"Each mix ran at the same samples of the uncertainties ("
-            f"{', '.join(disc.get('uncertainties') or [])}). A plan succeeds at a sample when "
-            f"{crit}. Satisficing: the share of samples where it succeeds; regret: how far it "
-            "falls behind the best mix at the same sample (the worst case over the samples, "
-            "its 90th percentile and its mean)."
+            _(
+                "Each mix ran at the same samples of the uncertainties ({uncertainties}). A plan "
+                "succeeds at a sample when {criteria}. Satisficing: the share of samples where it "
+                "succeeds; regret: how far it falls behind the best mix at the same sample (the "
+                "worst case over the samples, its 90th percentile and its mean)."
+            ).format(uncertainties=", ".join(disc.get("uncertainties") or []), criteria=crit)
         ],
     )
     rows = []
@@ -339,7 +341,7 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
             rows.append(
                 [
                     _c(str(r.mix)),
-                    _c("every threshold"),
+                    _c(_("every threshold")),
                     _c(f"{100 * float(r.satisficing):.0f} %"),
                     _c("–"),
                     _c("–"),
@@ -351,25 +353,36 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
         rows.append(
             [
                 _c(str(r.mix)),
-                _c(str(r.threshold)),
+                _c(said.get(str(r.threshold), str(r.threshold))),
                 _c(f"{100 * float(r.satisficing):.0f} %"),
                 _c(fmt_value(m, float(r.mean))),
                 _c(fmt_value(m, float(r.worst))),
                 _c(
                     fmt_diff(m, float(r.regret_max)).lstrip("+"),
-                    f"p90 {fmt_diff(m, float(r.regret_p90)).lstrip('+')}, mean "
-                    f"{fmt_diff(m, float(r.regret_mean)).lstrip('+')}",
+                    _("p90 {p90}, mean {mean}").format(
+                        p90=fmt_diff(m, float(r.regret_p90)).lstrip("+"),
+                        mean=fmt_diff(m, float(r.regret_mean)).lstrip("+"),
+                    ),
                 ),
             ]
         )
     sec.blocks.append(
         Table(
-            columns=["Mix", "Threshold", "Met in", "Mean", "Worst", "Maximum regret"],
+            columns=[
+                _("Mix"),
+                _("Threshold"),
+                _("Met in"),
+                _("Mean"),
+                _("Worst"),
+                _("Maximum regret"),
+            ],
             rows=rows,
             numeric=[False, False, True, True, True, True],
-            caption="Robustness of each mix across the uncertainty samples",
-            note="Values are means over the replications of each sample; regret is the "
-            "distance to the best mix at that sample (Savage 1951).",
+            caption=_("Robustness of each mix across the uncertainty samples"),
+            note=_(
+                "Values are means over the replications of each sample; regret is the "
+                "distance to the best mix at that sample (Savage 1951)."
+            ),
         )
     )
     for mix, info in (disc.get("mixes") or {}).items():
@@ -379,9 +392,11 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
         if not box.get("limits"):
             sec.blocks.append(
                 Note(
-                    f"{mix} fails across the whole uncertainty space ({box['failures']} of "
-                    f"{box['cases']} samples): no range of the uncertainties holds its "
-                    "failures better than all the samples."
+                    _(
+                        "{mix} fails across the whole uncertainty space ({failures} of {cases} "
+                        "samples): no range of the uncertainties holds its failures better than "
+                        "all the samples."
+                    ).format(mix=mix, failures=box["failures"], cases=box["cases"])
                 )
             )
             continue
@@ -393,15 +408,23 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
             brows.append([_c(str(r.uncertainty)), _c(lo), _c(hi), _c(f"{float(r.quasi_p):.2g}")])
         sec.blocks.append(
             Table(
-                columns=["Uncertainty", "From", "To", "Quasi-p"],
+                columns=[_("Uncertainty"), _("From"), _("To"), _("Quasi-p")],
                 rows=brows,
                 numeric=[False, True, True, True],
-                caption=f"{mix}: fails mostly when {box['words']}",
-                note=f"PRIM box (Friedman & Fisher 1999; Bryant & Lempert 2010): it holds "
-                f"{100 * box['coverage']:.0f} % of the {box['failures']} failing samples "
-                f"(coverage), and {100 * box['density']:.0f} % of the {box['cases']} samples "
-                "inside it fail (density). A quasi-p-value below 0.05 means the limit is "
-                "unlikely to come from chance.",
+                caption=_("{mix}: fails mostly when {words}").format(
+                    mix=mix, words=box_words(box["limits"], factors)
+                ),
+                note=_(
+                    "PRIM box (Friedman & Fisher 1999; Bryant & Lempert 2010): it holds "
+                    "{coverage} % of the {failures} failing samples (coverage), and {density} % "
+                    "of the {cases} samples inside it fail (density). A quasi-p-value below 0.05 "
+                    "means the limit is unlikely to come from chance."
+                ).format(
+                    coverage=f"{100 * box['coverage']:.0f}",
+                    failures=box["failures"],
+                    density=f"{100 * box['density']:.0f}",
+                    cases=box["cases"],
+                ),
             )
         )
         if traj is not None and not traj[traj["mix"] == mix].empty:
@@ -409,12 +432,17 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
                 _figure(
                     figs,
                     lambda mix=mix: prim_peeling(traj, mix),
-                    f"{mix}: PRIM peeling trajectory",
-                    "Peeling trades coverage for density from the top left; the circled box "
-                    "is the densest whose coverage is at least half the failures and whose "
-                    "every limit is significant.",
-                    "Coverage and density are counts of samples (means of their replications); "
-                    "with few samples a box can fit noise: check its quasi-p-values.",
+                    _("{mix}: PRIM peeling trajectory").format(mix=mix),
+                    _(
+                        "Peeling trades coverage for density from the top left; the circled box "
+                        "is the densest whose coverage is at least half the failures and whose "
+                        "every limit is significant."
+                    ),
+                    _(
+                        "Coverage and density are counts of samples (means of their "
+                        "replications); with few samples a box can fit noise: check its "
+                        "quasi-p-values."
+                    ),
                     wide=False,
                 )
             )
@@ -423,11 +451,15 @@ def discovery_sections(res: Results, figs: Any) -> list[Any]:
                 _figure(
                     figs,
                     lambda mix=mix: feature_score_bars(scores, mix),
-                    f"{mix}: which uncertainties matter",
-                    "Longer bars: the uncertainty explains more of the failures (or of the "
-                    "indicator); scores of one outcome sum to 1.",
-                    "Extremely randomised trees (scikit-learn, 250 trees, fixed seed); an "
-                    "uncertainty with a score near 1 / (number of uncertainties) is noise.",
+                    _("{mix}: which uncertainties matter").format(mix=mix),
+                    _(
+                        "Longer bars: the uncertainty explains more of the failures (or of the "
+                        "indicator); scores of one outcome sum to 1."
+                    ),
+                    _(
+                        "Extremely randomised trees (scikit-learn, 250 trees, fixed seed); an "
+                        "uncertainty with a score near 1 / (number of uncertainties) is noise."
+                    ),
                     wide=False,
                 )
             )

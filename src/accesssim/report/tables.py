@@ -282,12 +282,18 @@ class IcerRow:
     case: str  # dominance case in words
 
 
-def _icer_words(value: float) -> str:
-    if math.isnan(value):
+def _icer_words(value: float, effect: float) -> str:
+    """The ICER in words, read with the sign of the effect: per unit gained, a price or a
+    saving (better and cheaper); per unit lost (a worse alternative), a saving (cheaper) or a
+    cost on top (dominated)."""
+    if math.isnan(value) or math.isnan(effect):
         return "–"
-    if value < 0:
-        return _("saves {eur} per unit").format(eur=fmt_eur(-value))
-    return fmt_eur(value)
+    eur = fmt_eur(abs(value))
+    if effect >= 0:
+        return _("saves {eur} per unit").format(eur=eur) if value < 0 else eur
+    if value < 0:  # dearer and worse
+        return _("{eur} more per unit lost").format(eur=eur)
+    return _("saves {eur} per unit lost").format(eur=eur)
 
 
 def icer_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[IcerRow]:
@@ -317,7 +323,7 @@ def icer_rows(gains: pd.DataFrame, alternative: str | None = None) -> list[IcerR
         if not clear:
             icer_text, icer_ci = _("– (effect could be 0)"), ""
         else:
-            icer_text = _icer_words(icer)
+            icer_text = _icer_words(icer, float(r.get("gain_mean", float("nan"))))
             icer_ci = (
                 interval(fmt_eur(ilow, signed=True), fmt_eur(ihigh, signed=True))
                 if bool(r.get("icer_bounded", False)) and not math.isnan(ilow)

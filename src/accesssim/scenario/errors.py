@@ -126,7 +126,7 @@ REASONS: tuple[str, ...] = (
     ),
     N_("is not valid JSON ({why})"),
     N_("is not a JSON object"),
-    N_("unknown kind of results {kind} (expected run, compare or sweep)"),
+    N_("unknown kind of results {kind} (expected run, compare, sweep or optimise)"),
     N_("missing"),
     N_("no scenario listed"),
     N_("resolved scenario {label} not found"),

@@ -50,7 +50,7 @@ from accesssim.model.records import Carry, Requests
 from accesssim.rng import Streams
 from accesssim.vocabulary import Kind
 
-__all__ = ["CHUNK_DAYS", "DemandGenerator", "carried_requests", "day_profiles"]
+__all__ = ["CHUNK_DAYS", "DemandGenerator", "carried_requests", "day_profiles", "take_days"]
 
 # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h), emergency
 N_PROCESSES = 5
@@ -512,13 +512,32 @@ class DemandGenerator:
             )
         self._next_day = end
         if not (self._cached[0] <= first and end <= self._cached[1]):
-            stop = min(first + MAX_RANGE_DAYS, self.chunk_end(first), self.cal.horizon_days)
-            self._cache = self._draw_days(first, max(end, stop))
-            self._cached = (first, max(end, stop))
-        req, day = self._cache
-        lo, hi = np.searchsorted(day, [first, end])
-        part = Requests(*(col[lo:hi] for col in req))
-        return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
+            lo, hi = self.range_of(first, end)
+            self._cache = self._draw_days(lo, hi)
+            self._cached = (lo, hi)
+        return take_days(self._cache, first, end)
+
+    def range_of(self, first: int, end: int) -> tuple[int, int]:
+        """The days drawn at once when days ``first`` to ``end - 1`` are asked for and not
+        drawn yet: from ``first``, at least :data:`MAX_RANGE_DAYS` days (within the chunk and
+        the horizon)."""
+        stop = min(first + MAX_RANGE_DAYS, self.chunk_end(first), self.cal.horizon_days)
+        return first, max(end, stop)
+
+    def ranges(self, blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The ranges of days :meth:`days` draws at once when asked for ``blocks`` in turn
+        (consecutive ranges of days, each within a chunk): each block lies in one of them."""
+        out: list[tuple[int, int]] = []
+        for first, end in blocks:
+            if not out or end > out[-1][1]:
+                out.append(self.range_of(first, end))
+        return out
+
+    def draw_range(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
+        """The requests of days ``first`` to ``end - 1`` (one of :meth:`ranges`), by arrival
+        time, and the day of each: the numbers :meth:`days` gives, for :func:`take_days`
+        (ranges are drawn in order)."""
+        return self._draw_days(first, end)
 
     def _draw_days(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
         """The requests of days ``first`` to ``end - 1`` (within one chunk), by arrival time,
@@ -635,6 +654,17 @@ class DemandGenerator:
             rows["origin"],
             rows["t0"],
         )
+
+
+def take_days(
+    drawn: tuple[Requests, np.ndarray], first: int, end: int
+) -> tuple[Requests, np.ndarray]:
+    """The requests of days ``first`` to ``end - 1`` out of a range drawn at once
+    (:meth:`DemandGenerator.draw_range`), and their count by kind ([4])."""
+    req, day = drawn
+    lo, hi = np.searchsorted(day, [first, end])
+    part = Requests(*(col[lo:hi] for col in req))
+    return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
 
 
 @njit(cache=True)

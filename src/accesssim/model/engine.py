@@ -53,7 +53,7 @@ from accesssim.model.costing import (
     n_years,
     yearly_effects,
 )
-from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests
+from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests, take_days
 from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
 from accesssim.model.params import RunParams, compile_scenario
@@ -635,15 +635,24 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     empty = no_requests()
     yield env.timeout(DAY_START)
     # A small territory draws its requests in this thread: handing a few thousand requests
-    # to another thread costs more than drawing them.
+    # to another thread costs more than drawing them. A large one draws them on the second
+    # thread a whole range of days (:meth:`DemandGenerator.ranges`) ahead: the next range is
+    # drawn while this one is booked (not a block ahead: a range takes longer to draw than a
+    # block of a few days to book).
     ahead = run.ahead if run.pop.n >= THREAD_MIN_PEOPLE else None
+    ranges = gen.ranges(blocks) if ahead else []
     with run.ahead:
         run.tomorrow.result()  # the first year of demand
-        coming = ahead.submit(gen.days, *blocks[0]) if ahead else None
-        for i, (first, end) in enumerate(blocks):
-            req, n_by_kind = coming.result() if coming else gen.days(first, end)
-            if ahead and i + 1 < len(blocks):
-                coming = ahead.submit(gen.days, *blocks[i + 1])
+        coming = [ahead.submit(gen.draw_range, *r) for r in ranges[:1]] if ahead else []
+        drawn, drawn_end = None, -1
+        for first, end in blocks:
+            if not ahead:
+                req, n_by_kind = gen.days(first, end)
+            else:
+                if end > drawn_end:
+                    drawn, drawn_end = coming.pop(0).result(), ranges.pop(0)[1]
+                    coming += [ahead.submit(gen.draw_range, *r) for r in ranges[:1]]
+                req, n_by_kind = take_days(drawn, first, end)
             run.generated[:] += n_by_kind
             bounds = np.searchsorted(req.t, np.arange(first, end + 1, dtype=np.float64))
             for day in range(first, end):

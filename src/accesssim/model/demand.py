@@ -50,7 +50,14 @@ from accesssim.model.records import Carry, Requests
 from accesssim.rng import Streams
 from accesssim.vocabulary import Kind
 
-__all__ = ["CHUNK_DAYS", "DemandGenerator", "carried_requests", "day_profiles", "take_days"]
+__all__ = [
+    "CHUNK_DAYS",
+    "DemandGenerator",
+    "carried_requests",
+    "day_profiles",
+    "draw_keys",
+    "take_days",
+]
 
 # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h), emergency
 N_PROCESSES = 5
@@ -87,6 +94,29 @@ _STREAMS = (
     "delay",
     "first",
 )
+
+
+_NO_U = np.zeros(0, dtype=np.float32)  # the uniform columns the kernel draws itself
+_NO_KEY = np.zeros(0, dtype=np.uint64)
+DRAW_STREAMS = {
+    "key_sev": "severity",
+    "key_tele": "tele",
+    "key_pharm": "pharmacy",
+    "key_choice": "choice",
+    "key_enrol": "enrol",
+    "key_nurse": "nurse",
+    "key_direct": "direct",
+    "key_next": "next",
+    "key_delay": "delay",
+    "key_first": "first",
+}
+"""The stream (``demand.<name>``) of each uniform the booking kernel draws for a request."""
+
+
+def draw_keys(streams: Streams) -> dict[str, np.uint64]:
+    """The stream keys of the uniforms the booking kernel draws (fields of
+    :class:`~accesssim.model.records.KernelParams`)."""
+    return {field: streams.key(f"demand.{name}") for field, name in DRAW_STREAMS.items()}
 
 
 def day_profiles(
@@ -328,76 +358,48 @@ def _day_times(ekey, person, proc, lives, bounds, cum, table, first, h0, h1, hcd
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, kinds, old, order, shares, streams, f32, u64, small, choice):
-    """The requests of one day in arrival ``order``: people, kinds and their uniforms
-    (``old``: the person is aged 75+ when they ask).
+def _day_draws(ekey, person, kinds, old, order, shares, streams, u64, small):
+    """The requests of one day in arrival ``order``: people, kinds and the draws the
+    generator needs (``old``: the person is aged 75+ when they ask).
 
-    ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse, direct,
-    next, delay, first; 1.0 where the request's kind never reads them, 0.0 for the delay),
-    ``choice`` the key of the choice of another GP, ``u64[0:2]`` the lead and patience uniforms
-    (float64, planned requests), ``small`` the person, kind, minor need, home visit and
-    as-soon-as-possible flag. ``shares``: (as soon as possible, sore throat, cystitis, home
-    visit 75+).
+    ``u64[0:2]`` gets the lead and patience uniforms (float64, planned requests), ``small`` the
+    person, kind, minor need, home visit and as-soon-as-possible flag. ``shares``: (as soon as
+    possible, sore throat, cystitis, home visit 75+). The other uniforms of a request (severity,
+    teleconsultation, pharmacist, choice of another GP, enrolment, nurse, straight to the ED,
+    asking again or a follow-up, its delay, teleconsultation first) are drawn by the booking
+    kernel when a step reads them, from the same event key and streams
+    (:func:`accesssim.model.kernel.uniform_of`).
     """
     n = order.shape[0]
     c0 = keyed.counter_mix(0)
     for i in range(n):
         j = order[i]
-        e = keyed.premix(ekey[j])
         p = person[j]
         kind = kinds[j]
         small[0, i] = p
         small[1, i] = kind
+        small[2, i] = 0
+        small[3, i] = 0
+        small[4, i] = 1
+        u64[0, i] = 0.0
+        u64[1, i] = 0.0
         if kind == EMERGENCY_KIND:  # straight to the ED: no other draw is read
-            for s in range(10):
-                f32[s, i] = np.float32(1.0)
-            f32[8, i] = np.float32(0.0)
-            choice[i] = 0
-            small[2, i] = 0
-            small[3, i] = 0
-            small[4, i] = 1
-            u64[0, i] = 0.0
-            u64[1, i] = 0.0
             continue
-        # Only the draws a request of its kind can use (the kernel reads no other): each is
-        # keyed by the request, so leaving one out changes no other.
-        f32[1, i] = np.float32(keyed.uniform_pre(streams[8], e, c0))  # teleconsultation
-        choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
-        f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
-        home = 0
+        # Only the draws a request of its kind can use: each is keyed by the request, so
+        # leaving one out changes no other.
+        e = keyed.premix(ekey[j])
         if old[j] and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
-            home = 1
-        small[3, i] = home
-        f32[7, i] = np.float32(keyed.uniform_pre(streams[14], e, c0))  # ask again, follow-up
-        f32[9, i] = np.float32(keyed.uniform_pre(streams[16], e, c0))  # teleconsultation first
-        if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
-            f32[0, i] = np.float32(1.0)
-            f32[2, i] = np.float32(1.0)
-            f32[5, i] = np.float32(keyed.uniform_pre(streams[12], e, c0))
-            f32[6, i] = np.float32(1.0)
-            f32[8, i] = np.float32(0.0)
-            small[2, i] = 0
+            small[3, i] = 1
+        if kind == 0:  # planned: as soon as possible or ahead, lead time, patience
             small[4, i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
             u64[0, i] = keyed.uniform_pre(streams[3], e, c0)
             u64[1, i] = keyed.uniform_pre(streams[4], e, c0)
-        else:  # unscheduled: severity, straight to the ED, delay, minor need, pharmacist
-            f32[0, i] = np.float32(keyed.uniform_pre(streams[7], e, c0))
-            f32[5, i] = np.float32(1.0)
-            f32[6, i] = np.float32(keyed.uniform_pre(streams[13], e, c0))
-            f32[8, i] = np.float32(keyed.uniform_pre(streams[15], e, c0))
+        else:  # unscheduled: minor need
             u_minor = keyed.uniform_pre(streams[5], e, c0)
-            minor = 0
             if u_minor < shares[1]:
-                minor = 1
+                small[2, i] = 1
             elif u_minor < shares[1] + shares[2]:
-                minor = 2
-            small[2, i] = minor
-            f32[2, i] = (
-                np.float32(keyed.uniform_pre(streams[9], e, c0)) if minor else np.float32(1.0)
-            )
-            small[4, i] = 1
-            u64[0, i] = 0.0
-            u64[1, i] = 0.0
+                small[2, i] = 2
 
 
 class DemandGenerator:
@@ -582,14 +584,9 @@ class DemandGenerator:
         with keyed.wrapping():
             if order is None:
                 order = _arrival_order(t)
-            f32 = np.empty((10, n), dtype=np.float32)
             u64 = np.empty((2, n))
             small = np.empty((5, n), dtype=np.int32)
-            choice = np.empty(n, dtype=np.uint64)
-            _day_draws(
-                ekey, person, kinds, old, order, self.shares, self.keys, f32, u64, small,
-                choice,
-            )  # fmt: skip
+            _day_draws(ekey, person, kinds, old, order, self.shares, self.keys, u64, small)
             ts, t0s, roots, attempts, origins, desired = _gather(
                 order, t, t0, root, attempt, origin
             )
@@ -609,22 +606,22 @@ class DemandGenerator:
             kind=kind,
             desired=desired,
             patience=patience,
-            u_sev=f32[0],
-            u_tele=f32[1],
-            u_pharm=f32[2],
-            choice=choice,
-            u_enrol=f32[4],
-            u_nurse=f32[5],
+            u_sev=_NO_U,
+            u_tele=_NO_U,
+            u_pharm=_NO_U,
+            choice=_NO_KEY,
+            u_enrol=_NO_U,
+            u_nurse=_NO_U,
             minor=small[2].astype(np.uint8),
             home=small[3].astype(np.uint8),
             root=roots,
             attempt=attempts,
             origin=origins,
             t0=t0s,
-            u_direct=f32[6],
-            u_next=f32[7],
-            u_delay=f32[8],
-            u_first=f32[9],
+            u_direct=_NO_U,
+            u_next=_NO_U,
+            u_delay=_NO_U,
+            u_first=_NO_U,
         )
 
     def day(self, day: int) -> tuple[Requests, np.ndarray]:

@@ -53,7 +53,13 @@ from accesssim.model.costing import (
     n_years,
     yearly_effects,
 )
-from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests, take_days
+from accesssim.model.demand import (
+    CHUNK_DAYS,
+    DemandGenerator,
+    carried_requests,
+    draw_keys,
+    take_days,
+)
 from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
 from accesssim.model.params import RunParams, compile_scenario
@@ -262,7 +268,9 @@ def ed_direct_table(params: RunParams) -> np.ndarray:
     return table
 
 
-def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> KernelParams:
+def _kernel_params(
+    params: RunParams, cal: SessionCalendar, lose: bool, keys: dict[str, np.uint64]
+) -> KernelParams:
     dem = params.demand
     values: dict[str, float] = {
         "warmup": cal.warmup_days,
@@ -301,6 +309,7 @@ def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> Kerne
         "tele_followup": 0.0,
         "pharm_followup": 0.0,
         "tele_first_no_mt": 1.0,
+        **keys,  # the streams of the uniforms the kernel draws for a request
     }
     for a in params.policies:
         values.update(a.policy.kernel_params(a.params))
@@ -375,7 +384,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     everyone = _candidates(params, sup, np.ones(G, dtype=bool))
     pools = _pools(params, cal, sup)
     agenda, lose = _agenda(params, cal, sup)
-    par = _kernel_params(params, cal, lose)
+    par = _kernel_params(params, cal, lose, draw_keys(streams))
     run = Run(
         params=params,
         streams=streams,

@@ -38,6 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import simpy
 
@@ -338,6 +339,13 @@ def _agenda(params: RunParams, cal: SessionCalendar, sup: Supply) -> tuple[Agend
     return agenda, lose
 
 
+def _leave_a_core() -> None:
+    """In the demand thread: its parallel passes use one core fewer than numba's threads, so
+    they never take the core of the main thread (building the run, then booking). The numbers
+    are the same on any number of cores."""
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS - 1))
+
+
 def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     """The state of replication ``replication`` of ``scenario`` under root ``seed``, at day 0."""
     params = compile_scenario(scenario)
@@ -347,7 +355,9 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     # The first day's requests (and the first year's demand) are drawn on a second thread while
     # the rest is built: demand depends on the people alone.
     demand = DemandGenerator(params.demand, pop, cal, streams, band_bounds(params))
-    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
+    ahead = ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="accesssim-demand", initializer=_leave_a_core
+    )
     tomorrow = ahead.submit(demand.prepare, 0)
     sup = build_supply(params, cal, streams)
     G = sup.n

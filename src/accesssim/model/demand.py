@@ -36,6 +36,7 @@ in parallel over fixed ranges of people (the same numbers on any number of cores
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import numpy as np
@@ -659,7 +660,8 @@ def take_days(
     """The requests of days ``first`` to ``end - 1`` out of a range drawn at once
     (:meth:`DemandGenerator.draw_range`), and their count by kind ([4])."""
     req, day = drawn
-    lo, hi = np.searchsorted(day, [first, end])
+    # (bounds of the days' own type: a list of Python ints would convert the whole column)
+    lo, hi = np.searchsorted(day, np.array([first, end], dtype=day.dtype))
     part = Requests(*(col[lo:hi] for col in req))
     return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
 
@@ -691,13 +693,19 @@ def carried_requests(carry: Carry, horizon: int) -> dict[int, dict[str, np.ndarr
     n = int(carry.n[0])
     if n == 0:
         return {}
-    cols = {name: np.array(getattr(carry, name)[:n]) for name in Carry._fields if name != "n"}
+    cols = {name: getattr(carry, name)[:n] for name in Carry._fields if name != "n"}
     day = np.floor(cols["t"]).astype(np.int64)
-    keep = day < horizon
+    # The rows of each day in their order in ``carry`` (a stable sort by day), copied out.
+    order = np.argsort(day, kind="stable")
+    days = day[order]
+    cuts = [0, *(np.flatnonzero(days[1:] != days[:-1]) + 1).tolist(), n]
     out: dict[int, dict[str, np.ndarray]] = {}
-    for d in np.unique(day[keep]):
-        sel = day == d
-        out[int(d)] = {name: col[sel] for name, col in cols.items()}
+    for a, b in itertools.pairwise(cuts):
+        d = int(days[a])
+        if d >= horizon:
+            break
+        rows = order[a:b]
+        out[d] = {name: col[rows] for name, col in cols.items()}
     return out
 
 

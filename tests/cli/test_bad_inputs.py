@@ -161,6 +161,12 @@ SETS: list[tuple[str, str, str]] = [
         "at most",
     ),
     ("fte-dist-huge", "gps.fte={kind: triangular, low: 0.5, mode: 1, high: 100}", "at most 1.5"),
+    (
+        "newcomer-age-huge",
+        "gps.newcomer_age={kind: triangular, low: 0, mode: 0, high: 1e300}",
+        "at most 80 years",
+    ),
+    ("newcomer-age-negative", "gps.newcomer_age=-5", "cannot be negative"),
     ("fte-dist-nan", "gps.fte={kind: fixed, value: .nan}", "finite number"),
     ("contacts-inf", "demand.contacts_per_year.ald.age_0_15=.inf", "finite number"),
     ("contacts-nan", "demand.contacts_per_year.non_ald.age_75_plus=.nan", "finite number"),

@@ -1218,7 +1218,7 @@ class GPPool(_Frozen):
                         f"unknown practice {g.practice!r} (not in gps.practices)",
                     )
                 )
-        for name in ("fte", "list_capacity_per_fte"):
+        for name in ("fte", "list_capacity_per_fte", "newcomer_age"):
             d = getattr(self, name)
             lows = [getattr(d, a) for a in ("value", "low") if hasattr(d, a)]
             if lows and min(lows) < 0:
@@ -1229,6 +1229,8 @@ class GPPool(_Frozen):
                 "list_capacity_per_fte", self.list_capacity_per_fte, MAX_LIST_CAPACITY, "people"
             )
         )
+        # An age at installation past every default retirement age (80) is an input error.
+        problems.extend(_dist_at_most("newcomer_age", self.newcomer_age, 80, "years"))
         raise_problems("GPPool", problems)
         return self
 

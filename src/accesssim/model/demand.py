@@ -36,6 +36,7 @@ in parallel over fixed ranges of people (the same numbers on any number of cores
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import numpy as np
@@ -50,7 +51,14 @@ from accesssim.model.records import Carry, Requests
 from accesssim.rng import Streams
 from accesssim.vocabulary import Kind
 
-__all__ = ["CHUNK_DAYS", "DemandGenerator", "carried_requests", "day_profiles"]
+__all__ = [
+    "CHUNK_DAYS",
+    "DemandGenerator",
+    "carried_requests",
+    "day_profiles",
+    "draw_keys",
+    "take_days",
+]
 
 # planned, unscheduled 24 h, unscheduled 48 h, epidemic (unscheduled 24 h), emergency
 N_PROCESSES = 5
@@ -87,6 +95,29 @@ _STREAMS = (
     "delay",
     "first",
 )
+
+
+_NO_U = np.zeros(0, dtype=np.float32)  # the uniform columns the kernel draws itself
+_NO_KEY = np.zeros(0, dtype=np.uint64)
+DRAW_STREAMS = {
+    "key_sev": "severity",
+    "key_tele": "tele",
+    "key_pharm": "pharmacy",
+    "key_choice": "choice",
+    "key_enrol": "enrol",
+    "key_nurse": "nurse",
+    "key_direct": "direct",
+    "key_next": "next",
+    "key_delay": "delay",
+    "key_first": "first",
+}
+"""The stream (``demand.<name>``) of each uniform the booking kernel draws for a request."""
+
+
+def draw_keys(streams: Streams) -> dict[str, np.uint64]:
+    """The stream keys of the uniforms the booking kernel draws (fields of
+    :class:`~accesssim.model.records.KernelParams`)."""
+    return {field: streams.key(f"demand.{name}") for field, name in DRAW_STREAMS.items()}
 
 
 def day_profiles(
@@ -328,76 +359,48 @@ def _day_times(ekey, person, proc, lives, bounds, cum, table, first, h0, h1, hcd
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, kinds, old, order, shares, streams, f32, u64, small, choice):
-    """The requests of one day in arrival ``order``: people, kinds and their uniforms
-    (``old``: the person is aged 75+ when they ask).
+def _day_draws(ekey, person, kinds, old, order, shares, streams, u64, small):
+    """The requests of one day in arrival ``order``: people, kinds and the draws the
+    generator needs (``old``: the person is aged 75+ when they ask).
 
-    ``f32[s]`` gets the float32 uniforms (severity, tele, pharmacy, -, enrol, nurse, direct,
-    next, delay, first; 1.0 where the request's kind never reads them, 0.0 for the delay),
-    ``choice`` the key of the choice of another GP, ``u64[0:2]`` the lead and patience uniforms
-    (float64, planned requests), ``small`` the person, kind, minor need, home visit and
-    as-soon-as-possible flag. ``shares``: (as soon as possible, sore throat, cystitis, home
-    visit 75+).
+    ``u64[0:2]`` gets the lead and patience uniforms (float64, planned requests), ``small`` the
+    person, kind, minor need, home visit and as-soon-as-possible flag. ``shares``: (as soon as
+    possible, sore throat, cystitis, home visit 75+). The other uniforms of a request (severity,
+    teleconsultation, pharmacist, choice of another GP, enrolment, nurse, straight to the ED,
+    asking again or a follow-up, its delay, teleconsultation first) are drawn by the booking
+    kernel when a step reads them, from the same event key and streams
+    (:func:`accesssim.model.kernel.uniform_of`).
     """
     n = order.shape[0]
     c0 = keyed.counter_mix(0)
     for i in range(n):
         j = order[i]
-        e = keyed.premix(ekey[j])
         p = person[j]
         kind = kinds[j]
         small[0, i] = p
         small[1, i] = kind
+        small[2, i] = 0
+        small[3, i] = 0
+        small[4, i] = 1
+        u64[0, i] = 0.0
+        u64[1, i] = 0.0
         if kind == EMERGENCY_KIND:  # straight to the ED: no other draw is read
-            for s in range(10):
-                f32[s, i] = np.float32(1.0)
-            f32[8, i] = np.float32(0.0)
-            choice[i] = 0
-            small[2, i] = 0
-            small[3, i] = 0
-            small[4, i] = 1
-            u64[0, i] = 0.0
-            u64[1, i] = 0.0
             continue
-        # Only the draws a request of its kind can use (the kernel reads no other): each is
-        # keyed by the request, so leaving one out changes no other.
-        f32[1, i] = np.float32(keyed.uniform_pre(streams[8], e, c0))  # teleconsultation
-        choice[i] = keyed.mix(streams[10] ^ e)  # the key of its choice of another GP
-        f32[4, i] = np.float32(keyed.uniform_pre(streams[11], e, c0))  # enrolment
-        home = 0
+        # Only the draws a request of its kind can use: each is keyed by the request, so
+        # leaving one out changes no other.
+        e = keyed.premix(ekey[j])
         if old[j] and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
-            home = 1
-        small[3, i] = home
-        f32[7, i] = np.float32(keyed.uniform_pre(streams[14], e, c0))  # ask again, follow-up
-        f32[9, i] = np.float32(keyed.uniform_pre(streams[16], e, c0))  # teleconsultation first
-        if kind == 0:  # planned: nurse, as soon as possible or ahead, lead time, patience
-            f32[0, i] = np.float32(1.0)
-            f32[2, i] = np.float32(1.0)
-            f32[5, i] = np.float32(keyed.uniform_pre(streams[12], e, c0))
-            f32[6, i] = np.float32(1.0)
-            f32[8, i] = np.float32(0.0)
-            small[2, i] = 0
+            small[3, i] = 1
+        if kind == 0:  # planned: as soon as possible or ahead, lead time, patience
             small[4, i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
             u64[0, i] = keyed.uniform_pre(streams[3], e, c0)
             u64[1, i] = keyed.uniform_pre(streams[4], e, c0)
-        else:  # unscheduled: severity, straight to the ED, delay, minor need, pharmacist
-            f32[0, i] = np.float32(keyed.uniform_pre(streams[7], e, c0))
-            f32[5, i] = np.float32(1.0)
-            f32[6, i] = np.float32(keyed.uniform_pre(streams[13], e, c0))
-            f32[8, i] = np.float32(keyed.uniform_pre(streams[15], e, c0))
+        else:  # unscheduled: minor need
             u_minor = keyed.uniform_pre(streams[5], e, c0)
-            minor = 0
             if u_minor < shares[1]:
-                minor = 1
+                small[2, i] = 1
             elif u_minor < shares[1] + shares[2]:
-                minor = 2
-            small[2, i] = minor
-            f32[2, i] = (
-                np.float32(keyed.uniform_pre(streams[9], e, c0)) if minor else np.float32(1.0)
-            )
-            small[4, i] = 1
-            u64[0, i] = 0.0
-            u64[1, i] = 0.0
+                small[2, i] = 2
 
 
 class DemandGenerator:
@@ -512,13 +515,32 @@ class DemandGenerator:
             )
         self._next_day = end
         if not (self._cached[0] <= first and end <= self._cached[1]):
-            stop = min(first + MAX_RANGE_DAYS, self.chunk_end(first), self.cal.horizon_days)
-            self._cache = self._draw_days(first, max(end, stop))
-            self._cached = (first, max(end, stop))
-        req, day = self._cache
-        lo, hi = np.searchsorted(day, [first, end])
-        part = Requests(*(col[lo:hi] for col in req))
-        return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
+            lo, hi = self.range_of(first, end)
+            self._cache = self._draw_days(lo, hi)
+            self._cached = (lo, hi)
+        return take_days(self._cache, first, end)
+
+    def range_of(self, first: int, end: int) -> tuple[int, int]:
+        """The days drawn at once when days ``first`` to ``end - 1`` are asked for and not
+        drawn yet: from ``first``, at least :data:`MAX_RANGE_DAYS` days (within the chunk and
+        the horizon)."""
+        stop = min(first + MAX_RANGE_DAYS, self.chunk_end(first), self.cal.horizon_days)
+        return first, max(end, stop)
+
+    def ranges(self, blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The ranges of days :meth:`days` draws at once when asked for ``blocks`` in turn
+        (consecutive ranges of days, each within a chunk): each block lies in one of them."""
+        out: list[tuple[int, int]] = []
+        for first, end in blocks:
+            if not out or end > out[-1][1]:
+                out.append(self.range_of(first, end))
+        return out
+
+    def draw_range(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
+        """The requests of days ``first`` to ``end - 1`` (one of :meth:`ranges`), by arrival
+        time, and the day of each: the numbers :meth:`days` gives, for :func:`take_days`
+        (ranges are drawn in order)."""
+        return self._draw_days(first, end)
 
     def _draw_days(self, first: int, end: int) -> tuple[Requests, np.ndarray]:
         """The requests of days ``first`` to ``end - 1`` (within one chunk), by arrival time,
@@ -563,14 +585,9 @@ class DemandGenerator:
         with keyed.wrapping():
             if order is None:
                 order = _arrival_order(t)
-            f32 = np.empty((10, n), dtype=np.float32)
             u64 = np.empty((2, n))
             small = np.empty((5, n), dtype=np.int32)
-            choice = np.empty(n, dtype=np.uint64)
-            _day_draws(
-                ekey, person, kinds, old, order, self.shares, self.keys, f32, u64, small,
-                choice,
-            )  # fmt: skip
+            _day_draws(ekey, person, kinds, old, order, self.shares, self.keys, u64, small)
             ts, t0s, roots, attempts, origins, desired = _gather(
                 order, t, t0, root, attempt, origin
             )
@@ -590,22 +607,22 @@ class DemandGenerator:
             kind=kind,
             desired=desired,
             patience=patience,
-            u_sev=f32[0],
-            u_tele=f32[1],
-            u_pharm=f32[2],
-            choice=choice,
-            u_enrol=f32[4],
-            u_nurse=f32[5],
+            u_sev=_NO_U,
+            u_tele=_NO_U,
+            u_pharm=_NO_U,
+            choice=_NO_KEY,
+            u_enrol=_NO_U,
+            u_nurse=_NO_U,
             minor=small[2].astype(np.uint8),
             home=small[3].astype(np.uint8),
             root=roots,
             attempt=attempts,
             origin=origins,
             t0=t0s,
-            u_direct=f32[6],
-            u_next=f32[7],
-            u_delay=f32[8],
-            u_first=f32[9],
+            u_direct=_NO_U,
+            u_next=_NO_U,
+            u_delay=_NO_U,
+            u_first=_NO_U,
         )
 
     def day(self, day: int) -> tuple[Requests, np.ndarray]:
@@ -637,6 +654,18 @@ class DemandGenerator:
         )
 
 
+def take_days(
+    drawn: tuple[Requests, np.ndarray], first: int, end: int
+) -> tuple[Requests, np.ndarray]:
+    """The requests of days ``first`` to ``end - 1`` out of a range drawn at once
+    (:meth:`DemandGenerator.draw_range`), and their count by kind ([4])."""
+    req, day = drawn
+    # (bounds of the days' own type: a list of Python ints would convert the whole column)
+    lo, hi = np.searchsorted(day, np.array([first, end], dtype=day.dtype))
+    part = Requests(*(col[lo:hi] for col in req))
+    return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
+
+
 @njit(cache=True)
 def _aged_oldest(person, day, age0, bday, bounds):
     """uint8: 1 for the people in the oldest age band (75+) on ``day``."""
@@ -664,13 +693,19 @@ def carried_requests(carry: Carry, horizon: int) -> dict[int, dict[str, np.ndarr
     n = int(carry.n[0])
     if n == 0:
         return {}
-    cols = {name: np.array(getattr(carry, name)[:n]) for name in Carry._fields if name != "n"}
+    cols = {name: getattr(carry, name)[:n] for name in Carry._fields if name != "n"}
     day = np.floor(cols["t"]).astype(np.int64)
-    keep = day < horizon
+    # The rows of each day in their order in ``carry`` (a stable sort by day), copied out.
+    order = np.argsort(day, kind="stable")
+    days = day[order]
+    cuts = [0, *(np.flatnonzero(days[1:] != days[:-1]) + 1).tolist(), n]
     out: dict[int, dict[str, np.ndarray]] = {}
-    for d in np.unique(day[keep]):
-        sel = day == d
-        out[int(d)] = {name: col[sel] for name, col in cols.items()}
+    for a, b in itertools.pairwise(cuts):
+        d = int(days[a])
+        if d >= horizon:
+            break
+        rows = order[a:b]
+        out[d] = {name: col[rows] for name, col in cols.items()}
     return out
 
 

@@ -350,10 +350,27 @@ band, then people turning 16 who kept or lost their MT (a full list)."""
 def by_day(day: np.ndarray, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR of the people whose event falls on each day ``0 .. n_days - 1`` (others dropped):
     ``(ptr [n_days + 1], people)``."""
-    sel = np.flatnonzero((day >= 0) & (day < n_days)).astype(np.int32)
-    order = sel[np.argsort(day[sel], kind="stable")]
+    return _by_day(day, n_days)
+
+
+@njit(cache=True, nogil=True)
+def _by_day(day, n_days):
+    """:func:`by_day` as a counting sort: each day's people in increasing order (what a stable
+    sort of the days gives), in two passes over ``day``."""
     ptr = np.zeros(n_days + 1, dtype=np.int64)
-    np.cumsum(np.bincount(day[sel], minlength=n_days)[:n_days], out=ptr[1:])
+    for i in range(day.shape[0]):
+        d = day[i]
+        if 0 <= d < n_days:
+            ptr[d + 1] += 1
+    for d in range(n_days):
+        ptr[d + 1] += ptr[d]
+    pos = ptr[:-1].copy()
+    order = np.empty(ptr[n_days], dtype=np.int32)
+    for i in range(day.shape[0]):
+        d = day[i]
+        if 0 <= d < n_days:
+            order[pos[d]] = i
+            pos[d] += 1
     return ptr, order
 
 

@@ -38,6 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
 import simpy
 
@@ -53,7 +54,13 @@ from accesssim.model.costing import (
     n_years,
     yearly_effects,
 )
-from accesssim.model.demand import CHUNK_DAYS, DemandGenerator, carried_requests
+from accesssim.model.demand import (
+    CHUNK_DAYS,
+    DemandGenerator,
+    carried_requests,
+    draw_keys,
+    take_days,
+)
 from accesssim.model.metrics import compute_metrics, year_metrics
 from accesssim.model.out_of_hours import out_of_hours_periods
 from accesssim.model.params import RunParams, compile_scenario
@@ -262,7 +269,9 @@ def ed_direct_table(params: RunParams) -> np.ndarray:
     return table
 
 
-def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> KernelParams:
+def _kernel_params(
+    params: RunParams, cal: SessionCalendar, lose: bool, keys: dict[str, np.uint64]
+) -> KernelParams:
     dem = params.demand
     values: dict[str, float] = {
         "warmup": cal.warmup_days,
@@ -301,6 +310,7 @@ def _kernel_params(params: RunParams, cal: SessionCalendar, lose: bool) -> Kerne
         "tele_followup": 0.0,
         "pharm_followup": 0.0,
         "tele_first_no_mt": 1.0,
+        **keys,  # the streams of the uniforms the kernel draws for a request
     }
     for a in params.policies:
         values.update(a.policy.kernel_params(a.params))
@@ -329,6 +339,13 @@ def _agenda(params: RunParams, cal: SessionCalendar, sup: Supply) -> tuple[Agend
     return agenda, lose
 
 
+def _leave_a_core() -> None:
+    """In the demand thread: its parallel passes use one core fewer than numba's threads, so
+    they never take the core of the main thread (building the run, then booking). The numbers
+    are the same on any number of cores."""
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS - 1))
+
+
 def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     """The state of replication ``replication`` of ``scenario`` under root ``seed``, at day 0."""
     params = compile_scenario(scenario)
@@ -338,7 +355,9 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     # The first day's requests (and the first year's demand) are drawn on a second thread while
     # the rest is built: demand depends on the people alone.
     demand = DemandGenerator(params.demand, pop, cal, streams, band_bounds(params))
-    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accesssim-demand")
+    ahead = ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="accesssim-demand", initializer=_leave_a_core
+    )
     tomorrow = ahead.submit(demand.prepare, 0)
     sup = build_supply(params, cal, streams)
     G = sup.n
@@ -375,7 +394,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
     everyone = _candidates(params, sup, np.ones(G, dtype=bool))
     pools = _pools(params, cal, sup)
     agenda, lose = _agenda(params, cal, sup)
-    par = _kernel_params(params, cal, lose)
+    par = _kernel_params(params, cal, lose, draw_keys(streams))
     run = Run(
         params=params,
         streams=streams,
@@ -635,15 +654,24 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     empty = no_requests()
     yield env.timeout(DAY_START)
     # A small territory draws its requests in this thread: handing a few thousand requests
-    # to another thread costs more than drawing them.
+    # to another thread costs more than drawing them. A large one draws them on the second
+    # thread a whole range of days (:meth:`DemandGenerator.ranges`) ahead: the next range is
+    # drawn while this one is booked (not a block ahead: a range takes longer to draw than a
+    # block of a few days to book).
     ahead = run.ahead if run.pop.n >= THREAD_MIN_PEOPLE else None
+    ranges = gen.ranges(blocks) if ahead else []
     with run.ahead:
         run.tomorrow.result()  # the first year of demand
-        coming = ahead.submit(gen.days, *blocks[0]) if ahead else None
-        for i, (first, end) in enumerate(blocks):
-            req, n_by_kind = coming.result() if coming else gen.days(first, end)
-            if ahead and i + 1 < len(blocks):
-                coming = ahead.submit(gen.days, *blocks[i + 1])
+        coming = [ahead.submit(gen.draw_range, *r) for r in ranges[:1]] if ahead else []
+        drawn, drawn_end = None, -1
+        for first, end in blocks:
+            if not ahead:
+                req, n_by_kind = gen.days(first, end)
+            else:
+                if end > drawn_end:
+                    drawn, drawn_end = coming.pop(0).result(), ranges.pop(0)[1]
+                    coming += [ahead.submit(gen.draw_range, *r) for r in ranges[:1]]
+                req, n_by_kind = take_days(drawn, first, end)
             run.generated[:] += n_by_kind
             bounds = np.searchsorted(req.t, np.arange(first, end + 1, dtype=np.float64))
             for day in range(first, end):

@@ -644,6 +644,35 @@ def event_key(root, attempt):
     return keyed.combine(root, attempt)
 
 
+with np.errstate(**keyed.WRAP):
+    _C0 = np.uint64(keyed.counter_mix(np.uint64(0)))
+"""The mixed counter of a request's uniforms (counter 0)."""
+
+
+@njit(**JIT)
+def request_key(req, r):
+    """The premixed event key of request ``r`` (:func:`keyed.premix` of :func:`event_key`):
+    what its uniforms are drawn from."""
+    return keyed.premix(event_key(req.root[r], req.attempt[r]))
+
+
+@njit(**JIT)
+def uniform_of(col, r, stream, e):
+    """Request ``r``'s float32 uniform of the stream keyed ``stream``: ``col[r]`` when the
+    requests carry the column, else drawn from its premixed event key ``e``."""
+    if col.shape[0] > 0:
+        return col[r]
+    return np.float32(keyed.uniform_pre(stream, e, _C0))
+
+
+@njit(**JIT)
+def choice_of(col, r, stream, e):
+    """Request ``r``'s key of its choice of another GP (:func:`uniform_of`, a 64-bit key)."""
+    if col.shape[0] > 0:
+        return col[r]
+    return keyed.mix(stream ^ e)
+
+
 @njit(**JIT)
 def carry_row(carry, root, person, k, attempt, origin, t, t0):
     """Append one request for a later day to ``carry``."""
@@ -725,9 +754,13 @@ def ask_again(req, r, t, k, pools, par, carry):
     open (:func:`when_open`). Returns the outcome of this request: ``RETRY``, ``PENDING`` (the
     next request would come after the horizon) or ``FORGONE``."""
     attempt = np.int64(req.attempt[r]) + 1
-    if (k != U24 and k != U48) or attempt >= par.repeat_max or req.u_next[r] >= par.repeat_share:
+    if (k != U24 and k != U48) or attempt >= par.repeat_max:
         return FORGONE
-    t_next = when_open(pools, t + par.repeat_lo + (par.repeat_hi - par.repeat_lo) * req.u_delay[r])
+    e = request_key(req, r)
+    if uniform_of(req.u_next, r, par.key_next, e) >= par.repeat_share:
+        return FORGONE
+    u_delay = uniform_of(req.u_delay, r, par.key_delay, e)
+    t_next = when_open(pools, t + par.repeat_lo + (par.repeat_hi - par.repeat_lo) * u_delay)
     if t_next >= par.horizon:
         return PENDING
     carry_row(carry, req.root[r], req.person[r], k, attempt, req.origin[r], t_next, req.t0[r])
@@ -739,7 +772,7 @@ def follow_up(req, r, k, appt, share, par, carry):
     """After a teleconsultation or a pharmacist act: with probability ``share`` the patient
     needs an in-person consultation, a new request of the same kind the next day (a new need,
     keyed by this request). Returns True when one is carried."""
-    if req.u_next[r] >= share:
+    if uniform_of(req.u_next, r, par.key_next, request_key(req, r)) >= share:
         return False
     t_next = appt + 1.0
     if t_next >= par.horizon:
@@ -974,6 +1007,7 @@ def book_one(
     if k == EMERGENCY:  # beyond primary care: straight to the ED
         record(r, o, req, t, d, k, 1, ED_DIRECT, -1.0, -1, -1, 0, par, agenda, out, tallies, c)
         return
+    e = request_key(req, r)  # its uniforms are drawn from it when the steps read them
     desired = req.desired[r]
     need = 2 if req.home[r] else 1
     m = people.mt[p]
@@ -994,7 +1028,9 @@ def book_one(
         unsched
         and not in_person
         and not waited
-        and goes_straight_to_ed(pools, k, band, hour_band(t), req.u_direct[r])
+        and goes_straight_to_ed(
+            pools, k, band, hour_band(t), uniform_of(req.u_direct, r, par.key_direct, e)
+        )
     ):
         outcome = ED_DIRECT
     if (
@@ -1004,13 +1040,19 @@ def book_one(
         and people.ald[p]
         and gps.nurse[m]
         and par.nurse_start <= d < par.nurse_end
-        and req.u_nurse[r] < par.nurse_share
+        and uniform_of(req.u_nurse, r, par.key_nurse, e) < par.nurse_share
     ):
         appt = step_nurse(pools, t, max(desired, d), last_day, par.tele_hour)
         if appt >= 0.0:
             outcome = NURSE
-    tele_ok = need == 1 and not in_person and req.u_tele[r] < pools.tele_elig[k, band]
-    tele_first = tele_ok and tries_teleconsultation_first(pools, par, band, m >= 0, req.u_first[r])
+    tele_ok = (
+        need == 1
+        and not in_person
+        and uniform_of(req.u_tele, r, par.key_tele, e) < pools.tele_elig[k, band]
+    )
+    tele_first = tele_ok and tries_teleconsultation_first(
+        pools, par, band, m >= 0, uniform_of(req.u_first, r, par.key_first, e)
+    )
     first = max(d, desired) if k == PLANNED else d
     if outcome < 0 and tele_first:
         route, appt = step_teleconsultation(pools, k, t, first, last_day, par.tele_hour)
@@ -1051,7 +1093,18 @@ def book_one(
                 route = C_COLLEAGUE
     if outcome < 0 and s_lo <= s_hi and (m < 0 or k == PLANNED or par.tries_other):
         g, s, used = step_other_gps(
-            agenda, gps, others, c, req.choice[r], m, k, s_lo, s_hi, need, mode, par.max_tries
+            agenda,
+            gps,
+            others,
+            c,
+            choice_of(req.choice, r, par.key_choice, e),
+            m,
+            k,
+            s_lo,
+            s_hi,
+            need,
+            mode,
+            par.max_tries,
         )
         if g >= 0:
             outcome = OTHER_GP
@@ -1059,14 +1112,16 @@ def book_one(
             gp = g
             appt = agenda.sess_start[s]
     if outcome < 0 and unsched and par.rota_start <= d < par.rota_end and s_lo <= s_hi:
-        g, s, used = step_rota(agenda, gps, rota, c, req.choice[r], s_lo, s_hi, need, par.max_tries)
+        rkey = choice_of(req.choice, r, par.key_choice, e)
+        g, s, used = step_rota(agenda, gps, rota, c, rkey, s_lo, s_hi, need, par.max_tries)
         if g >= 0:
             outcome = OTHER_GP
             route = C_ROTA
             gp = g
             appt = agenda.sess_start[s]
     if outcome < 0 and unsched and par.sas and par.rota_start <= d < par.rota_end:
-        g, s, used = step_sas(agenda, gps, rota, c, req.choice[r], t, need, par)
+        rkey = choice_of(req.choice, r, par.key_choice, e)
+        g, s, used = step_sas(agenda, gps, rota, c, rkey, t, need, par)
         if g >= 0:
             outcome = OTHER_GP
             route = C_SAS
@@ -1087,12 +1142,12 @@ def book_one(
         and par.pharm_start <= d < par.pharm_end
         and req.minor[r] > 0
         and pharmacist_eligible(req.minor[r], people.age[p], people.female[p], par)
-        and req.u_pharm[r] < par.pharm_share
+        and uniform_of(req.u_pharm, r, par.key_pharm, e) < par.pharm_share
     ):
         outcome = PHARMACIST
         appt = t
     if outcome < 0:
-        outcome = ed_or_forgone(k, req.u_sev[r], par)
+        outcome = ed_or_forgone(k, uniform_of(req.u_sev, r, par.key_sev, e), par)
         if outcome == FORGONE:
             outcome = ask_again(req, r, t, k, pools, par, carry)
     if outcome == TELE and measured:
@@ -1105,7 +1160,8 @@ def book_one(
         if follow_up(req, r, k, appt, share, par, carry) and measured:
             tallies.counters[C_FOLLOWUP] += 1
     if gp >= 0 and m < 0:
-        enrol_after_visit(people, gps, p, gp, req.u_enrol[r], d, par, tallies.counters)
+        u_enrol = uniform_of(req.u_enrol, r, par.key_enrol, e)
+        enrol_after_visit(people, gps, p, gp, u_enrol, d, par, tallies.counters)
     record(r, o, req, t, d, k, need, outcome, appt, gp, route, used, par, agenda, out, tallies, c)
     record_act(tallies, t, k, outcome, appt, gp, need, route, people.ald[p], people.age[p], par)
 

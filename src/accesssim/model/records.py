@@ -59,7 +59,12 @@ MAX_WAIT_DAYS = 400
 
 
 class Requests(NamedTuple):
-    """One day's requests, sorted by arrival time (columns of equal length)."""
+    """One day's requests, sorted by arrival time (columns of equal length).
+
+    The uniform columns (``u_*`` and ``choice``) are either given for every request (requests
+    built by hand, in tests) or all empty: the kernel then draws each uniform when a step reads
+    it, keyed by the request's event key (``root``, ``attempt``) in the stream whose key is in
+    :class:`KernelParams` (``key_*``), the numbers the demand generator would have drawn."""
 
     t: np.ndarray  # float64, days from day 0
     person: np.ndarray  # int32
@@ -82,6 +87,21 @@ class Requests(NamedTuple):
     u_next: np.ndarray  # float32: asks again (forgone) or needs a follow-up (remote act)
     u_delay: np.ndarray  # float32: delay before asking again
     u_first: np.ndarray  # float32: tries a teleconsultation first
+
+
+DRAW_KEYS = (
+    "key_sev",
+    "key_tele",
+    "key_pharm",
+    "key_choice",
+    "key_enrol",
+    "key_nurse",
+    "key_direct",
+    "key_next",
+    "key_delay",
+    "key_first",
+)
+"""Fields of :class:`KernelParams` holding the stream keys of a request's uniforms."""
 
 
 class People(NamedTuple):
@@ -195,6 +215,18 @@ class KernelParams(NamedTuple):
     tele_followup: float  # teleconsultations needing an in-person follow-up
     pharm_followup: float  # pharmacist acts needing an in-person follow-up
     tele_first_no_mt: float  # factor on tele_first for patients without an active MT
+    # Stream keys of a request's uniforms, drawn when a step reads them from the request's
+    # event key (requests whose uniform columns are empty: those of the demand generator).
+    key_sev: np.uint64
+    key_tele: np.uint64
+    key_pharm: np.uint64
+    key_choice: np.uint64
+    key_enrol: np.uint64
+    key_nurse: np.uint64
+    key_direct: np.uint64
+    key_next: np.uint64
+    key_delay: np.uint64
+    key_first: np.uint64
 
 
 class Outputs(NamedTuple):
@@ -496,6 +528,7 @@ def tiny_params(days: int, **kw: float) -> KernelParams:
         "tele_followup": 0.0,
         "pharm_followup": 0.0,
         "tele_first_no_mt": 1.0,
+        **dict.fromkeys(DRAW_KEYS, 0),
     }
     base.update(kw)
     return KernelParams(**typed_params(base))

@@ -20,7 +20,7 @@ import numpy as np
 from accesssim.i18n import N_, _
 from accesssim.model import keyed
 from accesssim.model.costing import recurring
-from accesssim.model.policies.base import Describe, Lever, Policy
+from accesssim.model.policies.base import Describe, Lever, Policy, end_day
 from accesssim.wording import fmt_eur, num
 
 __all__ = ["POLICY", "GPAttractionParams", "extra_per_year"]
@@ -93,7 +93,7 @@ class GPAttraction(Policy):
     def compile(self, block: Any, day_of: Callable[[Any], int]) -> GPAttractionParams:
         return GPAttractionParams(
             start=day_of(block.start),
-            end=day_of(block.end) if block.end is not None else None,
+            end=end_day(block, day_of),
             msp_openings=block.msp_openings,
             msp_kind=block.msp_kind,
             msp_commune=block.msp_commune,

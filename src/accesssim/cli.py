@@ -7,7 +7,9 @@ reason`` on standard error and the exit code is 2.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -1676,7 +1678,17 @@ def _mean_costs(results: list[Any]) -> dict[str, float]:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    ``kill -USR1 PID`` prints the stack of every thread to stderr (where a long command is).
+    After an interruption (exit code 130 or 143), everything has been written and the
+    executor's workers stopped: the process ends at once, without the interpreter's exit
+    handlers. Those join the manager thread of a process pool stopped with
+    ``shutdown(wait=False)`` after its workers were killed, which can hang (cpython issues
+    83386 and 132969, fixed after 3.11).
+    """
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # not POSIX, not main thread
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         try:
             app()
@@ -1689,7 +1701,18 @@ def main() -> None:
             raise
     except KeyboardInterrupt as exc:
         _err(_("interrupted"))
-        raise SystemExit(_interrupted_code(exc)) from None
+        _exit_now(_interrupted_code(exc))
+    except SystemExit as exc:
+        if exc.code in (EXIT_SIGINT, EXIT_SIGTERM):
+            _exit_now(exc.code)
+        raise
+
+
+def _exit_now(code: int) -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -94,9 +94,15 @@ def test_a_signal_leaves_no_process_and_keeps_finished_runs(
     (os.killpg if to_group else os.kill)(proc.pid, sig)
     try:
         returncode = proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired:  # where the parent hangs: its threads' stacks (SIGUSR1)
+        os.kill(proc.pid, signal.SIGUSR1)
+        time.sleep(2.0)
         os.killpg(proc.pid, signal.SIGKILL)
-        raise
+        proc.wait()
+        stacks = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        pytest.fail(f"the parent did not exit within 60 s of {name}; its stacks:\n{stacks}")
     exited = time.monotonic() - t0
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     if proc.stderr:
@@ -120,3 +126,40 @@ def test_a_signal_leaves_no_process_and_keeps_finished_runs(
         meta = json.loads((out / "experiment.json").read_text())
         assert meta["complete"] is True
         assert meta["replications"] == list(range(6))
+
+
+def handles(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler for ``sig`` (its SigCgt mask in /proc)."""
+    with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    return False
+
+
+@pytest.mark.slow
+def test_sigusr1_prints_every_threads_stack_and_the_run_goes_on(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accesssim.cli", "run", SCENARIO, "-r", "2", "--horizon", "150"],
+        cwd=repo_root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not handles(proc.pid, signal.SIGUSR1):
+            assert proc.poll() is None, "the command ended before handling SIGUSR1"
+            assert time.monotonic() < deadline, "no SIGUSR1 handler within 120 s"
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGUSR1)
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    text = stderr.decode()
+    assert proc.returncode == 0, text
+    assert "most recent call first" in text

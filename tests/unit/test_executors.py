@@ -295,6 +295,11 @@ def test_a_ctrl_c_reported_as_a_system_error_is_an_interruption() -> None:
         list(SerialExecutor().run(_raise_system_error, [()]))
 
 
+def _exit_now_in_process(code: int) -> None:
+    # the command line ends an interrupted process with os._exit: here, an exception instead
+    raise SystemExit(code)
+
+
 def _raise_system_error() -> None:
     raise SystemError("a real error")
 
@@ -305,6 +310,7 @@ def test_a_ctrl_c_reported_as_a_system_error_outside_a_run_exits_130(monkeypatch
     from accesssim import cli
 
     monkeypatch.setattr(cli, "app", _interrupted_while_loading)
+    monkeypatch.setattr(cli, "_exit_now", _exit_now_in_process)
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
     assert exit_info.value.code == 130

@@ -107,6 +107,9 @@ __all__ = [
 ]
 
 SNAPSHOT_COLUMNS = ("coverage", "coverage_ald", "without_mt", "backlog", "third_next_available")
+THREAD_MIN_PEOPLE = 200_000
+"""From this many inhabitants, requests are drawn on a second thread while others are booked
+(the first range of days while the run is built)."""
 
 
 def booking_pad_days(scenario: Scenario) -> int:
@@ -136,6 +139,7 @@ class Run:
     demand: DemandGenerator
     ahead: ThreadPoolExecutor  # draws demand on a second thread
     tomorrow: Future  # the first year of demand, being drawn
+    first_range: tuple[tuple[int, int], Future] | None  # its first range's requests, too
     env: simpy.Environment = field(default_factory=simpy.Environment)
     first_of_month: list[int] = field(default_factory=list)
     offered: dict[str, np.ndarray] = field(default_factory=dict)  # pools as offered
@@ -359,6 +363,10 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         max_workers=1, thread_name_prefix="accesssim-demand", initializer=_leave_a_core
     )
     tomorrow = ahead.submit(demand.prepare, 0)
+    first_range = None
+    if pop.n >= THREAD_MIN_PEOPLE:  # then the first range's requests (:func:`days`)
+        r0 = demand.range_of(0, 1)
+        first_range = (r0, ahead.submit(demand.draw_range, *r0))
     sup = build_supply(params, cal, streams)
     G = sup.n
 
@@ -417,6 +425,7 @@ def build_run(scenario: Scenario, seed: int = 0, replication: int = 0) -> Run:
         demand=demand,
         ahead=ahead,
         tomorrow=tomorrow,
+        first_range=first_range,
     )
     _census(run)
     update_gps(run, 0)
@@ -603,8 +612,6 @@ def snapshots(env: simpy.Environment, run: Run) -> Iterator[Any]:
 
 MAX_BLOCK_DAYS = 28
 """Most days of requests drawn at once."""
-THREAD_MIN_PEOPLE = 200_000
-"""From this many inhabitants, requests are drawn on a second thread while others are booked."""
 
 
 def booking_blocks(run: Run) -> list[tuple[int, int]]:
@@ -662,7 +669,12 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     ranges = gen.ranges(blocks) if ahead else []
     with run.ahead:
         run.tomorrow.result()  # the first year of demand
-        coming = [ahead.submit(gen.draw_range, *r) for r in ranges[:1]] if ahead else []
+        coming = []
+        if ranges and run.first_range is not None and run.first_range[0] == ranges[0]:
+            coming.append(run.first_range[1])  # drawn while the run was built
+        elif ranges:
+            coming.append(ahead.submit(gen.draw_range, *ranges[0]))
+        run.first_range = None
         drawn, drawn_end = None, -1
         for first, end in blocks:
             if not ahead:

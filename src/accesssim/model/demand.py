@@ -596,11 +596,12 @@ class DemandGenerator:
         # The day the need arose (a need that waited for practices to open or is asked again
         # keeps it: ``desired`` starts there); planned: desired earliest day (as soon as
         # possible, or booked ahead) and patience.
-        ahead = planned & (small[4] == 0)
-        lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
-        desired[ahead] += np.maximum(lead, 1).astype(np.int32)
         patience = np.zeros(n, dtype=np.float32)
-        patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
+        if planned.any():  # (carried requests are mostly unscheduled: no quantile to compute)
+            ahead = planned & (small[4] == 0)
+            lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
+            desired[ahead] += np.maximum(lead, 1).astype(np.int32)
+            patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
         return Requests(
             t=ts,
             person=small[0],

@@ -1687,7 +1687,8 @@ def main() -> None:
     ``shutdown(wait=False)`` after its workers were killed, which can hang (cpython issues
     83386 and 132969, fixed after 3.11).
     """
-    with contextlib.suppress(AttributeError, ValueError, OSError):  # not POSIX, not main thread
+    # (no SIGUSR1 outside POSIX; no usable stderr under some embedders or captures)
+    with contextlib.suppress(AttributeError, ValueError, OSError, RuntimeError):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         try:

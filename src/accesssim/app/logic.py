@@ -996,7 +996,7 @@ def map_image(scenario: Scenario, seed: int, cache: RunCache) -> bytes | None:
         return None
     result = one_replication(scenario, seed, cache)
     label = safe_label(scenario.name)
-    table = run_tables(result, label)["communes"]
+    table = run_tables(result, label, only=("communes",))["communes"]
     if not has_coordinates(table):
         return None
     fig = commune_maps(table, label=label, width=MAP_WIDTH, fontsize=MAP_FONTSIZE)

@@ -499,8 +499,7 @@ class _Runner:
     def _write(self, mix: int, rep: int, result: Any) -> dict[str, float]:
         spec = self.exp.spec
         if isinstance(result, RunResult):
-            tables = run_tables(result, spec.name, point=mix)
-            keep = {k: tables[k] for k in ("metrics", "costs")}
+            keep = run_tables(result, spec.name, point=mix, only=("metrics", "costs"))
             metrics = dict(result.metrics)
         else:
             metrics = {k: float(v) for k, v in result.items()}

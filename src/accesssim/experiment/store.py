@@ -43,7 +43,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,9 +107,15 @@ def dump_scenario_yaml(scenario: Scenario) -> str:
 
 
 def run_tables(
-    result: RunResult, scenario: str, point: int = 0, extra: Mapping[str, Any] | None = None
+    result: RunResult,
+    scenario: str,
+    point: int = 0,
+    extra: Mapping[str, Any] | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The tidy tables of one run, keyed by (scenario, point, replication, seed)."""
+    """The tidy tables of one run, keyed by (scenario, point, replication, seed): all of
+    :data:`TABLES`, or those named in ``only`` (an optimisation keeps two of them: building
+    the others was most of its parent process's work)."""
     key = {
         "scenario": scenario,
         "point": point,
@@ -118,56 +124,82 @@ def run_tables(
     }
     if extra:
         key.update(extra)
-    metrics = pd.DataFrame({"metric": list(result.metrics), "value": list(result.metrics.values())})
+    builders: dict[str, Callable[[RunResult], pd.DataFrame]] = {
+        "metrics": _metrics_table,
+        "years": _years_table,
+        "weekly": _weekly_table,
+        "outcomes": _outcomes_table,
+        "outcomes_weekday": lambda r: _profile_table(
+            r.outcomes_by_weekday, "weekday", WEEKDAY_NAMES
+        ),
+        "outcomes_hour": lambda r: _profile_table(
+            r.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS]
+        ),
+        "costs": _costs_table,
+        "yearly": _yearly_table,
+        "communes": lambda r: pd.DataFrame(r.communes),
+        "waits": _waits_table,
+    }
+    out = {}
+    for name, build in builders.items():
+        if only is not None and name not in only:
+            continue
+        df = build(result)
+        for i, (col, val) in enumerate(key.items()):
+            df.insert(i, col, val)
+        out[name] = df
+    return out
+
+
+def _metrics_table(result: RunResult) -> pd.DataFrame:
+    return pd.DataFrame({"metric": list(result.metrics), "value": list(result.metrics.values())})
+
+
+def _years_table(result: RunResult) -> pd.DataFrame:
+    from accesssim.model.result import year_rows
+
+    return pd.DataFrame(year_rows(result), columns=["year", "metric", "value"])
+
+
+def _weekly_table(result: RunResult) -> pd.DataFrame:
     weekly_cols = {k: v for k, v in result.weekly.items() if k not in ("week", "day")}
     weekly = pd.DataFrame(weekly_cols)
     weekly.insert(0, "day", result.weekly["day"])
     weekly.insert(0, "week", result.weekly["week"])
-    weekly = weekly.melt(id_vars=["week", "day"], var_name="series", value_name="value")
+    return weekly.melt(id_vars=["week", "day"], var_name="series", value_name="value")
+
+
+def _outcomes_table(result: RunResult) -> pd.DataFrame:
     rows = []
     for window, table in (("measured", result.outcomes), ("all", result.outcomes_all)):
         for k, kind in enumerate(KIND_NAMES):
             for o, outcome in enumerate(OUTCOME_NAMES):
                 rows.append((window, kind, outcome, int(table[k, o])))
-    outcomes = pd.DataFrame(rows, columns=["window", "kind", "outcome", "count"])
-    by_weekday = _profile_table(result.outcomes_by_weekday, "weekday", WEEKDAY_NAMES)
-    by_hour = _profile_table(result.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS])
-    costs = pd.DataFrame(
+    return pd.DataFrame(rows, columns=["window", "kind", "outcome", "count"])
+
+
+def _costs_table(result: RunResult) -> pd.DataFrame:
+    return pd.DataFrame(
         result.cost_lines or {"year": [], "item": [], "payer": [], "eur": [], "eur_discounted": []}
     ).astype({"year": np.int64, "eur": np.float64, "eur_discounted": np.float64})
-    yearly = pd.DataFrame(result.yearly or {"year": [], "measure": [], "value": []}).astype(
+
+
+def _yearly_table(result: RunResult) -> pd.DataFrame:
+    return pd.DataFrame(result.yearly or {"year": [], "measure": [], "value": []}).astype(
         {"year": np.int64, "value": np.float64}
     )
-    communes = pd.DataFrame(result.communes)
+
+
+def _waits_table(result: RunResult) -> pd.DataFrame:
     hist = result.wait_histogram
     nz = np.nonzero(hist)
-    waits = pd.DataFrame(
+    return pd.DataFrame(
         {
             "kind": [KIND_NAMES[k] for k in nz[0]],
             "days": nz[1].astype(np.int64),
             "count": hist[nz].astype(np.int64),
         }
     )
-    from accesssim.model.result import year_rows
-
-    years = pd.DataFrame(year_rows(result), columns=["year", "metric", "value"])
-    out = {
-        "metrics": metrics,
-        "years": years,
-        "weekly": weekly,
-        "outcomes": outcomes,
-        "outcomes_weekday": by_weekday,
-        "outcomes_hour": by_hour,
-        "costs": costs,
-        "yearly": yearly,
-        "communes": communes,
-        "waits": waits,
-    }
-    for name, df in out.items():
-        for i, (col, val) in enumerate(key.items()):
-            df.insert(i, col, val)
-        out[name] = df
-    return out
 
 
 def _profile_table(counts: np.ndarray | None, column: str, names: Sequence[str]) -> pd.DataFrame:

@@ -704,8 +704,7 @@ def _write_task(
 ) -> None:
     key = _key(point, rep)
     if isinstance(result, RunResult):
-        tables = run_tables(result, exp.spec.name, point=point)
-        keep = {k: tables[k] for k in ("metrics", "outcomes", "costs")}
+        keep = run_tables(result, exp.spec.name, point=point, only=("metrics", "outcomes", "costs"))
     else:
         metrics = pd.DataFrame(
             {"metric": list(result), "value": [float(v) for v in result.values()]}

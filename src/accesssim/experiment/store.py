@@ -124,24 +124,8 @@ def run_tables(
     }
     if extra:
         key.update(extra)
-    builders: dict[str, Callable[[RunResult], pd.DataFrame]] = {
-        "metrics": _metrics_table,
-        "years": _years_table,
-        "weekly": _weekly_table,
-        "outcomes": _outcomes_table,
-        "outcomes_weekday": lambda r: _profile_table(
-            r.outcomes_by_weekday, "weekday", WEEKDAY_NAMES
-        ),
-        "outcomes_hour": lambda r: _profile_table(
-            r.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS]
-        ),
-        "costs": _costs_table,
-        "yearly": _yearly_table,
-        "communes": lambda r: pd.DataFrame(r.communes),
-        "waits": _waits_table,
-    }
     out = {}
-    for name, build in builders.items():
+    for name, build in _BUILDERS.items():
         if only is not None and name not in only:
             continue
         df = build(result)
@@ -200,6 +184,23 @@ def _waits_table(result: RunResult) -> pd.DataFrame:
             "count": hist[nz].astype(np.int64),
         }
     )
+
+
+# How each table of :func:`run_tables` is built from a run (the names of :data:`TABLES`).
+_BUILDERS: dict[str, Callable[[RunResult], pd.DataFrame]] = {
+    "metrics": _metrics_table,
+    "years": _years_table,
+    "weekly": _weekly_table,
+    "outcomes": _outcomes_table,
+    "outcomes_weekday": lambda r: _profile_table(r.outcomes_by_weekday, "weekday", WEEKDAY_NAMES),
+    "outcomes_hour": lambda r: _profile_table(
+        r.outcomes_by_hour, "hour_band", [b[0] for b in HOUR_BANDS]
+    ),
+    "costs": _costs_table,
+    "yearly": _yearly_table,
+    "communes": lambda r: pd.DataFrame(r.communes),
+    "waits": _waits_table,
+}
 
 
 def _profile_table(counts: np.ndarray | None, column: str, names: Sequence[str]) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def test_days_whose_times_overlap_are_sorted_as_one() -> None:
     assert demand._order_by_day(t, bounds).tolist() == np.argsort(t, kind="stable").tolist()
 
 
-def test_gather_reorders_every_column_and_gives_the_onset_day() -> None:
+def test_request_columns_reorder_every_column_and_give_the_onset_day() -> None:
     rng = np.random.default_rng(1)
     n = 50
     t = np.sort(rng.random(n) * 10)
@@ -45,11 +45,30 @@ def test_gather_reorders_every_column_and_gives_the_onset_day() -> None:
     root = rng.integers(0, 2**63, n, dtype=np.uint64)
     attempt = rng.integers(0, 3, n).astype(np.uint8)
     origin = rng.integers(0, 3, n).astype(np.uint8)
+    person = rng.integers(0, 1000, n).astype(np.int32)
+    kinds = rng.integers(0, 4, n).astype(np.uint8)
+    old = rng.integers(0, 2, n).astype(np.uint8)
     order = rng.permutation(n)
-    ts, t0s, roots, attempts, origins, day0 = demand._gather(order, t, t0, root, attempt, origin)
+    shares = np.array([0.5, 0.2, 0.1, 0.3])
+    streams = np.arange(1, 17, dtype=np.uint64)
+    cols = demand._request_columns(
+        root, person, kinds, old, order, t, t0, root, attempt, origin, shares, streams
+    )
+    ts, t0s, roots, attempts, origins, persons, kind, minor, home, asap, desired = cols[:11]
+    u_lead, u_patience = cols[11:]
     assert (ts == t[order]).all()
     assert (t0s == t0[order]).all()
     assert (roots == root[order]).all()
     assert (attempts == attempt[order]).all()
     assert (origins == origin[order]).all()
-    assert (day0 == np.floor(t0[order]).astype(np.int32)).all()
+    assert (persons == person[order]).all()
+    assert (kind == kinds[order]).all()
+    assert (desired == np.floor(t0[order]).astype(np.int32)).all()
+    planned = kind == 0
+    # Only planned requests draw a lead time and a patience; only unscheduled ones a minor
+    # need; emergencies draw nothing.
+    assert ((u_lead > 0) == planned).all()
+    assert ((u_patience > 0) == planned).all()
+    assert (minor[planned | (kind == 3)] == 0).all()
+    assert (asap[~planned] == 1).all()
+    assert (home[(old[order] == 0) | (kind == 3)] == 0).all()

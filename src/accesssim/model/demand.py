@@ -20,7 +20,8 @@ times the weekday profile of needs. Demand is drawn a year at a time (365-day *c
   eligibility draws, choice uniforms).
 
 Requests a day's booking creates for later days (a need asked again, an in-person follow-up)
-are keyed by their need and attempt (:func:`carried_requests`), never by their position.
+are keyed by their need and attempt (:meth:`DemandGenerator.carried`), never by their position;
+they wait in a :class:`~accesssim.model.records.Pending` record (:func:`park`) until their day.
 
 People age, arrive and leave during a run (:mod:`accesssim.model.demography`, all drawn in
 advance): a person draws only over the days of a chunk they live there, at the rates of their
@@ -36,7 +37,6 @@ in parallel over fixed ranges of people (the same numbers on any number of cores
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 
 import numpy as np
@@ -47,16 +47,16 @@ from accesssim.model.calendar import SessionCalendar
 from accesssim.model.demography import age_on, band_of, n_birthdays
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
-from accesssim.model.records import Carry, Requests
+from accesssim.model.records import Carry, Pending, Requests, new_pending
 from accesssim.rng import Streams
 from accesssim.vocabulary import Kind
 
 __all__ = [
     "CHUNK_DAYS",
     "DemandGenerator",
-    "carried_requests",
     "day_profiles",
     "draw_keys",
+    "park",
     "take_days",
 ]
 
@@ -359,48 +359,121 @@ def _day_times(ekey, person, proc, lives, bounds, cum, table, first, h0, h1, hcd
 
 
 @njit(cache=True, nogil=True)
-def _day_draws(ekey, person, kinds, old, order, shares, streams, u64, small):
-    """The requests of one day in arrival ``order``: people, kinds and the draws the
-    generator needs (``old``: the person is aged 75+ when they ask).
+def _request_columns(
+    ekey, person, kinds, old, order, t, t0, root, attempt, origin, shares, streams
+):
+    """The columns of requests in arrival ``order`` and the draws the generator needs (``old``:
+    the person is aged 75+ when they ask): ``(t, t0, root, attempt, origin, person, kind,
+    minor, home, asap, desired, u_lead, u_patience)``.
 
-    ``u64[0:2]`` gets the lead and patience uniforms (float64, planned requests), ``small`` the
-    person, kind, minor need, home visit and as-soon-as-possible flag. ``shares``: (as soon as
-    possible, sore throat, cystitis, home visit 75+). The other uniforms of a request (severity,
-    teleconsultation, pharmacist, choice of another GP, enrolment, nurse, straight to the ED,
-    asking again or a follow-up, its delay, teleconsultation first) are drawn by the booking
-    kernel when a step reads them, from the same event key and streams
+    ``desired`` is the day of ``t0`` (a planned request booked ahead adds its lead time);
+    ``asap`` flags a planned request wanted as soon as possible; ``u_lead`` and ``u_patience``
+    are the lead-time and patience uniforms of planned requests (0 otherwise). ``shares``: (as
+    soon as possible, sore throat, cystitis, home visit 75+). The other uniforms of a request
+    (severity, teleconsultation, pharmacist, choice of another GP, enrolment, nurse, straight to
+    the ED, asking again or a follow-up, its delay, teleconsultation first) are drawn by the
+    booking kernel when a step reads them, from the same event key and streams
     (:func:`accesssim.model.kernel.uniform_of`).
     """
     n = order.shape[0]
+    ts = np.empty(n)
+    t0s = np.empty(n)
+    roots = np.empty(n, dtype=root.dtype)
+    attempts = np.empty(n, dtype=attempt.dtype)
+    origins = np.empty(n, dtype=origin.dtype)
+    persons = np.empty(n, dtype=np.int32)
+    kind = np.empty(n, dtype=np.uint8)
+    minor = np.zeros(n, dtype=np.uint8)
+    home = np.zeros(n, dtype=np.uint8)
+    asap = np.ones(n, dtype=np.uint8)
+    desired = np.empty(n, dtype=np.int32)
+    u_lead = np.zeros(n)
+    u_patience = np.zeros(n)
     c0 = keyed.counter_mix(0)
     for i in range(n):
         j = order[i]
-        p = person[j]
-        kind = kinds[j]
-        small[0, i] = p
-        small[1, i] = kind
-        small[2, i] = 0
-        small[3, i] = 0
-        small[4, i] = 1
-        u64[0, i] = 0.0
-        u64[1, i] = 0.0
-        if kind == EMERGENCY_KIND:  # straight to the ED: no other draw is read
+        ts[i] = t[j]
+        t0s[i] = t0[j]
+        roots[i] = root[j]
+        attempts[i] = attempt[j]
+        origins[i] = origin[j]
+        desired[i] = np.int32(np.floor(t0[j]))
+        persons[i] = person[j]
+        k = kinds[j]
+        kind[i] = k
+        if k == EMERGENCY_KIND:  # straight to the ED: no other draw is read
             continue
         # Only the draws a request of its kind can use: each is keyed by the request, so
         # leaving one out changes no other.
         e = keyed.premix(ekey[j])
         if old[j] and keyed.uniform_pre(streams[6], e, c0) < shares[3]:
-            small[3, i] = 1
-        if kind == 0:  # planned: as soon as possible or ahead, lead time, patience
-            small[4, i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
-            u64[0, i] = keyed.uniform_pre(streams[3], e, c0)
-            u64[1, i] = keyed.uniform_pre(streams[4], e, c0)
+            home[i] = 1
+        if k == 0:  # planned: as soon as possible or ahead, lead time, patience
+            asap[i] = 1 if keyed.uniform_pre(streams[2], e, c0) < shares[0] else 0
+            u_lead[i] = keyed.uniform_pre(streams[3], e, c0)
+            u_patience[i] = keyed.uniform_pre(streams[4], e, c0)
         else:  # unscheduled: minor need
             u_minor = keyed.uniform_pre(streams[5], e, c0)
             if u_minor < shares[1]:
-                small[2, i] = 1
+                minor[i] = 1
             elif u_minor < shares[1] + shares[2]:
-                small[2, i] = 2
+                minor[i] = 2
+    return (
+        ts, t0s, roots, attempts, origins, persons, kind, minor, home, asap, desired, u_lead,
+        u_patience,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _take(pending, day, entry, exit_, age0, bday, bounds):
+    """The rows carried to ``day`` (in the order they were carried) of people living there on
+    ``day``, with each row's event key (its need's key, or ``(need, attempt)``) and whether the
+    person is in the oldest age band (75+) then; the day's rows stop waiting."""
+    k = 0
+    r = pending.head[day]
+    while r >= 0:
+        k += 1
+        r = pending.after[r]
+    root = np.empty(k, dtype=np.uint64)
+    person = np.empty(k, dtype=np.int32)
+    kind = np.empty(k, dtype=np.uint8)
+    attempt = np.empty(k, dtype=np.uint8)
+    origin = np.empty(k, dtype=np.uint8)
+    t = np.empty(k)
+    t0 = np.empty(k)
+    ekey = np.empty(k, dtype=np.uint64)
+    old = np.empty(k, dtype=np.uint8)
+    top = bounds.shape[0]
+    m = 0
+    r = pending.head[day]
+    while r >= 0:
+        p = pending.person[r]
+        if entry[p] <= day and exit_[p] > day:  # (not dead or moved out)
+            root[m] = pending.root[r]
+            person[m] = p
+            kind[m] = pending.kind[r]
+            attempt[m] = pending.attempt[r]
+            origin[m] = pending.origin[r]
+            t[m] = pending.t[r]
+            t0[m] = pending.t0[r]
+            a = pending.attempt[r]
+            ekey[m] = pending.root[r] if a == 0 else keyed.combine(pending.root[r], a)
+            old[m] = 1 if band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == top else 0
+            m += 1
+        r = pending.after[r]
+    pending.head[day] = -1
+    pending.n[1] -= k
+    return (
+        root[:m],
+        person[:m],
+        kind[:m],
+        attempt[:m],
+        origin[:m],
+        t[:m],
+        t0[:m],
+        ekey[:m],
+        old[:m],
+    )
 
 
 class DemandGenerator:
@@ -437,7 +510,7 @@ class DemandGenerator:
         self.hcdf = hour_cdf(dem.unscheduled_hour_profile)
         names = ("count", "time", *_STREAMS)
         self.keys = np.array([streams.key(f"demand.{n}") for n in names], dtype=np.uint64)
-        # (as soon as possible, sore throat, cystitis, home visit 75+) for _day_draws
+        # (as soon as possible, sore throat, cystitis, home visit 75+) for _request_columns
         self.shares = np.array(
             [
                 dem.planned_asap_share,
@@ -562,49 +635,32 @@ class DemandGenerator:
         # The events are grouped by day, and a day's times lie within the day: sorting each day
         # on its own (in cache) gives the permutation of sorting them all.
         order = _order_by_day(t, self._starts[first - base : end - base + 1] - lo)
-        req = self._requests(ekey, person, kinds, old, t, ekey, zeros8, zeros8, t, order)
+        with keyed.wrapping():
+            columns = _request_columns(
+                ekey, person, kinds, old, order, t, t, ekey, zeros8, zeros8, self.shares, self.keys
+            )
+        req = self._requests(columns)
         return req, np.floor(req.t).astype(np.int32)
 
-    def _requests(
-        self,
-        ekey: np.ndarray,
-        person: np.ndarray,
-        kinds: np.ndarray,
-        old: np.ndarray,
-        t: np.ndarray,
-        root: np.ndarray,
-        attempt: np.ndarray,
-        origin: np.ndarray,
-        t0: np.ndarray,
-        order: np.ndarray | None = None,
-    ) -> Requests:
-        """The requests of events keyed ``ekey``, in order of arrival time ``t`` (``order``:
-        that permutation, when known; ``old``: the person is aged 75+ then)."""
-        n = t.size
+    def _requests(self, columns: tuple[np.ndarray, ...]) -> Requests:
+        """The requests of :func:`_request_columns`' ``columns``, with the desired day (planned
+        requests booked ahead add their lead time) and patience of planned requests."""
         dem = self.demand
-        with keyed.wrapping():
-            if order is None:
-                order = _arrival_order(t)
-            u64 = np.empty((2, n))
-            small = np.empty((5, n), dtype=np.int32)
-            _day_draws(ekey, person, kinds, old, order, self.shares, self.keys, u64, small)
-            ts, t0s, roots, attempts, origins, desired = _gather(
-                order, t, t0, root, attempt, origin
-            )
-        kind = small[1].astype(np.uint8)
+        ts, t0s, roots, attempts, origins, persons, kind, minor, home, asap, desired, u_lead, \
+            u_patience = columns  # fmt: skip
         planned = kind == 0
         # The day the need arose (a need that waited for practices to open or is asked again
         # keeps it: ``desired`` starts there); planned: desired earliest day (as soon as
         # possible, or booked ahead) and patience.
-        patience = np.zeros(n, dtype=np.float32)
+        patience = np.zeros(ts.size, dtype=np.float32)
         if planned.any():  # (carried requests are mostly unscheduled: no quantile to compute)
-            ahead = planned & (small[4] == 0)
-            lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u64[0, ahead]), 0.0))
+            ahead = planned & (asap == 0)
+            lead = np.ceil(np.maximum(dem.planned_lead_days.ppf(u_lead[ahead]), 0.0))
             desired[ahead] += np.maximum(lead, 1).astype(np.int32)
-            patience[planned] = np.maximum(dem.planned_patience_days.ppf(u64[1, planned]), 0.0)
+            patience[planned] = np.maximum(dem.planned_patience_days.ppf(u_patience[planned]), 0.0)
         return Requests(
             t=ts,
-            person=small[0],
+            person=persons,
             kind=kind,
             desired=desired,
             patience=patience,
@@ -614,8 +670,8 @@ class DemandGenerator:
             choice=_NO_KEY,
             u_enrol=_NO_U,
             u_nurse=_NO_U,
-            minor=small[2].astype(np.uint8),
-            home=small[3].astype(np.uint8),
+            minor=minor,
+            home=home,
             root=roots,
             attempt=attempts,
             origin=origins,
@@ -630,29 +686,20 @@ class DemandGenerator:
         """The new requests of one day (:meth:`days` of ``day`` alone)."""
         return self.days(day, day + 1)
 
-    def carried(self, day: int, rows: dict[str, np.ndarray]) -> Requests:
+    def carried(self, pending: Pending, day: int) -> Requests | None:
         """Requests carried to ``day`` from earlier days' bookings (needs asked again,
-        in-person follow-ups), sorted by time: every draw keyed by the request's event key,
-        ``(need, attempt)``. Those of people no longer living there on ``day`` (dead or moved
-        out) are dropped."""
+        in-person follow-ups, needs waiting for practices to open), sorted by time, or None when
+        there are none: every draw keyed by the request's event key, ``(need, attempt)``. Those
+        of people no longer living there on ``day`` (dead or moved out) are dropped. The rows
+        of ``day`` leave ``pending``."""
+        if pending.head[day] < 0:
+            return None
         age0, bday, _, entry, exit_ = self.lives
-        here = (entry[rows["person"]] <= day) & (exit_[rows["person"]] > day)
-        if not here.all():
-            rows = {k: v[here] for k, v in rows.items()}
         with keyed.wrapping():
-            ekey = _event_keys(rows["root"], rows["attempt"])
-        old = _aged_oldest(rows["person"], day, age0, bday, self.bounds)
-        return self._requests(
-            ekey,
-            rows["person"],
-            rows["kind"],
-            old,
-            rows["t"],
-            rows["root"],
-            rows["attempt"],
-            rows["origin"],
-            rows["t0"],
-        )
+            columns = _carried_columns(
+                pending, day, entry, exit_, age0, bday, self.bounds, self.shares, self.keys
+            )
+        return self._requests(columns)
 
 
 def take_days(
@@ -668,68 +715,88 @@ def take_days(
 
 
 @njit(cache=True)
-def _aged_oldest(person, day, age0, bday, bounds):
-    """uint8: 1 for the people in the oldest age band (75+) on ``day``."""
-    out = np.zeros(person.shape[0], dtype=np.uint8)
-    top = bounds.shape[0]
-    for i in range(person.shape[0]):
-        p = person[i]
-        if band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == top:
-            out[i] = 1
-    return out
+def _carried_columns(pending, day, entry, exit_, age0, bday, bounds, shares, streams):
+    """:func:`_request_columns` of the rows carried to ``day`` (:func:`_take`), in order of
+    arrival time (a stable sort: equal times in the order they were carried)."""
+    root, person, kind, attempt, origin, t, t0, ekey, old = _take(
+        pending, day, entry, exit_, age0, bday, bounds
+    )
+    order = np.argsort(t, kind="mergesort")
+    return _request_columns(
+        ekey, person, kind, old, order, t, t0, root, attempt, origin, shares, streams
+    )
+
+
+def park(pending: Pending, carry: Carry) -> Pending:
+    """``pending`` with the rows of ``carry`` (a day's booking) added to their days' chains; rows
+    of days after the last are dropped (the kernel writes none). When there is no room left the
+    rows still waiting move, in order, to a larger record, which is returned."""
+    if not _park(pending, carry):
+        need = int(pending.n[1] + carry.n[0])
+        grown = new_pending(max(2 * need, 1024), pending.head.shape[0])
+        _move_waiting(pending, grown)
+        pending = grown
+        _park(pending, carry)
+    return pending
 
 
 @njit(cache=True)
-def _event_keys(root, attempt):
-    """The event key of each carried request: its need's key, or (need, attempt)."""
-    out = np.empty(root.shape[0], dtype=np.uint64)
-    for i in range(root.shape[0]):
-        out[i] = root[i] if attempt[i] == 0 else keyed.combine(root[i], attempt[i])
-    return out
-
-
-def carried_requests(carry: Carry, horizon: int) -> dict[int, dict[str, np.ndarray]]:
-    """The rows of ``carry`` grouped by the day they arrive (rows on or after ``horizon`` are
-    dropped: the kernel never writes them)."""
-    n = int(carry.n[0])
-    if n == 0:
-        return {}
-    cols = {name: getattr(carry, name)[:n] for name in Carry._fields if name != "n"}
-    day = np.floor(cols["t"]).astype(np.int64)
-    # The rows of each day in their order in ``carry`` (a stable sort by day), copied out.
-    order = np.argsort(day, kind="stable")
-    days = day[order]
-    cuts = [0, *(np.flatnonzero(days[1:] != days[:-1]) + 1).tolist(), n]
-    out: dict[int, dict[str, np.ndarray]] = {}
-    for a, b in itertools.pairwise(cuts):
-        d = int(days[a])
-        if d >= horizon:
-            break
-        rows = order[a:b]
-        out[d] = {name: col[rows] for name, col in cols.items()}
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _gather(order, t, t0, root, attempt, origin):
-    """``t``, ``t0``, ``root``, ``attempt`` and ``origin`` in ``order``, and the day of each
-    ``t0`` (int32), in one pass."""
-    n = order.shape[0]
-    ts = np.empty(n)
-    t0s = np.empty(n)
-    roots = np.empty(n, dtype=root.dtype)
-    attempts = np.empty(n, dtype=attempt.dtype)
-    origins = np.empty(n, dtype=origin.dtype)
-    day0 = np.empty(n, dtype=np.int32)
+def _park(pending, carry):
+    """Append the rows of ``carry`` to ``pending`` (see :func:`park`); False, and nothing
+    appended, when there is no room for them."""
+    n = carry.n[0]
+    used = pending.n[0]
+    if used + n > pending.t.shape[0]:
+        return False
+    days = pending.head.shape[0]
     for i in range(n):
-        j = order[i]
-        ts[i] = t[j]
-        t0s[i] = t0[j]
-        roots[i] = root[j]
-        attempts[i] = attempt[j]
-        origins[i] = origin[j]
-        day0[i] = np.int32(np.floor(t0[j]))
-    return ts, t0s, roots, attempts, origins, day0
+        d = int(np.floor(carry.t[i]))
+        if d >= days:
+            continue
+        r = used
+        used += 1
+        pending.root[r] = carry.root[i]
+        pending.person[r] = carry.person[i]
+        pending.kind[r] = carry.kind[i]
+        pending.attempt[r] = carry.attempt[i]
+        pending.origin[r] = carry.origin[i]
+        pending.t[r] = carry.t[i]
+        pending.t0[r] = carry.t0[i]
+        pending.after[r] = -1
+        if pending.head[d] < 0:
+            pending.head[d] = r
+        else:
+            pending.after[pending.tail[d]] = r
+        pending.tail[d] = r
+        pending.n[1] += 1
+    pending.n[0] = used
+    return True
+
+
+@njit(cache=True)
+def _move_waiting(old, new):
+    """Copy the rows still waiting in ``old`` to ``new`` (empty), day by day in chain order."""
+    used = 0
+    for d in range(old.head.shape[0]):
+        r = old.head[d]
+        while r >= 0:
+            new.root[used] = old.root[r]
+            new.person[used] = old.person[r]
+            new.kind[used] = old.kind[r]
+            new.attempt[used] = old.attempt[r]
+            new.origin[used] = old.origin[r]
+            new.t[used] = old.t[r]
+            new.t0[used] = old.t0[r]
+            new.after[used] = -1
+            if new.head[d] < 0:
+                new.head[d] = used
+            else:
+                new.after[new.tail[d]] = used
+            new.tail[d] = used
+            used += 1
+            r = old.after[r]
+    new.n[0] = used
+    new.n[1] = used
 
 
 def _order_by_day(t: np.ndarray, bounds: np.ndarray) -> np.ndarray:

@@ -57,8 +57,8 @@ from accesssim.model.costing import (
 from accesssim.model.demand import (
     CHUNK_DAYS,
     DemandGenerator,
-    carried_requests,
     draw_keys,
+    park,
     take_days,
 )
 from accesssim.model.metrics import compute_metrics, year_metrics
@@ -85,6 +85,7 @@ from accesssim.model.records import (
     Tallies,
     new_carry,
     new_outputs,
+    new_pending,
     new_queue,
     new_tallies,
     no_requests,
@@ -656,8 +657,8 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     buf = new_outputs(0)
     carry = new_carry(0)
     run.queue = new_queue(0)
-    # Requests carried to later days, by day: a few arrays a day, never an object per request.
-    pending: dict[int, list[dict[str, np.ndarray]]] = {}
+    # Requests carried to later days, chained by day (never an object per request).
+    pending = new_pending(0, horizon)
     empty = no_requests()
     yield env.timeout(DAY_START)
     # A small territory draws its requests in this thread: handing a few thousand requests
@@ -689,27 +690,15 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
             for day in range(first, end):
                 lo, hi = int(bounds[day - first]), int(bounds[day - first + 1])
                 today = Requests(*(col[lo:hi] for col in req)) if end - first > 1 else req
-                parts = pending.pop(day, None)
-                extra = _carried_today(gen, day, parts) if parts else empty
+                extra = gen.carried(pending, day) or empty
                 buf, carry = _book(run, today, extra, buf, carry)
-                for d, rows in carried_requests(carry, horizon).items():
-                    pending.setdefault(d, []).append(rows)
+                pending = park(pending, carry)
             yield env.timeout(end - first)
     # Flush releases of the sessions inside the horizon.
     K.release_until(
         float(par.horizon), run.agenda, par.lose, tallies.counters, 2 * par.warmup,
         2 * par.horizon,
     )  # fmt: skip
-
-
-def _carried_today(
-    gen: DemandGenerator, day: int, parts: list[dict[str, np.ndarray]] | None
-) -> Requests:
-    """The requests carried to ``day`` by earlier days' bookings, as a record sorted by time."""
-    if not parts:
-        return no_requests()
-    rows = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return gen.carried(day, rows)
 
 
 def _book(

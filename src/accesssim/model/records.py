@@ -37,6 +37,7 @@ __all__ = [
     "GPState",
     "KernelParams",
     "Outputs",
+    "Pending",
     "People",
     "Pools",
     "Queue",
@@ -44,6 +45,7 @@ __all__ = [
     "Tallies",
     "new_carry",
     "new_outputs",
+    "new_pending",
     "new_tallies",
     "tiny_agenda",
     "tiny_candidates",
@@ -254,6 +256,24 @@ class Carry(NamedTuple):
     n: np.ndarray  # int64 [1]: rows written
 
 
+class Pending(NamedTuple):
+    """Requests carried to later days (rows of :class:`Carry`), kept until their day: a chain of
+    rows per day, in the order they were carried (day by day, each day's rows in its ``Carry``
+    order). Rows are appended at the end; a day's rows are read once, on that day."""
+
+    root: np.ndarray  # uint64
+    person: np.ndarray  # int32
+    kind: np.ndarray  # uint8
+    attempt: np.ndarray  # uint8
+    origin: np.ndarray  # uint8
+    t: np.ndarray  # float64
+    t0: np.ndarray  # float64
+    after: np.ndarray  # int64 [rows]: the next row of the same day, -1 for the last
+    head: np.ndarray  # int64 [days]: the first row of each day, -1 when none
+    tail: np.ndarray  # int64 [days]: the last row of each day
+    n: np.ndarray  # int64 [2]: rows written, rows waiting
+
+
 class Queue(NamedTuple):
     """The day's requests that wait for practices to open, in the order they will be asked
     (times non-decreasing): which record (0 the day's new requests, 1 carried ones), the row,
@@ -322,6 +342,23 @@ def new_carry(n: int) -> Carry:
         t=np.zeros(n),
         t0=np.zeros(n),
         n=np.zeros(1, np.int64),
+    )
+
+
+def new_pending(n: int, days: int) -> Pending:
+    """Room for ``n`` rows carried to any of ``days`` days, none waiting."""
+    return Pending(
+        root=np.zeros(n, np.uint64),
+        person=np.zeros(n, np.int32),
+        kind=np.zeros(n, np.uint8),
+        attempt=np.zeros(n, np.uint8),
+        origin=np.zeros(n, np.uint8),
+        t=np.zeros(n),
+        t0=np.zeros(n),
+        after=np.full(n, -1, np.int64),
+        head=np.full(days, -1, np.int64),
+        tail=np.full(days, -1, np.int64),
+        n=np.zeros(2, np.int64),
     )
 
 

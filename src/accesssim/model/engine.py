@@ -690,7 +690,9 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
             for day in range(first, end):
                 lo, hi = int(bounds[day - first]), int(bounds[day - first + 1])
                 today = Requests(*(col[lo:hi] for col in req)) if end - first > 1 else req
-                extra = gen.carried(pending, day) or empty
+                extra = gen.carried(pending, day)
+                if extra is None:
+                    extra = empty
                 buf, carry = _book(run, today, extra, buf, carry)
                 pending = park(pending, carry)
             yield env.timeout(end - first)

@@ -744,59 +744,46 @@ def park(pending: Pending, carry: Carry) -> Pending:
 def _park(pending, carry):
     """Append the rows of ``carry`` to ``pending`` (see :func:`park`); False, and nothing
     appended, when there is no room for them."""
-    n = carry.n[0]
-    used = pending.n[0]
-    if used + n > pending.t.shape[0]:
+    if pending.n[0] + carry.n[0] > pending.t.shape[0]:
         return False
     days = pending.head.shape[0]
-    for i in range(n):
+    for i in range(carry.n[0]):
         d = int(np.floor(carry.t[i]))
-        if d >= days:
-            continue
-        r = used
-        used += 1
-        pending.root[r] = carry.root[i]
-        pending.person[r] = carry.person[i]
-        pending.kind[r] = carry.kind[i]
-        pending.attempt[r] = carry.attempt[i]
-        pending.origin[r] = carry.origin[i]
-        pending.t[r] = carry.t[i]
-        pending.t0[r] = carry.t0[i]
-        pending.after[r] = -1
-        if pending.head[d] < 0:
-            pending.head[d] = r
-        else:
-            pending.after[pending.tail[d]] = r
-        pending.tail[d] = r
-        pending.n[1] += 1
-    pending.n[0] = used
+        if d < days:
+            _append(pending, d, carry, i)
     return True
 
 
 @njit(cache=True)
 def _move_waiting(old, new):
     """Copy the rows still waiting in ``old`` to ``new`` (empty), day by day in chain order."""
-    used = 0
     for d in range(old.head.shape[0]):
         r = old.head[d]
         while r >= 0:
-            new.root[used] = old.root[r]
-            new.person[used] = old.person[r]
-            new.kind[used] = old.kind[r]
-            new.attempt[used] = old.attempt[r]
-            new.origin[used] = old.origin[r]
-            new.t[used] = old.t[r]
-            new.t0[used] = old.t0[r]
-            new.after[used] = -1
-            if new.head[d] < 0:
-                new.head[d] = used
-            else:
-                new.after[new.tail[d]] = used
-            new.tail[d] = used
-            used += 1
+            _append(new, d, old, r)
             r = old.after[r]
-    new.n[0] = used
-    new.n[1] = used
+
+
+@njit(cache=True)
+def _append(pending, d, rows, i):
+    """Append row ``i`` of ``rows`` (a :class:`Carry` or :class:`Pending` record) to
+    ``pending``, at the end of day ``d``'s chain."""
+    r = pending.n[0]
+    pending.root[r] = rows.root[i]
+    pending.person[r] = rows.person[i]
+    pending.kind[r] = rows.kind[i]
+    pending.attempt[r] = rows.attempt[i]
+    pending.origin[r] = rows.origin[i]
+    pending.t[r] = rows.t[i]
+    pending.t0[r] = rows.t0[i]
+    pending.after[r] = -1
+    if pending.head[d] < 0:
+        pending.head[d] = r
+    else:
+        pending.after[pending.tail[d]] = r
+    pending.tail[d] = r
+    pending.n[0] = r + 1
+    pending.n[1] += 1
 
 
 def _order_by_day(t: np.ndarray, bounds: np.ndarray) -> np.ndarray:

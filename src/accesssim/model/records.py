@@ -347,14 +347,9 @@ def new_carry(n: int) -> Carry:
 
 def new_pending(n: int, days: int) -> Pending:
     """Room for ``n`` rows carried to any of ``days`` days, none waiting."""
+    rows = new_carry(n)
     return Pending(
-        root=np.zeros(n, np.uint64),
-        person=np.zeros(n, np.int32),
-        kind=np.zeros(n, np.uint8),
-        attempt=np.zeros(n, np.uint8),
-        origin=np.zeros(n, np.uint8),
-        t=np.zeros(n),
-        t0=np.zeros(n),
+        **{name: getattr(rows, name) for name in Carry._fields if name != "n"},
         after=np.full(n, -1, np.int64),
         head=np.full(days, -1, np.int64),
         tail=np.full(days, -1, np.int64),

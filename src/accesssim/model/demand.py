@@ -45,6 +45,7 @@ from numba import njit, prange
 from accesssim.model import keyed
 from accesssim.model.calendar import SessionCalendar
 from accesssim.model.demography import age_on, band_of, n_birthdays
+from accesssim.model.kernel import prefetch
 from accesssim.model.params import DemandParams
 from accesssim.model.population import N_BANDS, Population
 from accesssim.model.records import Carry, Pending, Requests, new_pending
@@ -424,6 +425,10 @@ def _request_columns(
     )  # fmt: skip
 
 
+PF_CARRIED = 16
+"""How many carried rows ahead :func:`_take` asks for a person's attributes (a hint)."""
+
+
 @njit(cache=True)
 def _take(pending, day, entry, exit_, age0, bday, bounds):
     """The rows carried to ``day`` (in the order they were carried) of people living there on
@@ -433,6 +438,11 @@ def _take(pending, day, entry, exit_, age0, bday, bounds):
     r = pending.head[day]
     while r >= 0:
         k += 1
+        r = pending.after[r]
+    rows = np.empty(k, dtype=np.int64)
+    r = pending.head[day]
+    for i in range(k):
+        rows[i] = r
         r = pending.after[r]
     root = np.empty(k, dtype=np.uint64)
     person = np.empty(k, dtype=np.int32)
@@ -445,8 +455,14 @@ def _take(pending, day, entry, exit_, age0, bday, bounds):
     old = np.empty(k, dtype=np.uint8)
     top = bounds.shape[0]
     m = 0
-    r = pending.head[day]
-    while r >= 0:
+    for i in range(k):
+        if i + PF_CARRIED < k:  # prefetch hints (no effect on results)
+            q = pending.person[rows[i + PF_CARRIED]]
+            prefetch(entry, q)
+            prefetch(exit_, q)
+            prefetch(age0, q)
+            prefetch(bday, q)
+        r = rows[i]
         p = pending.person[r]
         if entry[p] <= day and exit_[p] > day:  # (not dead or moved out)
             root[m] = pending.root[r]
@@ -460,7 +476,6 @@ def _take(pending, day, entry, exit_, age0, bday, bounds):
             ekey[m] = pending.root[r] if a == 0 else keyed.combine(pending.root[r], a)
             old[m] = 1 if band_of(max(age_on(age0[p], bday[p], day), 0), bounds) == top else 0
             m += 1
-        r = pending.after[r]
     pending.head[day] = -1
     pending.n[1] -= k
     return (

@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit, prange
 
 from accesssim.model import keyed
+from accesssim.model.kernel import prefetch
 
 if TYPE_CHECKING:  # pragma: no cover
     from accesssim.model.params import PopulationParams
@@ -384,6 +385,10 @@ def _count(p, sign, age, band, ald, census):
             census[C_ADULTS_ALD] += sign
 
 
+PF_BIRTHDAY = 16
+"""How many birthdays ahead :func:`apply_day` asks for a person's attributes (a hint)."""
+
+
 @njit(cache=True, nogil=True)
 def apply_day(day, entries, exits_, birthdays, lives, bounds, people, gps, census):
     """Apply the life events of ``day``: people leaving (their place on an active MT's list is
@@ -426,7 +431,15 @@ def apply_day(day, entries, exits_, birthdays, lives, bounds, people, gps, censu
         return
     ptr, ids = birthdays
     d = day % YEAR
-    for i in range(ptr[d], ptr[d + 1]):
+    end = ptr[d + 1]
+    for i in range(ptr[d], end):
+        if i + PF_BIRTHDAY < end:  # prefetch hints (no effect on results)
+            q = ids[i + PF_BIRTHDAY]
+            prefetch(present, q)
+            prefetch(age0, q)
+            prefetch(bday, q)
+            prefetch(band, q)
+            prefetch(age, q)
         p = ids[i]
         if present[p] == 0:
             continue

@@ -429,7 +429,7 @@ PF_CARRIED = 16
 """How many carried rows ahead :func:`_take` asks for a person's attributes (a hint)."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _take(pending, day, entry, exit_, age0, bday, bounds):
     """The rows carried to ``day`` (in the order they were carried) of people living there on
     ``day``, with each row's event key (its need's key, or ``(need, attempt)``) and whether the
@@ -729,7 +729,7 @@ def take_days(
     return part, np.bincount(part.kind, minlength=len(Kind)).astype(np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _carried_columns(pending, day, entry, exit_, age0, bday, bounds, shares, streams):
     """:func:`_request_columns` of the rows carried to ``day`` (:func:`_take`), in order of
     arrival time (a stable sort: equal times in the order they were carried)."""
@@ -755,7 +755,7 @@ def park(pending: Pending, carry: Carry) -> Pending:
     return pending
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _park(pending, carry):
     """Append the rows of ``carry`` to ``pending`` (see :func:`park`); False, and nothing
     appended, when there is no room for them."""
@@ -769,7 +769,7 @@ def _park(pending, carry):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move_waiting(old, new):
     """Copy the rows still waiting in ``old`` to ``new`` (empty), day by day in chain order."""
     for d in range(old.head.shape[0]):
@@ -779,7 +779,7 @@ def _move_waiting(old, new):
             r = old.after[r]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _append(pending, d, rows, i):
     """Append row ``i`` of ``rows`` (a :class:`Carry` or :class:`Pending` record) to
     ``pending``, at the end of day ``d``'s chain."""

@@ -319,18 +319,18 @@ def test_assign_mt_prefers_candidates_then_the_fallback() -> None:
 
 def test_compiled_kernel_is_loaded_from_the_cache_in_a_second_process() -> None:
     """numba's on-disk cache still works with records (``cache=True``): a process that finds
-    the booking function compiled by an earlier one loads it instead of compiling it. The
-    package's own cache is used (an empty one would compile every function again, about two
-    minutes): the first process compiles only if nothing did before, the second must load."""
+    the booking function (a block of days in one call, the kernel inside) compiled by an earlier
+    one loads it instead of compiling it. The package's own cache is used (an empty one would
+    compile every function again, about two minutes): the first process compiles only if
+    nothing did before, the second must load."""
     code = (
         "from accesssim.model import simulate\n"
-        "from accesssim.model import kernel as K\n"
+        "from accesssim.model.block import _book_days as book\n"
         "from accesssim.scenario import Scenario\n"
         "s = Scenario.model_validate({'population': {'size': 300}, 'gps': {'count': 2},"
         " 'calendar': {'horizon_days': 20, 'warmup_days': 5}})\n"
         "simulate(s, seed=1)\n"
-        "print(sum(K.book_day.stats.cache_hits.values()),"
-        " sum(K.book_day.stats.cache_misses.values()))\n"
+        "print(sum(book.stats.cache_hits.values()), sum(book.stats.cache_misses.values()))\n"
     )
     env = dict(os.environ)
     env.pop("NUMBA_DISABLE_JIT", None)

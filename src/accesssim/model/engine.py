@@ -45,6 +45,7 @@ import simpy
 from accesssim.model import demography as D
 from accesssim.model import kernel as K
 from accesssim.model import keyed
+from accesssim.model.block import book_block, compiled_quantiles
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
 from accesssim.model.costing import (
@@ -660,6 +661,9 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
     # Requests carried to later days, chained by day (never an object per request).
     pending = new_pending(0, horizon)
     empty = no_requests()
+    # A block of days is booked in one compiled call, unless the run logs its requests or the
+    # carried rows' quantiles have no compiled form: then a day at a time (the same numbers).
+    quantiles = compiled_quantiles(gen) if run.log is None else None
     yield env.timeout(DAY_START)
     # A small territory draws its requests in this thread: handing a few thousand requests
     # to another thread costs more than drawing them. A large one draws them on the second
@@ -686,6 +690,12 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
                     coming += [ahead.submit(gen.draw_range, *r) for r in ranges[:1]]
                 req, n_by_kind = take_days(drawn, first, end)
             run.generated[:] += n_by_kind
+            if quantiles is not None:
+                buf, carry, pending = book_block(
+                    run, req, first, end, quantiles, (buf, carry, pending)
+                )
+                yield env.timeout(end - first)
+                continue
             bounds = np.searchsorted(req.t, np.arange(first, end + 1, dtype=np.float64))
             for day in range(first, end):
                 lo, hi = int(bounds[day - first]), int(bounds[day - first + 1])

@@ -2,9 +2,10 @@
 
 The compiled call (:mod:`accesssim.model.block`) replaces the engine's loop over the days of a
 block: the carried rows' quantiles are computed by compiled formulas, which must be those of the
-distributions' ``ppf`` bit for bit, and the whole run must be the same record either way (every
-metric, count, cost, weekly series and the requests' digest), buffers and the pending record
-growing in the middle of blocks included (they start empty).
+distributions' ``ppf`` bit for bit, a day's carried rows must become the requests the demand
+generator makes of them, and the whole run must be the same record either way (every metric,
+count, cost and weekly series), buffers and the pending record growing in the middle of blocks
+included (they start empty).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accesssim.model import block, engine
+from accesssim.model.demand import DemandGenerator
+from accesssim.model.records import Requests
 from accesssim.scenario.distributions import Exponential, Fixed, Normal, Triangular, Uniform
 from helpers import load_tool
 
@@ -65,6 +68,48 @@ def test_other_distributions_are_booked_a_day_at_a_time(dist: Normal | Exponenti
             planned_patience_days = Triangular(low=7, mode=21, high=60)
 
     assert block.compiled_quantiles(Gen) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    lead=distributions(),
+    patience=distributions(),
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 1), st.floats(0.0, 1.0, exclude_max=True)),
+        max_size=12,
+    ),
+)
+def test_carried_rows_become_the_requests_the_generator_makes(
+    lead: Fixed | Uniform | Triangular,
+    patience: Fixed | Uniform | Triangular,
+    rows: list[tuple[int, int, float]],
+) -> None:
+    """Rows of every kind, planned ones booked ahead or as soon as possible: the compiled
+    requests equal :meth:`DemandGenerator._requests`' column for column, byte for byte."""
+
+    class Gen:
+        class demand:
+            planned_lead_days = lead
+            planned_patience_days = patience
+
+    n = len(rows)
+    kind = np.array([k for k, _, _ in rows], dtype=np.uint8)
+    asap = np.array([a for _, a, _ in rows], dtype=np.uint8)
+    u = np.array([x for _, _, x in rows], dtype=np.float64)
+
+    def columns() -> tuple[np.ndarray, ...]:  # fresh arrays: both write ``desired``
+        t = np.linspace(3.0, 3.9, n)
+        return (
+            t, t - 0.5, np.arange(n, dtype=np.uint64), np.ones(n, np.uint8), np.zeros(n, np.uint8),
+            np.arange(n, dtype=np.int32), kind.copy(), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
+            asap.copy(), np.full(n, 3, np.int32), u.copy(), u[::-1].copy(),
+        )  # fmt: skip
+
+    expected = DemandGenerator._requests(Gen, columns())
+    got = block._carried_requests(columns(), block.compiled_quantiles(Gen), block._EMPTY)
+    for name, a, b in zip(Requests._fields, expected, got, strict=True):
+        assert a.dtype == b.dtype, name
+        assert a.tobytes() == b.tobytes(), name
 
 
 def _day_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ the day (:class:`~accesssim.model.records.Pending`, read as
 The numbers are those of booking the days one call at a time: the same functions in the same
 order. What it saves is the interpreter's work between days (slicing a day's columns, three
 compiled calls and their arguments, the carried rows' quantiles), which a small territory pays
-every day: about half of a ten-year run of a territory of 26,500 people
+every day: about a fifth of a ten-year run of a territory of 26,500 people
 (``benchmarks/bench_engines.py``).
 
 Planned carried rows need the lead-time and patience quantiles of the scenario's
@@ -178,7 +178,9 @@ def book_block(
     """Book days ``first`` to ``end - 1`` of ``run`` (an :class:`~accesssim.model.engine.Run`)
     in one compiled call: ``req`` are the block's new requests (sorted by time), ``quantiles``
     those of :func:`compiled_quantiles`, ``buffers`` the output and carry buffers and the
-    pending record, returned (grown when needed, as the day-at-a-time booking grows them)."""
+    pending record, returned (grown when needed; the buffers may grow a little earlier than
+    in the day-at-a-time booking, which counts only the carried rows of people still there:
+    sizes never change a result)."""
     buf, carry, pending = buffers
     gen = run.demand
     age0, bday, _, entry, exit_ = gen.lives

@@ -1,4 +1,4 @@
-"""numba's on-disk cache, invalidated when a module a compiled function depends on changes.
+"""numba's on-disk cache, invalidated when a module a compiled function imports changes.
 
 numba keeps a compiled function (``cache=True``) valid while the source file that defines it is
 unchanged: it does not look at the files it imports. A compiled function inlines the compiled
@@ -10,9 +10,15 @@ function of the package a *source stamp* made of the content hashes of its own f
 every package module that file imports at its top level, transitively: a change to any of them
 invalidates the function's cache, which numba then compiles again once.
 
+Every stamp also covers ``records.py`` (:data:`RECORDS`), where the records compiled functions
+take are defined. The stamp is wide on purpose: a module without compiled code can still change
+compiled code through a constant it defines (numba freezes them), so editing the scenario schema
+compiles the demand passes again.
+
 The locators are numba's own (in the source tree's ``__pycache__``, in the directory of
 ``NUMBA_CACHE_DIR``, or in the user-wide cache), with only the stamp changed; they apply to the
-package's files only. A numba without these classes keeps its own locators.
+package's files only. A numba without these classes keeps its own locators, and so does a
+process where ``NUMBA_CACHE_LOCATOR_CLASSES`` names the locators to use.
 """
 
 from __future__ import annotations
@@ -77,11 +83,19 @@ def _digest(path: Path, mtime: float, size: int) -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
+RECORDS = ("model/records.py",)
+"""Modules in every stamp: they define the records compiled functions take. numba tells two
+record types apart by their class and field types, not their field names, so two fields of the
+same type swapped in ``records.py`` would leave a cached function reading the wrong one."""
+
+
 def source_stamp(path: Path, root: Path = PACKAGE) -> tuple[tuple[str, bytes], ...]:
-    """The stamp of the compiled functions of module ``path``: the content hash of it and of
-    each of its :func:`dependencies`, named relative to the package."""
+    """The stamp of the compiled functions of module ``path``: the content hash of it, of each
+    of its :func:`dependencies` and of :data:`RECORDS`, named relative to the package."""
+    deps = set(dependencies(path, root))
+    deps.update(root / name for name in RECORDS if (root / name).is_file())
     stamp = []
-    for dep in dependencies(path, root):
+    for dep in sorted(deps):
         st = os.stat(dep)
         stamp.append((dep.relative_to(root).as_posix(), _digest(dep, st.st_mtime, st.st_size)))
     return tuple(stamp)

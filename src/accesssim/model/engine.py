@@ -692,6 +692,10 @@ def days(env: simpy.Environment, run: Run) -> Iterator[Any]:
                 if end > drawn_end:
                     drawn, drawn_end = coming.pop(0).result(), ranges.pop(0)[1]
                     coming += [ahead.submit(gen.draw_range, *r) for r in ranges[:1]]
+                    if len(ranges) > 1 and ranges[1][0] >= gen.chunk_end(ranges[0][0]):
+                        # The next range is the last of its year: the thread draws the next
+                        # year's events right after it, while the main thread books.
+                        ahead.submit(gen.prepare, ranges[1][0] // CHUNK_DAYS)
                 req, n_by_kind = take_days(drawn, first, end)
             run.generated[:] += n_by_kind
             if quantiles is not None:

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from accesssim.model import keyed
-from accesssim.model.demand import DemandGenerator, _carried_columns, _park, park
+from accesssim.model.demand import DemandGenerator, _carried_columns, _park, chain_length, park
 from accesssim.model.kernel import book_day
 from accesssim.model.records import (
     Carry,
@@ -41,7 +41,7 @@ from accesssim.model.records import (
 )
 from accesssim.scenario.distributions import Fixed, Triangular, Uniform
 
-__all__ = ["book_block", "compiled_quantiles"]
+__all__ = ["book_block", "compiled_quantiles", "room_for"]
 
 _FIXED, _UNIFORM, _TRIANGULAR = 0, 1, 2
 
@@ -114,17 +114,6 @@ def _rows(r, lo, hi):
     )  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
-def _chain_length(pending, day):
-    """How many rows are carried to ``day``."""
-    k = 0
-    r = pending.head[day]
-    while r >= 0:
-        k += 1
-        r = pending.after[r]
-    return k
-
-
 ROOM, PARK = 1, 2
 """Why :func:`_book_days` stopped before the end of its block: the day's requests need more
 room in the output and carry buffers; the day's carried rows need a larger pending record."""
@@ -135,19 +124,19 @@ def _book_days(
     req, first, end, pending, lives, quantiles, empty, people, gps, lists, agenda, pools, par,
     buf, carry, queue, tallies, carried,
 ):  # fmt: skip
-    """Book days ``first`` to ``end - 1`` (see :func:`book_block`). Returns ``(0, end)``, or
-    ``(ROOM, day)`` before booking ``day`` (nothing of it done) or ``(PARK, day)`` after
-    booking ``day`` when its carried rows could not be parked. ``carried[0]`` counts the carried
-    requests booked."""
+    """Book days ``first`` to ``end - 1`` (see :func:`book_block`). Returns ``(0, end, 0)``,
+    or ``(ROOM, day, rows)`` before booking ``day`` (nothing of it done) when its ``rows`` do
+    not fit the buffers, or ``(PARK, day, 0)`` after booking ``day`` when its carried rows could
+    not be parked. ``carried[0]`` counts the carried requests booked."""
     entry, exit_, age0, bday, bounds, shares, streams = lives
     for day in range(first, end):
         lo = np.searchsorted(req.t, np.float64(day))
         hi = np.searchsorted(req.t, np.float64(day + 1))
         n1 = hi - lo
         has_carried = pending.head[day] >= 0
-        room = n1 + (_chain_length(pending, day) if has_carried else 0)
+        room = n1 + (chain_length(pending, day) if has_carried else 0)
         if room > buf.outcome.shape[0] or room > carry.t.shape[0]:
-            return ROOM, day
+            return ROOM, day, room
         extra = empty
         if has_carried:
             columns = _carried_columns(
@@ -163,8 +152,19 @@ def _book_days(
             queue, tallies,
         )  # fmt: skip
         if not _park(pending, carry):
-            return PARK, day
-    return 0, end
+            return PARK, day, 0
+    return 0, end, 0
+
+
+def room_for(run: object, n: int, buf: Outputs, carry: Carry) -> tuple[Outputs, Carry]:
+    """Output and carry buffers (and ``run.queue``) with room for a day of ``n`` requests:
+    those given, or larger ones (a quarter more, plus 1,024)."""
+    if n > buf.outcome.size:
+        buf = new_outputs(int(n * 1.25) + 1024)
+    if n > carry.t.size:
+        carry = new_carry(int(n * 1.25) + 1024)
+        run.queue = new_queue(carry.t.size)
+    return buf, carry
 
 
 def book_block(
@@ -190,18 +190,12 @@ def book_block(
     day = first
     while day < end:
         with keyed.wrapping():
-            why, day = _book_days(
+            why, day, rows = _book_days(
                 req, day, end, pending, lives, quantiles, _EMPTY, run.people, run.gps, lists,
                 run.agenda, run.pools, run.par, buf, carry, run.queue, run.tallies, carried,
             )  # fmt: skip
         if why == ROOM:
-            need = int(np.searchsorted(req.t, day + 1.0) - np.searchsorted(req.t, float(day)))
-            need += _chain_length(pending, day)
-            if need > buf.outcome.size:
-                buf = new_outputs(int(need * 1.25) + 1024)
-            if need > carry.t.size:
-                carry = new_carry(int(need * 1.25) + 1024)
-                run.queue = new_queue(carry.t.size)
+            buf, carry = room_for(run, int(rows), buf, carry)
         elif why == PARK:
             pending = park(pending, carry)
             day += 1

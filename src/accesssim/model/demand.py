@@ -430,15 +430,22 @@ PF_CARRIED = 16
 
 
 @njit(cache=True, nogil=True)
-def _take(pending, day, entry, exit_, age0, bday, bounds):
-    """The rows carried to ``day`` (in the order they were carried) of people living there on
-    ``day``, with each row's event key (its need's key, or ``(need, attempt)``) and whether the
-    person is in the oldest age band (75+) then; the day's rows stop waiting."""
+def chain_length(pending, day):
+    """How many rows are carried to ``day`` (people gone included)."""
     k = 0
     r = pending.head[day]
     while r >= 0:
         k += 1
         r = pending.after[r]
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _take(pending, day, entry, exit_, age0, bday, bounds):
+    """The rows carried to ``day`` (in the order they were carried) of people living there on
+    ``day``, with each row's event key (its need's key, or ``(need, attempt)``) and whether the
+    person is in the oldest age band (75+) then; the day's rows stop waiting."""
+    k = chain_length(pending, day)
     rows = np.empty(k, dtype=np.int64)
     r = pending.head[day]
     for i in range(k):

@@ -45,7 +45,7 @@ import simpy
 from accesssim.model import demography as D
 from accesssim.model import kernel as K
 from accesssim.model import keyed
-from accesssim.model.block import book_block, compiled_quantiles
+from accesssim.model.block import book_block, compiled_quantiles, room_for
 from accesssim.model.calendar import SessionCalendar, build_calendar
 from accesssim.model.clock import DAY_START, MIDNIGHT
 from accesssim.model.costing import (
@@ -729,12 +729,7 @@ def _book(
     n1, n2 = req.t.shape[0], extra.t.shape[0]
     n = n1 + n2
     run.carried += n2
-    if n > buf.outcome.size:
-        cap = int(n * 1.25) + 1024
-        buf = new_outputs(cap)
-    if n > carry.t.size:
-        carry = new_carry(int(n * 1.25) + 1024)
-        run.queue = new_queue(carry.t.size)
+    buf, carry = room_for(run, n, buf, carry)
     carry.n[0] = 0
     out = Outputs(*(col[:n] for col in buf))
     K.book_day(
